@@ -1,0 +1,33 @@
+package io.latentserve.bundle;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Where a bundle came from.
+ *
+ * @param specJson the producer's specification as JSON (a training job spec, or a demo generator
+ *     and its seed)
+ * @param dataset catalogue name of the training data, or "none"
+ * @param finalMetrics final bounds and losses recorded by the producer, nats per example
+ * @param codeVersion latentserve version that wrote the bundle
+ */
+public record Provenance(
+    String specJson,
+    String dataset,
+    long seed,
+    int epochs,
+    Map<String, Double> finalMetrics,
+    String codeVersion,
+    Instant created) {
+  public Provenance {
+    finalMetrics = Map.copyOf(finalMetrics);
+    if (specJson == null || dataset == null || codeVersion == null || created == null) {
+      throw new IllegalArgumentException(
+          "provenance needs specJson, dataset, codeVersion and created");
+    }
+    if (epochs < 0) {
+      throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+    }
+  }
+}
