@@ -1,0 +1,34 @@
+package io.latentserve.inference.core;
+
+import io.latentserve.bundle.GraphRole;
+import io.latentserve.model.FloatTensor;
+import java.util.Map;
+
+/**
+ * Executes the graphs of one model bundle (the outbound port to an inference engine).
+ *
+ * <p>Inputs and outputs are named and shaped as {@link GraphRole} and {@link
+ * io.latentserve.bundle.StandardGraphSpecs} describe; every tensor is float32 and axis 0 is the
+ * batch N. Callers validate inputs first ({@link VaeModel} does); a runner may still reject a
+ * request it cannot execute. Implementations are thread-safe.
+ */
+public interface GraphRunner extends AutoCloseable {
+  /**
+   * Runs one graph.
+   *
+   * @param role which graph
+   * @param inputs every input of the graph by name, each with axis 0 = N (the same N for all)
+   * @return every output of the graph by name, each with axis 0 = N; the caller owns the tensors
+   * @throws InferenceFailedException if the engine fails
+   * @throws ModelUnavailableException if the runner is closed
+   * @throws QueueFullException if a batching runner's queue is full
+   */
+  Map<String, FloatTensor> run(GraphRole role, Map<String, FloatTensor> inputs);
+
+  /** Device that executes the graphs: {@code "cpu"} or {@code "cuda:N"}. */
+  String device();
+
+  /** Releases native resources; work already queued is finished first where the runner queues. */
+  @Override
+  void close();
+}

@@ -1,0 +1,114 @@
+package io.latentserve.inference.core;
+
+import io.latentserve.model.FloatTensor;
+import io.latentserve.model.VaeArchitecture;
+import java.util.List;
+
+/**
+ * One served model version: encode, decode, sample, log densities and importance weights.
+ *
+ * <p>Shapes: N rows, D = {@code architecture().inputDim()} features, d_l the size of latent layer l
+ * (layer 1 next to the data, the last layer the top). Every tensor is float32; log densities are in
+ * nats.
+ *
+ * <p>Randomness is counter-based ({@link io.latentserve.model.CounterNoise}): the noise of row i is
+ * a function of (seed, firstRow + i) and the sample index only, so a request split into parts with
+ * adjusted {@code firstRow}, batched with other requests, or chunked over samples returns the same
+ * numbers as the whole request.
+ *
+ * <p>Every method validates its inputs and throws {@link InvalidInputException} for malformed input
+ * and {@link LimitExceededException} above {@link #limits()}; the runner underneath may throw
+ * {@link QueueFullException}, {@link ModelUnavailableException} or {@link
+ * InferenceFailedException}. Implementations are thread-safe.
+ */
+public interface VaeModel extends AutoCloseable {
+  /** Name and version, as used in messages (e.g. {@code mnist-vae/3}). */
+  ModelId id();
+
+  /** Shapes, likelihood and latent layers of the model. */
+  VaeArchitecture architecture();
+
+  /** Device that serves this model: {@code "cpu"} or {@code "cuda:N"}. */
+  String device();
+
+  /** The per-request limits this model enforces. */
+  ModelLimits limits();
+
+  /**
+   * Parameters of q(z|x) for every layer.
+   *
+   * @param x inputs [N, D], finite
+   * @param sample when true, every layer returns a sample z_l = mean + exp(logvar / 2) * eps, and
+   *     layer l+1 is conditioned on it; the noise equals importance sample 0 of {@link
+   *     #importanceWeights}. When false, eps = 0: each layer is conditioned on the mean below and
+   *     no sample is returned.
+   * @param seed noise seed
+   * @param firstRow index of row 0 of x in the caller's numbering, >= 0
+   */
+  EncodeResult encode(FloatTensor x, boolean sample, long seed, long firstRow);
+
+  /**
+   * Parameters of p(x|z1), from top-layer latents through the intermediate layers.
+   *
+   * @param zTop top-layer latents [N, d_top], finite
+   * @param sample when true, the intermediate layers are sampled from p(z_l|z_{l+1}) and x is
+   *     sampled from p(x|z1); when false, they take their prior mean and no x sample is returned
+   * @param seed noise seed
+   * @param firstRow index of row 0 in the caller's numbering, >= 0
+   */
+  DecodeResult decode(FloatTensor zTop, boolean sample, long seed, long firstRow);
+
+  /**
+   * {@code n} draws z ~ N(0, I) of the top layer, decoded as {@link #decode} does with the same
+   * seed and first row 0.
+   *
+   * @param n number of draws, 1 to {@link ModelLimits#maxRowsPerRequest()}
+   * @param sampleX as {@code sample} of {@link #decode}
+   */
+  SampleResult sample(int n, long seed, boolean sampleX);
+
+  /**
+   * Log densities of given (x, z) pairs.
+   *
+   * @param x inputs [N, D], finite
+   * @param z one tensor per latent layer, layer 1 first, each [N, d_l], finite
+   */
+  LogProbResult logProb(FloatTensor x, List<FloatTensor> z);
+
+  /**
+   * Validates an ImportanceWeights request's k and chunk size for N rows and splits the k samples
+   * into consecutive chunks, each small enough that N times its size stays within {@link
+   * ModelLimits#importanceRowBudget()} (at least one sample per chunk).
+   *
+   * @param rows N, the rows of x (x itself is validated by {@link #importanceWeights})
+   * @param k samples per row, 1 to {@link ModelLimits#maxSamples()}
+   * @param requestedChunkSize samples per chunk the caller asked for, 0 to let the server choose;
+   *     it may be lowered
+   * @return the chunks in order, covering [0, k) exactly
+   */
+  List<SampleRange> planImportanceWeights(int rows, int k, int requestedChunkSize);
+
+  /**
+   * Log importance weights log w[i, j] = log p(x_i, z_ij) - log q(z_ij|x_i) of samples j in {@code
+   * [sampleOffset, sampleOffset + count)}, with z_ij ~ q(z|x_i) drawn from the counter noise of
+   * (seed, firstRow + i, j). Chunks of any size give the same numbers as one chunk.
+   *
+   * @param x inputs [N, D], finite
+   * @param sampleOffset index j of the first sample, >= 0
+   * @param count samples in this chunk, >= 1, with sampleOffset + count <= {@link
+   *     ModelLimits#maxSamples()}
+   * @param includeComponents when true, the chunk carries log p(x|z), log p(z) and log q(z|x)
+   * @return log w [N, count]
+   */
+  LogWeightsChunk importanceWeights(
+      FloatTensor x,
+      int sampleOffset,
+      int count,
+      long seed,
+      long firstRow,
+      boolean includeComponents);
+
+  /** Closes the graph runner; requests after close fail with {@link ModelUnavailableException}. */
+  @Override
+  void close();
+}
