@@ -1,0 +1,370 @@
+package io.latentserve.inference.app;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the inference service is configured with, validated once.
+ *
+ * <p>Built from defaults overridden by environment variables ({@link #fromEnvironment(Map)}), then
+ * by command-line flags through {@link #toBuilder()}.
+ *
+ * @param port gRPC port; 0 picks a free port
+ * @param metricsPort port of the Prometheus {@code /metrics} HTTP endpoint; 0 picks a free port
+ * @param modelRepository root folder of the model repository ({@code <root>/<model>/<version>/})
+ * @param device where models run: {@code auto} (CUDA where a GPU is visible, else CPU), {@code cpu}
+ *     or {@code cuda:N}
+ * @param batching whether concurrent requests to one model are batched together
+ * @param maxBatchRows most rows one batched graph run takes
+ * @param maxQueueDelay longest a request waits for others to fill a batch
+ * @param maxQueueLength most requests waiting per model before new ones get RESOURCE_EXHAUSTED
+ * @param maxMessageBytes largest inbound gRPC message, bytes
+ * @param maxRowsPerRequest most rows (N) one request may carry
+ * @param maxK most importance samples per row in ImportanceWeights
+ * @param reloadInterval how often the repository is scanned for new and removed versions
+ * @param intraOpThreads ONNX Runtime intra-op threads per session; 0 lets ONNX Runtime choose
+ * @param shutdownGrace how long in-flight calls may run after shutdown begins
+ */
+public record InferenceConfig(
+    int port,
+    int metricsPort,
+    Path modelRepository,
+    String device,
+    boolean batching,
+    int maxBatchRows,
+    Duration maxQueueDelay,
+    int maxQueueLength,
+    int maxMessageBytes,
+    int maxRowsPerRequest,
+    int maxK,
+    Duration reloadInterval,
+    int intraOpThreads,
+    Duration shutdownGrace) {
+
+  /** Environment variables read by {@link #fromEnvironment(Map)}. */
+  public static final String ENV_PORT = "LATENTSERVE_PORT";
+
+  public static final String ENV_METRICS_PORT = "LATENTSERVE_METRICS_PORT";
+  public static final String ENV_MODEL_REPOSITORY = "LATENTSERVE_MODEL_REPOSITORY";
+  public static final String ENV_DEVICE = "LATENTSERVE_DEVICE";
+  public static final String ENV_BATCHING = "LATENTSERVE_BATCHING";
+  public static final String ENV_MAX_BATCH_ROWS = "LATENTSERVE_MAX_BATCH_ROWS";
+  public static final String ENV_MAX_QUEUE_DELAY = "LATENTSERVE_MAX_QUEUE_DELAY";
+  public static final String ENV_MAX_QUEUE_LENGTH = "LATENTSERVE_MAX_QUEUE_LENGTH";
+  public static final String ENV_MAX_MESSAGE_BYTES = "LATENTSERVE_MAX_MESSAGE_BYTES";
+  public static final String ENV_MAX_ROWS_PER_REQUEST = "LATENTSERVE_MAX_ROWS_PER_REQUEST";
+  public static final String ENV_MAX_K = "LATENTSERVE_MAX_K";
+  public static final String ENV_RELOAD_INTERVAL = "LATENTSERVE_RELOAD_INTERVAL";
+  public static final String ENV_INTRA_OP_THREADS = "LATENTSERVE_INTRA_OP_THREADS";
+  public static final String ENV_SHUTDOWN_GRACE = "LATENTSERVE_SHUTDOWN_GRACE";
+
+  public static final int DEFAULT_PORT = 50051;
+  public static final int DEFAULT_METRICS_PORT = 9464;
+  public static final int DEFAULT_MAX_K = 5000;
+
+  private static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda:(0|[1-9][0-9]{0,2})");
+  private static final Pattern SIMPLE_DURATION =
+      Pattern.compile("([0-9]+)(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
+  private static final Pattern BYTE_SIZE =
+      Pattern.compile("([0-9]+)\\s*(|b|kib|mib|gib)", Pattern.CASE_INSENSITIVE);
+
+  public InferenceConfig {
+    checkPort("port", port);
+    checkPort("metricsPort", metricsPort);
+    Objects.requireNonNull(modelRepository, "modelRepository");
+    Objects.requireNonNull(device, "device");
+    if (!DEVICE.matcher(device).matches()) {
+      throw new IllegalArgumentException(
+          "device must be auto, cpu or cuda:N, got \"" + device + "\"");
+    }
+    checkPositive("maxBatchRows", maxBatchRows);
+    checkNonNegative("maxQueueDelay", maxQueueDelay);
+    checkPositive("maxQueueLength", maxQueueLength);
+    if (maxMessageBytes < 1024) {
+      throw new IllegalArgumentException("maxMessageBytes must be >= 1024, got " + maxMessageBytes);
+    }
+    checkPositive("maxRowsPerRequest", maxRowsPerRequest);
+    checkPositive("maxK", maxK);
+    checkNonNegative("reloadInterval", reloadInterval);
+    if (reloadInterval.isZero()) {
+      throw new IllegalArgumentException("reloadInterval must be > 0, got " + reloadInterval);
+    }
+    if (intraOpThreads < 0) {
+      throw new IllegalArgumentException("intraOpThreads must be >= 0, got " + intraOpThreads);
+    }
+    checkNonNegative("shutdownGrace", shutdownGrace);
+  }
+
+  private static void checkPort(String name, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(name + " must be in [0, 65535], got " + port);
+    }
+  }
+
+  private static void checkPositive(String name, int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be > 0, got " + value);
+    }
+  }
+
+  private static void checkNonNegative(String name, Duration value) {
+    Objects.requireNonNull(value, name);
+    if (value.isNegative()) {
+      throw new IllegalArgumentException(name + " must be >= 0, got " + value);
+    }
+  }
+
+  /** The defaults: every setting as documented, the repository at {@code ./models}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this config's values, to override some of them. */
+  public Builder toBuilder() {
+    return new Builder()
+        .port(port)
+        .metricsPort(metricsPort)
+        .modelRepository(modelRepository)
+        .device(device)
+        .batching(batching)
+        .maxBatchRows(maxBatchRows)
+        .maxQueueDelay(maxQueueDelay)
+        .maxQueueLength(maxQueueLength)
+        .maxMessageBytes(maxMessageBytes)
+        .maxRowsPerRequest(maxRowsPerRequest)
+        .maxK(maxK)
+        .reloadInterval(reloadInterval)
+        .intraOpThreads(intraOpThreads)
+        .shutdownGrace(shutdownGrace);
+  }
+
+  /** The defaults. */
+  public static InferenceConfig defaults() {
+    return builder().build();
+  }
+
+  /**
+   * The defaults overridden by the {@code LATENTSERVE_*} variables present in {@code env}.
+   * Durations are written {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code
+   * PT5S}); byte sizes as a number of bytes, optionally with {@code KiB}, {@code MiB} or {@code
+   * GiB}; booleans as {@code true} or {@code false}.
+   *
+   * @param env variables by name, e.g. {@code System.getenv()}
+   * @throws IllegalArgumentException naming the variable and its value when one cannot be parsed or
+   *     the result is invalid
+   */
+  public static InferenceConfig fromEnvironment(Map<String, String> env) {
+    Builder b = builder();
+    read(env, ENV_PORT, InferenceConfig::parseInt, b::port);
+    read(env, ENV_METRICS_PORT, InferenceConfig::parseInt, b::metricsPort);
+    read(env, ENV_MODEL_REPOSITORY, Path::of, b::modelRepository);
+    read(env, ENV_DEVICE, s -> s.trim().toLowerCase(Locale.ROOT), b::device);
+    read(env, ENV_BATCHING, InferenceConfig::parseBoolean, b::batching);
+    read(env, ENV_MAX_BATCH_ROWS, InferenceConfig::parseInt, b::maxBatchRows);
+    read(env, ENV_MAX_QUEUE_DELAY, InferenceConfig::parseDuration, b::maxQueueDelay);
+    read(env, ENV_MAX_QUEUE_LENGTH, InferenceConfig::parseInt, b::maxQueueLength);
+    read(env, ENV_MAX_MESSAGE_BYTES, InferenceConfig::parseBytes, b::maxMessageBytes);
+    read(env, ENV_MAX_ROWS_PER_REQUEST, InferenceConfig::parseInt, b::maxRowsPerRequest);
+    read(env, ENV_MAX_K, InferenceConfig::parseInt, b::maxK);
+    read(env, ENV_RELOAD_INTERVAL, InferenceConfig::parseDuration, b::reloadInterval);
+    read(env, ENV_INTRA_OP_THREADS, InferenceConfig::parseInt, b::intraOpThreads);
+    read(env, ENV_SHUTDOWN_GRACE, InferenceConfig::parseDuration, b::shutdownGrace);
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid environment configuration: " + e.getMessage(), e);
+    }
+  }
+
+  private static <T> void read(
+      Map<String, String> env, String name, Function<String, T> parser, Consumer<T> setter) {
+    String raw = env.get(name);
+    if (raw == null || raw.isBlank()) {
+      return;
+    }
+    T value;
+    try {
+      value = parser.apply(raw.trim());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          name + "=\"" + raw + "\" is not valid: " + e.getMessage(), e);
+    }
+    setter.accept(value);
+  }
+
+  private static int parseInt(String s) {
+    try {
+      return Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected an integer", e);
+    }
+  }
+
+  private static boolean parseBoolean(String s) {
+    return switch (s.toLowerCase(Locale.ROOT)) {
+      case "true", "1", "yes", "on" -> true;
+      case "false", "0", "no", "off" -> false;
+      default -> throw new IllegalArgumentException("expected true or false");
+    };
+  }
+
+  /** Parses {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or an ISO-8601 duration. */
+  static Duration parseDuration(String s) {
+    Matcher m = SIMPLE_DURATION.matcher(s);
+    if (m.matches()) {
+      long amount = Long.parseLong(m.group(1));
+      return switch (m.group(2).toLowerCase(Locale.ROOT)) {
+        case "ms" -> Duration.ofMillis(amount);
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        default -> Duration.ofHours(amount);
+      };
+    }
+    try {
+      return Duration.parse(s);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("expected a duration like 250ms, 5s, 2m or PT5S", e);
+    }
+  }
+
+  /** Parses a byte count, optionally suffixed {@code KiB}, {@code MiB} or {@code GiB}. */
+  static int parseBytes(String s) {
+    Matcher m = BYTE_SIZE.matcher(s);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("expected a byte size like 67108864 or 64MiB");
+    }
+    long unit =
+        switch (m.group(2).toLowerCase(Locale.ROOT)) {
+          case "kib" -> 1L << 10;
+          case "mib" -> 1L << 20;
+          case "gib" -> 1L << 30;
+          default -> 1L;
+        };
+    try {
+      return Math.toIntExact(Math.multiplyExact(Long.parseLong(m.group(1)), unit));
+    } catch (ArithmeticException | NumberFormatException e) {
+      throw new IllegalArgumentException("byte size exceeds " + Integer.MAX_VALUE, e);
+    }
+  }
+
+  /** Mutable holder of config values, starting from the defaults. */
+  public static final class Builder {
+    private int port = DEFAULT_PORT;
+    private int metricsPort = DEFAULT_METRICS_PORT;
+    private Path modelRepository = Path.of("models");
+    private String device = "auto";
+    private boolean batching = true;
+    private int maxBatchRows = 256;
+    private Duration maxQueueDelay = Duration.ofMillis(2);
+    private int maxQueueLength = 1024;
+    private int maxMessageBytes = 64 << 20;
+    private int maxRowsPerRequest = 4096;
+    private int maxK = DEFAULT_MAX_K;
+    private Duration reloadInterval = Duration.ofSeconds(5);
+    private int intraOpThreads = 0;
+    private Duration shutdownGrace = Duration.ofSeconds(20);
+
+    private Builder() {}
+
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder metricsPort(int metricsPort) {
+      this.metricsPort = metricsPort;
+      return this;
+    }
+
+    public Builder modelRepository(Path modelRepository) {
+      this.modelRepository = modelRepository;
+      return this;
+    }
+
+    public Builder device(String device) {
+      this.device = device;
+      return this;
+    }
+
+    public Builder batching(boolean batching) {
+      this.batching = batching;
+      return this;
+    }
+
+    public Builder maxBatchRows(int maxBatchRows) {
+      this.maxBatchRows = maxBatchRows;
+      return this;
+    }
+
+    public Builder maxQueueDelay(Duration maxQueueDelay) {
+      this.maxQueueDelay = maxQueueDelay;
+      return this;
+    }
+
+    public Builder maxQueueLength(int maxQueueLength) {
+      this.maxQueueLength = maxQueueLength;
+      return this;
+    }
+
+    public Builder maxMessageBytes(int maxMessageBytes) {
+      this.maxMessageBytes = maxMessageBytes;
+      return this;
+    }
+
+    public Builder maxRowsPerRequest(int maxRowsPerRequest) {
+      this.maxRowsPerRequest = maxRowsPerRequest;
+      return this;
+    }
+
+    public Builder maxK(int maxK) {
+      this.maxK = maxK;
+      return this;
+    }
+
+    public Builder reloadInterval(Duration reloadInterval) {
+      this.reloadInterval = reloadInterval;
+      return this;
+    }
+
+    public Builder intraOpThreads(int intraOpThreads) {
+      this.intraOpThreads = intraOpThreads;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration shutdownGrace) {
+      this.shutdownGrace = shutdownGrace;
+      return this;
+    }
+
+    /**
+     * The validated config.
+     *
+     * @throws IllegalArgumentException naming the first invalid setting
+     */
+    public InferenceConfig build() {
+      return new InferenceConfig(
+          port,
+          metricsPort,
+          modelRepository,
+          device,
+          batching,
+          maxBatchRows,
+          maxQueueDelay,
+          maxQueueLength,
+          maxMessageBytes,
+          maxRowsPerRequest,
+          maxK,
+          reloadInterval,
+          intraOpThreads,
+          shutdownGrace);
+    }
+  }
+}
