@@ -1,0 +1,194 @@
+package io.latentserve.bundle.onnx;
+
+import ai.onnx.proto.OnnxMl;
+import io.latentserve.bundle.GraphSpec;
+import io.latentserve.bundle.TensorSpec;
+import io.latentserve.model.Dense;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tribuo.util.onnx.ONNXContext;
+import org.tribuo.util.onnx.ONNXOperator;
+import org.tribuo.util.onnx.ONNXOperators;
+import org.tribuo.util.onnx.ONNXPlaceholder;
+import org.tribuo.util.onnx.ONNXRef;
+
+/**
+ * Builds one float32 ONNX graph whose inputs and outputs are exactly those of a {@link GraphSpec},
+ * in its order, on top of Tribuo's {@link ONNXContext}.
+ *
+ * <p>Tribuo declares every placeholder as [batch, width]; {@link #build} replaces those
+ * declarations with the spec's shapes, naming dynamic dimension 0 "N" and dynamic dimension 1 "K".
+ * Internal tensor names contain '/', which layer names cannot, so they never clash with graph
+ * inputs or outputs.
+ */
+final class OnnxGraphBuilder {
+  /** IR version 7 is the one that introduced opset 13. */
+  static final long IR_VERSION = 7;
+
+  private static final String[] DYNAMIC_DIMENSION_NAMES = {"N", "K"};
+
+  private final ONNXContext context = new ONNXContext();
+  private final GraphSpec spec;
+  private final Map<String, ONNXPlaceholder> inputs = new LinkedHashMap<>();
+  private final Map<String, ONNXPlaceholder> outputs = new HashMap<>();
+  private final Map<Integer, ONNXRef<?>> floatConstants = new HashMap<>();
+  private final Map<Long, ONNXRef<?>> axes = new HashMap<>();
+
+  OnnxGraphBuilder(GraphSpec spec, String graphName) {
+    this.spec = spec;
+    context.setName(graphName);
+    for (TensorSpec input : spec.inputs()) {
+      inputs.put(input.name(), context.floatInput(input.name(), 1));
+    }
+  }
+
+  /** The graph input called {@code name}. */
+  ONNXRef<?> input(String name) {
+    ONNXPlaceholder input = inputs.get(name);
+    if (input == null) {
+      throw new IllegalArgumentException(spec.file() + " has no input " + name);
+    }
+    return input;
+  }
+
+  /** Makes {@code value} the graph output called {@code name}. */
+  void output(String name, ONNXRef<?> value) {
+    if (spec.outputs().stream().noneMatch(o -> o.name().equals(name))) {
+      throw new IllegalArgumentException(spec.file() + " has no output " + name);
+    }
+    if (outputs.containsKey(name)) {
+      throw new IllegalStateException(spec.file() + " output " + name + " is already set");
+    }
+    ONNXPlaceholder output = context.floatOutput(name, 1);
+    value.assignTo(output);
+    outputs.put(name, output);
+  }
+
+  /** A float32 scalar constant, shared by every use of the same value. */
+  ONNXRef<?> constant(float value) {
+    return floatConstants.computeIfAbsent(
+        Float.floatToIntBits(value), bits -> context.constant("const", value));
+  }
+
+  /** {@code x W + b} for a [.., in] input: a MatMul that broadcasts over leading dimensions. */
+  ONNXRef<?> dense(ONNXRef<?> x, Dense layer, String name) {
+    float[] weight = layer.weight();
+    ONNXRef<?> w =
+        context.floatTensor(
+            name + "/weight", List.of(layer.in(), layer.out()), fb -> fb.put(weight));
+    ONNXRef<?> b = context.array(name + "/bias", layer.bias());
+    return add(binary(VaeOnnxOperators.MAT_MUL, x, w, name + "/matmul"), b, name + "/out");
+  }
+
+  ONNXRef<?> add(ONNXRef<?> a, ONNXRef<?> b, String name) {
+    return binary(ONNXOperators.ADD, a, b, name);
+  }
+
+  ONNXRef<?> sub(ONNXRef<?> a, ONNXRef<?> b, String name) {
+    return binary(ONNXOperators.SUB, a, b, name);
+  }
+
+  ONNXRef<?> mul(ONNXRef<?> a, ONNXRef<?> b, String name) {
+    return binary(ONNXOperators.MUL, a, b, name);
+  }
+
+  ONNXRef<?> mul(ONNXRef<?> a, float b, String name) {
+    return mul(a, constant(b), name);
+  }
+
+  ONNXRef<?> add(ONNXRef<?> a, float b, String name) {
+    return add(a, constant(b), name);
+  }
+
+  ONNXRef<?> unary(ONNXOperator op, ONNXRef<?> x, String name) {
+    return context.operation(op, List.of(x), name, Map.of());
+  }
+
+  /** Sum over the last axis, which is dropped: [.., d] -> [..]. */
+  ONNXRef<?> sumLastAxis(ONNXRef<?> x, String name) {
+    return context.operation(
+        ONNXOperators.REDUCE_SUM,
+        List.<ONNXRef<?>>of(x, axis(-1)),
+        name,
+        Map.<String, Object>of("keepdims", 0));
+  }
+
+  /** Inserts a dimension of size 1 at {@code axis}. */
+  ONNXRef<?> unsqueeze(ONNXRef<?> x, long axis, String name) {
+    return context.operation(ONNXOperators.UNSQUEEZE, List.<ONNXRef<?>>of(x, axis(axis)), name);
+  }
+
+  private ONNXRef<?> binary(ONNXOperator op, ONNXRef<?> a, ONNXRef<?> b, String name) {
+    return context.operation(op, List.<ONNXRef<?>>of(a, b), name, Map.of());
+  }
+
+  private ONNXRef<?> axis(long value) {
+    return axes.computeIfAbsent(value, v -> context.array("axes", new long[] {v}));
+  }
+
+  /**
+   * The serialized model: opset 13, the spec's inputs and outputs, a doc string and metadata.
+   *
+   * @throws IllegalStateException if an output of the spec was never set
+   */
+  byte[] build(String docString, String producerVersion, Map<String, String> metadata) {
+    OnnxMl.GraphProto.Builder graph = context.buildGraph().toBuilder();
+    graph.clearInput();
+    for (TensorSpec input : spec.inputs()) {
+      graph.addInput(valueInfo(input));
+    }
+    graph.clearOutput();
+    for (TensorSpec output : spec.outputs()) {
+      if (!outputs.containsKey(output.name())) {
+        throw new IllegalStateException(spec.file() + " output " + output.name() + " was not set");
+      }
+      graph.addOutput(valueInfo(output));
+    }
+    graph.setDocString(docString);
+    OnnxMl.ModelProto.Builder model =
+        OnnxMl.ModelProto.newBuilder()
+            .setIrVersion(IR_VERSION)
+            .addOpsetImport(ONNXOperators.getOpsetProto())
+            .setProducerName(VaeOnnxExporter.PRODUCER_NAME)
+            .setProducerVersion(producerVersion)
+            .setDomain("io.latentserve")
+            .setModelVersion(1)
+            .setDocString(docString)
+            .setGraph(graph);
+    metadata.forEach(
+        (key, value) ->
+            model.addMetadataProps(
+                OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value)));
+    return model.build().toByteArray();
+  }
+
+  private static OnnxMl.ValueInfoProto valueInfo(TensorSpec tensor) {
+    OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
+    List<Long> dims = tensor.shape();
+    for (int i = 0; i < dims.size(); i++) {
+      long d = dims.get(i);
+      OnnxMl.TensorShapeProto.Dimension.Builder dim =
+          OnnxMl.TensorShapeProto.Dimension.newBuilder();
+      if (d < 0) {
+        if (i >= DYNAMIC_DIMENSION_NAMES.length) {
+          throw new IllegalArgumentException(
+              "only the first two dimensions may be dynamic, " + tensor.name() + " has " + dims);
+        }
+        dim.setDimParam(DYNAMIC_DIMENSION_NAMES[i]);
+      } else {
+        dim.setDimValue(d);
+      }
+      shape.addDim(dim);
+    }
+    OnnxMl.TypeProto type =
+        OnnxMl.TypeProto.newBuilder()
+            .setTensorType(
+                OnnxMl.TypeProto.Tensor.newBuilder()
+                    .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                    .setShape(shape))
+            .build();
+    return OnnxMl.ValueInfoProto.newBuilder().setName(tensor.name()).setType(type).build();
+  }
+}
