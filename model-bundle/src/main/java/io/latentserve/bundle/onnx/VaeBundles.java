@@ -14,7 +14,8 @@ public final class VaeBundles {
   private VaeBundles() {}
 
   /**
-   * Writes every graph of {@code weights} and its manifest as the next version of {@code modelName}.
+   * Writes every graph of {@code weights} and its manifest as the next version of {@code
+   * modelName}.
    *
    * @return the published bundle with its assigned version
    */
