@@ -1,0 +1,27 @@
+package io.latentserve.evaluator.core;
+
+import java.util.List;
+
+/**
+ * Parameters of q(z|x) for every latent layer.
+ *
+ * @param layers one entry per latent layer, layer 1 first
+ */
+public record Encoding(List<GaussianLayer> layers) {
+  public Encoding {
+    layers = List.copyOf(layers);
+    if (layers.isEmpty()) {
+      throw new IllegalArgumentException("an encoding has at least one layer");
+    }
+  }
+
+  /** Layer 1, next to the data. */
+  public GaussianLayer bottom() {
+    return layers.get(0);
+  }
+
+  /** The top layer. */
+  public GaussianLayer top() {
+    return layers.get(layers.size() - 1);
+  }
+}

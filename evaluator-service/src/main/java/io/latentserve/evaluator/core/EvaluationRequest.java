@@ -1,0 +1,57 @@
+package io.latentserve.evaluator.core;
+
+import io.latentserve.model.FloatTensor;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One evaluation to run: a model, the data, and what to compute.
+ *
+ * @param model the model; version 0 is resolved to the latest once, at the start
+ * @param data the evaluation set, [N, D] float32 (already binarized for Bernoulli models)
+ * @param dataDescription where the data came from, e.g. {@code mnist/test} or {@code inline}
+ * @param k importance samples per example for the IW-LL, >= 1
+ * @param metrics what to compute; empty means every metric
+ * @param seed seed of every random draw of the evaluation
+ * @param miBatchSize batch size of the minibatch MI estimator; 0 means {@link
+ *     #DEFAULT_MI_BATCH_SIZE}
+ * @param label a free-form label for the report
+ */
+public record EvaluationRequest(
+    ModelKey model,
+    FloatTensor data,
+    String dataDescription,
+    int k,
+    Set<Metric> metrics,
+    long seed,
+    int miBatchSize,
+    String label) {
+
+  /** The minibatch MI estimator's batch size when the request gives none. */
+  public static final int DEFAULT_MI_BATCH_SIZE = 128;
+
+  public EvaluationRequest {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(data, "data");
+    dataDescription = Objects.requireNonNullElse(dataDescription, "");
+    label = Objects.requireNonNullElse(label, "");
+    metrics = metrics == null || metrics.isEmpty() ? Metric.all() : EnumSet.copyOf(metrics);
+    metrics = Set.copyOf(metrics);
+    if (miBatchSize < 0) {
+      throw new InvalidEvaluationException("mi_batch_size must be >= 0, got " + miBatchSize);
+    }
+    if (miBatchSize == 0) {
+      miBatchSize = DEFAULT_MI_BATCH_SIZE;
+    }
+  }
+
+  /** N, the number of examples. */
+  public int examples() {
+    return data.rank() == 0 ? 0 : (int) data.dim(0);
+  }
+
+  public boolean wants(Metric metric) {
+    return metrics.contains(metric);
+  }
+}

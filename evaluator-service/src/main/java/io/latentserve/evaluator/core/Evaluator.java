@@ -1,0 +1,516 @@
+package io.latentserve.evaluator.core;
+
+import io.latentserve.model.CounterNoise;
+import io.latentserve.model.FloatTensor;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Runs an evaluation: calls the inference service through an {@link InferenceClient} in row ranges,
+ * several in flight at once, and feeds the estimators.
+ *
+ * <p>Every row range is sent with {@code firstRow} set to its index in the evaluation set, and
+ * every result is stored by example index and reduced in index order, so the report is identical
+ * (bit for bit) however the rows are split into calls, however many calls are in flight and on
+ * whichever replicas they run.
+ *
+ * <p>Phases, in order, each run only when a requested metric needs it: {@value #PHASE_MODEL},
+ * {@value #PHASE_WEIGHTS} (IW-LL, ELBO), {@value #PHASE_POSTERIOR} (Encode and LogProb for rates,
+ * active units, MI and MMD), {@value #PHASE_MUTUAL_INFORMATION}, {@value #PHASE_MMD}, {@value
+ * #PHASE_PREVIEWS}.
+ */
+public final class Evaluator {
+  public static final String PHASE_MODEL = "model";
+  public static final String PHASE_WEIGHTS = "importance-weights";
+  public static final String PHASE_POSTERIOR = "posterior-statistics";
+  public static final String PHASE_MUTUAL_INFORMATION = "mutual-information";
+  public static final String PHASE_MMD = "mmd";
+  public static final String PHASE_PREVIEWS = "previews";
+
+  private static final long CANCEL_POLL_MILLIS = 50;
+
+  private final InferenceClient client;
+  private final EvaluatorOptions options;
+  private final Clock clock;
+
+  public Evaluator(InferenceClient client, EvaluatorOptions options, Clock clock) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.options = Objects.requireNonNull(options, "options");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  public Evaluator(InferenceClient client, EvaluatorOptions options) {
+    this(client, options, Clock.systemUTC());
+  }
+
+  public EvaluatorOptions options() {
+    return options;
+  }
+
+  /**
+   * Checks what can be checked without the model: k, the data's shape and values, the MI batch.
+   *
+   * @throws InvalidEvaluationException naming the field, the expected and the actual value
+   */
+  public void validate(EvaluationRequest request) {
+    if (request.k() < 1 || request.k() > options.maxK()) {
+      throw new InvalidEvaluationException(
+          "k must be in [1, " + options.maxK() + "], got " + request.k());
+    }
+    FloatTensor data = request.data();
+    if (data.rank() != 2) {
+      throw new InvalidEvaluationException(
+          "data must be [N, D], got " + data.rank() + " dimensions");
+    }
+    if (data.dim(0) < 1 || data.dim(1) < 1) {
+      throw new InvalidEvaluationException(
+          "data must have at least one example and one feature, got " + data);
+    }
+    float[] values = data.data();
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        int row = i / data.rowSize();
+        throw new InvalidEvaluationException(
+            "data must be finite, row "
+                + row
+                + " feature "
+                + (i % data.rowSize())
+                + " is "
+                + values[i]);
+      }
+    }
+  }
+
+  /**
+   * Runs the evaluation on the caller's thread, with inference calls on {@code executor}.
+   *
+   * @param evaluationId the identifier to put in the report
+   * @param executor runs the inference calls; at most {@link EvaluatorOptions#parallelCalls()} at
+   *     once
+   * @param listener receives progress on the caller's thread
+   * @param cancelled polled between calls; when true, outstanding calls are cancelled and {@link
+   *     EvaluationCancelledException} is thrown
+   * @throws InvalidEvaluationException for a request that cannot run
+   * @throws InferenceException when an inference call fails
+   */
+  public EvaluationOutcome evaluate(
+      String evaluationId,
+      EvaluationRequest request,
+      Executor executor,
+      ProgressListener listener,
+      BooleanSupplier cancelled) {
+    validate(request);
+    return new Run(evaluationId, request, executor, listener, cancelled).run();
+  }
+
+  /** One evaluation's state. */
+  private final class Run {
+    private final String id;
+    private final EvaluationRequest request;
+    private final Executor executor;
+    private final ProgressListener listener;
+    private final BooleanSupplier cancelled;
+    private final long startNanos = System.nanoTime();
+    private final Map<String, Duration> phaseTimes = new LinkedHashMap<>();
+    private final int n;
+    private ModelKey key;
+
+    Run(
+        String id,
+        EvaluationRequest request,
+        Executor executor,
+        ProgressListener listener,
+        BooleanSupplier cancelled) {
+      this.id = Objects.requireNonNull(id, "id");
+      this.request = request;
+      this.executor = Objects.requireNonNull(executor, "executor");
+      this.listener = Objects.requireNonNull(listener, "listener");
+      this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
+      this.n = request.examples();
+    }
+
+    EvaluationOutcome run() {
+      long phaseStart = System.nanoTime();
+      progress(PHASE_MODEL, 0, 1, 0);
+      ModelDescription model = client.describe(request.model());
+      key = model.key();
+      int d = request.data().rowSize();
+      if (d != model.inputDim()) {
+        throw new InvalidEvaluationException(
+            "data has " + d + " features, model " + model.id() + " expects " + model.inputDim());
+      }
+      phaseTimes.put(PHASE_MODEL, since(phaseStart));
+      checkCancelled();
+
+      ImportanceWeightedEstimator iw = null;
+      if (request.wants(Metric.IWLL) || request.wants(Metric.ELBO)) {
+        iw = importanceWeights();
+      }
+      Posterior posterior = null;
+      boolean needPosterior =
+          request.wants(Metric.RATES)
+              || request.wants(Metric.ACTIVE_UNITS)
+              || request.wants(Metric.MUTUAL_INFORMATION)
+              || request.wants(Metric.MMD);
+      if (needPosterior) {
+        posterior = posterior(model);
+      }
+      MutualInformationReport mi = null;
+      if (request.wants(Metric.MUTUAL_INFORMATION)) {
+        mi = mutualInformation(posterior);
+      }
+      double mmd = Double.NaN;
+      int mmdSamples = 0;
+      if (request.wants(Metric.MMD)) {
+        mmdSamples = Math.max(2, Math.min(n, options.mmdSamples()));
+        mmd = mmd(model, posterior, mmdSamples);
+        if (n < 2) {
+          mmd = Double.NaN;
+          mmdSamples = 0;
+        }
+      }
+      Previews previews = previews(model);
+
+      List<LayerReport> layers = new ArrayList<>();
+      for (int l = 0; l < model.layers().size(); l++) {
+        LatentLayerInfo info = model.layers().get(l);
+        Estimate rate = request.wants(Metric.RATES) ? Estimate.ofSamples(posterior.rates[l]) : null;
+        double[] activity = null;
+        int active = -1;
+        if (request.wants(Metric.ACTIVE_UNITS)) {
+          activity = ActiveUnits.activity(FloatTensor.of(posterior.means[l], n, info.dim()));
+          active = ActiveUnits.count(activity);
+        }
+        layers.add(new LayerReport(info.name(), info.dim(), rate, active, activity));
+      }
+      Duration wall = since(startNanos);
+      boolean iwll = request.wants(Metric.IWLL);
+      boolean elbo = request.wants(Metric.ELBO);
+      EvaluationReport report =
+          new EvaluationReport(
+              id,
+              model,
+              request.label(),
+              request.dataDescription(),
+              n,
+              request.k(),
+              request.seed(),
+              request.metrics().stream().sorted().toList(),
+              iwll ? iw.logLikelihood() : null,
+              iwll ? iw.curve() : List.of(),
+              iwll ? iw.meanEffectiveSampleSize() : 0,
+              iwll ? iw.effectiveSampleSizes() : new double[0],
+              elbo ? iw.elbo() : null,
+              elbo ? iw.distortion() : null,
+              elbo ? iw.rate() : null,
+              layers,
+              mi,
+              mmd,
+              mmdSamples,
+              phaseTimes,
+              wall,
+              n / Math.max(1e-9, wall.toNanos() / 1e9),
+              clock.instant());
+      return new EvaluationOutcome(report, previews);
+    }
+
+    private ImportanceWeightedEstimator importanceWeights() {
+      long phaseStart = System.nanoTime();
+      int k = request.k();
+      int rows = Math.max(1, Math.min(options.maxRowsPerCall(), options.maxWeightsPerCall() / k));
+      boolean components = request.wants(Metric.ELBO);
+      ImportanceWeightedEstimator estimator = new ImportanceWeightedEstimator(n, k);
+      forEachRange(
+          PHASE_WEIGHTS,
+          rows,
+          (from, x) -> client.importanceWeights(key, x, from, k, request.seed(), components),
+          estimator::add);
+      phaseTimes.put(PHASE_WEIGHTS, since(phaseStart));
+      return estimator;
+    }
+
+    private Posterior posterior(ModelDescription model) {
+      long phaseStart = System.nanoTime();
+      boolean rates = request.wants(Metric.RATES);
+      boolean means = request.wants(Metric.ACTIVE_UNITS);
+      int draws = rates ? options.rateSamples() : 1;
+      int layerCount = model.layers().size();
+      Posterior p = new Posterior(model, n);
+      forEachRange(
+          PHASE_POSTERIOR,
+          options.maxRowsPerCall(),
+          (from, x) -> {
+            int m = (int) x.dim(0);
+            Encoding meanEncoding =
+                means ? client.encode(key, x, false, request.seed(), from) : null;
+            Encoding first = null;
+            double[][] rateSums = new double[layerCount][m];
+            for (int s = 0; s < draws; s++) {
+              long seed = Seeds.derive(request.seed(), Seeds.RATES, s);
+              Encoding sampled = client.encode(key, x, true, seed, from);
+              if (s == 0) {
+                first = sampled;
+              }
+              if (rates) {
+                List<FloatTensor> z = new ArrayList<>();
+                for (GaussianLayer layer : sampled.layers()) {
+                  z.add(
+                      layer
+                          .sample()
+                          .orElseThrow(
+                              () ->
+                                  new InferenceException(
+                                      InferenceException.Reason.INTERNAL,
+                                      "",
+                                      "encode returned no sample for layer " + layer.layer())));
+                }
+                LogDensities densities = client.logProb(key, x, z);
+                for (int l = 0; l < layerCount; l++) {
+                  float[] q = densities.layers().get(l).logPosterior().data();
+                  float[] prior = densities.layers().get(l).logPrior().data();
+                  for (int r = 0; r < m; r++) {
+                    rateSums[l][r] += (double) q[r] - prior[r];
+                  }
+                }
+              }
+            }
+            return new PosteriorChunk(meanEncoding, first, rateSums);
+          },
+          (from, chunk) -> p.add(from, chunk, draws));
+      phaseTimes.put(PHASE_POSTERIOR, since(phaseStart));
+      return p;
+    }
+
+    private MutualInformationReport mutualInformation(Posterior p) {
+      long phaseStart = System.nanoTime();
+      progress(PHASE_MUTUAL_INFORMATION, 0, n, 0);
+      int d = p.bottomDim;
+      FloatTensor mean = FloatTensor.of(p.bottomMean, n, d);
+      FloatTensor logVar = FloatTensor.of(p.bottomLogVariance, n, d);
+      FloatTensor z = FloatTensor.of(p.bottomSample, n, d);
+      Estimate aggregate = MutualInformationEstimator.aggregate(mean, logVar, z);
+      checkCancelled();
+      int batch = request.miBatchSize();
+      double minibatch = MutualInformationEstimator.minibatch(mean, logVar, z, batch);
+      progress(PHASE_MUTUAL_INFORMATION, n, n, 0);
+      phaseTimes.put(PHASE_MUTUAL_INFORMATION, since(phaseStart));
+      return new MutualInformationReport(aggregate, Math.log(n), minibatch, Math.min(batch, n));
+    }
+
+    private double mmd(ModelDescription model, Posterior p, int m) {
+      if (n < 2) {
+        return Double.NaN;
+      }
+      long phaseStart = System.nanoTime();
+      progress(PHASE_MMD, 0, m, 0);
+      int d = model.topLayer().dim();
+      float[] q = new float[m * d];
+      System.arraycopy(p.topSample, 0, q, 0, m * d);
+      float[] prior = new float[m * d];
+      long seed = Seeds.derive(request.seed(), Seeds.MMD, 0);
+      for (int r = 0; r < m; r++) {
+        CounterNoise.gaussian(
+            CounterNoise.rowKey(seed, CounterNoise.Stream.PRIOR, r), 0, prior, r * d, d);
+      }
+      double value =
+          MaximumMeanDiscrepancy.squaredUnbiased(
+              FloatTensor.of(q, m, d), FloatTensor.of(prior, m, d));
+      progress(PHASE_MMD, m, m, 0);
+      phaseTimes.put(PHASE_MMD, since(phaseStart));
+      return value;
+    }
+
+    private Previews previews(ModelDescription model) {
+      FloatTensor prior = null;
+      FloatTensor originals = null;
+      FloatTensor reconstructions = null;
+      int samples = Math.min(options.previewSamples(), options.maxRowsPerCall());
+      int recon = Math.min(Math.min(options.previewReconstructions(), n), options.maxRowsPerCall());
+      if (samples == 0 && recon == 0) {
+        return new Previews(model.inputShape(), null, null, null);
+      }
+      long phaseStart = System.nanoTime();
+      progress(PHASE_PREVIEWS, 0, samples + recon, 0);
+      checkCancelled();
+      if (samples > 0) {
+        prior =
+            client
+                .sample(key, samples, Seeds.derive(request.seed(), Seeds.PREVIEW, 0), false)
+                .xMean();
+      }
+      if (recon > 0) {
+        originals = request.data().rows(0, recon);
+        Encoding encoding = client.encode(key, originals, false, request.seed(), 0);
+        reconstructions =
+            client.decode(key, encoding.top().mean(), false, request.seed(), 0).xMean();
+      }
+      progress(PHASE_PREVIEWS, samples + recon, samples + recon, 0);
+      phaseTimes.put(PHASE_PREVIEWS, since(phaseStart));
+      return new Previews(model.inputShape(), prior, originals, reconstructions);
+    }
+
+    /**
+     * Calls {@code task} for every range of at most {@code rowsPerCall} rows on the executor, at
+     * most {@link EvaluatorOptions#parallelCalls()} at once, and hands each result to {@code sink}
+     * on this thread.
+     */
+    private <T> void forEachRange(
+        String phase, int rowsPerCall, RangeTask<T> task, RangeSink<T> sink) {
+      CompletionService<RangeResult<T>> completion = new ExecutorCompletionService<>(executor);
+      List<Future<RangeResult<T>>> futures = new ArrayList<>();
+      long rangeStart = System.nanoTime();
+      int next = 0;
+      int inFlight = 0;
+      long done = 0;
+      progress(phase, 0, n, 0);
+      try {
+        while (next < n || inFlight > 0) {
+          while (inFlight < options.parallelCalls() && next < n) {
+            checkCancelled();
+            int from = next;
+            int to = Math.min(n, from + rowsPerCall);
+            FloatTensor x = request.data().rows(from, to);
+            futures.add(completion.submit(() -> new RangeResult<>(from, to, task.call(from, x))));
+            next = to;
+            inFlight++;
+          }
+          Future<RangeResult<T>> finished = null;
+          while (finished == null) {
+            checkCancelled();
+            finished = completion.poll(CANCEL_POLL_MILLIS, TimeUnit.MILLISECONDS);
+          }
+          inFlight--;
+          RangeResult<T> result = result(finished);
+          sink.accept(result.from(), result.value());
+          done += result.to() - result.from();
+          progress(phase, done, n, System.nanoTime() - rangeStart);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new EvaluationCancelledException("evaluation " + id + " was interrupted");
+      } finally {
+        for (Future<RangeResult<T>> f : futures) {
+          f.cancel(true);
+        }
+      }
+    }
+
+    private <T> RangeResult<T> result(Future<RangeResult<T>> future) throws InterruptedException {
+      try {
+        return future.get();
+      } catch (ExecutionException e) {
+        checkCancelled();
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException re) {
+          throw re;
+        }
+        if (cause instanceof Error error) {
+          throw error;
+        }
+        throw new IllegalStateException(cause);
+      }
+    }
+
+    private void checkCancelled() {
+      if (cancelled.getAsBoolean()) {
+        throw new EvaluationCancelledException("evaluation " + id + " was cancelled");
+      }
+    }
+
+    private void progress(String phase, long done, long total, long phaseNanos) {
+      Duration eta = Duration.ZERO;
+      if (done > 0 && done < total) {
+        eta = Duration.ofNanos((long) (phaseNanos / (double) done * (total - done)));
+      }
+      listener.onProgress(new Progress(phase, done, total, since(startNanos), eta));
+    }
+
+    private Duration since(long nanos) {
+      return Duration.ofNanos(System.nanoTime() - nanos);
+    }
+  }
+
+  @FunctionalInterface
+  private interface RangeTask<T> {
+    T call(int firstRow, FloatTensor x);
+  }
+
+  @FunctionalInterface
+  private interface RangeSink<T> {
+    void accept(int firstRow, T value);
+  }
+
+  private record RangeResult<T>(int from, int to, T value) {}
+
+  private record PosteriorChunk(Encoding means, Encoding sampled, double[][] rateSums) {}
+
+  /** Posterior statistics of every example, filled range by range. */
+  private static final class Posterior {
+    final int bottomDim;
+    final float[] bottomMean;
+    final float[] bottomLogVariance;
+    final float[] bottomSample;
+    final float[] topSample;
+    final float[][] means;
+    final double[][] rates;
+    private final int topDim;
+    private final int[] dims;
+
+    Posterior(ModelDescription model, int n) {
+      List<LatentLayerInfo> layers = model.layers();
+      dims = layers.stream().mapToInt(LatentLayerInfo::dim).toArray();
+      bottomDim = dims[0];
+      topDim = dims[dims.length - 1];
+      bottomMean = new float[n * bottomDim];
+      bottomLogVariance = new float[n * bottomDim];
+      bottomSample = new float[n * bottomDim];
+      topSample = new float[n * topDim];
+      means = new float[dims.length][];
+      rates = new double[dims.length][n];
+      for (int l = 0; l < dims.length; l++) {
+        means[l] = new float[n * dims[l]];
+      }
+    }
+
+    void add(int from, PosteriorChunk chunk, int draws) {
+      Encoding sampled = chunk.sampled();
+      int m = (int) sampled.bottom().mean().dim(0);
+      copy(sampled.bottom().mean(), bottomMean, from, bottomDim);
+      copy(sampled.bottom().logVariance(), bottomLogVariance, from, bottomDim);
+      copy(sampled.bottom().sample().orElseThrow(), bottomSample, from, bottomDim);
+      copy(sampled.top().sample().orElseThrow(), topSample, from, topDim);
+      if (chunk.means() != null) {
+        for (int l = 0; l < dims.length; l++) {
+          copy(chunk.means().layers().get(l).mean(), means[l], from, dims[l]);
+        }
+      }
+      for (int l = 0; l < dims.length; l++) {
+        for (int r = 0; r < m; r++) {
+          rates[l][from + r] = chunk.rateSums()[l][r] / draws;
+        }
+      }
+    }
+
+    private static void copy(FloatTensor src, float[] dst, int fromRow, int dim) {
+      if (src.rowSize() != dim) {
+        throw new InferenceException(
+            InferenceException.Reason.INTERNAL,
+            "",
+            "inference returned " + src.rowSize() + " latent units, the model has " + dim);
+      }
+      System.arraycopy(src.data(), 0, dst, fromRow * dim, src.size());
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package io.latentserve.evaluator.core;
+
+import io.latentserve.model.LikelihoodFamily;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the inference service says about one model version.
+ *
+ * @param name model name
+ * @param version the concrete version (>= 1) that served the description
+ * @param inputShape shape of one example, e.g. [784] or [28, 28]
+ * @param likelihood family of p(x|z1)
+ * @param likelihoodSigma standard deviation of p(x|z1) for {@link LikelihoodFamily#GAUSSIAN_FIXED},
+ *     else 0
+ * @param layers latent layers, layer 1 (next to the data) first
+ * @param device device serving the model on the replica that answered: "cpu" or "cuda:N"
+ * @param manifestSha256 hex sha256 of the bundle's manifest; empty when unknown
+ * @param trainingDataset catalogue name of the training data, or empty
+ * @param trainingSeed seed of the producer
+ * @param epochs training epochs
+ * @param finalMetrics the producer's recorded bounds and losses, nats per example
+ * @param specJson the producer's specification as JSON, or empty
+ * @param codeVersion latentserve version that wrote the bundle, or empty
+ * @param created when the bundle was written; null when unknown
+ */
+public record ModelDescription(
+    String name,
+    long version,
+    List<Long> inputShape,
+    LikelihoodFamily likelihood,
+    double likelihoodSigma,
+    List<LatentLayerInfo> layers,
+    String device,
+    String manifestSha256,
+    String trainingDataset,
+    long trainingSeed,
+    int epochs,
+    Map<String, Double> finalMetrics,
+    String specJson,
+    String codeVersion,
+    Instant created) {
+
+  public ModelDescription {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(likelihood, "likelihood");
+    inputShape = List.copyOf(inputShape);
+    layers = List.copyOf(layers);
+    finalMetrics = Map.copyOf(finalMetrics);
+    device = Objects.requireNonNullElse(device, "");
+    manifestSha256 = Objects.requireNonNullElse(manifestSha256, "");
+    trainingDataset = Objects.requireNonNullElse(trainingDataset, "");
+    specJson = Objects.requireNonNullElse(specJson, "");
+    codeVersion = Objects.requireNonNullElse(codeVersion, "");
+    if (version < 1) {
+      throw new IllegalArgumentException("a described model has a version >= 1, got " + version);
+    }
+    if (inputShape.isEmpty() || inputShape.stream().anyMatch(d -> d <= 0)) {
+      throw new IllegalArgumentException(
+          "input shape must be non-empty and positive: " + inputShape);
+    }
+    if (layers.isEmpty()) {
+      throw new IllegalArgumentException("a model has at least one latent layer");
+    }
+  }
+
+  /** Flattened size D of one example: the product of {@link #inputShape()}. */
+  public int inputDim() {
+    long d = 1;
+    for (long s : inputShape) {
+      d = Math.multiplyExact(d, s);
+    }
+    return Math.toIntExact(d);
+  }
+
+  /** The top latent layer, whose prior is N(0, I). */
+  public LatentLayerInfo topLayer() {
+    return layers.get(layers.size() - 1);
+  }
+
+  /** The exact version this description names. */
+  public ModelKey key() {
+    return new ModelKey(name, version);
+  }
+
+  /** {@code name/version}, as used in messages. */
+  public String id() {
+    return name + "/" + version;
+  }
+}
