@@ -1,0 +1,480 @@
+package io.latentserve.evaluator.client;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.latentserve.evaluator.core.Decoding;
+import io.latentserve.evaluator.core.Encoding;
+import io.latentserve.evaluator.core.GaussianLayer;
+import io.latentserve.evaluator.core.ImportanceWeights;
+import io.latentserve.evaluator.core.InferenceClient;
+import io.latentserve.evaluator.core.InferenceException;
+import io.latentserve.evaluator.core.LatentLayerInfo;
+import io.latentserve.evaluator.core.LayerLogDensity;
+import io.latentserve.evaluator.core.LogDensities;
+import io.latentserve.evaluator.core.ModelDescription;
+import io.latentserve.evaluator.core.ModelKey;
+import io.latentserve.evaluator.core.PriorSamples;
+import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.proto.v1.DecodeRequest;
+import io.latentserve.proto.v1.DecodeResponse;
+import io.latentserve.proto.v1.EncodeRequest;
+import io.latentserve.proto.v1.EncodeResponse;
+import io.latentserve.proto.v1.GaussianParams;
+import io.latentserve.proto.v1.GetModelRequest;
+import io.latentserve.proto.v1.ImportanceWeightsChunk;
+import io.latentserve.proto.v1.ImportanceWeightsRequest;
+import io.latentserve.proto.v1.InferenceGrpc;
+import io.latentserve.proto.v1.LayerLogProb;
+import io.latentserve.proto.v1.LogProbRequest;
+import io.latentserve.proto.v1.LogProbResponse;
+import io.latentserve.proto.v1.ModelInfo;
+import io.latentserve.proto.v1.ModelRef;
+import io.latentserve.proto.v1.Provenance;
+import io.latentserve.proto.v1.SampleRequest;
+import io.latentserve.proto.v1.SampleResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link InferenceClient} over the Inference gRPC service.
+ *
+ * <p>One channel to the configured target (see {@link InferenceClientConfig#target()}) with the
+ * {@code round_robin} policy, so consecutive calls go to different replicas. Every attempt has the
+ * configured deadline (or the caller's, when shorter: calls inherit the current {@link Context}, so
+ * cancelling the caller's context cancels them). A call that fails with UNAVAILABLE,
+ * RESOURCE_EXHAUSTED or DEADLINE_EXCEEDED is retried, up to {@link
+ * InferenceClientConfig#maxAttempts()} attempts, and round-robin sends the retry to the next
+ * replica; a streamed ImportanceWeights call is retried whole. Because every request carries its
+ * seed and first row, a retry returns the numbers the failed attempt would have.
+ */
+public final class GrpcInferenceClient implements InferenceClient {
+  private static final Logger log = LoggerFactory.getLogger(GrpcInferenceClient.class);
+
+  private final ManagedChannel channel;
+  private final boolean ownsChannel;
+  private final String target;
+  private final InferenceClientConfig config;
+  private final InferenceCallListener listener;
+  private final InferenceGrpc.InferenceBlockingStub stub;
+
+  /**
+   * A client over an existing channel (e.g. in-process in tests); the channel is not closed by
+   * {@link #close()}.
+   */
+  public GrpcInferenceClient(
+      ManagedChannel channel, InferenceClientConfig config, InferenceCallListener listener) {
+    this(channel, false, config, listener);
+  }
+
+  private GrpcInferenceClient(
+      ManagedChannel channel,
+      boolean ownsChannel,
+      InferenceClientConfig config,
+      InferenceCallListener listener) {
+    this.channel = Objects.requireNonNull(channel, "channel");
+    this.ownsChannel = ownsChannel;
+    this.config = Objects.requireNonNull(config, "config");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.target = config.target();
+    this.stub = InferenceGrpc.newBlockingStub(channel);
+  }
+
+  /** Opens a plain-text channel to the configured target, balanced round-robin. */
+  public static GrpcInferenceClient connect(
+      InferenceClientConfig config, InferenceCallListener listener) {
+    ManagedChannel channel =
+        Grpc.newChannelBuilder(
+                InferenceTargets.channelTarget(config.target()),
+                InsecureChannelCredentials.create())
+            .defaultLoadBalancingPolicy("round_robin")
+            .maxInboundMessageSize(config.maxInboundMessageBytes())
+            .build();
+    return new GrpcInferenceClient(channel, true, config, listener);
+  }
+
+  public String target() {
+    return target;
+  }
+
+  private static ModelRef ref(ModelKey key) {
+    return ModelRef.newBuilder().setName(key.name()).setVersion(key.version()).build();
+  }
+
+  @Override
+  public ModelDescription describe(ModelKey model) {
+    return call(
+        "GetModel",
+        s ->
+            describe(
+                s.getModel(GetModelRequest.newBuilder().setModel(ref(model)).build()).getModel()));
+  }
+
+  @Override
+  public ImportanceWeights importanceWeights(
+      ModelKey model, FloatTensor x, long firstRow, int k, long seed, boolean includeComponents) {
+    ImportanceWeightsRequest request =
+        ImportanceWeightsRequest.newBuilder()
+            .setModel(ref(model))
+            .setX(WireTensors.encode(x))
+            .setK(k)
+            .setSeed(seed)
+            .setFirstRow(firstRow)
+            .setIncludeComponents(includeComponents)
+            .build();
+    int n = (int) x.dim(0);
+    return call(
+        "ImportanceWeights",
+        s -> {
+          Assembly assembly = new Assembly(n, k, includeComponents);
+          Iterator<ImportanceWeightsChunk> chunks = s.importanceWeights(request);
+          while (chunks.hasNext()) {
+            assembly.add(chunks.next());
+          }
+          return assembly.result();
+        });
+  }
+
+  @Override
+  public Encoding encode(ModelKey model, FloatTensor x, boolean sample, long seed, long firstRow) {
+    EncodeRequest request =
+        EncodeRequest.newBuilder()
+            .setModel(ref(model))
+            .setX(WireTensors.encode(x))
+            .setSample(sample)
+            .setSeed(seed)
+            .setFirstRow(firstRow)
+            .build();
+    return call(
+        "Encode",
+        s -> {
+          EncodeResponse response = s.encode(request);
+          return new Encoding(
+              response.getLayersList().stream().map(p -> gaussian(p, sample)).toList());
+        });
+  }
+
+  @Override
+  public Decoding decode(
+      ModelKey model, FloatTensor zTop, boolean sample, long seed, long firstRow) {
+    DecodeRequest request =
+        DecodeRequest.newBuilder()
+            .setModel(ref(model))
+            .setZ(WireTensors.encode(zTop))
+            .setSample(sample)
+            .setSeed(seed)
+            .setFirstRow(firstRow)
+            .build();
+    return call(
+        "Decode",
+        s -> {
+          DecodeResponse r = s.decode(request);
+          return new Decoding(
+              WireTensors.decode("x_mean", r.getXMean()),
+              r.hasXSample()
+                  ? Optional.of(WireTensors.decode("x_sample", r.getXSample()))
+                  : Optional.empty(),
+              r.getIntermediateLayersList().stream().map(p -> gaussian(p, p.hasSample())).toList());
+        });
+  }
+
+  @Override
+  public PriorSamples sample(ModelKey model, int n, long seed, boolean sampleX) {
+    SampleRequest request =
+        SampleRequest.newBuilder()
+            .setModel(ref(model))
+            .setN(n)
+            .setSeed(seed)
+            .setSampleX(sampleX)
+            .build();
+    return call(
+        "Sample",
+        s -> {
+          SampleResponse r = s.sample(request);
+          return new PriorSamples(
+              WireTensors.decode("z", r.getZ()),
+              WireTensors.decode("x_mean", r.getXMean()),
+              r.hasXSample()
+                  ? Optional.of(WireTensors.decode("x_sample", r.getXSample()))
+                  : Optional.empty());
+        });
+  }
+
+  @Override
+  public LogDensities logProb(ModelKey model, FloatTensor x, List<FloatTensor> z) {
+    LogProbRequest.Builder b =
+        LogProbRequest.newBuilder().setModel(ref(model)).setX(WireTensors.encode(x));
+    for (FloatTensor t : z) {
+      b.addZ(WireTensors.encode(t));
+    }
+    LogProbRequest request = b.build();
+    return call(
+        "LogProb",
+        s -> {
+          LogProbResponse r = s.logProb(request);
+          List<LayerLogDensity> layers = new ArrayList<>();
+          for (LayerLogProb l : r.getLayersList()) {
+            layers.add(
+                new LayerLogDensity(
+                    l.getLayer(),
+                    WireTensors.decode("log_prior", l.getLogPrior()),
+                    WireTensors.decode("log_posterior", l.getLogPosterior())));
+          }
+          return new LogDensities(
+              WireTensors.decode("log_px_given_z", r.getLogPxGivenZ()),
+              WireTensors.decode("log_pz", r.getLogPz()),
+              WireTensors.decode("log_qz_given_x", r.getLogQzGivenX()),
+              layers);
+        });
+  }
+
+  @Override
+  public void close() {
+    if (ownsChannel) {
+      channel.shutdownNow();
+      try {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Runs one call with deadlines and bounded retries, mapping failures to InferenceException. */
+  private <T> T call(String method, Function<InferenceGrpc.InferenceBlockingStub, T> body) {
+    StatusRuntimeException last = null;
+    for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
+      if (attempt > 1) {
+        backoff(attempt);
+      }
+      long start = System.nanoTime();
+      try {
+        T result =
+            body.apply(
+                stub.withDeadlineAfter(config.callDeadline().toNanos(), TimeUnit.NANOSECONDS));
+        listener.onAttempt(method, "OK", Duration.ofNanos(System.nanoTime() - start));
+        return result;
+      } catch (StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        listener.onAttempt(method, code.name(), Duration.ofNanos(System.nanoTime() - start));
+        last = e;
+        if (!retryable(code) || attempt == config.maxAttempts()) {
+          break;
+        }
+        listener.onRetry(method, code.name());
+        log.debug("{} to {} failed with {}, retrying: {}", method, target, code, e.getMessage());
+      } catch (IllegalStateException | IllegalArgumentException e) {
+        listener.onAttempt(method, "INTERNAL", Duration.ofNanos(System.nanoTime() - start));
+        throw new InferenceException(
+            InferenceException.Reason.INTERNAL,
+            target,
+            "inference at "
+                + target
+                + " sent a malformed "
+                + method
+                + " response: "
+                + e.getMessage(),
+            e);
+      }
+    }
+    throw map(method, last);
+  }
+
+  private boolean retryable(Status.Code code) {
+    Context context = Context.current();
+    if (context.isCancelled()) {
+      return false;
+    }
+    Deadline deadline = context.getDeadline();
+    if (deadline != null && deadline.isExpired()) {
+      return false;
+    }
+    return code == Status.Code.UNAVAILABLE
+        || code == Status.Code.RESOURCE_EXHAUSTED
+        || code == Status.Code.DEADLINE_EXCEEDED;
+  }
+
+  /** Waits before a retry so that round-robin sees a dead replica's connection state change. */
+  private void backoff(int attempt) {
+    long nanos = config.retryBackoff().toNanos() << Math.min(attempt - 2, 10);
+    long end = System.nanoTime() + nanos;
+    while (System.nanoTime() < end && !Context.current().isCancelled()) {
+      LockSupport.parkNanos(Math.min(end - System.nanoTime(), 10_000_000L));
+      if (Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private InferenceException map(String method, StatusRuntimeException e) {
+    Status status = e.getStatus();
+    String description =
+        Objects.requireNonNullElse(status.getDescription(), status.getCode().name());
+    InferenceException.Reason reason =
+        switch (status.getCode()) {
+          case INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION ->
+              InferenceException.Reason.INVALID_ARGUMENT;
+          case NOT_FOUND -> InferenceException.Reason.NOT_FOUND;
+          case UNAVAILABLE -> InferenceException.Reason.UNAVAILABLE;
+          case DEADLINE_EXCEEDED -> InferenceException.Reason.DEADLINE_EXCEEDED;
+          case CANCELLED -> InferenceException.Reason.CANCELLED;
+          case RESOURCE_EXHAUSTED -> InferenceException.Reason.RESOURCE_EXHAUSTED;
+          default -> InferenceException.Reason.INTERNAL;
+        };
+    String message =
+        switch (reason) {
+          case UNAVAILABLE ->
+              "inference at "
+                  + target
+                  + " is unavailable after "
+                  + config.maxAttempts()
+                  + " attempts of "
+                  + method
+                  + ": "
+                  + description;
+          case DEADLINE_EXCEEDED ->
+              method + " to inference at " + target + " exceeded its deadline: " + description;
+          case INTERNAL -> "inference at " + target + " failed " + method + ": " + status.getCode();
+          default -> description;
+        };
+    return new InferenceException(reason, target, message, e);
+  }
+
+  private static GaussianLayer gaussian(GaussianParams p, boolean withSample) {
+    String layer = p.getLayer();
+    return new GaussianLayer(
+        layer,
+        WireTensors.decode(layer + ".mean", p.getMean()),
+        WireTensors.decode(layer + ".log_variance", p.getLogVariance()),
+        withSample && p.hasSample()
+            ? Optional.of(WireTensors.decode(layer + ".sample", p.getSample()))
+            : Optional.empty());
+  }
+
+  /** Maps a ModelInfo to the core's description. */
+  static ModelDescription describe(ModelInfo info) {
+    LikelihoodFamily likelihood =
+        switch (info.getLikelihood()) {
+          case LIKELIHOOD_BERNOULLI -> LikelihoodFamily.BERNOULLI;
+          case LIKELIHOOD_GAUSSIAN_FIXED -> LikelihoodFamily.GAUSSIAN_FIXED;
+          case LIKELIHOOD_GAUSSIAN_LEARNED -> LikelihoodFamily.GAUSSIAN_LEARNED;
+          default ->
+              throw new IllegalStateException("model has likelihood " + info.getLikelihood());
+        };
+    Provenance p = info.getProvenance();
+    return new ModelDescription(
+        info.getName(),
+        info.getVersion(),
+        info.getInputShapeList(),
+        likelihood,
+        info.getLikelihoodSigma(),
+        info.getLatentLayersList().stream()
+            .map(l -> new LatentLayerInfo(l.getName(), l.getDim()))
+            .toList(),
+        info.getDevice(),
+        info.getManifestSha256(),
+        p.getDataset(),
+        p.getSeed(),
+        p.getEpochs(),
+        p.getFinalMetricsMap(),
+        p.getSpecJson(),
+        p.getCodeVersion(),
+        p.hasCreated()
+            ? Instant.ofEpochSecond(p.getCreated().getSeconds(), p.getCreated().getNanos())
+            : null);
+  }
+
+  /** Collects streamed chunks of samples into [N, k] arrays, checking they cover [0, k) once. */
+  private static final class Assembly {
+    private final int n;
+    private final int k;
+    private final boolean components;
+    private final float[] logW;
+    private final float[] logPx;
+    private final float[] logPz;
+    private final float[] logQz;
+    private final boolean[] covered;
+    private int coveredCount;
+
+    Assembly(int n, int k, boolean components) {
+      this.n = n;
+      this.k = k;
+      this.components = components;
+      this.logW = new float[n * k];
+      this.logPx = components ? new float[n * k] : null;
+      this.logPz = components ? new float[n * k] : null;
+      this.logQz = components ? new float[n * k] : null;
+      this.covered = new boolean[k];
+    }
+
+    void add(ImportanceWeightsChunk chunk) {
+      FloatTensor w = WireTensors.decode("log_weights", chunk.getLogWeights());
+      int offset = chunk.getSampleOffset();
+      if (w.rank() != 2 || w.dim(0) != n) {
+        throw new IllegalStateException(
+            "log_weights chunk has shape " + w + ", expected [" + n + ", count]");
+      }
+      int count = (int) w.dim(1);
+      if (offset < 0 || offset + count > k) {
+        throw new IllegalStateException(
+            "chunk covers samples [" + offset + ", " + (offset + count) + "), k is " + k);
+      }
+      for (int j = offset; j < offset + count; j++) {
+        if (covered[j]) {
+          throw new IllegalStateException("sample " + j + " arrived twice");
+        }
+        covered[j] = true;
+      }
+      coveredCount += count;
+      place(w, logW, offset, count);
+      if (components) {
+        place(WireTensors.decode("log_px_given_z", chunk.getLogPxGivenZ()), logPx, offset, count);
+        place(WireTensors.decode("log_pz", chunk.getLogPz()), logPz, offset, count);
+        place(WireTensors.decode("log_qz_given_x", chunk.getLogQzGivenX()), logQz, offset, count);
+      }
+    }
+
+    private void place(FloatTensor chunk, float[] dst, int offset, int count) {
+      if (chunk.size() != n * count) {
+        throw new IllegalStateException(
+            "chunk component has " + chunk.size() + " values, expected " + n * count);
+      }
+      float[] src = chunk.data();
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(src, i * count, dst, i * k + offset, count);
+      }
+    }
+
+    ImportanceWeights result() {
+      if (coveredCount != k) {
+        throw new IllegalStateException(
+            "stream ended with " + coveredCount + " of " + k + " samples");
+      }
+      FloatTensor w = FloatTensor.of(logW, n, k);
+      if (!components) {
+        return ImportanceWeights.of(w);
+      }
+      return new ImportanceWeights(
+          w,
+          Optional.of(FloatTensor.of(logPx, n, k)),
+          Optional.of(FloatTensor.of(logPz, n, k)),
+          Optional.of(FloatTensor.of(logQz, n, k)));
+    }
+  }
+}
