@@ -1,0 +1,316 @@
+package io.latentserve.inference.grpc;
+
+import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.latentserve.inference.core.EncodeResult;
+import io.latentserve.inference.core.InvalidInputException;
+import io.latentserve.inference.core.LogWeightsChunk;
+import io.latentserve.inference.core.ModelId;
+import io.latentserve.inference.core.SampleRange;
+import io.latentserve.inference.core.VaeModel;
+import io.latentserve.model.FloatTensor;
+import io.latentserve.proto.v1.DecodeRequest;
+import io.latentserve.proto.v1.DecodeResponse;
+import io.latentserve.proto.v1.EncodeRequest;
+import io.latentserve.proto.v1.EncodeResponse;
+import io.latentserve.proto.v1.GetModelRequest;
+import io.latentserve.proto.v1.GetModelResponse;
+import io.latentserve.proto.v1.ImportanceWeightsChunk;
+import io.latentserve.proto.v1.ImportanceWeightsRequest;
+import io.latentserve.proto.v1.InferenceGrpc;
+import io.latentserve.proto.v1.ListModelsRequest;
+import io.latentserve.proto.v1.ListModelsResponse;
+import io.latentserve.proto.v1.LogProbRequest;
+import io.latentserve.proto.v1.LogProbResponse;
+import io.latentserve.proto.v1.ModelRef;
+import io.latentserve.proto.v1.SampleRequest;
+import io.latentserve.proto.v1.SampleResponse;
+import io.latentserve.proto.v1.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The {@code latentserve.v1.Inference} service: validates and maps each request, calls the leased
+ * {@link VaeModel}, and maps the result back. Every failure reaches the caller through {@code
+ * onError} with the status {@link GrpcErrors} assigns.
+ *
+ * <p>ImportanceWeights computes one chunk of samples at a time and only while the transport can
+ * take more ({@link ServerCallStreamObserver#isReady()}), so a slow reader holds back the work
+ * instead of filling memory; a cancelled call stops after the chunk in progress.
+ */
+public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
+  private final ModelCatalog catalog;
+  private final RequestListener listener;
+
+  /**
+   * @param catalog the loaded models
+   * @param listener told about every successful request (metrics)
+   */
+  public InferenceGrpcService(ModelCatalog catalog, RequestListener listener) {
+    this.catalog = Objects.requireNonNull(catalog, "catalog");
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  @Override
+  public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> out) {
+    unary(
+        out,
+        () -> {
+          ListModelsResponse.Builder b = ListModelsResponse.newBuilder();
+          catalog.list().forEach(m -> b.addModels(ProtoMapping.modelInfo(m)));
+          return b.build();
+        });
+  }
+
+  @Override
+  public void getModel(GetModelRequest request, StreamObserver<GetModelResponse> out) {
+    unary(
+        out,
+        () -> {
+          try (ModelLease lease = acquire(request.getModel())) {
+            ServedModel served = lease.served();
+            return GetModelResponse.newBuilder()
+                .setModel(ProtoMapping.modelInfo(served))
+                .addAllLoadedVersions(catalog.versions(served.model().id().name()))
+                .build();
+          }
+        });
+  }
+
+  @Override
+  public void encode(EncodeRequest request, StreamObserver<EncodeResponse> out) {
+    withModel(
+        out,
+        request.getModel(),
+        model -> {
+          FloatTensor x = requiredInput("x", request.hasX(), request.getX(), model);
+          EncodeResult r =
+              model.encode(x, request.getSample(), request.getSeed(), request.getFirstRow());
+          EncodeResponse.Builder b =
+              EncodeResponse.newBuilder().setModel(ProtoMapping.ref(model.id()));
+          r.layers().forEach(l -> b.addLayers(ProtoMapping.gaussian(l)));
+          served(model.id(), "Encode", x);
+          return b.build();
+        });
+  }
+
+  @Override
+  public void decode(DecodeRequest request, StreamObserver<DecodeResponse> out) {
+    withModel(
+        out,
+        request.getModel(),
+        model -> {
+          FloatTensor z =
+              requiredLatent(
+                  "z", request.hasZ(), request.getZ(), model.architecture().top().latentDim());
+          DecodeResponse response =
+              ProtoMapping.decodeResponse(
+                  model.id(),
+                  model.decode(z, request.getSample(), request.getSeed(), request.getFirstRow()));
+          served(model.id(), "Decode", z);
+          return response;
+        });
+  }
+
+  @Override
+  public void sample(SampleRequest request, StreamObserver<SampleResponse> out) {
+    withModel(
+        out,
+        request.getModel(),
+        model -> {
+          SampleResponse response =
+              ProtoMapping.sampleResponse(
+                  model.id(),
+                  model.sample(request.getN(), request.getSeed(), request.getSampleX()));
+          listener.onServed(model.id(), "Sample", request.getN());
+          return response;
+        });
+  }
+
+  @Override
+  public void logProb(LogProbRequest request, StreamObserver<LogProbResponse> out) {
+    withModel(
+        out,
+        request.getModel(),
+        model -> {
+          FloatTensor x = requiredInput("x", request.hasX(), request.getX(), model);
+          List<FloatTensor> z = new ArrayList<>(request.getZCount());
+          for (int i = 0; i < request.getZCount(); i++) {
+            z.add(TensorCodec.decode("z[" + i + "]", request.getZ(i)));
+          }
+          LogProbResponse response = ProtoMapping.logProbResponse(model.id(), model.logProb(x, z));
+          served(model.id(), "LogProb", x);
+          return response;
+        });
+  }
+
+  @Override
+  public void importanceWeights(
+      ImportanceWeightsRequest request, StreamObserver<ImportanceWeightsChunk> out) {
+    ServerCallStreamObserver<ImportanceWeightsChunk> call =
+        (ServerCallStreamObserver<ImportanceWeightsChunk>) out;
+    ImportanceWeightsStream stream;
+    ModelLease lease = null;
+    try {
+      lease = acquire(request.getModel());
+      VaeModel model = lease.served().model();
+      FloatTensor x = requiredInput("x", request.hasX(), request.getX(), model);
+      // A malformed x (wrong rank, NaN, ...) fails in the first chunk, before anything is sent.
+      int rows = x.rank() == 0 ? 1 : (int) Math.min(x.dim(0), Integer.MAX_VALUE);
+      List<SampleRange> plan =
+          model.planImportanceWeights(rows, request.getK(), request.getChunkSize());
+      stream = new ImportanceWeightsStream(call, lease, x, plan, request);
+    } catch (RuntimeException e) {
+      if (lease != null) {
+        lease.close();
+      }
+      out.onError(GrpcErrors.toStatusException(e));
+      return;
+    }
+    call.setOnCancelHandler(stream::cancel);
+    call.setOnReadyHandler(stream::drain);
+    stream.drain();
+  }
+
+  /**
+   * One ImportanceWeights call: computes and sends chunks while the call is ready, resuming from
+   * the on-ready handler. gRPC runs the handlers of one call one at a time, so no locking is
+   * needed.
+   */
+  private final class ImportanceWeightsStream {
+    private final ServerCallStreamObserver<ImportanceWeightsChunk> call;
+    private final ModelLease lease;
+    private final FloatTensor x;
+    private final List<SampleRange> plan;
+    private final ImportanceWeightsRequest request;
+    private final ModelRef ref;
+    private final Context context = Context.current();
+    private int next;
+    private volatile boolean finished;
+
+    ImportanceWeightsStream(
+        ServerCallStreamObserver<ImportanceWeightsChunk> call,
+        ModelLease lease,
+        FloatTensor x,
+        List<SampleRange> plan,
+        ImportanceWeightsRequest request) {
+      this.call = call;
+      this.lease = lease;
+      this.x = x;
+      this.plan = plan;
+      this.request = request;
+      this.ref = ProtoMapping.ref(lease.served().model().id());
+    }
+
+    void drain() {
+      if (finished) {
+        return;
+      }
+      VaeModel model = lease.served().model();
+      try {
+        while (next < plan.size() && call.isReady()) {
+          if (call.isCancelled() || context.isCancelled()) {
+            cancel();
+            return;
+          }
+          SampleRange range = plan.get(next);
+          LogWeightsChunk chunk =
+              model.importanceWeights(
+                  x,
+                  range.offset(),
+                  range.count(),
+                  request.getSeed(),
+                  request.getFirstRow(),
+                  request.getIncludeComponents());
+          next++;
+          call.onNext(ProtoMapping.chunk(ref, chunk));
+        }
+        if (next == plan.size()) {
+          finish();
+          served(model.id(), "ImportanceWeights", x);
+          call.onCompleted();
+        }
+      } catch (RuntimeException e) {
+        if (finished) {
+          return; // cancelled while sending: nobody is listening any more
+        }
+        finish();
+        call.onError(GrpcErrors.toStatusException(e));
+      }
+    }
+
+    void cancel() {
+      finish();
+    }
+
+    private void finish() {
+      finished = true;
+      lease.close();
+    }
+  }
+
+  private ModelLease acquire(ModelRef ref) {
+    if (ref.getName().isEmpty()) {
+      throw new InvalidInputException(
+          "model.name", "model.name is empty, expected the name of a loaded model");
+    }
+    if (ref.getVersion() < 0) {
+      throw new InvalidInputException(
+          "model.version",
+          "model.version is " + ref.getVersion() + ", expected >= 1, or 0 for the latest");
+    }
+    return catalog.acquire(ref.getName(), ref.getVersion());
+  }
+
+  private static FloatTensor requiredInput(
+      String field, boolean present, Tensor tensor, VaeModel model) {
+    if (!present) {
+      throw new InvalidInputException(
+          field,
+          field
+              + " is missing, expected a tensor [N, "
+              + model.architecture().inputDim()
+              + "] for model "
+              + model.id());
+    }
+    return TensorCodec.decode(field, tensor);
+  }
+
+  private static FloatTensor requiredLatent(String field, boolean present, Tensor tensor, int dim) {
+    if (!present) {
+      throw new InvalidInputException(
+          field, field + " is missing, expected a tensor [N, " + dim + "]");
+    }
+    return TensorCodec.decode(field, tensor);
+  }
+
+  private void served(ModelId id, String method, FloatTensor rowsOf) {
+    listener.onServed(id, method, rowsOf.rank() == 0 ? 1 : rowsOf.dim(0));
+  }
+
+  private <T> void withModel(StreamObserver<T> out, ModelRef ref, Function<VaeModel, T> work) {
+    unary(
+        out,
+        () -> {
+          try (ModelLease lease = acquire(ref)) {
+            return work.apply(lease.served().model());
+          }
+        });
+  }
+
+  /** Runs {@code work} and answers with its result, or with the mapped status of its failure. */
+  private static <T> void unary(StreamObserver<T> out, java.util.function.Supplier<T> work) {
+    T response;
+    try {
+      response = work.get();
+    } catch (RuntimeException e) {
+      out.onError(GrpcErrors.toStatusException(e));
+      return;
+    }
+    out.onNext(response);
+    out.onCompleted();
+  }
+}
