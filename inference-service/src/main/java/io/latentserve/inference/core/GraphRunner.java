@@ -25,6 +25,20 @@ public interface GraphRunner extends AutoCloseable {
    */
   Map<String, FloatTensor> run(GraphRole role, Map<String, FloatTensor> inputs);
 
+  /**
+   * Row alignment that keeps batched results exact: a request merged into a larger batch gets
+   * bit-identical outputs if it starts at a row index that is a multiple of this number.
+   *
+   * <p>Each row's result depends on that row's inputs only, but an engine's vectorized kernels may
+   * round differently depending on where a row lies in memory (ONNX Runtime's CPU reductions do:
+   * see {@code OnnxGraphRunner}). A batching decorator pads merged requests to this alignment.
+   *
+   * @return >= 1; 1 when any placement gives the same results
+   */
+  default int batchRowAlignment() {
+    return 1;
+  }
+
   /** Device that executes the graphs: {@code "cpu"} or {@code "cuda:N"}. */
   String device();
 

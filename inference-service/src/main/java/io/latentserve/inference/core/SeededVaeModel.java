@@ -1,0 +1,375 @@
+package io.latentserve.inference.core;
+
+import io.latentserve.bundle.Bundle;
+import io.latentserve.bundle.GraphNames;
+import io.latentserve.bundle.GraphRole;
+import io.latentserve.model.CounterNoise;
+import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.StochasticLayer;
+import io.latentserve.model.VaeArchitecture;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The {@link VaeModel} over a {@link GraphRunner}: validates requests, draws every random number
+ * from {@link CounterNoise} and lets the runner do the math.
+ *
+ * <p>Noise layout, with T the total latent size (sum of d_l) and o_l the offset of layer l (sum of
+ * the sizes below it); row r = firstRow + i:
+ *
+ * <ul>
+ *   <li>posterior noise eps of importance sample j, layer l, coordinate c: stream {@code LATENT},
+ *       index {@code j * T + o_l + c}. Encode with samples uses j = 0, so it equals importance
+ *       sample 0.
+ *   <li>prior noise of layer l, coordinate c (the top draw of Sample, the intermediate layers of
+ *       Decode and Sample): stream {@code PRIOR}, index {@code o_l + c}. Sample therefore equals
+ *       Decode of its own z with the same seed and first row 0.
+ *   <li>x draws, feature f: stream {@code OBSERVATION}; Bernoulli x = 1 iff uniform(f) < p,
+ *       Gaussian x = mean + sigma * gaussian(f).
+ * </ul>
+ */
+public final class SeededVaeModel implements VaeModel {
+  private final ModelId id;
+  private final VaeArchitecture architecture;
+  private final GraphRunner runner;
+  private final ModelLimits limits;
+  private final List<StochasticLayer> layers;
+  private final int[] offsets;
+  private final int totalLatentDim;
+
+  /**
+   * @param id name and version, for messages
+   * @param architecture the bundle's architecture
+   * @param runner executes the bundle's graphs; owned (closed) by this model
+   * @param limits per-request limits
+   */
+  public SeededVaeModel(
+      ModelId id, VaeArchitecture architecture, GraphRunner runner, ModelLimits limits) {
+    this.id = Objects.requireNonNull(id, "id");
+    this.architecture = Objects.requireNonNull(architecture, "architecture");
+    this.runner = Objects.requireNonNull(runner, "runner");
+    this.limits = Objects.requireNonNull(limits, "limits");
+    this.layers = architecture.layers();
+    this.offsets = new int[layers.size()];
+    int total = 0;
+    for (int l = 0; l < layers.size(); l++) {
+      offsets[l] = total;
+      total += layers.get(l).latentDim();
+    }
+    this.totalLatentDim = total;
+  }
+
+  /** A model for {@code bundle} over {@code runner} (which must execute that bundle's graphs). */
+  public static SeededVaeModel of(Bundle bundle, GraphRunner runner, ModelLimits limits) {
+    return new SeededVaeModel(
+        new ModelId(bundle.modelName(), bundle.version()),
+        bundle.manifest().architecture(),
+        runner,
+        limits);
+  }
+
+  @Override
+  public ModelId id() {
+    return id;
+  }
+
+  @Override
+  public VaeArchitecture architecture() {
+    return architecture;
+  }
+
+  @Override
+  public String device() {
+    return runner.device();
+  }
+
+  @Override
+  public ModelLimits limits() {
+    return limits;
+  }
+
+  @Override
+  public EncodeResult encode(FloatTensor x, boolean sample, long seed, long firstRow) {
+    int n = checkX(x);
+    InputChecks.firstRow(firstRow, n);
+    Map<String, FloatTensor> inputs = new LinkedHashMap<>();
+    inputs.put(GraphNames.X, x);
+    for (int l = 0; l < layers.size(); l++) {
+      int d = layers.get(l).latentDim();
+      float[] eps = new float[n * d];
+      if (sample) {
+        for (int i = 0; i < n; i++) {
+          long key = CounterNoise.rowKey(seed, CounterNoise.Stream.LATENT, firstRow + i);
+          CounterNoise.gaussian(key, offsets[l], eps, i * d, d);
+        }
+      }
+      inputs.put(GraphNames.eps(layers.get(l).name()), FloatTensor.of(eps, n, d));
+    }
+    Map<String, FloatTensor> out = runner.run(GraphRole.ENCODER, inputs);
+    List<GaussianLayer> result = new ArrayList<>(layers.size());
+    for (StochasticLayer layer : layers) {
+      String name = layer.name();
+      result.add(
+          new GaussianLayer(
+              name,
+              output(out, GraphRole.ENCODER, GraphNames.mean(name)),
+              output(out, GraphRole.ENCODER, GraphNames.logVariance(name)),
+              sample
+                  ? Optional.of(output(out, GraphRole.ENCODER, GraphNames.sample(name)))
+                  : Optional.empty()));
+    }
+    return new EncodeResult(result);
+  }
+
+  @Override
+  public DecodeResult decode(FloatTensor zTop, boolean sample, long seed, long firstRow) {
+    StochasticLayer top = architecture.top();
+    int n =
+        InputChecks.matrix("z", zTop, top.latentDim(), "columns", id, limits.maxRowsPerRequest());
+    InputChecks.firstRow(firstRow, n);
+    return decodeChecked(zTop, n, sample, seed, firstRow);
+  }
+
+  @Override
+  public SampleResult sample(int n, long seed, boolean sampleX) {
+    InputChecks.count("n", n, limits.maxRowsPerRequest());
+    int top = layers.size() - 1;
+    int d = layers.get(top).latentDim();
+    float[] z = new float[n * d];
+    for (int i = 0; i < n; i++) {
+      long key = CounterNoise.rowKey(seed, CounterNoise.Stream.PRIOR, i);
+      CounterNoise.gaussian(key, offsets[top], z, i * d, d);
+    }
+    FloatTensor zTop = FloatTensor.of(z, n, d);
+    return new SampleResult(zTop, decodeChecked(zTop, n, sampleX, seed, 0));
+  }
+
+  private DecodeResult decodeChecked(
+      FloatTensor zTop, int n, boolean sample, long seed, long firstRow) {
+    int top = layers.size() - 1;
+    Map<String, FloatTensor> inputs = new LinkedHashMap<>();
+    inputs.put(GraphNames.sample(layers.get(top).name()), zTop);
+    for (int l = 0; l < top; l++) {
+      int d = layers.get(l).latentDim();
+      float[] eps = new float[n * d];
+      if (sample) {
+        for (int i = 0; i < n; i++) {
+          long key = CounterNoise.rowKey(seed, CounterNoise.Stream.PRIOR, firstRow + i);
+          CounterNoise.gaussian(key, offsets[l], eps, i * d, d);
+        }
+      }
+      inputs.put(GraphNames.eps(layers.get(l).name()), FloatTensor.of(eps, n, d));
+    }
+    Map<String, FloatTensor> out = runner.run(GraphRole.DECODER, inputs);
+    FloatTensor xMean = output(out, GraphRole.DECODER, GraphNames.X_MEAN);
+    Optional<FloatTensor> xLogVariance =
+        architecture.likelihood() == LikelihoodFamily.GAUSSIAN_LEARNED
+            ? Optional.of(output(out, GraphRole.DECODER, GraphNames.X_LOGVAR))
+            : Optional.empty();
+    Optional<FloatTensor> xSample =
+        sample
+            ? Optional.of(sampleX(xMean, xLogVariance.orElse(null), seed, firstRow))
+            : Optional.empty();
+    List<GaussianLayer> intermediate = new ArrayList<>(top);
+    for (int l = top - 1; l >= 0; l--) {
+      String name = layers.get(l).name();
+      intermediate.add(
+          new GaussianLayer(
+              name,
+              output(out, GraphRole.DECODER, GraphNames.priorMean(name)),
+              output(out, GraphRole.DECODER, GraphNames.priorLogVariance(name)),
+              Optional.of(output(out, GraphRole.DECODER, GraphNames.sample(name)))));
+    }
+    return new DecodeResult(xMean, xLogVariance, xSample, intermediate);
+  }
+
+  /** Draws x ~ p(x|z1) from the decoder's parameters with OBSERVATION noise. */
+  private FloatTensor sampleX(FloatTensor mean, FloatTensor logVariance, long seed, long firstRow) {
+    int n = (int) mean.dim(0);
+    int width = (int) mean.dim(1);
+    float[] m = mean.data();
+    float[] x = new float[m.length];
+    float[] eps = new float[width];
+    for (int i = 0; i < n; i++) {
+      long key = CounterNoise.rowKey(seed, CounterNoise.Stream.OBSERVATION, firstRow + i);
+      int base = i * width;
+      switch (architecture.likelihood()) {
+        case BERNOULLI -> {
+          for (int f = 0; f < width; f++) {
+            x[base + f] = CounterNoise.uniform(key, f) < m[base + f] ? 1f : 0f;
+          }
+        }
+        case GAUSSIAN_FIXED -> {
+          CounterNoise.gaussian(key, 0, eps, 0, width);
+          float sigma = (float) architecture.likelihoodSigma();
+          for (int f = 0; f < width; f++) {
+            x[base + f] = m[base + f] + sigma * eps[f];
+          }
+        }
+        case GAUSSIAN_LEARNED -> {
+          CounterNoise.gaussian(key, 0, eps, 0, width);
+          float[] lv = logVariance.data();
+          for (int f = 0; f < width; f++) {
+            x[base + f] = m[base + f] + (float) Math.exp(0.5 * lv[base + f]) * eps[f];
+          }
+        }
+        default ->
+            throw new IllegalStateException("unknown likelihood " + architecture.likelihood());
+      }
+    }
+    return FloatTensor.of(x, n, width);
+  }
+
+  @Override
+  public LogProbResult logProb(FloatTensor x, List<FloatTensor> z) {
+    int n = checkX(x);
+    if (z == null || z.size() != layers.size()) {
+      throw new InvalidInputException(
+          "z",
+          "z has "
+              + (z == null ? 0 : z.size())
+              + " tensors, model "
+              + id
+              + " has "
+              + layers.size()
+              + " latent layers "
+              + layers.stream().map(StochasticLayer::name).toList());
+    }
+    Map<String, FloatTensor> inputs = new LinkedHashMap<>();
+    inputs.put(GraphNames.X, x);
+    for (int l = 0; l < layers.size(); l++) {
+      StochasticLayer layer = layers.get(l);
+      String field = "z[" + l + "]";
+      FloatTensor zl = z.get(l);
+      int rows =
+          InputChecks.matrix(
+              field,
+              zl,
+              layer.latentDim(),
+              "columns (layer " + layer.name() + ")",
+              id,
+              limits.maxRowsPerRequest());
+      if (rows != n) {
+        throw new InvalidInputException(
+            field, field + " has " + rows + " rows, x has " + n + ": they must match");
+      }
+      inputs.put(GraphNames.sample(layer.name()), zl);
+    }
+    Map<String, FloatTensor> joint = runner.run(GraphRole.LOG_JOINT, inputs);
+    Map<String, FloatTensor> posterior = runner.run(GraphRole.LOG_POSTERIOR, inputs);
+    List<LayerLogProb> perLayer = new ArrayList<>(layers.size());
+    for (StochasticLayer layer : layers) {
+      perLayer.add(
+          new LayerLogProb(
+              layer.name(),
+              output(joint, GraphRole.LOG_JOINT, GraphNames.logPrior(layer.name())),
+              output(posterior, GraphRole.LOG_POSTERIOR, GraphNames.logPosterior(layer.name()))));
+    }
+    return new LogProbResult(
+        output(joint, GraphRole.LOG_JOINT, GraphNames.LOG_PX_Z),
+        output(joint, GraphRole.LOG_JOINT, GraphNames.LOG_PZ),
+        output(posterior, GraphRole.LOG_POSTERIOR, GraphNames.LOG_QZ),
+        perLayer);
+  }
+
+  @Override
+  public List<SampleRange> planImportanceWeights(int rows, int k, int requestedChunkSize) {
+    InputChecks.count("k", k, limits.maxSamples());
+    if (requestedChunkSize < 0) {
+      throw new InvalidInputException(
+          "chunk_size",
+          "chunk_size must be >= 0 (0 lets the server choose), got " + requestedChunkSize);
+    }
+    if (rows < 1) {
+      throw new InvalidInputException("x", "x has " + rows + " rows, at least 1 is required");
+    }
+    int size =
+        ImportanceChunking.chunkSize(rows, k, requestedChunkSize, limits.importanceRowBudget());
+    return ImportanceChunking.ranges(k, size);
+  }
+
+  @Override
+  public LogWeightsChunk importanceWeights(
+      FloatTensor x,
+      int sampleOffset,
+      int count,
+      long seed,
+      long firstRow,
+      boolean includeComponents) {
+    int n = checkX(x);
+    InputChecks.firstRow(firstRow, n);
+    if (sampleOffset < 0) {
+      throw new InvalidInputException(
+          "sample_offset", "sample_offset must be >= 0, got " + sampleOffset);
+    }
+    InputChecks.count("count", count, limits.maxSamples());
+    if ((long) sampleOffset + count > limits.maxSamples()) {
+      long end = (long) sampleOffset + count;
+      throw new LimitExceededException(
+          "k",
+          limits.maxSamples(),
+          end,
+          "samples up to " + end + " requested, the limit is " + limits.maxSamples());
+    }
+    Map<String, FloatTensor> inputs = new LinkedHashMap<>();
+    inputs.put(GraphNames.X, x);
+    float[][] eps = new float[layers.size()][];
+    for (int l = 0; l < layers.size(); l++) {
+      eps[l] =
+          new float[Math.multiplyExact(Math.multiplyExact(n, count), layers.get(l).latentDim())];
+    }
+    for (int i = 0; i < n; i++) {
+      long key = CounterNoise.rowKey(seed, CounterNoise.Stream.LATENT, firstRow + i);
+      for (int s = 0; s < count; s++) {
+        long base = (long) (sampleOffset + s) * totalLatentDim;
+        for (int l = 0; l < layers.size(); l++) {
+          int d = layers.get(l).latentDim();
+          CounterNoise.gaussian(key, base + offsets[l], eps[l], (i * count + s) * d, d);
+        }
+      }
+    }
+    for (int l = 0; l < layers.size(); l++) {
+      StochasticLayer layer = layers.get(l);
+      inputs.put(GraphNames.eps(layer.name()), FloatTensor.of(eps[l], n, count, layer.latentDim()));
+    }
+    Map<String, FloatTensor> out = runner.run(GraphRole.LOG_WEIGHTS, inputs);
+    Optional<LogWeightsChunk.Components> components =
+        includeComponents
+            ? Optional.of(
+                new LogWeightsChunk.Components(
+                    output(out, GraphRole.LOG_WEIGHTS, GraphNames.LOG_PX_Z),
+                    output(out, GraphRole.LOG_WEIGHTS, GraphNames.LOG_PZ),
+                    output(out, GraphRole.LOG_WEIGHTS, GraphNames.LOG_QZ)))
+            : Optional.empty();
+    return new LogWeightsChunk(
+        sampleOffset, output(out, GraphRole.LOG_WEIGHTS, GraphNames.LOG_W), components);
+  }
+
+  @Override
+  public void close() {
+    runner.close();
+  }
+
+  @Override
+  public String toString() {
+    return "SeededVaeModel[" + id + " on " + runner.device() + "]";
+  }
+
+  private int checkX(FloatTensor x) {
+    return InputChecks.matrix(
+        "x", x, architecture.inputDim(), "features", id, limits.maxRowsPerRequest());
+  }
+
+  private static FloatTensor output(Map<String, FloatTensor> outputs, GraphRole role, String name) {
+    FloatTensor t = outputs.get(name);
+    if (t == null) {
+      throw new InferenceFailedException(role + " graph returned no output " + name);
+    }
+    return t;
+  }
+}

@@ -1,0 +1,144 @@
+package io.latentserve.inference.core;
+
+import io.latentserve.bundle.GraphNames;
+import io.latentserve.bundle.GraphRole;
+import io.latentserve.model.FloatTensor;
+import io.latentserve.model.ReferenceVae;
+import io.latentserve.model.StochasticLayer;
+import io.latentserve.model.VaeArchitecture;
+import io.latentserve.model.VaeWeights;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A {@link GraphRunner} that evaluates the bundle graphs with {@link ReferenceVae}, the plain-Java
+ * double-precision oracle: the implementation the ONNX runner is compared with.
+ */
+public final class ReferenceGraphRunner implements GraphRunner {
+  private final ReferenceVae vae;
+  private final VaeArchitecture architecture;
+  private final AtomicInteger runs = new AtomicInteger();
+  private volatile boolean closed;
+
+  public ReferenceGraphRunner(VaeWeights weights) {
+    this.vae = new ReferenceVae(weights);
+    this.architecture = weights.architecture();
+  }
+
+  /** Graph runs so far. */
+  public int runs() {
+    return runs.get();
+  }
+
+  @Override
+  public Map<String, FloatTensor> run(GraphRole role, Map<String, FloatTensor> inputs) {
+    if (closed) {
+      throw new ModelUnavailableException("reference runner is closed");
+    }
+    runs.incrementAndGet();
+    List<StochasticLayer> layers = architecture.layers();
+    Map<String, FloatTensor> out = new LinkedHashMap<>();
+    switch (role) {
+      case ENCODER -> {
+        List<FloatTensor> eps = new ArrayList<>();
+        for (StochasticLayer layer : layers) {
+          eps.add(inputs.get(GraphNames.eps(layer.name())));
+        }
+        ReferenceVae.Encoding e = vae.encode(inputs.get(GraphNames.X), eps);
+        for (int l = 0; l < layers.size(); l++) {
+          String name = layers.get(l).name();
+          out.put(GraphNames.mean(name), e.layers().get(l).mean());
+          out.put(GraphNames.logVariance(name), e.layers().get(l).logVariance());
+          out.put(GraphNames.sample(name), e.layers().get(l).sample());
+        }
+      }
+      case DECODER -> {
+        List<FloatTensor> eps = new ArrayList<>();
+        for (StochasticLayer layer : layers.subList(0, layers.size() - 1)) {
+          eps.add(inputs.get(GraphNames.eps(layer.name())));
+        }
+        ReferenceVae.Decoding d =
+            vae.decode(inputs.get(GraphNames.sample(architecture.top().name())), eps);
+        out.put(GraphNames.X_MEAN, d.xMean());
+        if (d.xLogVariance() != null) {
+          out.put(GraphNames.X_LOGVAR, d.xLogVariance());
+        }
+        for (int l = 0; l < layers.size() - 1; l++) {
+          String name = layers.get(l).name();
+          out.put(GraphNames.priorMean(name), d.layersBelowTop().get(l).mean());
+          out.put(GraphNames.priorLogVariance(name), d.layersBelowTop().get(l).logVariance());
+          out.put(GraphNames.sample(name), d.layersBelowTop().get(l).sample());
+        }
+      }
+      case LOG_JOINT -> {
+        ReferenceVae.LogJoint j = vae.logJoint(inputs.get(GraphNames.X), samples(inputs));
+        out.put(GraphNames.LOG_PX_Z, vector(j.logPxGivenZ()));
+        out.put(GraphNames.LOG_PZ, vector(j.logPz()));
+        for (int l = 0; l < layers.size(); l++) {
+          out.put(GraphNames.logPrior(layers.get(l).name()), vector(j.logPriors().get(l)));
+        }
+      }
+      case LOG_POSTERIOR -> {
+        ReferenceVae.LogPosterior p = vae.logPosterior(inputs.get(GraphNames.X), samples(inputs));
+        out.put(GraphNames.LOG_QZ, vector(p.logQz()));
+        for (int l = 0; l < layers.size(); l++) {
+          out.put(GraphNames.logPosterior(layers.get(l).name()), vector(p.logPosteriors().get(l)));
+        }
+      }
+      case LOG_WEIGHTS -> {
+        List<FloatTensor> eps = new ArrayList<>();
+        for (StochasticLayer layer : layers) {
+          eps.add(inputs.get(GraphNames.eps(layer.name())));
+        }
+        ReferenceVae.LogWeights w = vae.logWeights(inputs.get(GraphNames.X), eps);
+        out.put(GraphNames.LOG_W, matrix(w.logW()));
+        out.put(GraphNames.LOG_PX_Z, matrix(w.logPxGivenZ()));
+        out.put(GraphNames.LOG_PZ, matrix(w.logPz()));
+        out.put(GraphNames.LOG_QZ, matrix(w.logQz()));
+      }
+      default -> throw new IllegalArgumentException("unknown role " + role);
+    }
+    return out;
+  }
+
+  private List<FloatTensor> samples(Map<String, FloatTensor> inputs) {
+    List<FloatTensor> z = new ArrayList<>();
+    for (StochasticLayer layer : architecture.layers()) {
+      z.add(inputs.get(GraphNames.sample(layer.name())));
+    }
+    return z;
+  }
+
+  private static FloatTensor vector(double[] values) {
+    float[] f = new float[values.length];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = (float) values[i];
+    }
+    return FloatTensor.of(f, f.length);
+  }
+
+  private static FloatTensor matrix(double[][] values) {
+    int n = values.length;
+    int k = n == 0 ? 0 : values[0].length;
+    float[] f = new float[n * k];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < k; j++) {
+        f[i * k + j] = (float) values[i][j];
+      }
+    }
+    return FloatTensor.of(f, n, k);
+  }
+
+  @Override
+  public String device() {
+    return "reference";
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+}

@@ -1,0 +1,238 @@
+package io.latentserve.inference.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.latentserve.model.Activation;
+import io.latentserve.model.CounterNoise;
+import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.ReferenceVae;
+import io.latentserve.model.StochasticLayer;
+import io.latentserve.model.VaeArchitecture;
+import io.latentserve.model.VaeWeights;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link VaeModel} implementation must show, checked against {@link
+ * ReferenceVae} (double precision) with the noise layout of {@link SeededVaeModel} computed here
+ * from {@link CounterNoise} independently. An implementation's test extends this class and opens
+ * the model from seeded weights.
+ *
+ * <p>Tolerances: float32 against double, |error| <= 1e-4 + 1e-5 |value| for parameters and log
+ * densities (a sum over 784 pixels of terms of order 1). Splitting rows or chunking samples may
+ * change the last bits of a sum (ONNX Runtime's CPU reductions depend on a row's memory alignment),
+ * so those checks allow 4 ulps of the value.
+ */
+public abstract class VaeModelContract {
+  /** Widths 50, 30 and 6 are not multiples of 4, which exercises unaligned rows. */
+  protected static final VaeArchitecture ARCHITECTURE =
+      new VaeArchitecture(
+          784,
+          List.of(
+              new StochasticLayer("z1", 50, List.of(30)), new StochasticLayer("z2", 6, List.of(8))),
+          Activation.TANH,
+          LikelihoodFamily.BERNOULLI,
+          0);
+
+  protected static final VaeWeights WEIGHTS = VaeWeights.random(ARCHITECTURE, 2024);
+  private static final long SEED = 1234;
+  private static final int TOTAL_LATENT = 56;
+
+  private final ReferenceVae reference = new ReferenceVae(WEIGHTS);
+  private final FloatTensor x = TestModels.binary(7, 784, 17);
+  protected VaeModel model;
+
+  /** Opens the implementation under test for {@link #WEIGHTS}. */
+  protected abstract VaeModel open(VaeWeights weights, ModelLimits limits);
+
+  @BeforeEach
+  void openModel() {
+    model = open(WEIGHTS, ModelLimits.DEFAULT);
+  }
+
+  @AfterEach
+  void closeModel() {
+    model.close();
+  }
+
+  @Test
+  void encode_noSample_matchesReferenceWithZeroNoise() {
+    EncodeResult result = model.encode(x, false, SEED, 0);
+    ReferenceVae.Encoding expected =
+        reference.encode(x, List.of(FloatTensor.zeros(7, 50), FloatTensor.zeros(7, 6)));
+    for (int l = 0; l < 2; l++) {
+      GaussianLayer layer = result.layers().get(l);
+      assertThat(layer.layer()).isEqualTo(ARCHITECTURE.layer(l).name());
+      assertClose(layer.mean(), expected.layers().get(l).mean());
+      assertClose(layer.logVariance(), expected.layers().get(l).logVariance());
+      assertThat(layer.sample()).isEmpty();
+    }
+  }
+
+  @Test
+  void encode_sample_matchesReferenceWithLatentNoiseOfSampleZero() {
+    long firstRow = 30;
+    EncodeResult result = model.encode(x, true, SEED, firstRow);
+    ReferenceVae.Encoding expected = reference.encode(x, latentNoise(firstRow, 0, 1, false));
+    for (int l = 0; l < 2; l++) {
+      assertClose(result.layers().get(l).sample().orElseThrow(), expected.layers().get(l).sample());
+    }
+  }
+
+  @Test
+  void decode_sample_matchesReferenceWithPriorNoise() {
+    FloatTensor zTop = TestModels.normal(7, 6, 5);
+    long firstRow = 3;
+    DecodeResult result = model.decode(zTop, true, SEED, firstRow);
+    float[] eps = new float[7 * 50];
+    for (int i = 0; i < 7; i++) {
+      long key = CounterNoise.rowKey(SEED, CounterNoise.Stream.PRIOR, firstRow + i);
+      CounterNoise.gaussian(key, 0, eps, i * 50, 50);
+    }
+    ReferenceVae.Decoding expected = reference.decode(zTop, List.of(FloatTensor.of(eps, 7, 50)));
+    assertClose(result.xMean(), expected.xMean());
+    GaussianLayer z1 = result.intermediateLayers().get(0);
+    assertThat(z1.layer()).isEqualTo("z1");
+    assertClose(z1.mean(), expected.layersBelowTop().get(0).mean());
+    assertClose(z1.sample().orElseThrow(), expected.layersBelowTop().get(0).sample());
+    assertThat(result.xSample().orElseThrow().data()).containsOnly(0f, 1f);
+  }
+
+  @Test
+  void sample_drawsTopLayerFromPriorStream() {
+    SampleResult result = model.sample(4, SEED, false);
+    float[] z = new float[4 * 6];
+    for (int i = 0; i < 4; i++) {
+      long key = CounterNoise.rowKey(SEED, CounterNoise.Stream.PRIOR, i);
+      CounterNoise.gaussian(key, 50, z, i * 6, 6); // top layer z2 sits after z1's 50 coordinates
+    }
+    assertThat(result.z()).isEqualTo(FloatTensor.of(z, 4, 6));
+    assertThat(result.decoded().xSample()).isEmpty();
+  }
+
+  @Test
+  void logProb_matchesReference() {
+    List<FloatTensor> z = List.of(TestModels.normal(7, 50, 8), TestModels.normal(7, 6, 9));
+    LogProbResult result = model.logProb(x, z);
+    ReferenceVae.LogJoint joint = reference.logJoint(x, z);
+    ReferenceVae.LogPosterior posterior = reference.logPosterior(x, z);
+    assertClose(result.logPxGivenZ(), joint.logPxGivenZ());
+    assertClose(result.logPz(), joint.logPz());
+    assertClose(result.logQzGivenX(), posterior.logQz());
+    for (int l = 0; l < 2; l++) {
+      LayerLogProb layer = result.layers().get(l);
+      assertThat(layer.layer()).isEqualTo(ARCHITECTURE.layer(l).name());
+      assertClose(layer.logPrior(), joint.logPriors().get(l));
+      assertClose(layer.logPosterior(), posterior.logPosteriors().get(l));
+    }
+  }
+
+  @Test
+  void importanceWeights_matchesReferenceWithLatentNoise() {
+    long firstRow = 100;
+    LogWeightsChunk chunk = model.importanceWeights(x, 5, 11, SEED, firstRow, true);
+    ReferenceVae.LogWeights expected = reference.logWeights(x, latentNoise(firstRow, 5, 11, true));
+    assertThat(chunk.sampleOffset()).isEqualTo(5);
+    assertThat(chunk.logWeights().shape()).containsExactly(7, 11);
+    assertClose(chunk.logWeights(), expected.logW());
+    LogWeightsChunk.Components c = chunk.components().orElseThrow();
+    assertClose(c.logPxGivenZ(), expected.logPxGivenZ());
+    assertClose(c.logPz(), expected.logPz());
+    assertClose(c.logQzGivenX(), expected.logQz());
+  }
+
+  @Test
+  void importanceWeights_sameRequestTwice_identical() {
+    assertThat(model.importanceWeights(x, 0, 9, SEED, 0, true))
+        .isEqualTo(model.importanceWeights(x, 0, 9, SEED, 0, true));
+  }
+
+  @Test
+  void importanceWeights_chunksOf7And13_matchOneChunkOf20() {
+    FloatTensor whole = model.importanceWeights(x, 0, 20, SEED, 0, false).logWeights();
+    FloatTensor first = model.importanceWeights(x, 0, 7, SEED, 0, false).logWeights();
+    FloatTensor second = model.importanceWeights(x, 7, 13, SEED, 0, false).logWeights();
+    for (int i = 0; i < 7; i++) {
+      for (int j = 0; j < 20; j++) {
+        float expected = whole.data()[i * 20 + j];
+        float actual = j < 7 ? first.data()[i * 7 + j] : second.data()[i * 13 + j - 7];
+        assertWithinUlps(actual, expected, "log w[" + i + ", " + j + "]");
+      }
+    }
+  }
+
+  @Test
+  void encode_rowsSplitWithAdjustedFirstRow_matchOneRequest() {
+    EncodeResult whole = model.encode(x, true, SEED, 50);
+    EncodeResult tail = model.encode(x.rows(3, 7), true, SEED, 53);
+    for (int l = 0; l < 2; l++) {
+      float[] w = whole.layers().get(l).sample().orElseThrow().rows(3, 7).data();
+      float[] t = tail.layers().get(l).sample().orElseThrow().data();
+      for (int i = 0; i < w.length; i++) {
+        assertWithinUlps(t[i], w[i], "z" + (l + 1) + " element " + i);
+      }
+    }
+  }
+
+  /** Posterior noise [N, d_l] (sample j0 only) or [N, count, d_l] per layer, as specified. */
+  private static List<FloatTensor> latentNoise(
+      long firstRow, int j0, int count, boolean perSample) {
+    int[] dims = {50, 6};
+    int[] offsets = {0, 50};
+    List<FloatTensor> eps = new ArrayList<>();
+    for (int l = 0; l < 2; l++) {
+      int d = dims[l];
+      float[] data = new float[7 * count * d];
+      for (int i = 0; i < 7; i++) {
+        long key = CounterNoise.rowKey(SEED, CounterNoise.Stream.LATENT, firstRow + i);
+        for (int s = 0; s < count; s++) {
+          long index = (long) (j0 + s) * TOTAL_LATENT + offsets[l];
+          CounterNoise.gaussian(key, index, data, (i * count + s) * d, d);
+        }
+      }
+      eps.add(perSample ? FloatTensor.of(data, 7, count, d) : FloatTensor.of(data, 7, d));
+    }
+    return eps;
+  }
+
+  private static void assertClose(FloatTensor actual, FloatTensor expected) {
+    assertThat(actual.shape()).containsExactly(expected.shape());
+    for (int i = 0; i < actual.size(); i++) {
+      assertClose(actual.data()[i], expected.data()[i], "element " + i);
+    }
+  }
+
+  private static void assertClose(FloatTensor actual, double[] expected) {
+    assertThat(actual.shape()).containsExactly(expected.length);
+    for (int i = 0; i < expected.length; i++) {
+      assertClose(actual.data()[i], expected[i], "row " + i);
+    }
+  }
+
+  private static void assertClose(FloatTensor actual, double[][] expected) {
+    int k = expected[0].length;
+    assertThat(actual.shape()).containsExactly(expected.length, k);
+    for (int i = 0; i < expected.length; i++) {
+      for (int j = 0; j < k; j++) {
+        assertClose(actual.data()[i * k + j], expected[i][j], "[" + i + ", " + j + "]");
+      }
+    }
+  }
+
+  private static void assertClose(float actual, double expected, String where) {
+    assertThat((double) actual)
+        .as(where)
+        .isCloseTo(
+            expected, org.assertj.core.api.Assertions.within(1e-4 + 1e-5 * Math.abs(expected)));
+  }
+
+  private static void assertWithinUlps(float actual, float expected, String where) {
+    assertThat(actual)
+        .as(where)
+        .isCloseTo(expected, org.assertj.core.api.Assertions.within(4 * Math.ulp(expected)));
+  }
+}
