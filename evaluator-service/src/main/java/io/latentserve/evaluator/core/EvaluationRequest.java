@@ -9,7 +9,10 @@ import java.util.Set;
  * One evaluation to run: a model, the data, and what to compute.
  *
  * @param model the model; version 0 is resolved to the latest once, at the start
- * @param data the evaluation set, [N, D] float32 (already binarized for Bernoulli models)
+ * @param data inline evaluation data, [N, D] float32 (already binarized for Bernoulli models); null
+ *     when {@code dataset} names the data
+ * @param dataset a catalogued split, loaded (and binarized for Bernoulli models) when the
+ *     evaluation starts; null for inline data
  * @param dataDescription where the data came from, e.g. {@code mnist/test} or {@code inline}
  * @param k importance samples per example for the IW-LL, >= 1
  * @param metrics what to compute; empty means every metric
@@ -21,6 +24,7 @@ import java.util.Set;
 public record EvaluationRequest(
     ModelKey model,
     FloatTensor data,
+    DatasetRef dataset,
     String dataDescription,
     int k,
     Set<Metric> metrics,
@@ -33,8 +37,12 @@ public record EvaluationRequest(
 
   public EvaluationRequest {
     Objects.requireNonNull(model, "model");
-    Objects.requireNonNull(data, "data");
-    dataDescription = Objects.requireNonNullElse(dataDescription, "");
+    if ((data == null) == (dataset == null)) {
+      throw new InvalidEvaluationException("give exactly one of inline data and a dataset");
+    }
+    dataDescription =
+        Objects.requireNonNullElse(
+            dataDescription, dataset != null ? dataset.toString() : "inline");
     label = Objects.requireNonNullElse(label, "");
     metrics = metrics == null || metrics.isEmpty() ? Metric.all() : EnumSet.copyOf(metrics);
     metrics = Set.copyOf(metrics);
@@ -46,9 +54,17 @@ public record EvaluationRequest(
     }
   }
 
-  /** N, the number of examples. */
-  public int examples() {
-    return data.rank() == 0 ? 0 : (int) data.dim(0);
+  /** A request over inline data. */
+  public EvaluationRequest(
+      ModelKey model,
+      FloatTensor data,
+      String dataDescription,
+      int k,
+      Set<Metric> metrics,
+      long seed,
+      int miBatchSize,
+      String label) {
+    this(model, data, null, dataDescription, k, metrics, seed, miBatchSize, label);
   }
 
   public boolean wants(Metric metric) {

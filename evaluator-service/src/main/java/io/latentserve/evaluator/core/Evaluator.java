@@ -2,6 +2,7 @@ package io.latentserve.evaluator.core;
 
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LikelihoodFamily;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,17 +43,27 @@ public final class Evaluator {
   private static final long CANCEL_POLL_MILLIS = 50;
 
   private final InferenceClient client;
+  private final DatasetSource datasets;
   private final EvaluatorOptions options;
   private final Clock clock;
 
-  public Evaluator(InferenceClient client, EvaluatorOptions options, Clock clock) {
+  /**
+   * @param client the inference service
+   * @param datasets where catalogued evaluation data comes from
+   * @param options limits and sizes
+   * @param clock stamps the report
+   */
+  public Evaluator(
+      InferenceClient client, DatasetSource datasets, EvaluatorOptions options, Clock clock) {
     this.client = Objects.requireNonNull(client, "client");
+    this.datasets = Objects.requireNonNull(datasets, "datasets");
     this.options = Objects.requireNonNull(options, "options");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  /** An evaluator of inline data only. */
   public Evaluator(InferenceClient client, EvaluatorOptions options) {
-    this(client, options, Clock.systemUTC());
+    this(client, DatasetSource.none(), options, Clock.systemUTC());
   }
 
   public EvaluatorOptions options() {
@@ -69,7 +80,12 @@ public final class Evaluator {
       throw new InvalidEvaluationException(
           "k must be in [1, " + options.maxK() + "], got " + request.k());
     }
-    FloatTensor data = request.data();
+    if (request.data() != null) {
+      validateData(request.data());
+    }
+  }
+
+  private static void validateData(FloatTensor data) {
     if (data.rank() != 2) {
       throw new InvalidEvaluationException(
           "data must be [N, D], got " + data.rank() + " dimensions");
@@ -124,7 +140,8 @@ public final class Evaluator {
     private final BooleanSupplier cancelled;
     private final long startNanos = System.nanoTime();
     private final Map<String, Duration> phaseTimes = new LinkedHashMap<>();
-    private final int n;
+    private FloatTensor data;
+    private int n;
     private ModelKey key;
 
     Run(
@@ -138,7 +155,6 @@ public final class Evaluator {
       this.executor = Objects.requireNonNull(executor, "executor");
       this.listener = Objects.requireNonNull(listener, "listener");
       this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
-      this.n = request.examples();
     }
 
     EvaluationOutcome run() {
@@ -146,7 +162,14 @@ public final class Evaluator {
       progress(PHASE_MODEL, 0, 1, 0);
       ModelDescription model = client.describe(request.model());
       key = model.key();
-      int d = request.data().rowSize();
+      checkCancelled();
+      data = request.data();
+      if (data == null) {
+        data = datasets.load(request.dataset(), model.likelihood() == LikelihoodFamily.BERNOULLI);
+        validateData(data);
+      }
+      n = (int) data.dim(0);
+      int d = data.rowSize();
       if (d != model.inputDim()) {
         throw new InvalidEvaluationException(
             "data has " + d + " features, model " + model.id() + " expects " + model.inputDim());
@@ -351,7 +374,7 @@ public final class Evaluator {
                 .xMean();
       }
       if (recon > 0) {
-        originals = request.data().rows(0, recon);
+        originals = data.rows(0, recon);
         Encoding encoding = client.encode(key, originals, false, request.seed(), 0);
         reconstructions =
             client.decode(key, encoding.top().mean(), false, request.seed(), 0).xMean();
@@ -381,7 +404,7 @@ public final class Evaluator {
             checkCancelled();
             int from = next;
             int to = Math.min(n, from + rowsPerCall);
-            FloatTensor x = request.data().rows(from, to);
+            FloatTensor x = data.rows(from, to);
             futures.add(completion.submit(() -> new RangeResult<>(from, to, task.call(from, x))));
             next = to;
             inFlight++;

@@ -1,0 +1,343 @@
+package io.latentserve.evaluator.app;
+
+import io.latentserve.evaluator.client.InferenceClientConfig;
+import io.latentserve.evaluator.core.EvaluatorOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the evaluator service is configured with, validated once.
+ *
+ * <p>Built from defaults overridden by environment variables ({@link #fromEnvironment(Map)}), then
+ * by command-line flags through {@link #toBuilder()}.
+ *
+ * @param port gRPC port; 0 picks a free port
+ * @param metricsPort port of the Prometheus {@code /metrics} endpoint; 0 picks a free port
+ * @param inferenceTarget the inference replicas: {@code host:port}, {@code h1:p1,h2:p2} or a URI
+ *     such as {@code dns:///inference:50051}; balanced round-robin
+ * @param callDeadline deadline of every inference call
+ * @param maxAttempts attempts per inference call (retries go to the next replica)
+ * @param reportsDir folder of the stored reports ({@code <dir>/<evaluationId>/})
+ * @param dataDir folder of the dataset catalogue's files
+ * @param maxK largest k a request may ask for
+ * @param maxRowsPerCall most rows per inference call
+ * @param parallelCalls inference calls in flight per evaluation
+ * @param maxConcurrentEvaluations evaluations running at once; more get RESOURCE_EXHAUSTED
+ * @param rateSamples posterior draws per example for the per-layer rates
+ * @param mmdSamples most draws per distribution for the MMD
+ * @param shutdownGrace how long running evaluations may continue after shutdown begins
+ */
+public record EvaluatorConfig(
+    int port,
+    int metricsPort,
+    String inferenceTarget,
+    Duration callDeadline,
+    int maxAttempts,
+    Path reportsDir,
+    Path dataDir,
+    int maxK,
+    int maxRowsPerCall,
+    int parallelCalls,
+    int maxConcurrentEvaluations,
+    int rateSamples,
+    int mmdSamples,
+    Duration shutdownGrace) {
+
+  public static final String ENV_PORT = "LATENTSERVE_PORT";
+  public static final String ENV_METRICS_PORT = "LATENTSERVE_METRICS_PORT";
+  public static final String ENV_INFERENCE_TARGET = "LATENTSERVE_INFERENCE_TARGET";
+  public static final String ENV_CALL_DEADLINE = "LATENTSERVE_CALL_DEADLINE";
+  public static final String ENV_MAX_ATTEMPTS = "LATENTSERVE_MAX_ATTEMPTS";
+  public static final String ENV_REPORTS_DIR = "LATENTSERVE_REPORTS_DIR";
+  public static final String ENV_DATA_DIR = "LATENTSERVE_DATA_DIR";
+  public static final String ENV_MAX_K = "LATENTSERVE_MAX_K";
+  public static final String ENV_MAX_ROWS_PER_CALL = "LATENTSERVE_MAX_ROWS_PER_CALL";
+  public static final String ENV_PARALLEL_CALLS = "LATENTSERVE_PARALLEL_CALLS";
+  public static final String ENV_MAX_EVALUATIONS = "LATENTSERVE_MAX_EVALUATIONS";
+  public static final String ENV_RATE_SAMPLES = "LATENTSERVE_RATE_SAMPLES";
+  public static final String ENV_MMD_SAMPLES = "LATENTSERVE_MMD_SAMPLES";
+  public static final String ENV_SHUTDOWN_GRACE = "LATENTSERVE_SHUTDOWN_GRACE";
+
+  public static final int DEFAULT_PORT = 50053;
+  public static final int DEFAULT_METRICS_PORT = 9466;
+
+  private static final Pattern SIMPLE_DURATION =
+      Pattern.compile("([0-9]+)(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
+
+  public EvaluatorConfig {
+    checkPort("port", port);
+    checkPort("metricsPort", metricsPort);
+    Objects.requireNonNull(reportsDir, "reportsDir");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    if (shutdownGrace.isNegative()) {
+      throw new IllegalArgumentException("shutdownGrace must be >= 0, got " + shutdownGrace);
+    }
+    checkPositive("maxConcurrentEvaluations", maxConcurrentEvaluations);
+    // Both records validate the rest and name the setting.
+    inferenceClient(inferenceTarget, callDeadline, maxAttempts);
+    options(maxK, maxRowsPerCall, parallelCalls, rateSamples, mmdSamples);
+  }
+
+  private static InferenceClientConfig inferenceClient(
+      String target, Duration deadline, int attempts) {
+    Objects.requireNonNull(target, "inferenceTarget");
+    Objects.requireNonNull(deadline, "callDeadline");
+    return InferenceClientConfig.of(target).withCallDeadline(deadline).withMaxAttempts(attempts);
+  }
+
+  private static EvaluatorOptions options(
+      int maxK, int maxRowsPerCall, int parallelCalls, int rateSamples, int mmdSamples) {
+    EvaluatorOptions d = EvaluatorOptions.defaults();
+    return new EvaluatorOptions(
+        maxK,
+        maxRowsPerCall,
+        d.maxWeightsPerCall(),
+        parallelCalls,
+        rateSamples,
+        mmdSamples,
+        d.previewSamples(),
+        d.previewReconstructions());
+  }
+
+  /** The inference client's settings. */
+  public InferenceClientConfig inferenceClient() {
+    return inferenceClient(inferenceTarget, callDeadline, maxAttempts);
+  }
+
+  /** The evaluation pipeline's settings. */
+  public EvaluatorOptions evaluatorOptions() {
+    return options(maxK, maxRowsPerCall, parallelCalls, rateSamples, mmdSamples);
+  }
+
+  private static void checkPort(String name, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(name + " must be in [0, 65535], got " + port);
+    }
+  }
+
+  private static void checkPositive(String name, int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be > 0, got " + value);
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public static EvaluatorConfig defaults() {
+    return builder().build();
+  }
+
+  public Builder toBuilder() {
+    return new Builder()
+        .port(port)
+        .metricsPort(metricsPort)
+        .inferenceTarget(inferenceTarget)
+        .callDeadline(callDeadline)
+        .maxAttempts(maxAttempts)
+        .reportsDir(reportsDir)
+        .dataDir(dataDir)
+        .maxK(maxK)
+        .maxRowsPerCall(maxRowsPerCall)
+        .parallelCalls(parallelCalls)
+        .maxConcurrentEvaluations(maxConcurrentEvaluations)
+        .rateSamples(rateSamples)
+        .mmdSamples(mmdSamples)
+        .shutdownGrace(shutdownGrace);
+  }
+
+  /**
+   * The defaults overridden by the {@code LATENTSERVE_*} variables present in {@code env}.
+   * Durations are written {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601.
+   *
+   * @throws IllegalArgumentException naming the variable and its value when one is invalid
+   */
+  public static EvaluatorConfig fromEnvironment(Map<String, String> env) {
+    Builder b = builder();
+    read(env, ENV_PORT, EvaluatorConfig::parseInt, b::port);
+    read(env, ENV_METRICS_PORT, EvaluatorConfig::parseInt, b::metricsPort);
+    read(env, ENV_INFERENCE_TARGET, String::trim, b::inferenceTarget);
+    read(env, ENV_CALL_DEADLINE, EvaluatorConfig::parseDuration, b::callDeadline);
+    read(env, ENV_MAX_ATTEMPTS, EvaluatorConfig::parseInt, b::maxAttempts);
+    read(env, ENV_REPORTS_DIR, Path::of, b::reportsDir);
+    read(env, ENV_DATA_DIR, Path::of, b::dataDir);
+    read(env, ENV_MAX_K, EvaluatorConfig::parseInt, b::maxK);
+    read(env, ENV_MAX_ROWS_PER_CALL, EvaluatorConfig::parseInt, b::maxRowsPerCall);
+    read(env, ENV_PARALLEL_CALLS, EvaluatorConfig::parseInt, b::parallelCalls);
+    read(env, ENV_MAX_EVALUATIONS, EvaluatorConfig::parseInt, b::maxConcurrentEvaluations);
+    read(env, ENV_RATE_SAMPLES, EvaluatorConfig::parseInt, b::rateSamples);
+    read(env, ENV_MMD_SAMPLES, EvaluatorConfig::parseInt, b::mmdSamples);
+    read(env, ENV_SHUTDOWN_GRACE, EvaluatorConfig::parseDuration, b::shutdownGrace);
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid environment configuration: " + e.getMessage(), e);
+    }
+  }
+
+  private static <T> void read(
+      Map<String, String> env, String name, Function<String, T> parser, Consumer<T> setter) {
+    String raw = env.get(name);
+    if (raw == null || raw.isBlank()) {
+      return;
+    }
+    T value;
+    try {
+      value = parser.apply(raw.trim());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          name + "=\"" + raw + "\" is not valid: " + e.getMessage(), e);
+    }
+    setter.accept(value);
+  }
+
+  private static int parseInt(String s) {
+    try {
+      return Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected an integer", e);
+    }
+  }
+
+  /** Parses {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or an ISO-8601 duration. */
+  static Duration parseDuration(String s) {
+    Matcher m = SIMPLE_DURATION.matcher(s);
+    if (m.matches()) {
+      long amount = Long.parseLong(m.group(1));
+      return switch (m.group(2).toLowerCase(Locale.ROOT)) {
+        case "ms" -> Duration.ofMillis(amount);
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        default -> Duration.ofHours(amount);
+      };
+    }
+    try {
+      return Duration.parse(s);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("expected a duration like 250ms, 5s, 2m or PT5S", e);
+    }
+  }
+
+  /** Mutable holder of config values, starting from the defaults. */
+  public static final class Builder {
+    private int port = DEFAULT_PORT;
+    private int metricsPort = DEFAULT_METRICS_PORT;
+    private String inferenceTarget = "localhost:50051";
+    private Duration callDeadline = Duration.ofSeconds(60);
+    private int maxAttempts = 4;
+    private Path reportsDir = Path.of("reports");
+    private Path dataDir = Path.of("data");
+    private int maxK = 5000;
+    private int maxRowsPerCall = 256;
+    private int parallelCalls = 4;
+    private int maxConcurrentEvaluations = 2;
+    private int rateSamples = 8;
+    private int mmdSamples = 2000;
+    private Duration shutdownGrace = Duration.ofSeconds(20);
+
+    private Builder() {}
+
+    public Builder port(int v) {
+      port = v;
+      return this;
+    }
+
+    public Builder metricsPort(int v) {
+      metricsPort = v;
+      return this;
+    }
+
+    public Builder inferenceTarget(String v) {
+      inferenceTarget = v;
+      return this;
+    }
+
+    public Builder callDeadline(Duration v) {
+      callDeadline = v;
+      return this;
+    }
+
+    public Builder maxAttempts(int v) {
+      maxAttempts = v;
+      return this;
+    }
+
+    public Builder reportsDir(Path v) {
+      reportsDir = v;
+      return this;
+    }
+
+    public Builder dataDir(Path v) {
+      dataDir = v;
+      return this;
+    }
+
+    public Builder maxK(int v) {
+      maxK = v;
+      return this;
+    }
+
+    public Builder maxRowsPerCall(int v) {
+      maxRowsPerCall = v;
+      return this;
+    }
+
+    public Builder parallelCalls(int v) {
+      parallelCalls = v;
+      return this;
+    }
+
+    public Builder maxConcurrentEvaluations(int v) {
+      maxConcurrentEvaluations = v;
+      return this;
+    }
+
+    public Builder rateSamples(int v) {
+      rateSamples = v;
+      return this;
+    }
+
+    public Builder mmdSamples(int v) {
+      mmdSamples = v;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration v) {
+      shutdownGrace = v;
+      return this;
+    }
+
+    /**
+     * The validated config.
+     *
+     * @throws IllegalArgumentException naming the first invalid setting
+     */
+    public EvaluatorConfig build() {
+      return new EvaluatorConfig(
+          port,
+          metricsPort,
+          inferenceTarget,
+          callDeadline,
+          maxAttempts,
+          reportsDir,
+          dataDir,
+          maxK,
+          maxRowsPerCall,
+          parallelCalls,
+          maxConcurrentEvaluations,
+          rateSamples,
+          mmdSamples,
+          shutdownGrace);
+    }
+  }
+}
