@@ -1,0 +1,15 @@
+package io.latentserve.inference.app;
+
+import io.latentserve.bundle.Bundle;
+import io.latentserve.inference.core.VaeModel;
+
+/** Turns a verified bundle into a ready-to-serve model (sessions created, devices chosen). */
+@FunctionalInterface
+public interface ModelLoader {
+  /**
+   * Loads one bundle. The returned model is fully usable; the caller owns and closes it.
+   *
+   * @throws RuntimeException if the bundle cannot be served; nothing is left open then
+   */
+  VaeModel load(Bundle bundle);
+}
