@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -24,12 +26,11 @@ import java.util.Map;
  * as the API server would refuse it).
  */
 final class StrictKubernetes {
-  private static final KubernetesSerialization SERIALIZATION =
-      new KubernetesSerialization(strictMapper(), true);
+  private static final KubernetesSerialization SERIALIZATION = strictSerialization();
 
   private StrictKubernetes() {}
 
-  private static ObjectMapper strictMapper() {
+  private static KubernetesSerialization strictSerialization() {
     ObjectMapper mapper = new ObjectMapper();
     for (LogicalType type : List.of(LogicalType.Integer, LogicalType.Float, LogicalType.Boolean)) {
       mapper
@@ -42,7 +43,16 @@ final class StrictKubernetes {
         .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
         .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
         .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-    return mapper;
+    KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
+    // fabric8 reads integers the lenient Go way ("50051" -> 50051); the standard deserializers,
+    // registered last so that they win, honour the coercion settings above
+    mapper.registerModule(
+        new SimpleModule("latentserve-strict-numbers")
+            .addDeserializer(
+                Integer.class, new NumberDeserializers.IntegerDeserializer(Integer.class, null))
+            .addDeserializer(
+                Long.class, new NumberDeserializers.LongDeserializer(Long.class, null)));
+    return serialization;
   }
 
   /**
