@@ -8,6 +8,7 @@ import io.latentserve.inference.grpc.ServedModel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -17,7 +18,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * The inference service's Prometheus metrics.
@@ -120,9 +123,25 @@ public final class InferenceMetrics {
     };
   }
 
-  /** Updates the loaded-models and device gauges. */
+  /**
+   * Updates the loaded-models and device gauges, and drops the batch meters of versions no longer
+   * loaded (request and row counters stay: they are cumulative).
+   */
   public void onModelsChanged(List<ServedModel> models) {
     loaded.set(models.size());
+    Set<Tags> current =
+        models.stream().map(m -> tags(m.model().id())).collect(Collectors.toUnmodifiableSet());
+    for (Meter meter : registry.getMeters()) {
+      Meter.Id id = meter.getId();
+      String model = id.getTag("model");
+      String version = id.getTag("version");
+      if (id.getName().startsWith("latentserve.batch.")
+          && model != null
+          && version != null
+          && !current.contains(Tags.of("model", model, "version", version))) {
+        registry.remove(meter);
+      }
+    }
     devices.register(
         models.stream()
             .map(

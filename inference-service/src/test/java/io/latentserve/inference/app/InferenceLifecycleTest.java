@@ -297,6 +297,18 @@ class InferenceLifecycleTest {
 
     server.server.shutdown();
 
+    // Flow control: the client read one chunk, so the server computed only a few of the 20.
+    long computed =
+        server
+            .server
+            .metrics()
+            .registry()
+            .get("latentserve.batch.size")
+            .tags("graph", "log_weights")
+            .summary()
+            .count();
+    assertThat(computed).isBetween(1L, 5L);
+
     assertThatThrownBy(
             () -> {
               while (stream.hasNext()) {
