@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * {@code round_robin} policy, so consecutive calls go to different replicas. Every attempt has the
  * configured deadline (or the caller's, when shorter: calls inherit the current {@link Context}, so
  * cancelling the caller's context cancels them). A call that fails with UNAVAILABLE,
- * RESOURCE_EXHAUSTED or DEADLINE_EXCEEDED is retried, up to {@link
+ * RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, or CANCELLED by the replica, is retried, up to {@link
  * InferenceClientConfig#maxAttempts()} attempts, and round-robin sends the retry to the next
  * replica; a streamed ImportanceWeights call is retried whole. Because every request carries its
  * seed and first row, a retry returns the numbers the failed attempt would have.
@@ -295,9 +295,14 @@ public final class GrpcInferenceClient implements InferenceClient {
     throw map(method, last);
   }
 
+  /**
+   * UNAVAILABLE, RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED are retried, and so is CANCELLED when
+   * neither the caller's context nor its thread was cancelled: the replica (e.g. one shutting down)
+   * cancelled the stream.
+   */
   private boolean retryable(Status.Code code) {
     Context context = Context.current();
-    if (context.isCancelled()) {
+    if (context.isCancelled() || Thread.currentThread().isInterrupted()) {
       return false;
     }
     Deadline deadline = context.getDeadline();
@@ -306,7 +311,8 @@ public final class GrpcInferenceClient implements InferenceClient {
     }
     return code == Status.Code.UNAVAILABLE
         || code == Status.Code.RESOURCE_EXHAUSTED
-        || code == Status.Code.DEADLINE_EXCEEDED;
+        || code == Status.Code.DEADLINE_EXCEEDED
+        || code == Status.Code.CANCELLED;
   }
 
   /** Waits before a retry so that round-robin sees a dead replica's connection state change. */
