@@ -67,7 +67,12 @@ public final class Binarizer {
     return FloatTensor.of(out, n, d);
   }
 
-  /** Examples {@code [from, to)} of {@code dataset}, binarized: [to - from, D] of 0 and 1. */
+  /**
+   * Examples {@code [from, to)} of {@code dataset}, binarized with their positions in {@code
+   * dataset} as example indices: [to - from, D] of 0 and 1. For a {@link Dataset#slice} that does
+   * not start at the split's first example, use {@link #binarize(FloatTensor, long)} with the
+   * slice's offset instead.
+   */
   public FloatTensor binarize(Dataset dataset, int from, int to) {
     Objects.checkFromToIndex(from, to, dataset.size());
     int d = dataset.dimension();

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,9 +28,10 @@ class IdxWriterTest {
   }
 
   @Test
-  void write_decodedSharedMnist10k_reproducesTheSharedBytes() throws IOException {
+  void write_decodedSharedMnist10kTestSplit_reproducesTheSharedBytes() throws IOException {
+    // The train files are checked the same way by DatasetFetcherTest.
     Path data = SharedData.assumeDataDir("mnist-10k");
-    for (String name : DatasetCatalog.spec("mnist-10k").files()) {
+    for (String name : List.of("test-images-idx3-ubyte.gz", "test-labels-idx1-ubyte.gz")) {
       Path shared = data.resolve("mnist-10k").resolve(name);
       Path copy = dir.resolve(name);
       if (name.contains("images")) {
