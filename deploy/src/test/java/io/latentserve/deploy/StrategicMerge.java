@@ -3,7 +3,6 @@ package io.latentserve.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -33,8 +32,7 @@ final class StrategicMerge {
       return patch.deepCopy();
     }
     ObjectNode result = t.deepCopy();
-    for (Iterator<Map.Entry<String, JsonNode>> it = p.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : p.properties()) {
       String key = e.getKey();
       JsonNode value = e.getValue();
       if (key.startsWith("$")) {
