@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * rows), executed once by the delegate, and the outputs are split back by rows. Every output of a
  * batched graph must therefore have the batch on axis 0, as every bundle graph does; each row's
  * result depends on that row's inputs only. Each merged request starts at a multiple of the
- * delegate's {@link GraphRunner#batchRowAlignment()}, so that its results are bit-identical to a
- * run on its own (the gaps are filled with copies of a valid row and discarded).
+ * delegate's {@link GraphRunner#rowAlignment()}, so that its results are bit-identical to a run on
+ * its own (the gaps are filled with copies of a valid row and discarded).
  *
  * <p>One dispatcher thread per runner takes the oldest queued request, waits at most {@link
  * BatchingConfig#maxQueueDelay()} after its arrival for compatible work (less once the batch is
@@ -69,10 +69,10 @@ public final class BatchingGraphRunner implements GraphRunner {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
     this.config = Objects.requireNonNull(config, "config");
     this.listener = Objects.requireNonNull(listener, "listener");
-    this.rowAlignment = delegate.batchRowAlignment();
+    this.rowAlignment = delegate.rowAlignment();
     if (rowAlignment < 1) {
       throw new IllegalArgumentException(
-          "batchRowAlignment of " + delegate + " must be >= 1, got " + rowAlignment);
+          "rowAlignment of " + delegate + " must be >= 1, got " + rowAlignment);
     }
     this.dispatcher = new Thread(this::dispatchLoop, "batching-" + delegate);
     dispatcher.setDaemon(true);
@@ -324,6 +324,12 @@ public final class BatchingGraphRunner implements GraphRunner {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The delegate's alignment: merged requests start at multiples of it, which preserves it. */
+  @Override
+  public int rowAlignment() {
+    return rowAlignment;
   }
 
   @Override

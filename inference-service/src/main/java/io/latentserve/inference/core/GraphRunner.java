@@ -26,16 +26,19 @@ public interface GraphRunner extends AutoCloseable {
   Map<String, FloatTensor> run(GraphRole role, Map<String, FloatTensor> inputs);
 
   /**
-   * Row alignment that keeps batched results exact: a request merged into a larger batch gets
-   * bit-identical outputs if it starts at a row index that is a multiple of this number.
+   * Row alignment that makes results independent of where a row sits in a batch: a row's outputs
+   * are bit-identical in any two runs that place it at positions equal modulo this number (the same
+   * holds for the sample axis of [N, K, ...] inputs).
    *
    * <p>Each row's result depends on that row's inputs only, but an engine's vectorized kernels may
    * round differently depending on where a row lies in memory (ONNX Runtime's CPU reductions do:
-   * see {@code OnnxGraphRunner}). A batching decorator pads merged requests to this alignment.
+   * see {@code OnnxGraphRunner}). {@link SeededVaeModel} therefore places row {@code firstRow + i}
+   * and sample j at positions congruent to them, and a batching decorator starts each merged
+   * request at a multiple of this number.
    *
    * @return >= 1; 1 when any placement gives the same results
    */
-  default int batchRowAlignment() {
+  default int rowAlignment() {
     return 1;
   }
 

@@ -9,6 +9,7 @@ import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,14 @@ import java.util.Optional;
  *   <li>x draws, feature f: stream {@code OBSERVATION}; Bernoulli x = 1 iff uniform(f) < p,
  *       Gaussian x = mean + sigma * gaussian(f).
  * </ul>
+ *
+ * <p>Placement: with A the runner's {@link GraphRunner#rowAlignment()}, row {@code firstRow + i}
+ * goes to a batch position congruent to it modulo A (by leading copies of the first row), and
+ * importance sample j to a position congruent to j (by computing the samples from the multiple of A
+ * below the first one, up to a multiple of A). The padding is computed and dropped. Results are
+ * then bit-identical however a caller splits rows (with adjusted {@code firstRow}) or chunks
+ * samples, on an engine whose rounding depends on a row's memory alignment. LogProb has no first
+ * row: its rows are placed from position 0.
  */
 public final class SeededVaeModel implements VaeModel {
   private final ModelId id;
@@ -41,6 +50,7 @@ public final class SeededVaeModel implements VaeModel {
   private final List<StochasticLayer> layers;
   private final int[] offsets;
   private final int totalLatentDim;
+  private final int alignment;
 
   /**
    * @param id name and version, for messages
@@ -62,6 +72,11 @@ public final class SeededVaeModel implements VaeModel {
       total += layers.get(l).latentDim();
     }
     this.totalLatentDim = total;
+    this.alignment = runner.rowAlignment();
+    if (alignment < 1) {
+      throw new IllegalArgumentException(
+          "rowAlignment of " + runner + " must be >= 1, got " + alignment);
+    }
   }
 
   /** A model for {@code bundle} over {@code runner} (which must execute that bundle's graphs). */
@@ -97,20 +112,21 @@ public final class SeededVaeModel implements VaeModel {
   public EncodeResult encode(FloatTensor x, boolean sample, long seed, long firstRow) {
     int n = checkX(x);
     InputChecks.firstRow(firstRow, n);
+    int lead = lead(firstRow);
     Map<String, FloatTensor> inputs = new LinkedHashMap<>();
-    inputs.put(GraphNames.X, x);
+    inputs.put(GraphNames.X, padFront(x, lead));
     for (int l = 0; l < layers.size(); l++) {
       int d = layers.get(l).latentDim();
-      float[] eps = new float[n * d];
+      float[] eps = new float[(lead + n) * d];
       if (sample) {
         for (int i = 0; i < n; i++) {
           long key = CounterNoise.rowKey(seed, CounterNoise.Stream.LATENT, firstRow + i);
-          CounterNoise.gaussian(key, offsets[l], eps, i * d, d);
+          CounterNoise.gaussian(key, offsets[l], eps, (lead + i) * d, d);
         }
       }
-      inputs.put(GraphNames.eps(layers.get(l).name()), FloatTensor.of(eps, n, d));
+      inputs.put(GraphNames.eps(layers.get(l).name()), FloatTensor.of(eps, lead + n, d));
     }
-    Map<String, FloatTensor> out = runner.run(GraphRole.ENCODER, inputs);
+    Map<String, FloatTensor> out = dropFront(runner.run(GraphRole.ENCODER, inputs), lead, n);
     List<GaussianLayer> result = new ArrayList<>(layers.size());
     for (StochasticLayer layer : layers) {
       String name = layer.name();
@@ -152,20 +168,21 @@ public final class SeededVaeModel implements VaeModel {
   private DecodeResult decodeChecked(
       FloatTensor zTop, int n, boolean sample, long seed, long firstRow) {
     int top = layers.size() - 1;
+    int lead = lead(firstRow);
     Map<String, FloatTensor> inputs = new LinkedHashMap<>();
-    inputs.put(GraphNames.sample(layers.get(top).name()), zTop);
+    inputs.put(GraphNames.sample(layers.get(top).name()), padFront(zTop, lead));
     for (int l = 0; l < top; l++) {
       int d = layers.get(l).latentDim();
-      float[] eps = new float[n * d];
+      float[] eps = new float[(lead + n) * d];
       if (sample) {
         for (int i = 0; i < n; i++) {
           long key = CounterNoise.rowKey(seed, CounterNoise.Stream.PRIOR, firstRow + i);
-          CounterNoise.gaussian(key, offsets[l], eps, i * d, d);
+          CounterNoise.gaussian(key, offsets[l], eps, (lead + i) * d, d);
         }
       }
-      inputs.put(GraphNames.eps(layers.get(l).name()), FloatTensor.of(eps, n, d));
+      inputs.put(GraphNames.eps(layers.get(l).name()), FloatTensor.of(eps, lead + n, d));
     }
-    Map<String, FloatTensor> out = runner.run(GraphRole.DECODER, inputs);
+    Map<String, FloatTensor> out = dropFront(runner.run(GraphRole.DECODER, inputs), lead, n);
     FloatTensor xMean = output(out, GraphRole.DECODER, GraphNames.X_MEAN);
     Optional<FloatTensor> xLogVariance =
         architecture.likelihood() == LikelihoodFamily.GAUSSIAN_LEARNED
@@ -316,28 +333,41 @@ public final class SeededVaeModel implements VaeModel {
           end,
           "samples up to " + end + " requested, the limit is " + limits.maxSamples());
     }
-    Map<String, FloatTensor> inputs = new LinkedHashMap<>();
-    inputs.put(GraphNames.X, x);
+    // Rows from position lead, samples from the multiple of the alignment at or below
+    // sampleOffset: every (row, sample) sits where it would in any other split or chunking.
+    int lead = lead(firstRow);
+    int sampleLead = Math.floorMod(sampleOffset, alignment);
+    int columns = (sampleLead + count + alignment - 1) / alignment * alignment;
+    long firstSample = sampleOffset - sampleLead;
+    int rows = lead + n;
     float[][] eps = new float[layers.size()][];
     for (int l = 0; l < layers.size(); l++) {
       eps[l] =
-          new float[Math.multiplyExact(Math.multiplyExact(n, count), layers.get(l).latentDim())];
+          new float
+              [Math.multiplyExact(Math.multiplyExact(rows, columns), layers.get(l).latentDim())];
     }
     for (int i = 0; i < n; i++) {
       long key = CounterNoise.rowKey(seed, CounterNoise.Stream.LATENT, firstRow + i);
-      for (int s = 0; s < count; s++) {
-        long base = (long) (sampleOffset + s) * totalLatentDim;
+      for (int s = 0; s < columns; s++) {
+        long base = (firstSample + s) * totalLatentDim;
         for (int l = 0; l < layers.size(); l++) {
           int d = layers.get(l).latentDim();
-          CounterNoise.gaussian(key, base + offsets[l], eps[l], (i * count + s) * d, d);
+          CounterNoise.gaussian(key, base + offsets[l], eps[l], ((lead + i) * columns + s) * d, d);
         }
       }
     }
+    Map<String, FloatTensor> inputs = new LinkedHashMap<>();
+    inputs.put(GraphNames.X, padFront(x, lead));
     for (int l = 0; l < layers.size(); l++) {
       StochasticLayer layer = layers.get(l);
-      inputs.put(GraphNames.eps(layer.name()), FloatTensor.of(eps[l], n, count, layer.latentDim()));
+      inputs.put(
+          GraphNames.eps(layer.name()), FloatTensor.of(eps[l], rows, columns, layer.latentDim()));
     }
-    Map<String, FloatTensor> out = runner.run(GraphRole.LOG_WEIGHTS, inputs);
+    Map<String, FloatTensor> raw = runner.run(GraphRole.LOG_WEIGHTS, inputs);
+    Map<String, FloatTensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, FloatTensor> e : raw.entrySet()) {
+      out.put(e.getKey(), block(e.getValue(), lead, n, sampleLead, count));
+    }
     Optional<LogWeightsChunk.Components> components =
         includeComponents
             ? Optional.of(
@@ -358,6 +388,57 @@ public final class SeededVaeModel implements VaeModel {
   @Override
   public String toString() {
     return "SeededVaeModel[" + id + " on " + runner.device() + "]";
+  }
+
+  /** Leading padding rows that put row {@code firstRow} at a position congruent to it. */
+  private int lead(long firstRow) {
+    return (int) Math.floorMod(firstRow, (long) alignment);
+  }
+
+  /** {@code t} with {@code lead} copies of its first row in front (a valid input to discard). */
+  private static FloatTensor padFront(FloatTensor t, int lead) {
+    if (lead == 0) {
+      return t;
+    }
+    int rowSize = t.rowSize();
+    long[] shape = t.shape();
+    shape[0] += lead;
+    float[] data = new float[t.size() + lead * rowSize];
+    for (int r = 0; r < lead; r++) {
+      System.arraycopy(t.data(), 0, data, r * rowSize, rowSize);
+    }
+    System.arraycopy(t.data(), 0, data, lead * rowSize, t.size());
+    return FloatTensor.of(data, shape);
+  }
+
+  /** Rows {@code [lead, lead + n)} of every output. */
+  private static Map<String, FloatTensor> dropFront(
+      Map<String, FloatTensor> outputs, int lead, int n) {
+    if (lead == 0) {
+      return outputs;
+    }
+    Map<String, FloatTensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, FloatTensor> e : outputs.entrySet()) {
+      out.put(e.getKey(), e.getValue().rows(lead, lead + n));
+    }
+    return out;
+  }
+
+  /** Rows {@code [row0, row0 + n)} and columns {@code [col0, col0 + cols)} of a matrix. */
+  private static FloatTensor block(FloatTensor t, int row0, int n, int col0, int cols) {
+    if (t.rank() != 2 || t.dim(0) < row0 + n || t.dim(1) < col0 + cols) {
+      throw new InferenceFailedException(
+          "LOG_WEIGHTS graph returned shape " + Arrays.toString(t.shape()));
+    }
+    int width = (int) t.dim(1);
+    if (row0 == 0 && col0 == 0 && t.dim(0) == n && width == cols) {
+      return t;
+    }
+    float[] data = new float[n * cols];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(t.data(), (row0 + i) * width + col0, data, i * cols, cols);
+    }
+    return FloatTensor.of(data, n, cols);
   }
 
   private int checkX(FloatTensor x) {

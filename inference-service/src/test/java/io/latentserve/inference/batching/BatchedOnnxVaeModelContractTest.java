@@ -1,6 +1,5 @@
 package io.latentserve.inference.batching;
 
-import io.latentserve.bundle.Bundle;
 import io.latentserve.inference.core.ModelLimits;
 import io.latentserve.inference.core.VaeModel;
 import io.latentserve.inference.core.VaeModelContract;
@@ -16,24 +15,15 @@ import org.junit.jupiter.api.io.TempDir;
 /** The contract for the ONNX Runtime model behind the batching runner, as the server wires it. */
 class BatchedOnnxVaeModelContractTest extends VaeModelContract {
   @TempDir static Path root;
-  private static Bundle bundle;
 
   @Override
   protected VaeModel open(VaeWeights weights, ModelLimits limits) {
     return OnnxVaeModels.open(
-        bundle(weights),
+        TestBundles.publish(weights, root, "batched-contract-vae"),
         new OnnxConfig(OnnxDevice.parse("cpu"), 2),
         limits,
         runner ->
             new BatchingGraphRunner(
                 runner, new BatchingConfig(64, Duration.ofMillis(1), 64), BatchListener.NONE));
-  }
-
-  /** One bundle for every test of the class: exporting and publishing is the slow part. */
-  private static synchronized Bundle bundle(VaeWeights weights) {
-    if (bundle == null) {
-      bundle = TestBundles.publish(weights, root, "batched-contract-vae");
-    }
-    return bundle;
   }
 }

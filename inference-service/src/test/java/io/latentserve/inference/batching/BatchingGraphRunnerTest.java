@@ -171,9 +171,12 @@ class BatchingGraphRunnerTest {
       }
       List<LogWeightsChunk> actual =
           concurrently(rows, i -> batched.importanceWeights(x.rows(i, i + 1), 0, 9, 77, i, true));
+      // Row i alone (first row i), merged with the others, equals row i of the whole request.
+      LogWeightsChunk whole = direct.importanceWeights(x, 0, 9, 77, 0, true);
       for (int i = 0; i < 12; i++) {
-        LogWeightsChunk alone = direct.importanceWeights(x.rows(i, i + 1), 0, 9, 77, i, true);
-        assertThat(actual.get(i)).isEqualTo(alone);
+        assertThat(actual.get(i).logWeights()).isEqualTo(whole.logWeights().rows(i, i + 1));
+        assertThat(actual.get(i).components().orElseThrow().logQzGivenX())
+            .isEqualTo(whole.components().orElseThrow().logQzGivenX().rows(i, i + 1));
       }
     }
     assertThat(batches).anySatisfy(b -> assertThat(b.requests()).isGreaterThan(1));

@@ -42,8 +42,8 @@ final class GatedGraphRunner implements GraphRunner {
   }
 
   @Override
-  public int batchRowAlignment() {
-    return delegate.batchRowAlignment();
+  public int rowAlignment() {
+    return delegate.rowAlignment();
   }
 
   @Override

@@ -32,8 +32,8 @@ final class GraphRunnerWithoutClose implements GraphRunner {
   }
 
   @Override
-  public int batchRowAlignment() {
-    return delegate.batchRowAlignment();
+  public int rowAlignment() {
+    return delegate.rowAlignment();
   }
 
   @Override

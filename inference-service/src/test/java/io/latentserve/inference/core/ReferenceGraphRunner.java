@@ -21,11 +21,26 @@ public final class ReferenceGraphRunner implements GraphRunner {
   private final ReferenceVae vae;
   private final VaeArchitecture architecture;
   private final AtomicInteger runs = new AtomicInteger();
+  private final int rowAlignment;
   private volatile boolean closed;
 
   public ReferenceGraphRunner(VaeWeights weights) {
+    this(weights, 1);
+  }
+
+  /**
+   * A runner that asks for {@code rowAlignment}: its results do not depend on placement, so a model
+   * must give the same numbers with any alignment (which tests the model's padding).
+   */
+  public ReferenceGraphRunner(VaeWeights weights, int rowAlignment) {
     this.vae = new ReferenceVae(weights);
     this.architecture = weights.architecture();
+    this.rowAlignment = rowAlignment;
+  }
+
+  @Override
+  public int rowAlignment() {
+    return rowAlignment;
   }
 
   /** Graph runs so far. */

@@ -1,6 +1,5 @@
 package io.latentserve.inference.onnx;
 
-import io.latentserve.bundle.Bundle;
 import io.latentserve.inference.core.ModelLimits;
 import io.latentserve.inference.core.VaeModel;
 import io.latentserve.inference.core.VaeModelContract;
@@ -11,18 +10,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** The contract for the ONNX Runtime model: exported bundle, CPU sessions, no batching. */
 class OnnxVaeModelContractTest extends VaeModelContract {
   @TempDir static Path root;
-  private static Bundle bundle;
 
   @Override
   protected VaeModel open(VaeWeights weights, ModelLimits limits) {
-    return OnnxVaeModels.open(bundle(weights), new OnnxConfig(OnnxDevice.parse("cpu"), 2), limits);
-  }
-
-  /** One bundle for every test of the class: exporting and publishing is the slow part. */
-  private static synchronized Bundle bundle(VaeWeights weights) {
-    if (bundle == null) {
-      bundle = TestBundles.publish(weights, root, "contract-vae");
-    }
-    return bundle;
+    return OnnxVaeModels.open(
+        TestBundles.publish(weights, root, "contract-vae"),
+        new OnnxConfig(OnnxDevice.parse("cpu"), 2),
+        limits);
   }
 }
