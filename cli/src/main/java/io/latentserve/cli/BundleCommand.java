@@ -1,0 +1,136 @@
+package io.latentserve.cli;
+
+import io.latentserve.bundle.Bundle;
+import io.latentserve.bundle.BundleReader;
+import io.latentserve.bundle.FileSystemModelRepository;
+import io.latentserve.bundle.GraphRole;
+import io.latentserve.bundle.GraphSpec;
+import io.latentserve.bundle.Manifest;
+import io.latentserve.bundle.TensorSpec;
+import io.latentserve.model.StochasticLayer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code latentserve bundle demo|inspect}. */
+@Command(
+    name = "bundle",
+    mixinStandardHelpOptions = true,
+    description = "Write and inspect model bundles.",
+    subcommands = {BundleCommand.Demo.class, BundleCommand.Inspect.class})
+final class BundleCommand {
+
+  @Command(
+      name = "demo",
+      mixinStandardHelpOptions = true,
+      description =
+          "Publish a bundle with seeded random weights into a model repository folder "
+              + "(the same seed always writes the same weights).")
+  static final class Demo implements Runnable {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "DIR", description = "Model repository root.")
+    Path repository;
+
+    @Option(
+        names = "--name",
+        defaultValue = "demo",
+        description = "Model name (default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(
+        names = "--architecture",
+        defaultValue = "iwae1",
+        description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    DemoBundle architecture;
+
+    @Option(
+        names = "--seed",
+        defaultValue = "1",
+        description = "Weight seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public void run() {
+      Bundle bundle = architecture.publish(new FileSystemModelRepository(repository), name, seed);
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "published %s/%d at %s%n", bundle.modelName(), bundle.version(), bundle.directory());
+    }
+  }
+
+  @Command(
+      name = "inspect",
+      mixinStandardHelpOptions = true,
+      description =
+          "Verify a bundle folder (schema, shapes, sha256 of every file) and describe it.")
+  static final class Inspect implements Runnable {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(
+        index = "0",
+        paramLabel = "PATH",
+        description = "A bundle folder <root>/<model>/<version>.")
+    Path path;
+
+    @Override
+    public void run() {
+      Path dir = path.toAbsolutePath().normalize();
+      if (!Files.isDirectory(dir)) {
+        throw new CliException(path + " is not a folder");
+      }
+      String version = dir.getFileName().toString();
+      if (!version.matches("[1-9][0-9]*")) {
+        throw new CliException(
+            path + " is not a version folder: expected <root>/<model>/<version> with version >= 1");
+      }
+      Bundle bundle =
+          BundleReader.read(dir.getParent().getFileName().toString(), Long.parseLong(version), dir);
+      print(bundle);
+    }
+
+    private void print(Bundle bundle) {
+      var out = spec.commandLine().getOut();
+      Manifest m = bundle.manifest();
+      var arch = m.architecture();
+      out.printf(
+          "bundle      %s/%d (format %d) - sha256 verified%n",
+          bundle.modelName(), bundle.version(), m.formatVersion());
+      out.printf(
+          "input       [%d], likelihood %s%s, activation %s%n",
+          arch.inputDim(),
+          arch.likelihood(),
+          arch.likelihoodSigma() > 0 ? " sigma=" + arch.likelihoodSigma() : "",
+          arch.activation());
+      for (StochasticLayer layer : arch.layers()) {
+        out.printf(
+            "latent      %s: %d gaussian, hidden %s%n",
+            layer.name(), layer.latentDim(), layer.hidden());
+      }
+      for (GraphRole role : GraphRole.values()) {
+        GraphSpec g = m.graph(role);
+        out.printf(
+            "graph       %-14s %-20s %s -> %s%n",
+            role.name().toLowerCase(java.util.Locale.ROOT),
+            g.file(),
+            describe(g.inputs()),
+            describe(g.outputs()));
+      }
+      var p = m.provenance();
+      out.printf(
+          "provenance  dataset %s, seed %d, epochs %d, code %s, created %s%n",
+          p.dataset(), p.seed(), p.epochs(), p.codeVersion(), p.created());
+      p.finalMetrics().forEach((k, v) -> out.printf("metric      %s = %.4f%n", k, v));
+      out.printf("spec        %s%n", p.specJson());
+    }
+
+    private static String describe(java.util.List<TensorSpec> tensors) {
+      return tensors.stream().map(t -> t.name() + t.shape()).collect(Collectors.joining(", "));
+    }
+  }
+}

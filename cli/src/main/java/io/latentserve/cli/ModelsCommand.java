@@ -1,0 +1,56 @@
+package io.latentserve.cli;
+
+import io.grpc.ManagedChannel;
+import io.latentserve.proto.v1.InferenceGrpc;
+import io.latentserve.proto.v1.ListModelsRequest;
+import io.latentserve.proto.v1.ModelInfo;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+
+/** {@code latentserve models}: what a running inference-service serves. */
+@Command(
+    name = "models",
+    mixinStandardHelpOptions = true,
+    description = "List the models and versions a running inference-service serves.")
+final class ModelsCommand implements Runnable {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Mixin TargetOptions target;
+
+  @Override
+  public void run() {
+    ManagedChannel channel = target.channel();
+    try {
+      var models =
+          InferenceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(target.timeout.toMillis(), TimeUnit.MILLISECONDS)
+              .listModels(ListModelsRequest.getDefaultInstance())
+              .getModelsList();
+      var out = spec.commandLine().getOut();
+      if (models.isEmpty()) {
+        out.println("no models loaded");
+        return;
+      }
+      out.printf(
+          "%-24s %8s  %-6s %-10s %-24s %s%n",
+          "MODEL", "VERSION", "DEVICE", "INPUT", "LIKELIHOOD", "LATENTS");
+      for (ModelInfo m : models) {
+        out.printf(
+            "%-24s %8d  %-6s %-10s %-24s %s%n",
+            m.getName(),
+            m.getVersion(),
+            m.getDevice(),
+            m.getInputShapeList(),
+            m.getLikelihood(),
+            m.getLatentLayersList().stream()
+                .map(l -> l.getName() + "(" + l.getDim() + ")")
+                .collect(Collectors.joining(",")));
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+}

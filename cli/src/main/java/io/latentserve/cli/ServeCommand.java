@@ -1,0 +1,142 @@
+package io.latentserve.cli;
+
+import io.latentserve.inference.app.InferenceConfig;
+import io.latentserve.inference.app.InferenceMain;
+import io.latentserve.inference.app.InferenceServer;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code latentserve serve <service>}: runs one service in the foreground until SIGTERM or Ctrl-C.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run a latentserve service in the foreground (stops gracefully on SIGTERM or Ctrl-C).",
+    subcommands = {ServeCommand.Inference.class})
+final class ServeCommand {
+
+  /**
+   * Flags override the {@code LATENTSERVE_*} environment, which overrides the defaults. A flag is
+   * applied by writing it over its variable, so that flags and environment share one parser and one
+   * validation.
+   */
+  @Command(
+      name = "inference",
+      mixinStandardHelpOptions = true,
+      description = "Serve every bundle of a model repository with ONNX Runtime.")
+  static final class Inference implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--port",
+        description = "gRPC port; 0 picks a free one (env LATENTSERVE_PORT; default 50051).")
+    Integer port;
+
+    @Option(
+        names = "--metrics-port",
+        description = "Prometheus /metrics port (env LATENTSERVE_METRICS_PORT; default 9464).")
+    Integer metricsPort;
+
+    @Option(
+        names = "--model-repository",
+        description =
+            "Model repository root <root>/<model>/<version>/ (env LATENTSERVE_MODEL_REPOSITORY; "
+                + "default ./models).")
+    Path modelRepository;
+
+    @Option(
+        names = "--device",
+        description = "auto, cpu or cuda:N (env LATENTSERVE_DEVICE; default auto).")
+    String device;
+
+    @Option(
+        names = "--batching",
+        arity = "1",
+        description =
+            "Batch concurrent requests per model: true or false (env LATENTSERVE_BATCHING).")
+    Boolean batching;
+
+    @Option(
+        names = "--max-batch-rows",
+        description = "Rows per batched run (env LATENTSERVE_MAX_BATCH_ROWS).")
+    Integer maxBatchRows;
+
+    @Option(
+        names = "--max-queue-delay",
+        description =
+            "Longest wait for a batch to fill, e.g. 2ms (env LATENTSERVE_MAX_QUEUE_DELAY).")
+    String maxQueueDelay;
+
+    @Option(
+        names = "--max-queue-length",
+        description =
+            "Queued requests per model before RESOURCE_EXHAUSTED (env LATENTSERVE_MAX_QUEUE_LENGTH).")
+    Integer maxQueueLength;
+
+    @Option(
+        names = "--max-message-bytes",
+        description = "Largest inbound message, e.g. 64MiB (env LATENTSERVE_MAX_MESSAGE_BYTES).")
+    String maxMessageBytes;
+
+    @Option(
+        names = "--max-rows-per-request",
+        description = "Rows one request may carry (env LATENTSERVE_MAX_ROWS_PER_REQUEST).")
+    Integer maxRowsPerRequest;
+
+    @Option(
+        names = "--max-k",
+        description = "Importance samples per row (env LATENTSERVE_MAX_K; default 5000).")
+    Integer maxK;
+
+    @Option(
+        names = "--reload-interval",
+        description = "Repository scan period, e.g. 1s (env LATENTSERVE_RELOAD_INTERVAL).")
+    String reloadInterval;
+
+    @Option(
+        names = "--intra-op-threads",
+        description =
+            "ONNX Runtime threads per session; 0 lets it choose (env LATENTSERVE_INTRA_OP_THREADS).")
+    Integer intraOpThreads;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, String> env = new HashMap<>(System.getenv());
+      override(env, InferenceConfig.ENV_PORT, port);
+      override(env, InferenceConfig.ENV_METRICS_PORT, metricsPort);
+      override(env, InferenceConfig.ENV_MODEL_REPOSITORY, modelRepository);
+      override(env, InferenceConfig.ENV_DEVICE, device);
+      override(env, InferenceConfig.ENV_BATCHING, batching);
+      override(env, InferenceConfig.ENV_MAX_BATCH_ROWS, maxBatchRows);
+      override(env, InferenceConfig.ENV_MAX_QUEUE_DELAY, maxQueueDelay);
+      override(env, InferenceConfig.ENV_MAX_QUEUE_LENGTH, maxQueueLength);
+      override(env, InferenceConfig.ENV_MAX_MESSAGE_BYTES, maxMessageBytes);
+      override(env, InferenceConfig.ENV_MAX_ROWS_PER_REQUEST, maxRowsPerRequest);
+      override(env, InferenceConfig.ENV_MAX_K, maxK);
+      override(env, InferenceConfig.ENV_RELOAD_INTERVAL, reloadInterval);
+      override(env, InferenceConfig.ENV_INTRA_OP_THREADS, intraOpThreads);
+      InferenceServer server = InferenceMain.start(InferenceConfig.fromEnvironment(env));
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "inference-service listening on port %d, metrics on http://localhost:%d/metrics%n",
+              server.port(), server.metricsPort());
+      spec.commandLine().getOut().flush();
+      server.awaitTermination();
+      return 0;
+    }
+  }
+
+  static void override(Map<String, String> env, String variable, Object flag) {
+    if (flag != null) {
+      env.put(variable, flag.toString());
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package io.latentserve.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Where a client command finds the inference-service, and how long it waits for an answer. */
+final class TargetOptions {
+  @Option(
+      names = "--target",
+      defaultValue = "${env:LATENTSERVE_INFERENCE_TARGET:-localhost:50051}",
+      description =
+          "inference-service address HOST:PORT (env LATENTSERVE_INFERENCE_TARGET; default: ${DEFAULT-VALUE}).")
+  String target;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "PT30S",
+      description = "Deadline of each call, ISO-8601 (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  ManagedChannel channel() {
+    return ManagedChannelBuilder.forTarget(target)
+        .usePlaintext()
+        .maxInboundMessageSize(64 << 20)
+        .build();
+  }
+}
