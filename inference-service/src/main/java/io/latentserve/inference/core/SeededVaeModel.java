@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 /**
  * The {@link VaeModel} over a {@link GraphRunner}: validates requests, draws every random number
@@ -43,6 +45,9 @@ import java.util.Optional;
  * row: its rows are placed from position 0.
  */
 public final class SeededVaeModel implements VaeModel {
+  /** Noise values per ImportanceWeights chunk above which rows are filled in parallel. */
+  private static final long PARALLEL_NOISE_VALUES = 1 << 20;
+
   private final ModelId id;
   private final VaeArchitecture architecture;
   private final GraphRunner runner;
@@ -346,15 +351,24 @@ public final class SeededVaeModel implements VaeModel {
           new float
               [Math.multiplyExact(Math.multiplyExact(rows, columns), layers.get(l).latentDim())];
     }
-    for (int i = 0; i < n; i++) {
-      long key = CounterNoise.rowKey(seed, CounterNoise.Stream.LATENT, firstRow + i);
-      for (int s = 0; s < columns; s++) {
-        long base = (firstSample + s) * totalLatentDim;
-        for (int l = 0; l < layers.size(); l++) {
-          int d = layers.get(l).latentDim();
-          CounterNoise.gaussian(key, base + offsets[l], eps[l], ((lead + i) * columns + s) * d, d);
-        }
-      }
+    IntConsumer fillRow =
+        i -> {
+          long key = CounterNoise.rowKey(seed, CounterNoise.Stream.LATENT, firstRow + i);
+          for (int s = 0; s < columns; s++) {
+            long base = (firstSample + s) * totalLatentDim;
+            for (int l = 0; l < layers.size(); l++) {
+              int d = layers.get(l).latentDim();
+              CounterNoise.gaussian(
+                  key, base + offsets[l], eps[l], ((lead + i) * columns + s) * d, d);
+            }
+          }
+        };
+    // Rows write disjoint ranges, so filling them in parallel gives the same numbers; a large
+    // chunk's noise otherwise takes as long as the graph itself on a GPU.
+    if ((long) n * columns * totalLatentDim >= PARALLEL_NOISE_VALUES) {
+      IntStream.range(0, n).parallel().forEach(fillRow);
+    } else {
+      IntStream.range(0, n).forEach(fillRow);
     }
     Map<String, FloatTensor> inputs = new LinkedHashMap<>();
     inputs.put(GraphNames.X, padFront(x, lead));

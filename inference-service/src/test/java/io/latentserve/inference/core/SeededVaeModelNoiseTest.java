@@ -199,6 +199,21 @@ class SeededVaeModelNoiseTest {
     }
   }
 
+  @Test
+  void importanceWeights_largeChunkFilledInParallel_equalsTwoSequentialHalves() {
+    // 16 rows x 21,846 samples x 3 latents > 2^20 noise values: the rows are filled in parallel;
+    // each half stays below the threshold and is filled sequentially.
+    ModelLimits limits = new ModelLimits(16, 30_000, 1 << 20);
+    try (SeededVaeModel gaussian = TestModels.model(TestModels.gaussianOneLayer(), limits)) {
+      FloatTensor data = TestModels.normal(16, 12, 6);
+      LogWeightsChunk whole = gaussian.importanceWeights(data, 0, 21_846, SEED, 0, false);
+      LogWeightsChunk first = gaussian.importanceWeights(data, 0, 10_923, SEED, 0, false);
+      LogWeightsChunk second = gaussian.importanceWeights(data, 10_923, 10_923, SEED, 0, false);
+      assertThat(concatColumns(first.logWeights(), second.logWeights()))
+          .isEqualTo(whole.logWeights());
+    }
+  }
+
   private static FloatTensor concatColumns(FloatTensor a, FloatTensor b) {
     int n = (int) a.dim(0);
     int ca = (int) a.dim(1);
