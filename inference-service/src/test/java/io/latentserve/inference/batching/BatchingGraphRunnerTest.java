@@ -95,7 +95,7 @@ class BatchingGraphRunnerTest {
     assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
   }
 
-  /** A runner over the shared ONNX runner that does not close it. */
+  /** A batching runner over {@code delegate}, reporting to this test's listener. */
   private BatchingGraphRunner batching(BatchingConfig config, GraphRunnerWithoutClose delegate) {
     return new BatchingGraphRunner(delegate, config, listener);
   }
@@ -198,7 +198,7 @@ class BatchingGraphRunnerTest {
   void run_queueFull_throwsQueueFullAndNotifies() throws Exception {
     GatedGraphRunner gated = new GatedGraphRunner(new GraphRunnerWithoutClose(onnx));
     BatchingGraphRunner runner =
-        batching(new BatchingConfig(1_000, Duration.ZERO, 2), null_safe(gated));
+        batching(new BatchingConfig(1_000, Duration.ZERO, 2), shared(gated));
     try {
       Future<?> first = pool.submit(() -> runner.run(GraphRole.LOG_JOINT, logJointInputs(1, 0)));
       assertThat(gated.awaitEntered(1)).isTrue(); // the dispatcher holds the first request
@@ -223,7 +223,7 @@ class BatchingGraphRunnerTest {
   void close_withQueuedWork_drainsItThenRefusesNewWork() throws Exception {
     GatedGraphRunner gated = new GatedGraphRunner(new GraphRunnerWithoutClose(onnx));
     BatchingGraphRunner runner =
-        batching(new BatchingConfig(8, Duration.ofSeconds(30), 16), null_safe(gated));
+        batching(new BatchingConfig(8, Duration.ofSeconds(30), 16), shared(gated));
     List<Map<String, FloatTensor>> requests = new ArrayList<>();
     List<Future<Map<String, FloatTensor>>> futures = new ArrayList<>();
     requests.add(logJointInputs(2, 0));
@@ -257,7 +257,7 @@ class BatchingGraphRunnerTest {
     GraphRunnerWithoutClose closedLater = new GraphRunnerWithoutClose(onnx);
     GatedGraphRunner gated = new GatedGraphRunner(closedLater);
     try (BatchingGraphRunner runner =
-        batching(new BatchingConfig(64, Duration.ofMillis(50), 64), null_safe(gated))) {
+        batching(new BatchingConfig(64, Duration.ofMillis(50), 64), shared(gated))) {
       List<Future<Map<String, FloatTensor>>> futures = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         Map<String, FloatTensor> r = logJointInputs(1, i);
@@ -273,7 +273,8 @@ class BatchingGraphRunnerTest {
     }
   }
 
-  private static GraphRunnerWithoutClose null_safe(GatedGraphRunner gated) {
+  /** The gated runner as a view whose close leaves the shared ONNX runner open. */
+  private static GraphRunnerWithoutClose shared(GatedGraphRunner gated) {
     return new GraphRunnerWithoutClose(gated);
   }
 

@@ -166,8 +166,7 @@ class SeededVaeModelNoiseTest {
     for (int i = 0; i < n; i++) {
       System.arraycopy(one.data(), 0, z, i * 4, 4);
     }
-    SeededVaeModel oneLayerDecoder = model;
-    DecodeResult result = oneLayerDecoder.decode(FloatTensor.of(z, n, 4), true, SEED, 0);
+    DecodeResult result = model.decode(FloatTensor.of(z, n, 4), true, SEED, 0);
     float[] xs = result.xSample().orElseThrow().data();
     float[] p = result.xMean().data();
     double meanP = 0;
