@@ -1,5 +1,6 @@
 package io.latentserve.inference.app;
 
+import io.latentserve.inference.batching.BatchingConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -24,7 +25,8 @@ import java.util.regex.Pattern;
  *     or {@code cuda:N}
  * @param batching whether concurrent requests to one model are batched together
  * @param maxBatchRows most rows one batched graph run takes
- * @param maxQueueDelay longest a request waits for others to fill a batch
+ * @param maxQueueDelay longest a request waits for others to fill a batch; 0 (the default) merges
+ *     only what queued while the engine was busy
  * @param maxQueueLength most requests waiting per model before new ones get RESOURCE_EXHAUSTED
  * @param maxMessageBytes largest inbound gRPC message, bytes
  * @param maxRowsPerRequest most rows (N) one request may carry
@@ -263,7 +265,7 @@ public record InferenceConfig(
     private String device = "auto";
     private boolean batching = true;
     private int maxBatchRows = 256;
-    private Duration maxQueueDelay = Duration.ofMillis(2);
+    private Duration maxQueueDelay = BatchingConfig.DEFAULT.maxQueueDelay();
     private int maxQueueLength = 1024;
     private int maxMessageBytes = 64 << 20;
     private int maxRowsPerRequest = 4096;
