@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       BundleCommand.class,
       ModelsCommand.class,
+      EvalCommand.class,
       DataCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,5 +1,8 @@
 package io.latentserve.cli;
 
+import io.latentserve.evaluator.app.EvaluatorConfig;
+import io.latentserve.evaluator.app.EvaluatorMain;
+import io.latentserve.evaluator.app.EvaluatorServer;
 import io.latentserve.inference.app.InferenceConfig;
 import io.latentserve.inference.app.InferenceMain;
 import io.latentserve.inference.app.InferenceServer;
@@ -19,7 +22,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Run a latentserve service in the foreground (stops gracefully on SIGTERM or Ctrl-C).",
-    subcommands = {ServeCommand.Inference.class})
+    subcommands = {ServeCommand.Inference.class, ServeCommand.Evaluator.class})
 final class ServeCommand {
 
   /**
@@ -127,6 +130,80 @@ final class ServeCommand {
           .getOut()
           .printf(
               "inference-service listening on port %d, metrics on http://localhost:%d/metrics%n",
+              server.port(), server.metricsPort());
+      spec.commandLine().getOut().flush();
+      server.awaitTermination();
+      return 0;
+    }
+  }
+
+  /** See {@link Inference} for how flags and environment combine. */
+  @Command(
+      name = "evaluator",
+      mixinStandardHelpOptions = true,
+      description =
+          "Evaluate models (IW-LL, ELBO, rates, active units, MI) by calling inference-service.")
+  static final class Evaluator implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--port",
+        description = "gRPC port; 0 picks a free one (env LATENTSERVE_PORT; default 50053).")
+    Integer port;
+
+    @Option(
+        names = "--metrics-port",
+        description = "Prometheus /metrics port (env LATENTSERVE_METRICS_PORT; default 9466).")
+    Integer metricsPort;
+
+    @Option(
+        names = "--inference-target",
+        description =
+            "inference-service replicas: HOST:PORT, a comma-separated list, or a dns:/// name "
+                + "(env LATENTSERVE_INFERENCE_TARGET; default localhost:50051).")
+    String inferenceTarget;
+
+    @Option(
+        names = "--reports",
+        description = "Report folder (env LATENTSERVE_REPORTS_DIR; default ./reports).")
+    Path reports;
+
+    @Option(
+        names = "--data-dir",
+        description = "Dataset folder (env LATENTSERVE_DATA_DIR; default ./data).")
+    Path dataDir;
+
+    @Option(
+        names = "--call-deadline",
+        description = "Deadline of each inference call, e.g. 60s (env LATENTSERVE_CALL_DEADLINE).")
+    String callDeadline;
+
+    @Option(
+        names = "--parallel-calls",
+        description = "Inference calls in flight per evaluation (env LATENTSERVE_PARALLEL_CALLS).")
+    Integer parallelCalls;
+
+    @Option(
+        names = "--max-k",
+        description = "Largest k a request may ask for (env LATENTSERVE_MAX_K; default 5000).")
+    Integer maxK;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, String> env = new HashMap<>(System.getenv());
+      override(env, EvaluatorConfig.ENV_PORT, port);
+      override(env, EvaluatorConfig.ENV_METRICS_PORT, metricsPort);
+      override(env, EvaluatorConfig.ENV_INFERENCE_TARGET, inferenceTarget);
+      override(env, EvaluatorConfig.ENV_REPORTS_DIR, reports);
+      override(env, EvaluatorConfig.ENV_DATA_DIR, dataDir);
+      override(env, EvaluatorConfig.ENV_CALL_DEADLINE, callDeadline);
+      override(env, EvaluatorConfig.ENV_PARALLEL_CALLS, parallelCalls);
+      override(env, EvaluatorConfig.ENV_MAX_K, maxK);
+      EvaluatorServer server = EvaluatorMain.start(EvaluatorConfig.fromEnvironment(env));
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "evaluator-service listening on port %d, metrics on http://localhost:%d/metrics%n",
               server.port(), server.metricsPort());
       spec.commandLine().getOut().flush();
       server.awaitTermination();

@@ -1,0 +1,228 @@
+package io.latentserve.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.latentserve.proto.v1.DatasetSplit;
+import io.latentserve.proto.v1.Estimate;
+import io.latentserve.proto.v1.EvaluateEvent;
+import io.latentserve.proto.v1.EvaluateRequest;
+import io.latentserve.proto.v1.EvaluationProgress;
+import io.latentserve.proto.v1.EvaluationReport;
+import io.latentserve.proto.v1.EvaluatorGrpc;
+import io.latentserve.proto.v1.IwllPoint;
+import io.latentserve.proto.v1.LayerReport;
+import io.latentserve.proto.v1.Metric;
+import io.latentserve.proto.v1.ModelRef;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code latentserve eval}: runs an evaluation on a running evaluator-service with a live progress
+ * bar.
+ */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description =
+        "Evaluate a served model: IW-LL (k up to 5000), ELBO, rates, active units, MI, MMD.")
+final class EvalCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", required = true, description = "Model name.")
+  String model;
+
+  @Option(
+      names = "--version",
+      defaultValue = "0",
+      description = "Model version; 0 for the latest (default).")
+  long version;
+
+  @Option(
+      names = "--dataset",
+      defaultValue = "mnist-10k",
+      description = "Catalogue dataset (default: ${DEFAULT-VALUE}).")
+  String dataset;
+
+  @Option(
+      names = "--split",
+      defaultValue = "test",
+      description = "train or test (default: ${DEFAULT-VALUE}).")
+  String split;
+
+  @Option(
+      names = "--limit",
+      defaultValue = "0",
+      description = "Evaluate the first N examples; 0 for all.")
+  int limit;
+
+  @Option(
+      names = "--k",
+      defaultValue = "5000",
+      description = "Importance samples per example (default: ${DEFAULT-VALUE}).")
+  int k;
+
+  @Option(
+      names = "--metrics",
+      split = ",",
+      description = "Comma-separated subset of ${COMPLETION-CANDIDATES}; default all.")
+  List<MetricName> metrics = List.of();
+
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "Seed of the samples (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--label", defaultValue = "", description = "A label for the report.")
+  String label;
+
+  @Option(
+      names = "--evaluator",
+      defaultValue = "${env:LATENTSERVE_EVALUATOR_TARGET:-localhost:50053}",
+      description =
+          "evaluator-service address (env LATENTSERVE_EVALUATOR_TARGET; default: ${DEFAULT-VALUE}).")
+  String evaluator;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "PT2H",
+      description = "Deadline of the evaluation (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  /** Metric names as typed on the command line. */
+  enum MetricName {
+    iwll(Metric.METRIC_IWLL),
+    elbo(Metric.METRIC_ELBO),
+    rates(Metric.METRIC_RATES),
+    active_units(Metric.METRIC_ACTIVE_UNITS),
+    mi(Metric.METRIC_MUTUAL_INFORMATION),
+    mmd(Metric.METRIC_MMD);
+
+    final Metric proto;
+
+    MetricName(Metric proto) {
+      this.proto = proto;
+    }
+  }
+
+  @Override
+  public Integer call() {
+    EvaluateRequest request =
+        EvaluateRequest.newBuilder()
+            .setModel(ModelRef.newBuilder().setName(model).setVersion(version))
+            .setDataset(DatasetSplit.newBuilder().setName(dataset).setSplit(split).setLimit(limit))
+            .setK(k)
+            .addAllMetrics(metrics.stream().map(m -> m.proto).toList())
+            .setSeed(seed)
+            .setLabel(label)
+            .build();
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(evaluator).usePlaintext().build();
+    try {
+      EvaluationReport report = run(channel, request);
+      printSummary(spec.commandLine().getOut(), report);
+      return 0;
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private EvaluationReport run(ManagedChannel channel, EvaluateRequest request) {
+    PrintWriter out = spec.commandLine().getOut();
+    ProgressBar bar = new ProgressBar(out);
+    Iterator<EvaluateEvent> events =
+        EvaluatorGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .evaluate(request);
+    while (events.hasNext()) {
+      EvaluateEvent event = events.next();
+      if (event.hasProgress()) {
+        EvaluationProgress p = event.getProgress();
+        bar.update(
+            p.getExamplesDone(),
+            p.getExamplesTotal(),
+            p.getPhase(),
+            toJava(p.getElapsed()),
+            p.hasEta() ? toJava(p.getEta()) : null,
+            "");
+      } else if (event.hasReport()) {
+        bar.finish();
+        return event.getReport();
+      }
+    }
+    bar.finish();
+    throw new CliException("the evaluator closed the stream without a report");
+  }
+
+  static void printSummary(PrintWriter out, EvaluationReport r) {
+    out.printf(
+        "%nevaluation %s: %s/%d on %s, %d examples, k=%d, seed %d%n",
+        r.getEvaluationId(),
+        r.getModel().getName(),
+        r.getModel().getVersion(),
+        r.getData(),
+        r.getExamples(),
+        r.getK(),
+        r.getSeed());
+    row(out, "log p(x) (IW-LL, k=" + r.getK() + ")", r.getIwll());
+    for (IwllPoint p : r.getIwllCurveList()) {
+      row(out, "  IW-LL at k=" + p.getK(), p.getLogLikelihood());
+    }
+    row(out, "ELBO", r.getElbo());
+    row(out, "distortion E[-log p(x|z)]", r.getDistortion());
+    row(out, "rate KL(q||p), all layers", r.getTotalRate());
+    for (LayerReport layer : r.getLayersList()) {
+      row(out, "  rate " + layer.getLayer(), layer.getRate());
+      out.printf(
+          Locale.ROOT,
+          "  %-34s %d of %d%n",
+          "active units " + layer.getLayer(),
+          layer.getActiveUnits(),
+          layer.getDim());
+    }
+    if (r.hasMutualInformation()) {
+      var mi = r.getMutualInformation();
+      out.printf(
+          Locale.ROOT,
+          "  %-34s %10.3f nats (ceiling log N = %.3f)%n",
+          "I(x;z) aggregate posterior",
+          mi.getAggregate(),
+          mi.getAggregateCeiling());
+      out.printf(
+          Locale.ROOT,
+          "  %-34s %10.3f nats (batch %d)%n",
+          "I(x;z) minibatch",
+          mi.getMinibatch(),
+          mi.getMinibatchSize());
+    }
+    out.printf(Locale.ROOT, "  %-34s %10.4f%n", "MMD^2(q(z), p(z))", r.getMmd());
+    out.printf(
+        Locale.ROOT,
+        "  %-34s %10.2f%n",
+        "mean effective sample size",
+        r.getMeanEffectiveSampleSize());
+    out.printf(
+        Locale.ROOT,
+        "  %-34s %10.1f s (%.1f examples/s)%n",
+        "wall time",
+        toJava(r.getWallTime()).toMillis() / 1000.0,
+        r.getExamplesPerSecond());
+    out.printf("%nreport: %s%n        %s%n", r.getHtmlPath(), r.getJsonPath());
+  }
+
+  static Duration toJava(com.google.protobuf.Duration d) {
+    return Duration.ofSeconds(d.getSeconds(), d.getNanos());
+  }
+
+  private static void row(PrintWriter out, String name, Estimate e) {
+    out.printf(
+        Locale.ROOT, "  %-34s %10.3f +- %.3f nats%n", name, e.getValue(), e.getStandardError());
+  }
+}
