@@ -89,6 +89,7 @@ final class ProtoMapping {
     DecodeResponse.Builder b =
         DecodeResponse.newBuilder().setModel(ref(id)).setXMean(TensorCodec.encode(r.xMean()));
     r.xSample().ifPresent(s -> b.setXSample(TensorCodec.encode(s)));
+    r.xLogVariance().ifPresent(v -> b.setXLogVariance(TensorCodec.encode(v)));
     r.intermediateLayers().forEach(l -> b.addIntermediateLayers(gaussian(l)));
     return b.build();
   }
@@ -101,6 +102,7 @@ final class ProtoMapping {
             .setZ(TensorCodec.encode(r.z()))
             .setXMean(TensorCodec.encode(d.xMean()));
     d.xSample().ifPresent(s -> b.setXSample(TensorCodec.encode(s)));
+    d.xLogVariance().ifPresent(v -> b.setXLogVariance(TensorCodec.encode(v)));
     d.intermediateLayers().forEach(l -> b.addIntermediateLayers(gaussian(l)));
     return b.build();
   }
