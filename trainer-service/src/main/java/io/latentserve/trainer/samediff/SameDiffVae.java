@@ -1,0 +1,301 @@
+package io.latentserve.trainer.samediff;
+
+import io.latentserve.model.StochasticLayer;
+import io.latentserve.model.VaeArchitecture;
+import io.latentserve.model.VaeWeights;
+import io.latentserve.trainer.core.NonFiniteLossException;
+import io.latentserve.trainer.core.Objective;
+import io.latentserve.trainer.core.OptimizerSnapshot;
+import io.latentserve.trainer.core.TrainableVae;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.AdamUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * {@link TrainableVae} on a SameDiff graph ({@link VaeGraph}) with Adam (Kingma and Ba 2015; beta1
+ * 0.9, beta2 0.999, epsilon 1e-8) applied by ND4J's fused updater. A step with a non-finite loss or
+ * gradient changes nothing and throws {@link NonFiniteLossException}.
+ *
+ * <p>DReG takes two passes per step: a forward pass for the normalized weights w~, then the
+ * gradient pass with w~ fed in as a constant.
+ */
+public final class SameDiffVae implements TrainableVae {
+  private static final String MOMENT1 = "adam_m/";
+  private static final String MOMENT2 = "adam_v/";
+  private static final String PARAMETER = "param/";
+
+  private final VaeGraph graph;
+  private final SameDiff sd;
+  private final List<String> parameters;
+  private final Map<String, INDArray> firstMoments = new LinkedHashMap<>();
+  private final Map<String, INDArray> secondMoments = new LinkedHashMap<>();
+  private final Map<String, AdamUpdater> updaters = new HashMap<>();
+  private long iteration;
+  private boolean closed;
+
+  private SameDiffVae(VaeWeights initial, Objective objective, double learningRate, DataType type) {
+    if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+      throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
+    }
+    this.graph = VaeGraph.create(initial, objective, type);
+    this.sd = graph.sameDiff();
+    this.parameters = graph.parameterNames();
+    Adam adam = new Adam(learningRate);
+    for (String name : parameters) {
+      INDArray p = sd.getVariable(name).getArr();
+      INDArray m = Nd4j.zeros(type, p.shape());
+      INDArray v = Nd4j.zeros(type, p.shape());
+      firstMoments.put(name, m);
+      secondMoments.put(name, v);
+      AdamUpdater updater = new AdamUpdater(adam);
+      updater.setState(Map.of(AdamUpdater.M_STATE, m, AdamUpdater.V_STATE, v), false);
+      updaters.put(name, updater);
+    }
+  }
+
+  /** A float32 model. */
+  public static SameDiffVae create(VaeWeights initial, Objective objective, double learningRate) {
+    return new SameDiffVae(initial, objective, learningRate, DataType.FLOAT);
+  }
+
+  /** A model computing in {@code type} (DOUBLE for gradient checks). */
+  static SameDiffVae create(
+      VaeWeights initial, Objective objective, double learningRate, DataType type) {
+    return new SameDiffVae(initial, objective, learningRate, type);
+  }
+
+  VaeGraph graph() {
+    return graph;
+  }
+
+  @Override
+  public VaeArchitecture architecture() {
+    return graph.architecture();
+  }
+
+  @Override
+  public Objective objective() {
+    return graph.objective();
+  }
+
+  /** Placeholder values for a batch; {@code dregWeight} may be null outside DReG. */
+  Map<String, INDArray> placeholders(
+      float[] x, int rows, float[][] eps, int k, float[] priorEps, INDArray dregWeight) {
+    VaeArchitecture arch = graph.architecture();
+    if (x.length != (long) rows * arch.inputDim()) {
+      throw new IllegalArgumentException(
+          "x has " + x.length + " values, " + rows + " rows of " + arch.inputDim() + " expected");
+    }
+    if (eps.length != arch.layerCount()) {
+      throw new IllegalArgumentException(
+          "eps has " + eps.length + " layers, the model " + arch.layerCount());
+    }
+    Map<String, INDArray> ph = new HashMap<>();
+    ph.put(VaeGraph.X, array(x, rows, arch.inputDim()));
+    for (int l = 0; l < arch.layerCount(); l++) {
+      StochasticLayer layer = arch.layer(l);
+      if (eps[l].length != (long) rows * k * layer.latentDim()) {
+        throw new IllegalArgumentException(
+            "eps of "
+                + layer.name()
+                + " has "
+                + eps[l].length
+                + " values, ["
+                + rows
+                + ", "
+                + k
+                + ", "
+                + layer.latentDim()
+                + "] expected");
+      }
+      ph.put(VaeGraph.eps(layer), array(eps[l], rows, k, layer.latentDim()));
+    }
+    Objective objective = graph.objective();
+    if (objective instanceof Objective.InfoVae && priorEps != null) {
+      int d = arch.top().latentDim();
+      if (priorEps.length % d != 0 || priorEps.length == 0) {
+        throw new IllegalArgumentException(
+            "priorEps has " + priorEps.length + " values, not whole rows of " + d);
+      }
+      ph.put(VaeGraph.PRIOR_EPS, array(priorEps, priorEps.length / d, d));
+    }
+    if (objective instanceof Objective.Dreg) {
+      ph.put(
+          VaeGraph.DREG_WEIGHT,
+          dregWeight != null ? dregWeight : Nd4j.ones(graph.dataType(), rows, k));
+    }
+    return ph;
+  }
+
+  private INDArray array(float[] values, long... shape) {
+    INDArray a = Nd4j.create(values, shape, 'c');
+    return graph.dataType() == DataType.FLOAT ? a : a.castTo(graph.dataType());
+  }
+
+  @Override
+  public StepResult step(Batch batch) {
+    checkOpen();
+    OutAndGrad result = evaluate(batch);
+    double loss = result.getOutputs().get(VaeGraph.LOSS).getDouble(0);
+    double bound = result.getOutputs().get(VaeGraph.BOUND).getDouble(0);
+    Map<String, INDArray> grads = result.getGradients();
+    if (!Double.isFinite(loss) || !Double.isFinite(bound)) {
+      throw new NonFiniteLossException(
+          "loss " + loss + ", bound " + bound + " at step " + (iteration + 1));
+    }
+    for (String name : parameters) {
+      INDArray g = grads.get(name);
+      if (g == null) {
+        throw new IllegalStateException("no gradient for " + name);
+      }
+      if (!Double.isFinite(g.sumNumber().doubleValue())) {
+        throw new NonFiniteLossException(
+            "gradient of " + name + " is not finite at step " + (iteration + 1));
+      }
+    }
+    int it = Math.toIntExact(iteration);
+    for (String name : parameters) {
+      INDArray g = grads.get(name);
+      updaters.get(name).applyUpdater(g, it, 0);
+      sd.getVariable(name).getArr().subi(g);
+    }
+    iteration++;
+    return new StepResult(loss, bound);
+  }
+
+  /**
+   * Loss, bound and every parameter's gradient on a batch, without an update; for DReG after the
+   * forward pass that fixes w~.
+   */
+  OutAndGrad evaluate(Batch batch) {
+    int k = graph.objective().samples();
+    if (graph.objective() instanceof Objective.InfoVae && batch.priorEps() == null) {
+      throw new IllegalArgumentException("InfoVAE needs priorEps, got null");
+    }
+    Map<String, INDArray> ph =
+        placeholders(batch.x(), batch.rows(), batch.eps(), k, batch.priorEps(), null);
+    if (graph.objective() instanceof Objective.Dreg) {
+      INDArray logW = sd.output(ph, VaeGraph.LOG_W).get(VaeGraph.LOG_W);
+      ph.put(VaeGraph.DREG_WEIGHT, normalizedWeights(logW));
+    }
+    return gradients(ph);
+  }
+
+  /** Loss, bound and every parameter's gradient for the given placeholders, no update. */
+  OutAndGrad gradients(Map<String, INDArray> placeholders) {
+    return sd.calculateGradientsAndOutputs(
+        placeholders, List.of(VaeGraph.LOSS, VaeGraph.BOUND), parameters);
+  }
+
+  /** w~ = softmax over the K samples of each row, [B, K]; a constant of the gradient pass. */
+  private INDArray normalizedWeights(INDArray logW) {
+    INDArray max = logW.max(true, 1);
+    INDArray w = org.nd4j.linalg.ops.transforms.Transforms.exp(logW.subColumnVector(max), true);
+    return w.diviColumnVector(w.sum(true, 1));
+  }
+
+  @Override
+  public float[] logWeights(float[] x, int rows, float[][] eps, int k) {
+    checkOpen();
+    Map<String, INDArray> ph = placeholders(x, rows, eps, k, null, null);
+    INDArray logW = sd.output(ph, VaeGraph.LOG_W).get(VaeGraph.LOG_W);
+    return logW.castTo(DataType.FLOAT).dup('c').data().asFloat();
+  }
+
+  /** Values of named graph outputs, e.g. encoder means, for the given inputs. */
+  Map<String, INDArray> outputs(
+      float[] x, int rows, float[][] eps, int k, float[] priorEps, String... names) {
+    checkOpen();
+    return sd.output(placeholders(x, rows, eps, k, priorEps, null), names);
+  }
+
+  @Override
+  public VaeWeights weights() {
+    checkOpen();
+    return graph.weights();
+  }
+
+  @Override
+  public OptimizerSnapshot snapshot() {
+    checkOpen();
+    Map<String, float[]> arrays = new LinkedHashMap<>();
+    for (String name : parameters) {
+      arrays.put(PARAMETER + name, floats(sd.getVariable(name).getArr()));
+      arrays.put(MOMENT1 + name, floats(firstMoments.get(name)));
+      arrays.put(MOMENT2 + name, floats(secondMoments.get(name)));
+    }
+    return new OptimizerSnapshot(iteration, arrays);
+  }
+
+  @Override
+  public void restore(OptimizerSnapshot snapshot) {
+    checkOpen();
+    Map<String, float[]> arrays = snapshot.arrays();
+    int expected = 3 * parameters.size();
+    if (arrays.size() != expected) {
+      throw new IllegalArgumentException(
+          "snapshot has " + arrays.size() + " arrays, this model " + expected);
+    }
+    for (String name : parameters) {
+      assign(sd.getVariable(name).getArr(), arrays.get(PARAMETER + name), name);
+      assign(firstMoments.get(name), arrays.get(MOMENT1 + name), name);
+      assign(secondMoments.get(name), arrays.get(MOMENT2 + name), name);
+    }
+    iteration = snapshot.iteration();
+  }
+
+  private static void assign(INDArray target, float[] values, String name) {
+    Objects.requireNonNull(values, () -> "snapshot lacks " + name);
+    if (values.length != target.length()) {
+      throw new IllegalArgumentException(
+          "snapshot array of "
+              + name
+              + " has "
+              + values.length
+              + " values, "
+              + target.length()
+              + " expected");
+    }
+    target.assign(Nd4j.create(values, target.shape(), 'c').castTo(target.dataType()));
+  }
+
+  private static float[] floats(INDArray a) {
+    return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+  }
+
+  private static void release(INDArray a) {
+    if (a != null && a.closeable()) {
+      a.close();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("model is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      // SameDiff has no close(): release what this model allocated and drop the graph.
+      for (String name : parameters) {
+        release(firstMoments.get(name));
+        release(secondMoments.get(name));
+        release(sd.getVariable(name).getArr());
+      }
+      sd.clearPlaceholders(true);
+      sd.clearOpInputs();
+    }
+  }
+}

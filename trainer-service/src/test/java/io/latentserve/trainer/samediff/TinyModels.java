@@ -1,0 +1,90 @@
+package io.latentserve.trainer.samediff;
+
+import io.latentserve.model.Activation;
+import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.StochasticLayer;
+import io.latentserve.model.VaeArchitecture;
+import io.latentserve.model.VaeWeights;
+import io.latentserve.trainer.core.LatentNoise;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Small architectures, data and noise for fast, exact tests. */
+final class TinyModels {
+  static final int D = 6;
+
+  private TinyModels() {}
+
+  static VaeArchitecture oneLayer(LikelihoodFamily likelihood, Activation activation) {
+    return new VaeArchitecture(
+        D,
+        List.of(new StochasticLayer("z1", 3, List.of(4))),
+        activation,
+        likelihood,
+        likelihood == LikelihoodFamily.GAUSSIAN_FIXED ? 0.7 : 0);
+  }
+
+  static VaeArchitecture twoLayer(LikelihoodFamily likelihood, Activation activation) {
+    return new VaeArchitecture(
+        D,
+        List.of(
+            new StochasticLayer("z1", 3, List.of(4)), new StochasticLayer("z2", 2, List.of(3, 3))),
+        activation,
+        likelihood,
+        likelihood == LikelihoodFamily.GAUSSIAN_FIXED ? 0.7 : 0);
+  }
+
+  /** Probabilistic PCA: linear maps, one latent unit, a fixed-sigma Gaussian likelihood. */
+  static VaeArchitecture linear() {
+    return new VaeArchitecture(
+        D,
+        List.of(new StochasticLayer("z1", 1, List.of())),
+        Activation.TANH,
+        LikelihoodFamily.GAUSSIAN_FIXED,
+        0.5);
+  }
+
+  /** Random weights with nonzero biases, so that every parameter matters. */
+  static VaeWeights weights(VaeArchitecture architecture, long seed) {
+    VaeWeights w = VaeWeights.random(architecture, seed);
+    SplittableRandom random = new SplittableRandom(seed + 1);
+    return new VaeWeights(
+        architecture,
+        w.encoders().stream().map(m -> withBias(m, random)).toList(),
+        w.decoders().stream().map(m -> withBias(m, random)).toList());
+  }
+
+  private static io.latentserve.model.GaussianMlp withBias(
+      io.latentserve.model.GaussianMlp mlp, SplittableRandom random) {
+    return new io.latentserve.model.GaussianMlp(
+        mlp.hidden().stream().map(d -> withBias(d, random)).toList(),
+        withBias(mlp.mean(), random),
+        mlp.logVariance() == null ? null : withBias(mlp.logVariance(), random));
+  }
+
+  private static io.latentserve.model.Dense withBias(
+      io.latentserve.model.Dense dense, SplittableRandom random) {
+    float[] b = new float[dense.out()];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (float) (random.nextDouble() * 0.4 - 0.2);
+    }
+    return new io.latentserve.model.Dense(dense.in(), dense.out(), dense.weight(), b);
+  }
+
+  /** [rows, D]: binary pixels for Bernoulli, else real values. */
+  static float[] data(VaeArchitecture architecture, int rows, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    float[] x = new float[rows * architecture.inputDim()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] =
+          architecture.likelihood() == LikelihoodFamily.BERNOULLI
+              ? (random.nextDouble() < 0.4 ? 1f : 0f)
+              : (float) (random.nextDouble() * 2 - 1);
+    }
+    return x;
+  }
+
+  static float[][] eps(VaeArchitecture architecture, int rows, int k, long seed) {
+    return LatentNoise.latent(architecture, seed, 0, rows, k);
+  }
+}
