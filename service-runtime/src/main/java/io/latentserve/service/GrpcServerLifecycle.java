@@ -133,8 +133,9 @@ public final class GrpcServerLifecycle implements AutoCloseable {
   /** Turns health SERVING, unless a shutdown has begun (then it stays NOT_SERVING). */
   public void markServing() {
     if (!stopping.get()) {
-      health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+      // The service first: a client that sees the whole server SERVING also sees the service so.
       health.setStatus(serviceName, ServingStatus.SERVING);
+      health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     }
   }
 
@@ -288,21 +289,14 @@ public final class GrpcServerLifecycle implements AutoCloseable {
      * @param port the metrics port; 0 picks a free one
      */
     public Builder metrics(PrometheusMeterRegistry registry, int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("metrics port must be in [0, 65535], got " + port);
-      }
       this.registry = Objects.requireNonNull(registry, "registry");
-      this.metricsPort = port;
+      this.metricsPort = SettingChecks.checkPort("metricsPort", port);
       return this;
     }
 
     /** How long calls in flight may run after a shutdown begins; must be >= 0. */
     public Builder shutdownGrace(Duration shutdownGrace) {
-      Objects.requireNonNull(shutdownGrace, "shutdownGrace");
-      if (shutdownGrace.isNegative()) {
-        throw new IllegalArgumentException("shutdownGrace must be >= 0, got " + shutdownGrace);
-      }
-      this.shutdownGrace = shutdownGrace;
+      this.shutdownGrace = SettingChecks.checkNonNegative("shutdownGrace", shutdownGrace);
       return this;
     }
 

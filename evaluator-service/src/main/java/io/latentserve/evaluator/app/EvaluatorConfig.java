@@ -1,17 +1,16 @@
 package io.latentserve.evaluator.app;
 
+import static io.latentserve.service.SettingChecks.checkNonNegative;
+import static io.latentserve.service.SettingChecks.checkPort;
+import static io.latentserve.service.SettingChecks.checkPositive;
+
 import io.latentserve.evaluator.client.InferenceClientConfig;
 import io.latentserve.evaluator.core.EvaluatorOptions;
+import io.latentserve.service.EnvironmentSettings;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Everything the evaluator service is configured with, validated once.
@@ -69,18 +68,12 @@ public record EvaluatorConfig(
   public static final int DEFAULT_PORT = 50053;
   public static final int DEFAULT_METRICS_PORT = 9466;
 
-  private static final Pattern SIMPLE_DURATION =
-      Pattern.compile("([0-9]+)(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
-
   public EvaluatorConfig {
     checkPort("port", port);
     checkPort("metricsPort", metricsPort);
     Objects.requireNonNull(reportsDir, "reportsDir");
     Objects.requireNonNull(dataDir, "dataDir");
-    Objects.requireNonNull(shutdownGrace, "shutdownGrace");
-    if (shutdownGrace.isNegative()) {
-      throw new IllegalArgumentException("shutdownGrace must be >= 0, got " + shutdownGrace);
-    }
+    checkNonNegative("shutdownGrace", shutdownGrace);
     checkPositive("maxConcurrentEvaluations", maxConcurrentEvaluations);
     // Both records validate the rest and name the setting.
     inferenceClient(inferenceTarget, callDeadline, maxAttempts);
@@ -118,18 +111,6 @@ public record EvaluatorConfig(
     return options(maxK, maxRowsPerCall, parallelCalls, rateSamples, mmdSamples);
   }
 
-  private static void checkPort(String name, int port) {
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(name + " must be in [0, 65535], got " + port);
-    }
-  }
-
-  private static void checkPositive(String name, int value) {
-    if (value <= 0) {
-      throw new IllegalArgumentException(name + " must be > 0, got " + value);
-    }
-  }
-
   public static Builder builder() {
     return new Builder();
   }
@@ -164,68 +145,22 @@ public record EvaluatorConfig(
    */
   public static EvaluatorConfig fromEnvironment(Map<String, String> env) {
     Builder b = builder();
-    read(env, ENV_PORT, EvaluatorConfig::parseInt, b::port);
-    read(env, ENV_METRICS_PORT, EvaluatorConfig::parseInt, b::metricsPort);
-    read(env, ENV_INFERENCE_TARGET, String::trim, b::inferenceTarget);
-    read(env, ENV_CALL_DEADLINE, EvaluatorConfig::parseDuration, b::callDeadline);
-    read(env, ENV_MAX_ATTEMPTS, EvaluatorConfig::parseInt, b::maxAttempts);
-    read(env, ENV_REPORTS_DIR, Path::of, b::reportsDir);
-    read(env, ENV_DATA_DIR, Path::of, b::dataDir);
-    read(env, ENV_MAX_K, EvaluatorConfig::parseInt, b::maxK);
-    read(env, ENV_MAX_ROWS_PER_CALL, EvaluatorConfig::parseInt, b::maxRowsPerCall);
-    read(env, ENV_PARALLEL_CALLS, EvaluatorConfig::parseInt, b::parallelCalls);
-    read(env, ENV_MAX_EVALUATIONS, EvaluatorConfig::parseInt, b::maxConcurrentEvaluations);
-    read(env, ENV_RATE_SAMPLES, EvaluatorConfig::parseInt, b::rateSamples);
-    read(env, ENV_MMD_SAMPLES, EvaluatorConfig::parseInt, b::mmdSamples);
-    read(env, ENV_SHUTDOWN_GRACE, EvaluatorConfig::parseDuration, b::shutdownGrace);
-    try {
-      return b.build();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalid environment configuration: " + e.getMessage(), e);
-    }
-  }
-
-  private static <T> void read(
-      Map<String, String> env, String name, Function<String, T> parser, Consumer<T> setter) {
-    String raw = env.get(name);
-    if (raw == null || raw.isBlank()) {
-      return;
-    }
-    T value;
-    try {
-      value = parser.apply(raw.trim());
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          name + "=\"" + raw + "\" is not valid: " + e.getMessage(), e);
-    }
-    setter.accept(value);
-  }
-
-  private static int parseInt(String s) {
-    try {
-      return Integer.parseInt(s);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected an integer", e);
-    }
-  }
-
-  /** Parses {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or an ISO-8601 duration. */
-  static Duration parseDuration(String s) {
-    Matcher m = SIMPLE_DURATION.matcher(s);
-    if (m.matches()) {
-      long amount = Long.parseLong(m.group(1));
-      return switch (m.group(2).toLowerCase(Locale.ROOT)) {
-        case "ms" -> Duration.ofMillis(amount);
-        case "s" -> Duration.ofSeconds(amount);
-        case "m" -> Duration.ofMinutes(amount);
-        default -> Duration.ofHours(amount);
-      };
-    }
-    try {
-      return Duration.parse(s);
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("expected a duration like 250ms, 5s, 2m or PT5S", e);
-    }
+    return EnvironmentSettings.of(env)
+        .readInt(ENV_PORT, b::port)
+        .readInt(ENV_METRICS_PORT, b::metricsPort)
+        .readString(ENV_INFERENCE_TARGET, b::inferenceTarget)
+        .readDuration(ENV_CALL_DEADLINE, b::callDeadline)
+        .readInt(ENV_MAX_ATTEMPTS, b::maxAttempts)
+        .readPath(ENV_REPORTS_DIR, b::reportsDir)
+        .readPath(ENV_DATA_DIR, b::dataDir)
+        .readInt(ENV_MAX_K, b::maxK)
+        .readInt(ENV_MAX_ROWS_PER_CALL, b::maxRowsPerCall)
+        .readInt(ENV_PARALLEL_CALLS, b::parallelCalls)
+        .readInt(ENV_MAX_EVALUATIONS, b::maxConcurrentEvaluations)
+        .readInt(ENV_RATE_SAMPLES, b::rateSamples)
+        .readInt(ENV_MMD_SAMPLES, b::mmdSamples)
+        .readDuration(ENV_SHUTDOWN_GRACE, b::shutdownGrace)
+        .build(b::build);
   }
 
   /** Mutable holder of config values, starting from the defaults. */

@@ -5,7 +5,6 @@ import io.latentserve.evaluator.grpc.EvaluationListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -17,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The evaluator's Prometheus metrics.
  *
  * <ul>
- *   <li>{@code grpc_server_*}: per-RPC calls and latency histograms
+ *   <li>{@code grpc_server_*}: per-RPC calls and latency histograms, recorded into {@link
+ *       #registry()} by {@link io.latentserve.service.GrpcServerLifecycle}
  *   <li>{@code latentserve_evaluations_total}{state}: finished evaluations by final state
  *       (succeeded, failed, cancelled, deadline_exceeded)
  *   <li>{@code latentserve_evaluations_running}: evaluations running now
@@ -53,12 +53,6 @@ public final class EvaluatorMetrics implements EvaluationListener, InferenceCall
   /** Prometheus text exposition of every metric. */
   public String scrape() {
     return registry.scrape();
-  }
-
-  /** A server interceptor that times every RPC, with percentile histograms. */
-  public MetricCollectingServerInterceptor serverInterceptor() {
-    return new MetricCollectingServerInterceptor(
-        registry, counter -> counter, timer -> timer.publishPercentileHistogram());
   }
 
   @Override

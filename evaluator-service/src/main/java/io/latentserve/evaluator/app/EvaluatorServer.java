@@ -2,11 +2,7 @@ package io.latentserve.evaluator.app;
 
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
-import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.latentserve.evaluator.client.GrpcInferenceClient;
 import io.latentserve.evaluator.core.DatasetSource;
 import io.latentserve.evaluator.core.Evaluator;
@@ -14,16 +10,13 @@ import io.latentserve.evaluator.core.InferenceClient;
 import io.latentserve.evaluator.grpc.EvaluatorGrpcService;
 import io.latentserve.evaluator.report.ReportStore;
 import io.latentserve.proto.v1.EvaluatorGrpc;
+import io.latentserve.service.GrpcServerLifecycle;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,16 +37,11 @@ public final class EvaluatorServer implements AutoCloseable {
 
   private final EvaluatorConfig config;
   private final EvaluatorMetrics metrics = new EvaluatorMetrics();
-  private final HealthStatusManager health = new HealthStatusManager();
   private final InferenceClient inference;
   private final ExecutorService evaluations;
   private final ExecutorService inferenceCalls;
   private final EvaluatorGrpcService service;
-  private final Server server;
-  private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean stopping = new AtomicBoolean();
-  private final CountDownLatch terminated = new CountDownLatch(1);
-  private volatile MetricsHttpServer metricsHttp;
+  private final GrpcServerLifecycle lifecycle;
 
   /** A server on a plain-text port {@link EvaluatorConfig#port()}, reading catalogued data. */
   public static EvaluatorServer create(EvaluatorConfig config) {
@@ -90,14 +78,13 @@ public final class EvaluatorServer implements AutoCloseable {
             config.maxConcurrentEvaluations(),
             metrics,
             Clock.systemUTC());
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
-    health.setStatus(SERVICE_NAME, ServingStatus.NOT_SERVING);
-    this.server =
-        serverBuilder
-            .intercept(metrics.serverInterceptor())
+    this.lifecycle =
+        GrpcServerLifecycle.builder(SERVICE_NAME, serverBuilder)
             .addService(service)
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
+            .metrics(metrics.registry(), config.metricsPort())
+            .shutdownGrace(config.shutdownGrace())
+            .drainAlso(service::awaitIdle)
+            .onStop(this::closeClients)
             .build();
   }
 
@@ -117,18 +104,8 @@ public final class EvaluatorServer implements AutoCloseable {
    * @throws IOException if a port cannot be bound
    */
   public EvaluatorServer start() throws IOException {
-    if (!started.compareAndSet(false, true)) {
-      throw new IllegalStateException("server already started");
-    }
-    metricsHttp = MetricsHttpServer.start(config.metricsPort(), metrics::scrape);
-    try {
-      server.start();
-    } catch (IOException | RuntimeException e) {
-      metricsHttp.close();
-      throw e;
-    }
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-    health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
+    lifecycle.start();
+    lifecycle.markServing();
     log.info(
         "evaluator listening on port {}, metrics on port {}, inference at {}, reports in {}",
         port(),
@@ -140,16 +117,12 @@ public final class EvaluatorServer implements AutoCloseable {
 
   /** The bound gRPC port; -1 for a transport without one (in-process). */
   public int port() {
-    return server.getPort();
+    return lifecycle.port();
   }
 
   /** The bound metrics port. */
   public int metricsPort() {
-    MetricsHttpServer http = metricsHttp;
-    if (http == null) {
-      throw new IllegalStateException("server not started");
-    }
-    return http.port();
+    return lifecycle.metricsPort();
   }
 
   public EvaluatorMetrics metrics() {
@@ -162,63 +135,24 @@ public final class EvaluatorServer implements AutoCloseable {
   }
 
   /**
-   * Shuts down gracefully and blocks until done. Idempotent; concurrent callers wait for the first.
+   * Shuts down gracefully and blocks until done: health NOT_SERVING, no new calls, running
+   * evaluations get up to {@link EvaluatorConfig#shutdownGrace()} to finish before they are
+   * cancelled, then the inference channel is closed. Idempotent; concurrent callers wait for the
+   * first.
    */
   public void shutdown() {
-    if (!stopping.compareAndSet(false, true)) {
-      awaitTerminationUninterruptibly();
-      return;
-    }
-    try {
-      log.info("shutting down: evaluations get up to {} to finish", config.shutdownGrace());
-      health.enterTerminalState();
-      server.shutdown();
-      if (!await(config.shutdownGrace())) {
-        log.warn("evaluations still running after {}: cancelling them", config.shutdownGrace());
-        server.shutdownNow();
-        await(Duration.ofSeconds(5));
-      }
-    } finally {
-      evaluations.shutdownNow();
-      inferenceCalls.shutdownNow();
-      inference.close();
-      MetricsHttpServer http = metricsHttp;
-      if (http != null) {
-        http.close();
-      }
-      terminated.countDown();
-      log.info("evaluator stopped");
-    }
+    lifecycle.shutdown();
   }
 
-  private boolean await(Duration timeout) {
-    try {
-      return server.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          && service.awaitIdle(Duration.ofMillis(Math.max(1, timeout.toMillis())));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+  private void closeClients() {
+    evaluations.shutdownNow();
+    inferenceCalls.shutdownNow();
+    inference.close();
   }
 
   /** Blocks until {@link #shutdown()} has completed. */
   public void awaitTermination() throws InterruptedException {
-    terminated.await();
-  }
-
-  private void awaitTerminationUninterruptibly() {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        terminated.await();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    lifecycle.awaitTermination();
   }
 
   @Override

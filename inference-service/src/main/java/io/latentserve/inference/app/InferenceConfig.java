@@ -1,15 +1,16 @@
 package io.latentserve.inference.app;
 
+import static io.latentserve.service.SettingChecks.checkNonNegative;
+import static io.latentserve.service.SettingChecks.checkPort;
+import static io.latentserve.service.SettingChecks.checkPositive;
+
 import io.latentserve.inference.batching.BatchingConfig;
+import io.latentserve.service.EnvironmentSettings;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -73,10 +74,6 @@ public record InferenceConfig(
   public static final int DEFAULT_MAX_K = 5000;
 
   private static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda:(0|[1-9][0-9]{0,2})");
-  private static final Pattern SIMPLE_DURATION =
-      Pattern.compile("([0-9]+)(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
-  private static final Pattern BYTE_SIZE =
-      Pattern.compile("([0-9]+)\\s*(|b|kib|mib|gib)", Pattern.CASE_INSENSITIVE);
 
   public InferenceConfig {
     checkPort("port", port);
@@ -103,25 +100,6 @@ public record InferenceConfig(
       throw new IllegalArgumentException("intraOpThreads must be >= 0, got " + intraOpThreads);
     }
     checkNonNegative("shutdownGrace", shutdownGrace);
-  }
-
-  private static void checkPort(String name, int port) {
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(name + " must be in [0, 65535], got " + port);
-    }
-  }
-
-  private static void checkPositive(String name, int value) {
-    if (value <= 0) {
-      throw new IllegalArgumentException(name + " must be > 0, got " + value);
-    }
-  }
-
-  private static void checkNonNegative(String name, Duration value) {
-    Objects.requireNonNull(value, name);
-    if (value.isNegative()) {
-      throw new IllegalArgumentException(name + " must be >= 0, got " + value);
-    }
   }
 
   /** The defaults: every setting as documented, the repository at {@code ./models}. */
@@ -165,96 +143,22 @@ public record InferenceConfig(
    */
   public static InferenceConfig fromEnvironment(Map<String, String> env) {
     Builder b = builder();
-    read(env, ENV_PORT, InferenceConfig::parseInt, b::port);
-    read(env, ENV_METRICS_PORT, InferenceConfig::parseInt, b::metricsPort);
-    read(env, ENV_MODEL_REPOSITORY, Path::of, b::modelRepository);
-    read(env, ENV_DEVICE, s -> s.trim().toLowerCase(Locale.ROOT), b::device);
-    read(env, ENV_BATCHING, InferenceConfig::parseBoolean, b::batching);
-    read(env, ENV_MAX_BATCH_ROWS, InferenceConfig::parseInt, b::maxBatchRows);
-    read(env, ENV_MAX_QUEUE_DELAY, InferenceConfig::parseDuration, b::maxQueueDelay);
-    read(env, ENV_MAX_QUEUE_LENGTH, InferenceConfig::parseInt, b::maxQueueLength);
-    read(env, ENV_MAX_MESSAGE_BYTES, InferenceConfig::parseBytes, b::maxMessageBytes);
-    read(env, ENV_MAX_ROWS_PER_REQUEST, InferenceConfig::parseInt, b::maxRowsPerRequest);
-    read(env, ENV_MAX_K, InferenceConfig::parseInt, b::maxK);
-    read(env, ENV_RELOAD_INTERVAL, InferenceConfig::parseDuration, b::reloadInterval);
-    read(env, ENV_INTRA_OP_THREADS, InferenceConfig::parseInt, b::intraOpThreads);
-    read(env, ENV_SHUTDOWN_GRACE, InferenceConfig::parseDuration, b::shutdownGrace);
-    try {
-      return b.build();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalid environment configuration: " + e.getMessage(), e);
-    }
-  }
-
-  private static <T> void read(
-      Map<String, String> env, String name, Function<String, T> parser, Consumer<T> setter) {
-    String raw = env.get(name);
-    if (raw == null || raw.isBlank()) {
-      return;
-    }
-    T value;
-    try {
-      value = parser.apply(raw.trim());
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          name + "=\"" + raw + "\" is not valid: " + e.getMessage(), e);
-    }
-    setter.accept(value);
-  }
-
-  private static int parseInt(String s) {
-    try {
-      return Integer.parseInt(s);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected an integer", e);
-    }
-  }
-
-  private static boolean parseBoolean(String s) {
-    return switch (s.toLowerCase(Locale.ROOT)) {
-      case "true", "1", "yes", "on" -> true;
-      case "false", "0", "no", "off" -> false;
-      default -> throw new IllegalArgumentException("expected true or false");
-    };
-  }
-
-  /** Parses {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or an ISO-8601 duration. */
-  static Duration parseDuration(String s) {
-    Matcher m = SIMPLE_DURATION.matcher(s);
-    if (m.matches()) {
-      long amount = Long.parseLong(m.group(1));
-      return switch (m.group(2).toLowerCase(Locale.ROOT)) {
-        case "ms" -> Duration.ofMillis(amount);
-        case "s" -> Duration.ofSeconds(amount);
-        case "m" -> Duration.ofMinutes(amount);
-        default -> Duration.ofHours(amount);
-      };
-    }
-    try {
-      return Duration.parse(s);
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("expected a duration like 250ms, 5s, 2m or PT5S", e);
-    }
-  }
-
-  /** Parses a byte count, optionally suffixed {@code KiB}, {@code MiB} or {@code GiB}. */
-  static int parseBytes(String s) {
-    Matcher m = BYTE_SIZE.matcher(s);
-    if (!m.matches()) {
-      throw new IllegalArgumentException("expected a byte size like 67108864 or 64MiB");
-    }
-    long unit =
-        switch (m.group(2).toLowerCase(Locale.ROOT)) {
-          case "kib" -> 1L << 10;
-          case "mib" -> 1L << 20;
-          case "gib" -> 1L << 30;
-          default -> 1L;
-        };
-    try {
-      return Math.toIntExact(Math.multiplyExact(Long.parseLong(m.group(1)), unit));
-    } catch (ArithmeticException | NumberFormatException e) {
-      throw new IllegalArgumentException("byte size exceeds " + Integer.MAX_VALUE, e);
-    }
+    return EnvironmentSettings.of(env)
+        .readInt(ENV_PORT, b::port)
+        .readInt(ENV_METRICS_PORT, b::metricsPort)
+        .readPath(ENV_MODEL_REPOSITORY, b::modelRepository)
+        .read(ENV_DEVICE, s -> s.toLowerCase(Locale.ROOT), b::device)
+        .readBoolean(ENV_BATCHING, b::batching)
+        .readInt(ENV_MAX_BATCH_ROWS, b::maxBatchRows)
+        .readDuration(ENV_MAX_QUEUE_DELAY, b::maxQueueDelay)
+        .readInt(ENV_MAX_QUEUE_LENGTH, b::maxQueueLength)
+        .readBytes(ENV_MAX_MESSAGE_BYTES, b::maxMessageBytes)
+        .readInt(ENV_MAX_ROWS_PER_REQUEST, b::maxRowsPerRequest)
+        .readInt(ENV_MAX_K, b::maxK)
+        .readDuration(ENV_RELOAD_INTERVAL, b::reloadInterval)
+        .readInt(ENV_INTRA_OP_THREADS, b::intraOpThreads)
+        .readDuration(ENV_SHUTDOWN_GRACE, b::shutdownGrace)
+        .build(b::build);
   }
 
   /** Mutable holder of config values, starting from the defaults. */

@@ -5,6 +5,7 @@ import io.latentserve.inference.batching.BatchListener;
 import io.latentserve.inference.core.ModelId;
 import io.latentserve.inference.grpc.RequestListener;
 import io.latentserve.inference.grpc.ServedModel;
+import io.latentserve.service.GrpcServerLifecycle;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -68,8 +69,7 @@ public final class InferenceMetrics {
 
   /** A server interceptor that times every RPC, with percentile histograms. */
   public MetricCollectingServerInterceptor serverInterceptor() {
-    return new MetricCollectingServerInterceptor(
-        registry, counter -> counter, timer -> timer.publishPercentileHistogram());
+    return GrpcServerLifecycle.metricsInterceptor(registry);
   }
 
   /** Counts requests and rows per model version and method. */

@@ -2,19 +2,13 @@ package io.latentserve.inference.app;
 
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
-import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.latentserve.bundle.FileSystemModelRepository;
 import io.latentserve.inference.grpc.InferenceGrpcService;
 import io.latentserve.proto.v1.InferenceGrpc;
+import io.latentserve.service.GrpcServerLifecycle;
 import java.io.IOException;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,14 +30,8 @@ public final class InferenceServer implements AutoCloseable {
 
   private final InferenceConfig config;
   private final InferenceMetrics metrics = new InferenceMetrics();
-  private final HealthStatusManager health = new HealthStatusManager();
-  private final ActiveCalls activeCalls = new ActiveCalls(SERVICE_NAME);
   private final ModelRegistry registry;
-  private final Server server;
-  private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean stopping = new AtomicBoolean();
-  private final CountDownLatch terminated = new CountDownLatch(1);
-  private volatile MetricsHttpServer metricsHttp;
+  private final GrpcServerLifecycle lifecycle;
 
   /**
    * A server for {@code config} on a plain-text (insecure) port {@link InferenceConfig#port()}; put
@@ -79,16 +67,13 @@ public final class InferenceServer implements AutoCloseable {
               metrics.onModelsChanged(models);
               markServing();
             });
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
-    health.setStatus(SERVICE_NAME, ServingStatus.NOT_SERVING);
-    this.server =
-        serverBuilder
-            .maxInboundMessageSize(config.maxMessageBytes())
-            .intercept(metrics.serverInterceptor())
-            .intercept(activeCalls)
+    this.lifecycle =
+        GrpcServerLifecycle.builder(
+                SERVICE_NAME, serverBuilder.maxInboundMessageSize(config.maxMessageBytes()))
             .addService(new InferenceGrpcService(registry, metrics.requestListener()))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
+            .metrics(metrics.registry(), config.metricsPort())
+            .shutdownGrace(config.shutdownGrace())
+            .onStop(registry::close)
             .build();
   }
 
@@ -99,16 +84,7 @@ public final class InferenceServer implements AutoCloseable {
    * @throws IOException if a port cannot be bound
    */
   public InferenceServer start() throws IOException {
-    if (!started.compareAndSet(false, true)) {
-      throw new IllegalStateException("server already started");
-    }
-    metricsHttp = MetricsHttpServer.start(config.metricsPort(), metrics::scrape);
-    try {
-      server.start();
-    } catch (IOException | RuntimeException e) {
-      metricsHttp.close();
-      throw e;
-    }
+    lifecycle.start();
     registry.start(config.reloadInterval());
     log.info(
         "inference server listening on port {}, metrics on port {}, repository {}",
@@ -119,24 +95,19 @@ public final class InferenceServer implements AutoCloseable {
   }
 
   private void markServing() {
-    if (!stopping.get() && registry.isReady()) {
-      health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-      health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
+    if (registry.isReady()) {
+      lifecycle.markServing();
     }
   }
 
   /** The bound gRPC port; -1 for a transport without one (in-process). */
   public int port() {
-    return server.getPort();
+    return lifecycle.port();
   }
 
   /** The bound metrics port. */
   public int metricsPort() {
-    MetricsHttpServer http = metricsHttp;
-    if (http == null) {
-      throw new IllegalStateException("server not started");
-    }
-    return http.port();
+    return lifecycle.metricsPort();
   }
 
   /** The served models. */
@@ -156,72 +127,12 @@ public final class InferenceServer implements AutoCloseable {
    * the first.
    */
   public void shutdown() {
-    if (!stopping.compareAndSet(false, true)) {
-      awaitTerminationUninterruptibly();
-      return;
-    }
-    try {
-      log.info("shutting down: draining calls for up to {}", config.shutdownGrace());
-      health.enterTerminalState();
-      server.shutdown();
-      if (!awaitInferenceCalls(config.shutdownGrace().toMillis())) {
-        log.warn(
-            "{} inference calls still running after {}: cancelling them",
-            activeCalls.count(),
-            config.shutdownGrace());
-      }
-      // Cancels what is left: stalled streams, and health Watch streams, which never end alone.
-      server.shutdownNow();
-      if (!awaitServer(5_000)) {
-        log.warn("gRPC server did not terminate within 5 s of cancelling its calls");
-      }
-    } finally {
-      registry.close();
-      MetricsHttpServer http = metricsHttp;
-      if (http != null) {
-        http.close();
-      }
-      terminated.countDown();
-      log.info("inference server stopped");
-    }
-  }
-
-  private boolean awaitInferenceCalls(long millis) {
-    try {
-      return activeCalls.awaitIdle(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private boolean awaitServer(long millis) {
-    try {
-      return server.awaitTermination(millis, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    lifecycle.shutdown();
   }
 
   /** Blocks until {@link #shutdown()} has completed. */
   public void awaitTermination() throws InterruptedException {
-    terminated.await();
-  }
-
-  private void awaitTerminationUninterruptibly() {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        terminated.await();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    lifecycle.awaitTermination();
   }
 
   /** {@link #shutdown()}. */

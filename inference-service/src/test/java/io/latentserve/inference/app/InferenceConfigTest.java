@@ -108,20 +108,4 @@ class InferenceConfigTest {
     assertThat(flags.maxK()).isEqualTo(77);
     assertThat(flags.toBuilder().build()).isEqualTo(flags);
   }
-
-  @Test
-  void parseDuration_simpleAndIsoForms_parse() {
-    assertThat(InferenceConfig.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
-    assertThat(InferenceConfig.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
-    assertThat(InferenceConfig.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
-    assertThat(InferenceConfig.parseDuration("PT0.5S")).isEqualTo(Duration.ofMillis(500));
-  }
-
-  @Test
-  void parseBytes_suffixes_scale() {
-    assertThat(InferenceConfig.parseBytes("1024")).isEqualTo(1024);
-    assertThat(InferenceConfig.parseBytes("4KiB")).isEqualTo(4096);
-    assertThat(InferenceConfig.parseBytes("1GiB")).isEqualTo(1 << 30);
-    assertThatThrownBy(() -> InferenceConfig.parseBytes("4GiB")).hasMessageContaining("exceeds");
-  }
 }

@@ -2,18 +2,13 @@ package io.latentserve.inference.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
-import io.grpc.stub.StreamObserver;
 import io.latentserve.bundle.FileSystemModelRepository;
 import io.latentserve.inference.core.ModelUnavailableException;
 import io.latentserve.inference.core.VaeModel;
@@ -26,6 +21,7 @@ import io.latentserve.proto.v1.ImportanceWeightsRequest;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.proto.v1.ListModelsRequest;
 import io.latentserve.proto.v1.ModelInfo;
+import io.latentserve.service.MetricsHttpServer;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -35,7 +31,6 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -320,36 +315,6 @@ class InferenceLifecycleTest {
             e ->
                 assertThat(e.getStatus().getCode())
                     .isIn(Status.Code.CANCELLED, Status.Code.UNAVAILABLE));
-  }
-
-  @Test
-  void shutdown_healthWatchOpen_doesNotWaitOutTheGracePeriod() {
-    TestBundles.publish(repository, MODEL, 1);
-    server =
-        TestServer.start(TestServer.config(root).shutdownGrace(Duration.ofMinutes(5)).build())
-            .awaitServing();
-    List<ServingStatus> seen = new CopyOnWriteArrayList<>();
-    HealthGrpc.newStub(server.channel)
-        .watch(
-            HealthCheckRequest.newBuilder().setService("").build(),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(HealthCheckResponse value) {
-                seen.add(value.getStatus());
-              }
-
-              @Override
-              public void onError(Throwable t) {}
-
-              @Override
-              public void onCompleted() {}
-            });
-    TestServer.awaitCondition(WAIT, "the watch to start", () -> !seen.isEmpty());
-
-    // Only Inference calls are drained; the never-ending watch is cancelled at once.
-    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> server.server.shutdown());
-
-    assertThat(seen).startsWith(ServingStatus.SERVING);
   }
 
   @Test
