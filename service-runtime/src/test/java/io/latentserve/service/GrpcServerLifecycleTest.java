@@ -32,7 +32,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -165,19 +164,15 @@ class GrpcServerLifecycleTest {
     release.countDown();
     assertThat(work("a").get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("done:a");
 
-    HttpURLConnection http =
-        (HttpURLConnection)
-            URI.create("http://127.0.0.1:" + lifecycle.metricsPort() + "/metrics")
-                .toURL()
-                .openConnection();
-    http.setConnectTimeout((int) WAIT.toMillis());
-    http.setReadTimeout((int) WAIT.toMillis());
-    String body;
-    try (InputStream in = http.getInputStream()) {
-      body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } finally {
-      http.disconnect();
-    }
+    URI endpoint = URI.create("http://127.0.0.1:" + lifecycle.metricsPort() + "/metrics");
+    String body =
+        assertTimeoutPreemptively(
+            WAIT,
+            () -> {
+              try (InputStream in = endpoint.toURL().openStream()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+              }
+            });
 
     assertThat(body.lines())
         .anySatisfy(

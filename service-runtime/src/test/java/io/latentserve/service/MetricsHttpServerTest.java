@@ -33,49 +33,35 @@ class MetricsHttpServerTest {
 
   @Test
   void get_metrics_returnsTheScrapeAsPrometheusText() throws IOException {
-    HttpURLConnection http = open("GET", "/metrics");
-    try (InputStream in = http.getInputStream()) {
-      assertThat(http.getResponseCode()).isEqualTo(200);
-      assertThat(http.getContentType()).isEqualTo(MetricsHttpServer.CONTENT_TYPE);
-      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("up 1\n");
-    } finally {
-      http.disconnect();
-    }
+    Response response = request("GET", "/metrics");
+
+    assertThat(response.code()).isEqualTo(200);
+    assertThat(response.contentType()).isEqualTo(MetricsHttpServer.CONTENT_TYPE);
+    assertThat(response.body()).isEqualTo("up 1\n");
   }
 
   @Test
   void head_metrics_returnsHeadersOnly() throws IOException {
-    HttpURLConnection http = open("HEAD", "/metrics");
-    try {
-      assertThat(http.getResponseCode()).isEqualTo(200);
-      assertThat(http.getContentType()).isEqualTo(MetricsHttpServer.CONTENT_TYPE);
-      assertThat(http.getContentLengthLong()).isEqualTo(-1);
-    } finally {
-      http.disconnect();
-    }
+    Response response = request("HEAD", "/metrics");
+
+    assertThat(response.code()).isEqualTo(200);
+    assertThat(response.contentType()).isEqualTo(MetricsHttpServer.CONTENT_TYPE);
+    assertThat(response.contentLength()).isEqualTo(-1);
   }
 
   @Test
   void post_metrics_isMethodNotAllowed() throws IOException {
-    HttpURLConnection http = open("POST", "/metrics");
-    try {
-      assertThat(http.getResponseCode()).isEqualTo(405);
-      assertThat(http.getHeaderField("Allow")).isEqualTo("GET, HEAD");
-      assertThat(scrapes).hasValue(0);
-    } finally {
-      http.disconnect();
-    }
+    Response response = request("POST", "/metrics");
+
+    assertThat(response.code()).isEqualTo(405);
+    assertThat(response.allow()).isEqualTo("GET, HEAD");
+    assertThat(scrapes).hasValue(0);
   }
 
   @Test
   void get_otherPath_isNotFound() throws IOException {
-    HttpURLConnection http = open("GET", "/metrics/extra");
-    try {
-      assertThat(http.getResponseCode()).isEqualTo(404);
-      assertThat(scrapes).hasValue(0);
-    } finally {
-      http.disconnect();
-    }
+    assertThat(request("GET", "/metrics/extra").code()).isEqualTo(404);
+    assertThat(scrapes).hasValue(0);
   }
 
   @Test
@@ -95,14 +81,33 @@ class MetricsHttpServerTest {
     }
   }
 
+  private record Response(
+      int code, String contentType, long contentLength, String allow, String body) {}
+
   // HttpURLConnection rather than java.net.http: the latter spends a second initializing TLS.
-  private HttpURLConnection open(String method, String path) throws IOException {
+  private Response request(String method, String path) throws IOException {
     HttpURLConnection http =
         (HttpURLConnection)
             URI.create("http://127.0.0.1:" + server.port() + path).toURL().openConnection();
     http.setRequestMethod(method);
     http.setConnectTimeout(TIMEOUT_MILLIS);
     http.setReadTimeout(TIMEOUT_MILLIS);
-    return http;
+    try {
+      int code = http.getResponseCode();
+      String body = "";
+      if (code == 200 && !method.equals("HEAD")) {
+        try (InputStream in = http.getInputStream()) {
+          body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+      }
+      return new Response(
+          code,
+          http.getContentType(),
+          http.getContentLengthLong(),
+          http.getHeaderField("Allow"),
+          body);
+    } finally {
+      http.disconnect();
+    }
   }
 }
