@@ -157,6 +157,9 @@ public final class EvaluatorGrpcService extends EvaluatorGrpc.EvaluatorImplBase 
     long start = System.nanoTime();
     listener.onStarted();
     ProgressSender progress = new ProgressSender(id, observer);
+    // The call ends only after the evaluation's slot is free again, so that a caller who starts the
+    // next evaluation as soon as this one answers never finds the slot still taken.
+    Runnable endCall;
     try {
       log.info(
           "evaluation {} of {} on {} started, k={}",
@@ -173,27 +176,34 @@ public final class EvaluatorGrpcService extends EvaluatorGrpc.EvaluatorImplBase 
               context::isCancelled);
       ReportFiles files = store.save(outcome);
       EvaluationReport report = outcome.report();
-      if (!observer.isCancelled()) {
-        observer.onNext(
-            EvaluateEvent.newBuilder().setReport(ProtoMapping.report(report, files)).build());
-        observer.onCompleted();
-      }
       log.info("evaluation {} done in {}: report {}", id, report.wallTime(), files.html());
       listener.onFinished(EvaluationListener.Outcome.SUCCEEDED, report.examples(), since(start));
+      endCall =
+          () -> {
+            if (!observer.isCancelled()) {
+              observer.onNext(
+                  EvaluateEvent.newBuilder().setReport(ProtoMapping.report(report, files)).build());
+              observer.onCompleted();
+            }
+          };
     } catch (IOException e) {
       log.error("evaluation {}: cannot store its report", id, e);
-      fail(
-          observer,
-          Status.INTERNAL.withDescription("evaluation " + id + ": cannot store the report"));
       listener.onFinished(EvaluationListener.Outcome.FAILED, 0, since(start));
+      endCall =
+          () ->
+              fail(
+                  observer,
+                  Status.INTERNAL.withDescription(
+                      "evaluation " + id + ": cannot store the report"));
     } catch (RuntimeException | Error e) {
       Status status = GrpcErrors.toStatus(e, context, id);
       log.info("evaluation {} ended with {}: {}", id, status.getCode(), status.getDescription());
-      fail(observer, status);
       listener.onFinished(outcome(status), 0, since(start));
+      endCall = () -> fail(observer, status);
     } finally {
       finished();
     }
+    endCall.run();
   }
 
   private static EvaluationListener.Outcome outcome(Status status) {
