@@ -32,6 +32,7 @@ public final class LatentserveCli {
   /** The configured command line, for tests and for embedding. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new LatentserveCli());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(new ErrorHandler());
     return cli;
   }
