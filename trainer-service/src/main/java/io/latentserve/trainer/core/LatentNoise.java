@@ -20,6 +20,19 @@ public final class LatentNoise {
    */
   public static float[][] latent(
       VaeArchitecture architecture, long seed, long firstRow, int rows, int k) {
+    return latent(architecture, seed, firstRow, rows, 0, k);
+  }
+
+  /**
+   * As {@link #latent(VaeArchitecture, long, long, int, int)}, for samples {@code [sampleOffset,
+   * sampleOffset + k)} of each row: the chunks of a large K concatenate to the noise of the whole.
+   */
+  public static float[][] latent(
+      VaeArchitecture architecture, long seed, long firstRow, int rows, int sampleOffset, int k) {
+    if (rows < 0 || k < 0 || sampleOffset < 0) {
+      throw new IllegalArgumentException(
+          "rows, k and sampleOffset must be >= 0, got " + rows + ", " + k + ", " + sampleOffset);
+    }
     int layers = architecture.layerCount();
     int total = 0;
     int[] offsets = new int[layers];
@@ -39,7 +52,8 @@ public final class LatentNoise {
         for (int l = 0; l < layers; l++) {
           StochasticLayer layer = architecture.layer(l);
           int d = layer.latentDim();
-          CounterNoise.gaussian(key, (long) j * total + offsets[l], eps[l], (i * k + j) * d, d);
+          CounterNoise.gaussian(
+              key, (long) (sampleOffset + j) * total + offsets[l], eps[l], (i * k + j) * d, d);
         }
       }
     }

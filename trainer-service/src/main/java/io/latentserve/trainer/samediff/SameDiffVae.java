@@ -101,6 +101,7 @@ public final class SameDiffVae implements TrainableVae {
     }
     Map<String, INDArray> ph = new HashMap<>();
     ph.put(VaeGraph.X, array(x, rows, arch.inputDim()));
+    ph.put(VaeGraph.X_ROWS, array(repeatRows(x, rows, k), (long) rows * k, arch.inputDim()));
     for (int l = 0; l < arch.layerCount(); l++) {
       StochasticLayer layer = arch.layer(l);
       if (eps[l].length != (long) rows * k * layer.latentDim()) {
@@ -134,6 +135,21 @@ public final class SameDiffVae implements TrainableVae {
           dregWeight != null ? dregWeight : Nd4j.ones(graph.dataType(), rows, k));
     }
     return ph;
+  }
+
+  /** [rows, D] to [rows k, D], each row repeated k times in place. */
+  private static float[] repeatRows(float[] x, int rows, int k) {
+    if (k == 1) {
+      return x;
+    }
+    int d = x.length / rows;
+    float[] out = new float[x.length * k];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < k; j++) {
+        System.arraycopy(x, i * d, out, (i * k + j) * d, d);
+      }
+    }
+    return out;
   }
 
   private INDArray array(float[] values, long... shape) {

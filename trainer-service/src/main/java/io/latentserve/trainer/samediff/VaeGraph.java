@@ -19,13 +19,14 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The SameDiff graph of a VAE and its training objective.
  *
- * <p>Placeholders: {@code x} [B, D]; {@code eps_<layer>} [B, K, d_l] for every layer; {@code
- * prior_eps} [M, d_top] for InfoVAE (samples of p(z) for the MMD); {@code dreg_weight} [B, K] for
- * DReG (the normalized importance weights w~, computed by a forward pass first). Outputs: {@code
- * log_w}, {@code log_px_z}, {@code log_pz}, {@code log_qz} [B, K]; {@code loss} and {@code bound}
- * (scalars, nats per example); and per layer {@code <layer>_mean}, {@code <layer>_logvar}, {@code
- * <layer>} ([B, d_1] for layer 1, [B K, d_l] above it). Variables hold the weights of a {@link
- * VaeWeights}, named by {@link #variableName}.
+ * <p>Placeholders: {@code x} [B, D]; {@code x_rows} [B K, D], x with each row repeated K times;
+ * {@code eps_<layer>} [B, K, d_l] for every layer; {@code prior_eps} [M, d_top] for InfoVAE
+ * (samples of p(z) for the MMD); {@code dreg_weight} [B, K] for DReG (the normalized importance
+ * weights w~, computed by a forward pass first). Outputs: {@code log_w}, {@code log_px_z}, {@code
+ * log_pz}, {@code log_qz} [B, K]; {@code loss} and {@code bound} (scalars, nats per example); and
+ * per layer {@code <layer>_mean}, {@code <layer>_logvar}, {@code <layer>} ([B, d_1] for layer 1, [B
+ * K, d_l] above it). Variables hold the weights of a {@link VaeWeights}, named by {@link
+ * #variableName}.
  *
  * <p>Layer 1's posterior is evaluated once per example and broadcast over the K samples; every
  * layer above works on the B K samples as rows. Log densities follow the bundle's formulas (see
@@ -34,6 +35,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class VaeGraph {
   static final String X = "x";
+  static final String X_ROWS = "x_rows";
   static final String PRIOR_EPS = "prior_eps";
   static final String DREG_WEIGHT = "dreg_weight";
   static final String LOG_W = "log_w";
@@ -197,29 +199,29 @@ final class VaeGraph {
               SdMath.gaussianLogDensity(score.get(l), heads[0], heads[1], 1, layer.latentDim()));
     }
 
-    // Likelihood p(x | z1): per-feature terms [B, K, D] with x broadcast over K, summed over D.
+    // Likelihood p(x | z1) over the B K sample rows, against x repeated K times (x_rows, fed by
+    // the caller): elementwise ops on [B K, D] without broadcasting, which ND4J runs far faster.
     SDVariable[] px =
         mlp(false, architecture.layer(0).name(), weights.decoders().get(0), score.get(0), false);
     int dim = architecture.inputDim();
-    SDVariable x3 = x.reshape(-1, 1, dim);
-    SDVariable mean3 = px[0].reshape(withLast(dim));
+    SDVariable xRows = sd.placeHolder(X_ROWS, dataType, -1, dim);
+    SDVariable mean = px[0];
     SDVariable logPx =
         switch (architecture.likelihood()) {
-          case BERNOULLI -> SdMath.sum(x3.mul(mean3).sub(SdMath.softplus(mean3)), 2, dim, false);
+          case BERNOULLI -> SdMath.sum(xRows.mul(mean).sub(SdMath.softplus(mean)), 1, dim, false);
           case GAUSSIAN_FIXED -> {
             double sigma = architecture.likelihoodSigma();
-            SDVariable diff = x3.sub(mean3);
+            SDVariable diff = xRows.sub(mean);
             SDVariable terms =
                 diff.mul(diff).mul(1.0 / (sigma * sigma)).add(SdMath.LOG_2PI + 2 * Math.log(sigma));
-            yield SdMath.sum(terms, 2, dim, false).mul(-0.5);
+            yield SdMath.sum(terms, 1, dim, false).mul(-0.5);
           }
-          case GAUSSIAN_LEARNED ->
-              SdMath.gaussianLogDensity(x3, mean3, px[1].reshape(withLast(dim)), 2, dim);
+          case GAUSSIAN_LEARNED -> SdMath.gaussianLogDensity(xRows, mean, px[1], 1, dim);
         };
 
     SDVariable logPz = logP.reshape(bk).rename(LOG_PZ);
     SDVariable logQz = logQ.reshape(bk).rename(LOG_QZ);
-    logPx = logPx.rename(LOG_PX_Z);
+    logPx = logPx.reshape(bk).rename(LOG_PX_Z);
     SDVariable logW = logPx.add(logPz).sub(logQz).rename(LOG_W);
 
     SDVariable loss;

@@ -1,0 +1,408 @@
+package io.latentserve.trainer.core;
+
+import io.latentserve.datasets.Binarizer;
+import io.latentserve.datasets.Dataset;
+import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.VaeArchitecture;
+import io.latentserve.model.VaeWeights;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One training run: Adam on the objective over shuffled minibatches for the spec's epochs, then the
+ * final training bound and the validation importance-weighted bound.
+ *
+ * <p>The run is a pure function of the spec and the data. Epoch e visits the training examples in a
+ * permutation seeded by (seed, e); a Bernoulli model sees them binarized afresh every epoch
+ * (dynamic binarization, as in the IWAE experiments), seeded by (seed, e) and each example's index;
+ * step s (counted over the whole run) draws its noise from {@link LatentNoise} with the spec's seed
+ * at rows {@code s * batchSize ...}. A run resumed from a {@link Checkpoint} therefore continues
+ * exactly as the uninterrupted run would have, given a deterministic engine.
+ *
+ * <p>Metrics, nats per example: {@code train_loss} (mean loss of the last epoch), {@code
+ * train_<bound>} (the objective's bound, ELBO or IWAE with its k, over the whole training split
+ * with fixed noise), {@code validation_<bound>} (ELBO for k = 1, else {@code iwae_k<k>} with the
+ * spec's validation k, over the validation split binarized once).
+ */
+public final class TrainingLoop {
+  /** Receives progress; called on the training thread, so it must return quickly. */
+  public interface Listener {
+    void onProgress(TrainingProgress progress);
+  }
+
+  /** Importance samples per graph call during evaluation: bounds memory, [rows, K, D] floats. */
+  static final int EVALUATION_SAMPLES_PER_CALL = 4096;
+
+  private static final Logger log = LoggerFactory.getLogger(TrainingLoop.class);
+
+  private final TrainingSpec spec;
+  private final TrainingData data;
+  private final TrainingBackend backend;
+  private final CheckpointStore checkpoints;
+  private final Duration checkpointInterval;
+  private final Duration progressInterval;
+  private final LongSupplier nanoTime;
+
+  /**
+   * @param checkpointInterval the least time between two checkpoints within an epoch; every epoch's
+   *     end is checkpointed
+   * @param progressInterval the least time between two progress events within an epoch; every
+   *     epoch's end is reported
+   */
+  public TrainingLoop(
+      TrainingSpec spec,
+      TrainingData data,
+      TrainingBackend backend,
+      CheckpointStore checkpoints,
+      Duration checkpointInterval,
+      Duration progressInterval,
+      LongSupplier nanoTime) {
+    this.spec = Objects.requireNonNull(spec, "spec");
+    this.data = Objects.requireNonNull(data, "data");
+    this.backend = Objects.requireNonNull(backend, "backend");
+    this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
+    this.checkpointInterval = Objects.requireNonNull(checkpointInterval, "checkpointInterval");
+    this.progressInterval = Objects.requireNonNull(progressInterval, "progressInterval");
+    this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    if (data.train().dimension() != spec.architecture().inputDim()) {
+      throw new InvalidSpecException(
+          "spec.architecture",
+          "the architecture takes "
+              + spec.architecture().inputDim()
+              + " features, data set "
+              + spec.dataset()
+              + " has "
+              + data.train().dimension());
+    }
+  }
+
+  /** Optimizer steps per epoch: the last batch of an epoch may be smaller. */
+  public static int stepsPerEpoch(int examples, int batchSize) {
+    return (examples + batchSize - 1) / batchSize;
+  }
+
+  /**
+   * Trains (resuming from the latest checkpoint, if any) and evaluates.
+   *
+   * @param cancelled polled before every step and evaluation chunk
+   * @throws JobCancelledException when {@code cancelled} turns true
+   * @throws NonFiniteLossException when a step's loss or gradient is not finite
+   */
+  public TrainingResult run(Listener listener, BooleanSupplier cancelled) {
+    VaeArchitecture architecture = spec.architecture();
+    Dataset train = data.train();
+    int n = train.size();
+    int batch = spec.batchSize();
+    int stepsPerEpoch = stepsPerEpoch(n, batch);
+    long totalSteps = (long) stepsPerEpoch * spec.epochs();
+    int k = spec.objective().samples();
+    int dim = architecture.inputDim();
+    boolean bernoulli = architecture.likelihood() == LikelihoodFamily.BERNOULLI;
+    boolean info = spec.objective() instanceof Objective.InfoVae;
+
+    try (TrainableVae model =
+        backend.create(
+            VaeWeights.random(architecture, spec.seed()), spec.objective(), spec.learningRate())) {
+      Checkpoint start = checkpoints.load().orElse(null);
+      int epoch = 0;
+      int stepInEpoch = 0;
+      double lossSum = 0;
+      double boundSum = 0;
+      if (start != null) {
+        model.restore(start.model());
+        epoch = start.epoch();
+        stepInEpoch = start.stepInEpoch();
+        lossSum = start.lossSum();
+        boundSum = start.boundSum();
+        log.info(
+            "{}: resuming at epoch {} step {} of {}",
+            spec.modelName(),
+            epoch,
+            stepInEpoch,
+            stepsPerEpoch);
+      }
+
+      Rate rate = new Rate(nanoTime);
+      long lastCheckpoint = nanoTime.getAsLong();
+      long lastProgress = nanoTime.getAsLong() - progressInterval.toNanos() - 1;
+      double lastEpochLoss = Double.NaN;
+      double lastEpochBound = Double.NaN;
+      float[] x = new float[batch * dim];
+      for (; epoch < spec.epochs(); epoch++) {
+        int[] order = permutation(n, Seeds.derive(spec.seed(), Seeds.SHUFFLE, epoch));
+        Binarizer binarizer =
+            bernoulli ? new Binarizer(Seeds.derive(spec.seed(), Seeds.BINARIZATION, epoch)) : null;
+        for (; stepInEpoch < stepsPerEpoch; stepInEpoch++) {
+          if (cancelled.getAsBoolean()) {
+            throw new JobCancelledException(
+                "cancelled at epoch " + epoch + ", step " + stepInEpoch);
+          }
+          int from = stepInEpoch * batch;
+          int rows = Math.min(batch, n - from);
+          float[] xs = rows == batch ? x : new float[rows * dim];
+          gather(train, order, from, rows, binarizer, xs);
+          long step = (long) epoch * stepsPerEpoch + stepInEpoch;
+          long firstRow = step * batch;
+          float[][] eps = LatentNoise.latent(architecture, spec.seed(), firstRow, rows, k);
+          float[] prior =
+              info ? LatentNoise.prior(architecture, spec.seed(), firstRow * k, rows * k) : null;
+          TrainableVae.StepResult result = model.step(new TrainableVae.Batch(xs, rows, eps, prior));
+          lossSum += result.loss() * rows;
+          boundSum += result.bound() * rows;
+          rate.tick();
+          int done = stepInEpoch + 1;
+          long now = nanoTime.getAsLong();
+          if (done < stepsPerEpoch && now - lastProgress >= progressInterval.toNanos()) {
+            lastProgress = now;
+            int seen = Math.min(done * batch, n);
+            listener.onProgress(
+                progress(
+                    TrainingProgress.Phase.TRAINING,
+                    epoch + 1,
+                    step + 1,
+                    totalSteps,
+                    lossSum / seen,
+                    boundSum / seen,
+                    Double.NaN,
+                    rate));
+          }
+          if (done < stepsPerEpoch && now - lastCheckpoint >= checkpointInterval.toNanos()) {
+            checkpoints.save(new Checkpoint(epoch, done, lossSum, boundSum, model.snapshot()));
+            lastCheckpoint = nanoTime.getAsLong();
+          }
+        }
+        lastEpochLoss = lossSum / n;
+        lastEpochBound = boundSum / n;
+        long step = (long) (epoch + 1) * stepsPerEpoch;
+        checkpoints.save(new Checkpoint(epoch + 1, 0, 0, 0, model.snapshot()));
+        lastCheckpoint = nanoTime.getAsLong();
+        log.info(
+            "{}: epoch {}/{} loss {} bound {} ({} steps/s)",
+            spec.modelName(),
+            epoch + 1,
+            spec.epochs(),
+            String.format("%.3f", lastEpochLoss),
+            String.format("%.3f", lastEpochBound),
+            String.format("%.1f", rate.perSecond()));
+        listener.onProgress(
+            progress(
+                TrainingProgress.Phase.TRAINING,
+                epoch + 1,
+                step,
+                totalSteps,
+                lastEpochLoss,
+                lastEpochBound,
+                Double.NaN,
+                rate));
+        stepInEpoch = 0;
+        lossSum = 0;
+        boundSum = 0;
+      }
+      if (start != null && start.epoch() >= spec.epochs()) {
+        // resumed after the last epoch: the epoch means are not in the checkpoint
+        lastEpochLoss = Double.NaN;
+      }
+
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      if (!Double.isNaN(lastEpochLoss)) {
+        metrics.put("train_loss", lastEpochLoss);
+      }
+      listener.onProgress(
+          progress(
+              TrainingProgress.Phase.EVALUATING,
+              spec.epochs(),
+              totalSteps,
+              totalSteps,
+              lastEpochLoss,
+              lastEpochBound,
+              Double.NaN,
+              rate));
+      double trainBound =
+          bound(
+              model,
+              train,
+              k,
+              bernoulli
+                  ? new Binarizer(Seeds.derive(spec.seed(), Seeds.FINAL_BINARIZATION, 0))
+                  : null,
+              Seeds.derive(spec.seed(), Seeds.FINAL_NOISE, 0),
+              cancelled);
+      metrics.put("train_" + boundName(k), trainBound);
+      int validationK = spec.validationK();
+      double validationBound =
+          bound(
+              model,
+              data.validation(),
+              validationK,
+              bernoulli
+                  ? new Binarizer(Seeds.derive(spec.seed(), Seeds.VALIDATION_BINARIZATION, 0))
+                  : null,
+              Seeds.derive(spec.seed(), Seeds.VALIDATION_NOISE, 0),
+              cancelled);
+      metrics.put("validation_" + boundName(validationK), validationBound);
+      log.info(
+          "{}: train {} {}, validation {} {}",
+          spec.modelName(),
+          boundName(k),
+          String.format("%.3f", trainBound),
+          boundName(validationK),
+          String.format("%.3f", validationBound));
+      listener.onProgress(
+          progress(
+              TrainingProgress.Phase.EVALUATING,
+              spec.epochs(),
+              totalSteps,
+              totalSteps,
+              lastEpochLoss,
+              trainBound,
+              validationBound,
+              rate));
+      return new TrainingResult(model.weights(), metrics);
+    }
+  }
+
+  /** "elbo" for k = 1, else "iwae_k" + k. */
+  public static String boundName(int k) {
+    return k == 1 ? "elbo" : "iwae_k" + k;
+  }
+
+  /**
+   * The mean over {@code dataset} of log (1/k) sum_i w_i, nats per example, with noise seeded by
+   * {@code noiseSeed} at each example's index.
+   */
+  static double bound(
+      TrainableVae model,
+      Dataset dataset,
+      int k,
+      Binarizer binarizer,
+      long noiseSeed,
+      BooleanSupplier cancelled) {
+    VaeArchitecture architecture = model.architecture();
+    int dim = architecture.inputDim();
+    int n = dataset.size();
+    int rowsPerCall = Math.max(1, EVALUATION_SAMPLES_PER_CALL / k);
+    int samplesPerCall = Math.min(k, EVALUATION_SAMPLES_PER_CALL);
+    double sum = 0;
+    for (int from = 0; from < n; from += rowsPerCall) {
+      int rows = Math.min(rowsPerCall, n - from);
+      float[] x = new float[rows * dim];
+      dataset.copyRows(from, from + rows, x, 0);
+      if (binarizer != null) {
+        for (int r = 0; r < rows; r++) {
+          binarizer.binarize(from + r, x, r * dim, x, r * dim, dim);
+        }
+      }
+      double[] max = new double[rows];
+      double[] sumExp = new double[rows];
+      java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+      for (int offset = 0; offset < k; offset += samplesPerCall) {
+        if (cancelled.getAsBoolean()) {
+          throw new JobCancelledException("cancelled while evaluating");
+        }
+        int count = Math.min(samplesPerCall, k - offset);
+        float[][] eps = LatentNoise.latent(architecture, noiseSeed, from, rows, offset, count);
+        float[] logW = model.logWeights(x, rows, eps, count);
+        for (int r = 0; r < rows; r++) {
+          for (int j = 0; j < count; j++) {
+            double v = logW[r * count + j];
+            if (v > max[r]) {
+              sumExp[r] = sumExp[r] * Math.exp(max[r] - v) + 1;
+              max[r] = v;
+            } else {
+              sumExp[r] += Math.exp(v - max[r]);
+            }
+          }
+        }
+      }
+      for (int r = 0; r < rows; r++) {
+        sum += max[r] + Math.log(sumExp[r] / k);
+      }
+    }
+    double mean = sum / n;
+    if (!Double.isFinite(mean)) {
+      throw new NonFiniteLossException("the bound over " + dataset.name() + " is " + mean);
+    }
+    return mean;
+  }
+
+  private static void gather(
+      Dataset dataset, int[] order, int from, int rows, Binarizer binarizer, float[] out) {
+    int dim = dataset.dimension();
+    for (int r = 0; r < rows; r++) {
+      int example = order[from + r];
+      dataset.copyRows(example, example + 1, out, r * dim);
+      if (binarizer != null) {
+        binarizer.binarize(example, out, r * dim, out, r * dim, dim);
+      }
+    }
+  }
+
+  /** A uniformly random permutation of [0, n) (Fisher-Yates). */
+  static int[] permutation(int n, long seed) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return order;
+  }
+
+  private static TrainingProgress progress(
+      TrainingProgress.Phase phase,
+      int epoch,
+      long step,
+      long totalSteps,
+      double loss,
+      double trainBound,
+      double validationBound,
+      Rate rate) {
+    double perSecond = rate.perSecond();
+    Duration eta =
+        step >= totalSteps
+            ? Duration.ZERO
+            : perSecond > 0
+                ? Duration.ofMillis((long) Math.ceil((totalSteps - step) / perSecond * 1000))
+                : null;
+    return new TrainingProgress(
+        phase, epoch, step, totalSteps, loss, trainBound, validationBound, perSecond, eta);
+  }
+
+  /** Steps per second since the first step of this process's run. */
+  private static final class Rate {
+    private final LongSupplier nanoTime;
+    private long first;
+    private long last;
+    private long ticks;
+
+    Rate(LongSupplier nanoTime) {
+      this.nanoTime = nanoTime;
+    }
+
+    void tick() {
+      long now = nanoTime.getAsLong();
+      if (ticks == 0) {
+        first = now;
+      }
+      last = now;
+      ticks++;
+    }
+
+    /** Over the steps after the first (the first pays for graph setup). */
+    double perSecond() {
+      return ticks < 2 || last == first ? 0 : (ticks - 1) * 1e9 / (last - first);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package io.latentserve.trainer.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.latentserve.model.Activation;
+import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.StochasticLayer;
+import io.latentserve.model.VaeArchitecture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A {@link TrainingSpec} as JSON: recorded in each bundle's provenance and in the job store.
+ *
+ * <pre>{@code
+ * {"model_name": "mnist-iwae", "dataset": "mnist-10k",
+ *  "architecture": {"input_dim": 784, "activation": "tanh", "likelihood": "bernoulli",
+ *                   "likelihood_sigma": 0, "layers": [{"name": "z1", "latent_dim": 50,
+ *                   "hidden": [200, 200]}]},
+ *  "objective": {"kind": "iwae", "k": 5},
+ *  "optimizer": {"learning_rate": 0.001, "batch_size": 100},
+ *  "epochs": 10, "seed": "42", "validation_k": 5000}
+ * }</pre>
+ *
+ * The seed is a decimal string of the unsigned 64-bit value, which JSON numbers cannot all hold.
+ */
+public final class TrainingSpecJson {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private TrainingSpecJson() {}
+
+  public static String write(TrainingSpec spec) {
+    return toNode(spec).toString();
+  }
+
+  public static ObjectNode toNode(TrainingSpec spec) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("model_name", spec.modelName());
+    root.put("dataset", spec.dataset());
+    VaeArchitecture a = spec.architecture();
+    ObjectNode arch = root.putObject("architecture");
+    arch.put("input_dim", a.inputDim());
+    arch.put("activation", a.activation().name().toLowerCase(Locale.ROOT));
+    arch.put("likelihood", a.likelihood().name().toLowerCase(Locale.ROOT));
+    arch.put("likelihood_sigma", a.likelihoodSigma());
+    ArrayNode layers = arch.putArray("layers");
+    for (StochasticLayer layer : a.layers()) {
+      ObjectNode l = layers.addObject();
+      l.put("name", layer.name());
+      l.put("latent_dim", layer.latentDim());
+      ArrayNode hidden = l.putArray("hidden");
+      layer.hidden().forEach(hidden::add);
+    }
+    ObjectNode objective = root.putObject("objective");
+    objective.put("kind", spec.objective().name());
+    Objective o = spec.objective();
+    if (o instanceof Objective.BetaVae b) {
+      objective.put("beta", b.beta());
+    } else if (o instanceof Objective.Iwae i) {
+      objective.put("k", i.k());
+    } else if (o instanceof Objective.Dreg d) {
+      objective.put("k", d.k());
+    } else if (o instanceof Objective.InfoVae info) {
+      objective.put("alpha", info.alpha());
+      objective.put("lambda", info.lambda());
+    }
+    ObjectNode optimizer = root.putObject("optimizer");
+    optimizer.put("learning_rate", spec.learningRate());
+    optimizer.put("batch_size", spec.batchSize());
+    root.put("epochs", spec.epochs());
+    root.put("seed", Long.toUnsignedString(spec.seed()));
+    root.put("validation_k", spec.validationK());
+    return root;
+  }
+
+  public static TrainingSpec read(String json) {
+    try {
+      return fromNode(MAPPER.readTree(json));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("training spec is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  public static TrainingSpec fromNode(JsonNode root) {
+    JsonNode a = required(root, "architecture");
+    List<StochasticLayer> layers = new ArrayList<>();
+    for (JsonNode l : required(a, "layers")) {
+      List<Integer> hidden = new ArrayList<>();
+      required(l, "hidden").forEach(h -> hidden.add(h.intValue()));
+      layers.add(
+          new StochasticLayer(
+              required(l, "name").textValue(), required(l, "latent_dim").intValue(), hidden));
+    }
+    VaeArchitecture architecture =
+        new VaeArchitecture(
+            required(a, "input_dim").intValue(),
+            layers,
+            Activation.valueOf(required(a, "activation").textValue().toUpperCase(Locale.ROOT)),
+            LikelihoodFamily.valueOf(
+                required(a, "likelihood").textValue().toUpperCase(Locale.ROOT)),
+            required(a, "likelihood_sigma").doubleValue());
+    JsonNode o = required(root, "objective");
+    String kind = required(o, "kind").textValue();
+    Objective objective =
+        switch (kind) {
+          case "elbo" -> new Objective.Elbo();
+          case "beta_vae" -> new Objective.BetaVae(required(o, "beta").doubleValue());
+          case "iwae" -> new Objective.Iwae(required(o, "k").intValue());
+          case "dreg" -> new Objective.Dreg(required(o, "k").intValue());
+          case "info_vae" ->
+              new Objective.InfoVae(
+                  required(o, "alpha").doubleValue(), required(o, "lambda").doubleValue());
+          default -> throw new IllegalArgumentException("unknown objective kind " + kind);
+        };
+    JsonNode opt = required(root, "optimizer");
+    return new TrainingSpec(
+        required(root, "model_name").textValue(),
+        required(root, "dataset").textValue(),
+        architecture,
+        objective,
+        required(opt, "learning_rate").doubleValue(),
+        required(opt, "batch_size").intValue(),
+        required(root, "epochs").intValue(),
+        Long.parseUnsignedLong(required(root, "seed").textValue()),
+        required(root, "validation_k").intValue());
+  }
+
+  private static JsonNode required(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      throw new IllegalArgumentException("training spec JSON lacks " + field);
+    }
+    return value;
+  }
+}
