@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       BundleCommand.class,
       ModelsCommand.class,
       EvalCommand.class,
+      TrainCommand.class,
+      JobsCommand.class,
       DataCommand.class,
       CommandLine.HelpCommand.class
     })

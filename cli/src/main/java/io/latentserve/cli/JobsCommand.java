@@ -1,0 +1,132 @@
+package io.latentserve.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.latentserve.proto.v1.CancelJobRequest;
+import io.latentserve.proto.v1.Job;
+import io.latentserve.proto.v1.ListJobsRequest;
+import io.latentserve.proto.v1.TrainerGrpc;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code latentserve jobs}: lists, follows and cancels training jobs. */
+@Command(
+    name = "jobs",
+    mixinStandardHelpOptions = true,
+    description = "List training jobs; `jobs watch ID` follows one, `jobs cancel ID` stops one.",
+    subcommands = {JobsCommand.Watch.class, JobsCommand.Cancel.class})
+final class JobsCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--trainer",
+      scope = picocli.CommandLine.ScopeType.INHERIT,
+      defaultValue = "${env:LATENTSERVE_TRAINER_TARGET:-localhost:50052}",
+      description =
+          "trainer-service address (env LATENTSERVE_TRAINER_TARGET; default: ${DEFAULT-VALUE}).")
+  String trainer;
+
+  @Override
+  public Integer call() {
+    return withStub(
+        trainer,
+        stub -> {
+          PrintWriter out = spec.commandLine().getOut();
+          var jobs = stub.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList();
+          if (jobs.isEmpty()) {
+            out.println("no jobs");
+            return 0;
+          }
+          out.printf(
+              "%-26s %-20s %-10s %9s %13s  %s%n",
+              "JOB", "MODEL", "STATE", "EPOCH", "STEP", "PUBLISHED");
+          for (Job j : jobs) {
+            out.printf(
+                Locale.ROOT,
+                "%-26s %-20s %-10s %4d/%-4d %6d/%-6d  %s%n",
+                j.getJobId(),
+                j.getSpec().getModelName(),
+                j.getState().name().replace("JOB_STATE_", ""),
+                j.getEpoch(),
+                j.getSpec().getEpochs(),
+                j.getStep(),
+                j.getTotalSteps(),
+                j.hasPublished()
+                    ? j.getPublished().getName() + "/" + j.getPublished().getVersion()
+                    : "");
+          }
+          return 0;
+        });
+  }
+
+  interface StubCall {
+    int call(TrainerGrpc.TrainerBlockingStub stub);
+  }
+
+  static int withStub(String target, StubCall call) {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+    try {
+      return call.call(
+          TrainerGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  @Command(
+      name = "watch",
+      mixinStandardHelpOptions = true,
+      description = "Follow a job until it ends.")
+  static final class Watch implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @picocli.CommandLine.ParentCommand JobsCommand parent;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "Job id.")
+    String jobId;
+
+    @Override
+    public Integer call() {
+      ManagedChannel channel =
+          ManagedChannelBuilder.forTarget(parent.trainer).usePlaintext().build();
+      try {
+        PrintWriter out = spec.commandLine().getOut();
+        return TrainCommand.report(
+            TrainCommand.follow(TrainerGrpc.newBlockingStub(channel), jobId, out), out);
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Command(
+      name = "cancel",
+      mixinStandardHelpOptions = true,
+      description = "Stop a queued or running job.")
+  static final class Cancel implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @picocli.CommandLine.ParentCommand JobsCommand parent;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "Job id.")
+    String jobId;
+
+    @Override
+    public Integer call() {
+      return withStub(
+          parent.trainer,
+          stub -> {
+            Job job =
+                stub.cancelJob(CancelJobRequest.newBuilder().setJobId(jobId).build()).getJob();
+            spec.commandLine().getOut().printf("job %s: %s%n", job.getJobId(), job.getState());
+            return 0;
+          });
+    }
+  }
+}

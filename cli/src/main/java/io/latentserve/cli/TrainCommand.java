@@ -1,0 +1,293 @@
+package io.latentserve.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.latentserve.proto.v1.Activation;
+import io.latentserve.proto.v1.Architecture;
+import io.latentserve.proto.v1.Job;
+import io.latentserve.proto.v1.JobEvent;
+import io.latentserve.proto.v1.JobSpec;
+import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.Likelihood;
+import io.latentserve.proto.v1.Objective;
+import io.latentserve.proto.v1.Optimizer;
+import io.latentserve.proto.v1.StochasticLayerSpec;
+import io.latentserve.proto.v1.SubmitJobRequest;
+import io.latentserve.proto.v1.TrainerGrpc;
+import io.latentserve.proto.v1.WatchJobRequest;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code latentserve train}: submits a training job and follows it with a live progress bar. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = "Train a VAE on a running trainer-service and publish it as a bundle.")
+final class TrainCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--model",
+      required = true,
+      description = "Name under which the model is published.")
+  String model;
+
+  @Option(
+      names = "--dataset",
+      defaultValue = "mnist-10k",
+      description = "Catalogue dataset (default: ${DEFAULT-VALUE}).")
+  String dataset;
+
+  @Option(
+      names = "--preset",
+      defaultValue = "iwae1",
+      description =
+          "Architecture: iwae1 (784-200-200-50), iwae2 (784-100-100-100-50-50-50) or custom "
+              + "(see --layer) (default: ${DEFAULT-VALUE}).")
+  String preset;
+
+  @Option(
+      names = "--layer",
+      description =
+          "Custom stochastic layer LATENT:HIDDEN,HIDDEN... (repeat, layer 1 first), e.g. 20:64,64.")
+  List<String> layers = List.of();
+
+  @Option(
+      names = "--activation",
+      defaultValue = "tanh",
+      description = "tanh or relu (default: ${DEFAULT-VALUE}).")
+  String activation;
+
+  @Option(
+      names = "--likelihood",
+      defaultValue = "bernoulli",
+      description = "bernoulli, gaussian-fixed or gaussian-learned (default: ${DEFAULT-VALUE}).")
+  String likelihood;
+
+  @Option(names = "--sigma", defaultValue = "0", description = "Fixed sigma of gaussian-fixed.")
+  double sigma;
+
+  @Option(
+      names = "--conditional",
+      description = "Condition encoder and prior on the label (CVAE / CIWAE).")
+  boolean conditional;
+
+  @Option(
+      names = "--objective",
+      defaultValue = "elbo",
+      description = "elbo, beta-vae, iwae, dreg or info-vae (default: ${DEFAULT-VALUE}).")
+  String objective;
+
+  @Option(
+      names = "--k",
+      defaultValue = "1",
+      description = "Importance samples of iwae and dreg (default: ${DEFAULT-VALUE}).")
+  int k;
+
+  @Option(
+      names = "--beta",
+      defaultValue = "1",
+      description = "KL weight of beta-vae (default: ${DEFAULT-VALUE}).")
+  double beta;
+
+  @Option(
+      names = "--alpha",
+      defaultValue = "0",
+      description = "InfoVAE alpha (default: ${DEFAULT-VALUE}).")
+  double alpha;
+
+  @Option(
+      names = "--lambda",
+      defaultValue = "1000",
+      description = "InfoVAE lambda (default: ${DEFAULT-VALUE}).")
+  double lambda;
+
+  @Option(
+      names = "--epochs",
+      defaultValue = "10",
+      description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "100",
+      description = "Minibatch size (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(
+      names = "--learning-rate",
+      defaultValue = "0.001",
+      description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+  double learningRate;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "Seed of initialization, noise and binarization.")
+  long seed;
+
+  @Option(
+      names = "--validation-k",
+      defaultValue = "0",
+      description = "Importance samples of the final validation bound; 0 lets the trainer choose.")
+  int validationK;
+
+  @Option(names = "--detach", description = "Print the job id and return at once.")
+  boolean detach;
+
+  @Option(
+      names = "--trainer",
+      defaultValue = "${env:LATENTSERVE_TRAINER_TARGET:-localhost:50052}",
+      description =
+          "trainer-service address (env LATENTSERVE_TRAINER_TARGET; default: ${DEFAULT-VALUE}).")
+  String trainer;
+
+  @Override
+  public Integer call() {
+    JobSpec jobSpec = jobSpec();
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(trainer).usePlaintext().build();
+    try {
+      TrainerGrpc.TrainerBlockingStub stub = TrainerGrpc.newBlockingStub(channel);
+      Job job =
+          stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+              .submitJob(SubmitJobRequest.newBuilder().setSpec(jobSpec).build())
+              .getJob();
+      PrintWriter out = spec.commandLine().getOut();
+      if (detach) {
+        out.println(job.getJobId());
+        return 0;
+      }
+      out.printf("job %s: training %s on %s%n", job.getJobId(), model, dataset);
+      Job last = follow(stub, job.getJobId(), out);
+      return report(last, out);
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /** Follows a job to its end with a progress bar; returns its last state. */
+  static Job follow(TrainerGrpc.TrainerBlockingStub stub, String jobId, PrintWriter out) {
+    ProgressBar bar = new ProgressBar(out);
+    Iterator<JobEvent> events = stub.watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
+    Job last = null;
+    long start = System.nanoTime();
+    while (events.hasNext()) {
+      JobEvent event = events.next();
+      last = event.getJob();
+      bar.update(
+          last.getStep(),
+          Math.max(1, last.getTotalSteps()),
+          "epoch " + last.getEpoch() + "/" + last.getSpec().getEpochs(),
+          Duration.ofNanos(System.nanoTime() - start),
+          event.hasEta() ? EvalCommand.toJava(event.getEta()) : null,
+          String.format(
+              Locale.ROOT,
+              "loss %.2f  train bound %.2f  %.1f steps/s",
+              event.getLoss(),
+              event.getTrainBound(),
+              event.getStepsPerSecond()));
+    }
+    bar.finish();
+    if (last == null) {
+      throw new CliException("the trainer closed the stream of job " + jobId + " without an event");
+    }
+    return last;
+  }
+
+  static int report(Job job, PrintWriter out) {
+    if (job.getState() == JobState.JOB_STATE_SUCCEEDED) {
+      var published = job.getPublished();
+      out.printf(
+          "job %s succeeded: published %s/%d%n",
+          job.getJobId(), published.getName(), published.getVersion());
+      published
+          .getProvenance()
+          .getFinalMetricsMap()
+          .forEach((name, value) -> out.printf(Locale.ROOT, "  %-28s %10.3f%n", name, value));
+      return 0;
+    }
+    out.printf("job %s ended %s: %s%n", job.getJobId(), job.getState(), job.getReason());
+    return 1;
+  }
+
+  JobSpec jobSpec() {
+    Architecture.Builder architecture =
+        Architecture.newBuilder()
+            .setActivation(enumValue(Activation.class, "ACTIVATION_", activation))
+            .setLikelihood(enumValue(Likelihood.class, "LIKELIHOOD_", likelihood))
+            .setLikelihoodSigma(sigma)
+            .setConditional(conditional);
+    switch (preset.toLowerCase(Locale.ROOT)) {
+      case "iwae1" -> architecture.setPreset(Architecture.Preset.PRESET_IWAE_1_LAYER);
+      case "iwae2" -> architecture.setPreset(Architecture.Preset.PRESET_IWAE_2_LAYER);
+      case "custom" -> {
+        if (layers.isEmpty()) {
+          throw new CliException("--preset custom needs at least one --layer LATENT:HIDDEN,...");
+        }
+        layers.forEach(l -> architecture.addLayers(layer(l)));
+      }
+      default -> throw new CliException("--preset must be iwae1, iwae2 or custom, got " + preset);
+    }
+    Objective.Builder obj = Objective.newBuilder();
+    switch (objective.toLowerCase(Locale.ROOT)) {
+      case "elbo" -> obj.setElbo(Objective.Elbo.getDefaultInstance());
+      case "beta-vae" -> obj.setBetaVae(Objective.BetaVae.newBuilder().setBeta(beta));
+      case "iwae" -> obj.setIwae(Objective.Iwae.newBuilder().setK(k));
+      case "dreg" -> obj.setDreg(Objective.Dreg.newBuilder().setK(k));
+      case "info-vae" ->
+          obj.setInfoVae(Objective.InfoVae.newBuilder().setAlpha(alpha).setLambda(lambda));
+      default ->
+          throw new CliException(
+              "--objective must be elbo, beta-vae, iwae, dreg or info-vae, got " + objective);
+    }
+    return JobSpec.newBuilder()
+        .setModelName(model)
+        .setDataset(dataset)
+        .setArchitecture(architecture)
+        .setObjective(obj)
+        .setOptimizer(Optimizer.newBuilder().setLearningRate(learningRate).setBatchSize(batchSize))
+        .setEpochs(epochs)
+        .setSeed(seed)
+        .setValidationK(validationK)
+        .build();
+  }
+
+  private static StochasticLayerSpec layer(String text) {
+    String[] parts = text.split(":", -1);
+    try {
+      StochasticLayerSpec.Builder b =
+          StochasticLayerSpec.newBuilder().setLatentDim(Integer.parseInt(parts[0].trim()));
+      if (parts.length == 2 && !parts[1].isBlank()) {
+        Arrays.stream(parts[1].split(","))
+            .map(String::trim)
+            .mapToInt(Integer::parseInt)
+            .forEach(b::addHidden);
+      } else if (parts.length > 2) {
+        throw new NumberFormatException();
+      }
+      return b.build();
+    } catch (NumberFormatException e) {
+      throw new CliException(
+          "--layer must be LATENT:HIDDEN,HIDDEN..., e.g. 20:64,64; got \"" + text + "\"");
+    }
+  }
+
+  private static <E extends Enum<E>> E enumValue(Class<E> type, String prefix, String text) {
+    String name = prefix + text.toUpperCase(Locale.ROOT).replace('-', '_');
+    try {
+      return Enum.valueOf(type, name);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(
+          "unknown value \"" + text + "\" for " + type.getSimpleName().toLowerCase(Locale.ROOT));
+    }
+  }
+}
