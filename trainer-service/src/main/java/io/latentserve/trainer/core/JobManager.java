@@ -188,6 +188,21 @@ public final class JobManager implements AutoCloseable {
   }
 
   /**
+   * The shape of a data set, e.g. to size an architecture's input before building a spec.
+   *
+   * @throws InvalidSpecException if the name is empty or unknown (field {@code spec.dataset})
+   * @throws DatasetUnavailableException if its files are missing
+   */
+  public DatasetSource.Shape datasetShape(String dataset) {
+    if (dataset == null || dataset.isBlank()) {
+      throw new InvalidSpecException("spec.dataset", "spec.dataset is required, got empty");
+    }
+    return datasets.describe(dataset);
+  }
+
+  /**
+   * A job by id.
+   *
    * @throws JobNotFoundException if no job has this id
    */
   public Job get(String jobId) {

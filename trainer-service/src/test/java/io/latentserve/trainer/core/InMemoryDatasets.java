@@ -3,10 +3,10 @@ package io.latentserve.trainer.core;
 import java.util.Map;
 
 /** A {@link DatasetSource} over data sets held in memory, by name. */
-final class InMemoryDatasets implements DatasetSource {
+public final class InMemoryDatasets implements DatasetSource {
   private final Map<String, TrainingData> data;
 
-  InMemoryDatasets(Map<String, TrainingData> data) {
+  public InMemoryDatasets(Map<String, TrainingData> data) {
     this.data = Map.copyOf(data);
   }
 

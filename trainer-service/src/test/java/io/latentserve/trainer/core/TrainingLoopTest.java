@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-class TrainingLoopTest {
+public class TrainingLoopTest {
   private static final VaeArchitecture ARCHITECTURE =
       new VaeArchitecture(
           6,
@@ -32,7 +32,7 @@ class TrainingLoopTest {
           0);
 
   /** Two prototypes, pixels on with probability 0.9 or 0.1: learnable in a few epochs. */
-  static Dataset data(String name, Split split, int n, long seed) {
+  public static Dataset data(String name, Split split, int n, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     float[] images = new float[n * 6];
     int[] labels = new int[n];
@@ -46,7 +46,8 @@ class TrainingLoopTest {
     return Dataset.of(name, split, images, labels, 2, 3);
   }
 
-  static TrainingData tinyData() {
+  /** 50 training and 20 validation examples of 6 pixels (2x3): trains in milliseconds a step. */
+  public static TrainingData tinyData() {
     return new TrainingData(data("tiny", Split.TRAIN, 50, 1), data("tiny", Split.TEST, 20, 2));
   }
 

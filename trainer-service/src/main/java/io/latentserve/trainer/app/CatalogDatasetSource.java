@@ -1,0 +1,63 @@
+package io.latentserve.trainer.app;
+
+import io.latentserve.datasets.DatasetCatalog;
+import io.latentserve.datasets.DatasetNotFoundException;
+import io.latentserve.datasets.DatasetSpec;
+import io.latentserve.datasets.Split;
+import io.latentserve.trainer.core.DatasetSource;
+import io.latentserve.trainer.core.DatasetUnavailableException;
+import io.latentserve.trainer.core.InvalidSpecException;
+import io.latentserve.trainer.core.TrainingData;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The {@link DatasetSource} over the project's {@link DatasetCatalog}: the train split for
+ * training, the test split for the validation bound.
+ */
+final class CatalogDatasetSource implements DatasetSource {
+  private final DatasetCatalog catalog;
+
+  CatalogDatasetSource(Path dataDir) {
+    this.catalog = new DatasetCatalog(dataDir);
+  }
+
+  @Override
+  public Shape describe(String dataset) {
+    DatasetSpec spec =
+        DatasetCatalog.find(dataset)
+            .orElseThrow(
+                () ->
+                    new InvalidSpecException(
+                        "spec.dataset",
+                        "spec.dataset \""
+                            + dataset
+                            + "\" is not in the catalogue; known data sets: "
+                            + String.join(", ", DatasetCatalog.names())));
+    if (!catalog.isAvailable(dataset)) {
+      throw unavailable(dataset);
+    }
+    return new Shape(spec.rows() * spec.cols(), spec.trainCount());
+  }
+
+  @Override
+  public TrainingData load(String dataset) throws IOException {
+    try {
+      return new TrainingData(
+          catalog.load(dataset, Split.TRAIN, 0), catalog.load(dataset, Split.TEST, 0));
+    } catch (DatasetNotFoundException e) {
+      throw unavailable(dataset);
+    }
+  }
+
+  private DatasetUnavailableException unavailable(String dataset) {
+    return new DatasetUnavailableException(
+        "data set "
+            + dataset
+            + " is not downloaded on the trainer: run `"
+            + DatasetCatalog.fetchCommand(dataset)
+            + "` there (data folder "
+            + catalog.dataDir().toAbsolutePath()
+            + ")");
+  }
+}

@@ -1,0 +1,256 @@
+package io.latentserve.trainer.app;
+
+import static io.latentserve.service.SettingChecks.checkNonNegative;
+import static io.latentserve.service.SettingChecks.checkPort;
+import static io.latentserve.service.SettingChecks.checkPositive;
+
+import io.latentserve.service.EnvironmentSettings;
+import io.latentserve.trainer.core.JobManagerOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the trainer service is configured with, validated once.
+ *
+ * <p>Built from defaults overridden by environment variables ({@link #fromEnvironment(Map)}), then
+ * by command-line flags through {@link #toBuilder()}.
+ *
+ * @param port gRPC port; 0 picks a free port
+ * @param metricsPort port of the Prometheus {@code /metrics} endpoint; 0 picks a free port
+ * @param modelRepository root of the model repository the trained bundles are published into
+ * @param dataDir folder of the dataset catalogue's files
+ * @param jobsDir folder of the jobs' state and checkpoints; by default {@code trainer-jobs} beside
+ *     the model repository
+ * @param maxConcurrentJobs jobs trained at once
+ * @param maxQueuedJobs queued jobs beyond which SubmitJob answers RESOURCE_EXHAUSTED
+ * @param maxStepSamples largest batch size times K of one step
+ * @param trainingThreads native threads per op of ND4J (OpenMP and BLAS); 0 keeps OMP_NUM_THREADS
+ * @param checkpointInterval least time between two checkpoints within an epoch
+ * @param progressInterval least time between two progress events within an epoch
+ * @param cancelWait how long CancelJob waits for a running job to stop
+ * @param shutdownGrace how long calls in flight may run after shutdown begins
+ */
+public record TrainerConfig(
+    int port,
+    int metricsPort,
+    Path modelRepository,
+    Path dataDir,
+    Path jobsDir,
+    int maxConcurrentJobs,
+    int maxQueuedJobs,
+    int maxStepSamples,
+    int trainingThreads,
+    Duration checkpointInterval,
+    Duration progressInterval,
+    Duration cancelWait,
+    Duration shutdownGrace) {
+
+  public static final String ENV_PORT = "LATENTSERVE_PORT";
+  public static final String ENV_METRICS_PORT = "LATENTSERVE_METRICS_PORT";
+  public static final String ENV_MODEL_REPOSITORY = "LATENTSERVE_MODEL_REPOSITORY";
+  public static final String ENV_DATA_DIR = "LATENTSERVE_DATA_DIR";
+  public static final String ENV_JOBS_DIR = "LATENTSERVE_JOBS_DIR";
+  public static final String ENV_MAX_CONCURRENT_JOBS = "LATENTSERVE_MAX_CONCURRENT_JOBS";
+  public static final String ENV_MAX_QUEUED_JOBS = "LATENTSERVE_MAX_QUEUED_JOBS";
+  public static final String ENV_MAX_STEP_SAMPLES = "LATENTSERVE_MAX_STEP_SAMPLES";
+  public static final String ENV_TRAINING_THREADS = "LATENTSERVE_TRAINING_THREADS";
+  public static final String ENV_CHECKPOINT_INTERVAL = "LATENTSERVE_CHECKPOINT_INTERVAL";
+  public static final String ENV_PROGRESS_INTERVAL = "LATENTSERVE_PROGRESS_INTERVAL";
+  public static final String ENV_CANCEL_WAIT = "LATENTSERVE_CANCEL_WAIT";
+  public static final String ENV_SHUTDOWN_GRACE = "LATENTSERVE_SHUTDOWN_GRACE";
+
+  public static final int DEFAULT_PORT = 50052;
+  public static final int DEFAULT_METRICS_PORT = 9465;
+
+  public TrainerConfig {
+    checkPort("port", port);
+    checkPort("metricsPort", metricsPort);
+    Objects.requireNonNull(modelRepository, "modelRepository");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(jobsDir, "jobsDir");
+    checkPositive("maxConcurrentJobs", maxConcurrentJobs);
+    checkPositive("maxQueuedJobs", maxQueuedJobs);
+    checkPositive("maxStepSamples", maxStepSamples);
+    if (trainingThreads < 0) {
+      throw new IllegalArgumentException(
+          "trainingThreads must be >= 0 (0 keeps OMP_NUM_THREADS), got " + trainingThreads);
+    }
+    checkNonNegative("checkpointInterval", checkpointInterval);
+    checkNonNegative("progressInterval", progressInterval);
+    checkNonNegative("cancelWait", cancelWait);
+    checkNonNegative("shutdownGrace", shutdownGrace);
+  }
+
+  /** The job manager's settings. */
+  public JobManagerOptions jobOptions() {
+    return new JobManagerOptions(
+        maxConcurrentJobs,
+        maxQueuedJobs,
+        maxStepSamples,
+        checkpointInterval,
+        progressInterval,
+        cancelWait);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public static TrainerConfig defaults() {
+    return builder().build();
+  }
+
+  public Builder toBuilder() {
+    return new Builder()
+        .port(port)
+        .metricsPort(metricsPort)
+        .modelRepository(modelRepository)
+        .dataDir(dataDir)
+        .jobsDir(jobsDir)
+        .maxConcurrentJobs(maxConcurrentJobs)
+        .maxQueuedJobs(maxQueuedJobs)
+        .maxStepSamples(maxStepSamples)
+        .trainingThreads(trainingThreads)
+        .checkpointInterval(checkpointInterval)
+        .progressInterval(progressInterval)
+        .cancelWait(cancelWait)
+        .shutdownGrace(shutdownGrace);
+  }
+
+  /**
+   * The defaults overridden by the {@code LATENTSERVE_*} variables present in {@code env}.
+   * Durations are written {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601.
+   *
+   * @throws IllegalArgumentException naming the variable and its value when one is invalid
+   */
+  public static TrainerConfig fromEnvironment(Map<String, String> env) {
+    Builder b = builder();
+    return EnvironmentSettings.of(env)
+        .readInt(ENV_PORT, b::port)
+        .readInt(ENV_METRICS_PORT, b::metricsPort)
+        .readPath(ENV_MODEL_REPOSITORY, b::modelRepository)
+        .readPath(ENV_DATA_DIR, b::dataDir)
+        .readPath(ENV_JOBS_DIR, b::jobsDir)
+        .readInt(ENV_MAX_CONCURRENT_JOBS, b::maxConcurrentJobs)
+        .readInt(ENV_MAX_QUEUED_JOBS, b::maxQueuedJobs)
+        .readInt(ENV_MAX_STEP_SAMPLES, b::maxStepSamples)
+        .readInt(ENV_TRAINING_THREADS, b::trainingThreads)
+        .readDuration(ENV_CHECKPOINT_INTERVAL, b::checkpointInterval)
+        .readDuration(ENV_PROGRESS_INTERVAL, b::progressInterval)
+        .readDuration(ENV_CANCEL_WAIT, b::cancelWait)
+        .readDuration(ENV_SHUTDOWN_GRACE, b::shutdownGrace)
+        .build(b::build);
+  }
+
+  /** Mutable holder of config values, starting from the defaults. */
+  public static final class Builder {
+    private int port = DEFAULT_PORT;
+    private int metricsPort = DEFAULT_METRICS_PORT;
+    private Path modelRepository = Path.of("models");
+    private Path dataDir = Path.of("data");
+    private Path jobsDir;
+    private int maxConcurrentJobs = 1;
+    private int maxQueuedJobs = 16;
+    private int maxStepSamples = 200_000;
+    private int trainingThreads = 0;
+    private Duration checkpointInterval = Duration.ofMinutes(1);
+    private Duration progressInterval = Duration.ofSeconds(1);
+    private Duration cancelWait = Duration.ofSeconds(30);
+    private Duration shutdownGrace = Duration.ofSeconds(20);
+
+    private Builder() {}
+
+    public Builder port(int v) {
+      port = v;
+      return this;
+    }
+
+    public Builder metricsPort(int v) {
+      metricsPort = v;
+      return this;
+    }
+
+    public Builder modelRepository(Path v) {
+      modelRepository = v;
+      return this;
+    }
+
+    public Builder dataDir(Path v) {
+      dataDir = v;
+      return this;
+    }
+
+    /** The jobs folder; null derives it from the model repository. */
+    public Builder jobsDir(Path v) {
+      jobsDir = v;
+      return this;
+    }
+
+    public Builder maxConcurrentJobs(int v) {
+      maxConcurrentJobs = v;
+      return this;
+    }
+
+    public Builder maxQueuedJobs(int v) {
+      maxQueuedJobs = v;
+      return this;
+    }
+
+    public Builder maxStepSamples(int v) {
+      maxStepSamples = v;
+      return this;
+    }
+
+    public Builder trainingThreads(int v) {
+      trainingThreads = v;
+      return this;
+    }
+
+    public Builder checkpointInterval(Duration v) {
+      checkpointInterval = v;
+      return this;
+    }
+
+    public Builder progressInterval(Duration v) {
+      progressInterval = v;
+      return this;
+    }
+
+    public Builder cancelWait(Duration v) {
+      cancelWait = v;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration v) {
+      shutdownGrace = v;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the first invalid setting
+     */
+    public TrainerConfig build() {
+      Path jobs = jobsDir;
+      if (jobs == null && modelRepository != null) {
+        Path parent = modelRepository.toAbsolutePath().normalize().getParent();
+        jobs = (parent == null ? modelRepository.toAbsolutePath() : parent).resolve("trainer-jobs");
+      }
+      return new TrainerConfig(
+          port,
+          metricsPort,
+          modelRepository,
+          dataDir,
+          jobs,
+          maxConcurrentJobs,
+          maxQueuedJobs,
+          maxStepSamples,
+          trainingThreads,
+          checkpointInterval,
+          progressInterval,
+          cancelWait,
+          shutdownGrace);
+    }
+  }
+}

@@ -1,0 +1,323 @@
+package io.latentserve.trainer.grpc;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.Timestamp;
+import io.latentserve.bundle.Manifest;
+import io.latentserve.model.StochasticLayer;
+import io.latentserve.model.VaeArchitecture;
+import io.latentserve.proto.v1.Activation;
+import io.latentserve.proto.v1.Architecture;
+import io.latentserve.proto.v1.Job;
+import io.latentserve.proto.v1.JobEvent;
+import io.latentserve.proto.v1.JobSpec;
+import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.LatentFamily;
+import io.latentserve.proto.v1.LatentLayer;
+import io.latentserve.proto.v1.Likelihood;
+import io.latentserve.proto.v1.ModelInfo;
+import io.latentserve.proto.v1.Objective;
+import io.latentserve.proto.v1.Optimizer;
+import io.latentserve.proto.v1.Provenance;
+import io.latentserve.proto.v1.StochasticLayerSpec;
+import io.latentserve.trainer.core.InvalidSpecException;
+import io.latentserve.trainer.core.PublishedModel;
+import io.latentserve.trainer.core.TrainingProgress;
+import io.latentserve.trainer.core.TrainingSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** {@code latentserve.v1} trainer messages to core values and back. */
+final class ProtoMapping {
+  /** Importance samples of the validation bound when a spec leaves {@code validation_k} at 0. */
+  static final int DEFAULT_VALIDATION_K = 5000;
+
+  private ProtoMapping() {}
+
+  /**
+   * The core spec of a request's spec.
+   *
+   * @param inputDim features per example of the spec's data set (the architecture's input size)
+   * @throws InvalidSpecException naming the first invalid field
+   */
+  static TrainingSpec trainingSpec(JobSpec spec, int inputDim) {
+    VaeArchitecture architecture = architecture(spec.getArchitecture(), inputDim);
+    io.latentserve.trainer.core.Objective objective = objective(spec);
+    int validationK = spec.getValidationK() == 0 ? DEFAULT_VALIDATION_K : spec.getValidationK();
+    return new TrainingSpec(
+        spec.getModelName(),
+        spec.getDataset(),
+        architecture,
+        objective,
+        spec.getOptimizer().getLearningRate(),
+        spec.getOptimizer().getBatchSize(),
+        spec.getEpochs(),
+        spec.getSeed(),
+        validationK);
+  }
+
+  static VaeArchitecture architecture(Architecture a, int inputDim) {
+    if (a.getConditional()) {
+      throw new InvalidSpecException(
+          "spec.architecture.conditional",
+          "spec.architecture.conditional is not supported by this trainer: train an"
+              + " unconditional model (conditional = false)");
+    }
+    io.latentserve.model.Activation activation =
+        switch (a.getActivation()) {
+          case ACTIVATION_UNSPECIFIED, ACTIVATION_TANH -> io.latentserve.model.Activation.TANH;
+          case ACTIVATION_RELU -> io.latentserve.model.Activation.RELU;
+          default ->
+              throw new InvalidSpecException(
+                  "spec.architecture.activation",
+                  "spec.architecture.activation " + a.getActivationValue() + " is unknown");
+        };
+    io.latentserve.model.LikelihoodFamily likelihood =
+        switch (a.getLikelihood()) {
+          case LIKELIHOOD_UNSPECIFIED, LIKELIHOOD_BERNOULLI ->
+              io.latentserve.model.LikelihoodFamily.BERNOULLI;
+          case LIKELIHOOD_GAUSSIAN_FIXED -> io.latentserve.model.LikelihoodFamily.GAUSSIAN_FIXED;
+          case LIKELIHOOD_GAUSSIAN_LEARNED ->
+              io.latentserve.model.LikelihoodFamily.GAUSSIAN_LEARNED;
+          default ->
+              throw new InvalidSpecException(
+                  "spec.architecture.likelihood",
+                  "spec.architecture.likelihood " + a.getLikelihoodValue() + " is unknown");
+        };
+    List<StochasticLayer> layers = new ArrayList<>();
+    switch (a.getPreset()) {
+      case PRESET_IWAE_1_LAYER, PRESET_IWAE_2_LAYER -> {
+        if (a.getLayersCount() > 0) {
+          throw new InvalidSpecException(
+              "spec.architecture.layers",
+              "spec.architecture.layers must be empty when a preset is set, got "
+                  + a.getLayersCount()
+                  + " layers and "
+                  + a.getPreset());
+        }
+        VaeArchitecture preset =
+            a.getPreset() == Architecture.Preset.PRESET_IWAE_1_LAYER
+                ? VaeArchitecture.iwaeOneLayer()
+                : VaeArchitecture.iwaeTwoLayer();
+        layers.addAll(preset.layers());
+      }
+      case PRESET_UNSPECIFIED -> {
+        if (a.getLayersCount() == 0) {
+          throw new InvalidSpecException(
+              "spec.architecture",
+              "spec.architecture needs a preset or at least one entry in layers, got neither");
+        }
+        for (int l = 0; l < a.getLayersCount(); l++) {
+          StochasticLayerSpec s = a.getLayers(l);
+          String field = "spec.architecture.layers[" + l + "]";
+          if (s.getLatentDim() <= 0) {
+            throw new InvalidSpecException(
+                field + ".latent_dim", field + ".latent_dim must be > 0, got " + s.getLatentDim());
+          }
+          for (int h = 0; h < s.getHiddenCount(); h++) {
+            if (s.getHidden(h) <= 0) {
+              throw new InvalidSpecException(
+                  field + ".hidden",
+                  field + ".hidden[" + h + "] must be > 0, got " + s.getHidden(h));
+            }
+          }
+          layers.add(new StochasticLayer("z" + (l + 1), s.getLatentDim(), s.getHiddenList()));
+        }
+      }
+      default ->
+          throw new InvalidSpecException(
+              "spec.architecture.preset",
+              "spec.architecture.preset " + a.getPresetValue() + " is unknown");
+    }
+    double sigma = a.getLikelihoodSigma();
+    if (likelihood == io.latentserve.model.LikelihoodFamily.GAUSSIAN_FIXED) {
+      if (!(sigma > 0) || !Double.isFinite(sigma)) {
+        throw new InvalidSpecException(
+            "spec.architecture.likelihood_sigma",
+            "spec.architecture.likelihood_sigma must be > 0 for LIKELIHOOD_GAUSSIAN_FIXED, got "
+                + sigma);
+      }
+    } else if (sigma != 0) {
+      throw new InvalidSpecException(
+          "spec.architecture.likelihood_sigma",
+          "spec.architecture.likelihood_sigma is only for LIKELIHOOD_GAUSSIAN_FIXED, got "
+              + sigma
+              + " with "
+              + likelihood);
+    }
+    return new VaeArchitecture(inputDim, layers, activation, likelihood, sigma);
+  }
+
+  static io.latentserve.trainer.core.Objective objective(JobSpec spec) {
+    Objective o = spec.getObjective();
+    return switch (o.getKindCase()) {
+      case ELBO -> new io.latentserve.trainer.core.Objective.Elbo();
+      case BETA_VAE ->
+          field(
+              "spec.objective.beta_vae.beta",
+              () -> new io.latentserve.trainer.core.Objective.BetaVae(o.getBetaVae().getBeta()));
+      case IWAE ->
+          field(
+              "spec.objective.iwae.k",
+              () -> new io.latentserve.trainer.core.Objective.Iwae(o.getIwae().getK()));
+      case DREG ->
+          field(
+              "spec.objective.dreg.k",
+              () -> new io.latentserve.trainer.core.Objective.Dreg(o.getDreg().getK()));
+      case INFO_VAE ->
+          field(
+              "spec.objective.info_vae",
+              () ->
+                  new io.latentserve.trainer.core.Objective.InfoVae(
+                      o.getInfoVae().getAlpha(), o.getInfoVae().getLambda()));
+      case KIND_NOT_SET ->
+          throw new InvalidSpecException(
+              "spec.objective",
+              "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae");
+    };
+  }
+
+  private static <T> T field(String field, Supplier<T> build) {
+    try {
+      return build.get();
+    } catch (InvalidSpecException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSpecException(field, field + ": " + e.getMessage());
+    }
+  }
+
+  /** The request form of a core spec: explicit layers, no preset. */
+  static JobSpec jobSpec(TrainingSpec spec) {
+    VaeArchitecture a = spec.architecture();
+    Architecture.Builder arch =
+        Architecture.newBuilder()
+            .setActivation(
+                a.activation() == io.latentserve.model.Activation.RELU
+                    ? Activation.ACTIVATION_RELU
+                    : Activation.ACTIVATION_TANH)
+            .setLikelihood(likelihood(a))
+            .setLikelihoodSigma(a.likelihoodSigma());
+    for (StochasticLayer layer : a.layers()) {
+      arch.addLayers(
+          StochasticLayerSpec.newBuilder()
+              .setLatentDim(layer.latentDim())
+              .addAllHidden(layer.hidden()));
+    }
+    Objective.Builder objective = Objective.newBuilder();
+    io.latentserve.trainer.core.Objective o = spec.objective();
+    if (o instanceof io.latentserve.trainer.core.Objective.BetaVae b) {
+      objective.setBetaVae(Objective.BetaVae.newBuilder().setBeta(b.beta()));
+    } else if (o instanceof io.latentserve.trainer.core.Objective.Iwae i) {
+      objective.setIwae(Objective.Iwae.newBuilder().setK(i.k()));
+    } else if (o instanceof io.latentserve.trainer.core.Objective.Dreg d) {
+      objective.setDreg(Objective.Dreg.newBuilder().setK(d.k()));
+    } else if (o instanceof io.latentserve.trainer.core.Objective.InfoVae info) {
+      objective.setInfoVae(
+          Objective.InfoVae.newBuilder().setAlpha(info.alpha()).setLambda(info.lambda()));
+    } else {
+      objective.setElbo(Objective.Elbo.getDefaultInstance());
+    }
+    return JobSpec.newBuilder()
+        .setModelName(spec.modelName())
+        .setDataset(spec.dataset())
+        .setArchitecture(arch)
+        .setObjective(objective)
+        .setOptimizer(
+            Optimizer.newBuilder()
+                .setLearningRate(spec.learningRate())
+                .setBatchSize(spec.batchSize()))
+        .setEpochs(spec.epochs())
+        .setSeed(spec.seed())
+        .setValidationK(spec.validationK())
+        .build();
+  }
+
+  static Job job(io.latentserve.trainer.core.Job job) {
+    Job.Builder b =
+        Job.newBuilder()
+            .setJobId(job.id())
+            .setSpec(jobSpec(job.spec()))
+            .setState(state(job.state()))
+            .setReason(job.reason())
+            .setEpoch(job.epoch())
+            .setStep(job.step())
+            .setTotalSteps(job.totalSteps())
+            .setCreated(timestamp(job.created()))
+            .setUpdated(timestamp(job.updated()));
+    if (job.published() != null) {
+      b.setPublished(modelInfo(job.published()));
+    }
+    return b.build();
+  }
+
+  static JobEvent event(io.latentserve.trainer.core.Job job) {
+    JobEvent.Builder b = JobEvent.newBuilder().setJob(job(job));
+    TrainingProgress p = job.progress();
+    if (p == null) {
+      return b.setLoss(Double.NaN).setTrainBound(Double.NaN).setValidationBound(Double.NaN).build();
+    }
+    b.setLoss(p.loss())
+        .setTrainBound(p.trainBound())
+        .setValidationBound(p.validationBound())
+        .setStepsPerSecond(p.stepsPerSecond());
+    if (p.eta() != null) {
+      b.setEta(Duration.newBuilder().setSeconds(p.eta().getSeconds()).setNanos(p.eta().getNano()));
+    }
+    return b.build();
+  }
+
+  static JobState state(io.latentserve.trainer.core.JobState state) {
+    return switch (state) {
+      case QUEUED -> JobState.JOB_STATE_QUEUED;
+      case RUNNING -> JobState.JOB_STATE_RUNNING;
+      case SUCCEEDED -> JobState.JOB_STATE_SUCCEEDED;
+      case FAILED -> JobState.JOB_STATE_FAILED;
+      case CANCELLED -> JobState.JOB_STATE_CANCELLED;
+    };
+  }
+
+  static ModelInfo modelInfo(PublishedModel published) {
+    Manifest manifest = published.manifest();
+    VaeArchitecture arch = manifest.architecture();
+    io.latentserve.bundle.Provenance p = manifest.provenance();
+    ModelInfo.Builder b =
+        ModelInfo.newBuilder()
+            .setName(published.name())
+            .setVersion(published.version())
+            .addInputShape(arch.inputDim())
+            .setLikelihood(likelihood(arch))
+            .setLikelihoodSigma(arch.likelihoodSigma())
+            .setManifestSha256(published.manifestSha256())
+            .setProvenance(
+                Provenance.newBuilder()
+                    .setSpecJson(p.specJson())
+                    .setDataset(p.dataset())
+                    .setSeed(p.seed())
+                    .setEpochs(p.epochs())
+                    .putAllFinalMetrics(p.finalMetrics())
+                    .setCodeVersion(p.codeVersion())
+                    .setCreated(timestamp(p.created())));
+    for (StochasticLayer layer : arch.layers()) {
+      b.addLatentLayers(
+          LatentLayer.newBuilder()
+              .setName(layer.name())
+              .setDim(layer.latentDim())
+              .setFamily(LatentFamily.LATENT_FAMILY_GAUSSIAN));
+    }
+    return b.build();
+  }
+
+  private static Likelihood likelihood(VaeArchitecture arch) {
+    return switch (arch.likelihood()) {
+      case BERNOULLI -> Likelihood.LIKELIHOOD_BERNOULLI;
+      case GAUSSIAN_FIXED -> Likelihood.LIKELIHOOD_GAUSSIAN_FIXED;
+      case GAUSSIAN_LEARNED -> Likelihood.LIKELIHOOD_GAUSSIAN_LEARNED;
+    };
+  }
+
+  private static Timestamp timestamp(Instant t) {
+    return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+  }
+}

@@ -1,0 +1,59 @@
+package io.latentserve.trainer.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrainerConfigTest {
+  @Test
+  void fromEnvironment_empty_defaults() {
+    TrainerConfig config = TrainerConfig.fromEnvironment(Map.of());
+    assertThat(config.port()).isEqualTo(50052);
+    assertThat(config.metricsPort()).isEqualTo(9465);
+    assertThat(config.modelRepository()).isEqualTo(Path.of("models"));
+    assertThat(config.jobsDir())
+        .isEqualTo(Path.of("models").toAbsolutePath().getParent().resolve("trainer-jobs"));
+    assertThat(config.maxConcurrentJobs()).isEqualTo(1);
+    assertThat(config.maxQueuedJobs()).isEqualTo(16);
+    assertThat(config.checkpointInterval()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void fromEnvironment_variables_overrideDefaults() {
+    TrainerConfig config =
+        TrainerConfig.fromEnvironment(
+            Map.of(
+                "LATENTSERVE_PORT", "6000",
+                "LATENTSERVE_MODEL_REPOSITORY", "/var/lib/latentserve/models",
+                "LATENTSERVE_MAX_CONCURRENT_JOBS", "2",
+                "LATENTSERVE_CHECKPOINT_INTERVAL", "30s",
+                "LATENTSERVE_TRAINING_THREADS", "1"));
+    assertThat(config.port()).isEqualTo(6000);
+    assertThat(config.jobsDir()).isEqualTo(Path.of("/var/lib/latentserve/trainer-jobs"));
+    assertThat(config.maxConcurrentJobs()).isEqualTo(2);
+    assertThat(config.checkpointInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.trainingThreads()).isEqualTo(1);
+    assertThat(config.jobOptions().concurrency()).isEqualTo(2);
+
+    TrainerConfig explicit =
+        TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_JOBS_DIR", "/tmp/jobs"));
+    assertThat(explicit.jobsDir()).isEqualTo(Path.of("/tmp/jobs"));
+  }
+
+  @Test
+  void fromEnvironment_invalidValue_namesTheSetting() {
+    assertThatThrownBy(
+            () -> TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_MAX_CONCURRENT_JOBS", "0")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("invalid environment configuration: maxConcurrentJobs must be > 0, got 0");
+    assertThatThrownBy(
+            () -> TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_PROGRESS_INTERVAL", "soon")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("LATENTSERVE_PROGRESS_INTERVAL");
+  }
+}

@@ -1,0 +1,389 @@
+package io.latentserve.trainer.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
+import io.latentserve.proto.v1.Architecture;
+import io.latentserve.proto.v1.CancelJobRequest;
+import io.latentserve.proto.v1.GetJobRequest;
+import io.latentserve.proto.v1.Job;
+import io.latentserve.proto.v1.JobEvent;
+import io.latentserve.proto.v1.JobSpec;
+import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.Likelihood;
+import io.latentserve.proto.v1.ListJobsRequest;
+import io.latentserve.proto.v1.Objective;
+import io.latentserve.proto.v1.Optimizer;
+import io.latentserve.proto.v1.StochasticLayerSpec;
+import io.latentserve.proto.v1.SubmitJobRequest;
+import io.latentserve.proto.v1.TrainerGrpc;
+import io.latentserve.proto.v1.WatchJobRequest;
+import io.latentserve.trainer.core.InMemoryDatasets;
+import io.latentserve.trainer.core.TrainingLoopTest;
+import io.latentserve.trainer.samediff.SameDiffBackend;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Trainer service in process: the real job manager, SameDiff backend and repository. */
+class TrainerServerTest {
+  @TempDir Path dir;
+  private final List<TrainerServer> servers = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private TrainerServer server;
+  private TrainerGrpc.TrainerBlockingStub trainer;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    server = startServer(c -> c);
+    trainer = TrainerGrpc.newBlockingStub(channel(server)).withDeadlineAfter(2, TimeUnit.MINUTES);
+  }
+
+  private TrainerServer startServer(UnaryOperator<TrainerConfig.Builder> configure)
+      throws IOException {
+    TrainerConfig config =
+        configure
+            .apply(
+                TrainerConfig.builder()
+                    .metricsPort(0)
+                    .modelRepository(dir.resolve("models"))
+                    .dataDir(dir.resolve("data"))
+                    .maxStepSamples(1000)
+                    .maxQueuedJobs(4)
+                    .checkpointInterval(Duration.ZERO)
+                    .progressInterval(Duration.ZERO)
+                    .shutdownGrace(Duration.ofSeconds(5)))
+            .build();
+    String name = InProcessServerBuilder.generateName();
+    TrainerServer s =
+        new TrainerServer(
+                config,
+                InProcessServerBuilder.forName(name),
+                new InMemoryDatasets(Map.of("tiny", TrainingLoopTest.tinyData())),
+                new SameDiffBackend())
+            .start();
+    servers.add(s);
+    channelNames.put(s, name);
+    return s;
+  }
+
+  private final Map<TrainerServer, String> channelNames = new java.util.HashMap<>();
+
+  private ManagedChannel channel(TrainerServer s) {
+    ManagedChannel c = InProcessChannelBuilder.forName(channelNames.get(s)).build();
+    channels.add(c);
+    return c;
+  }
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    for (ManagedChannel c : channels) {
+      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    servers.forEach(TrainerServer::shutdown);
+  }
+
+  private static JobSpec.Builder spec(String model, int epochs) {
+    return JobSpec.newBuilder()
+        .setModelName(model)
+        .setDataset("tiny")
+        .setArchitecture(
+            Architecture.newBuilder()
+                .addLayers(StochasticLayerSpec.newBuilder().setLatentDim(2).addHidden(8)))
+        .setObjective(Objective.newBuilder().setIwae(Objective.Iwae.newBuilder().setK(2)))
+        .setOptimizer(Optimizer.newBuilder().setLearningRate(0.02).setBatchSize(8))
+        .setEpochs(epochs)
+        .setSeed(7)
+        .setValidationK(10);
+  }
+
+  private Job submit(JobSpec.Builder spec) {
+    return trainer.submitJob(SubmitJobRequest.newBuilder().setSpec(spec).build()).getJob();
+  }
+
+  private static List<JobEvent> drain(Iterator<JobEvent> events) {
+    List<JobEvent> out = new ArrayList<>();
+    events.forEachRemaining(out::add);
+    return out;
+  }
+
+  private static void assertStatus(Runnable call, Status.Code code, String description) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(code);
+              assertThat(e.getStatus().getDescription()).isEqualTo(description);
+            });
+  }
+
+  @Test
+  void submitJob_validSpec_watchStreamsProgressUntilPublished() {
+    Job job = submit(spec("tiny-ok", 2));
+    assertThat(job.getState()).isIn(JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING);
+    assertThat(job.getTotalSteps()).isEqualTo(14);
+    assertThat(job.getSpec().getValidationK()).isEqualTo(10);
+
+    List<JobEvent> events =
+        drain(trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()));
+
+    JobEvent last = events.get(events.size() - 1);
+    assertThat(last.getJob().getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    assertThat(last.getJob().getStep()).isEqualTo(14);
+    assertThat(last.getValidationBound()).isNegative();
+    assertThat(last.getJob().getPublished().getName()).isEqualTo("tiny-ok");
+    assertThat(last.getJob().getPublished().getVersion()).isEqualTo(1);
+    assertThat(last.getJob().getPublished().getManifestSha256()).hasSize(64);
+    assertThat(last.getJob().getPublished().getProvenance().getFinalMetricsMap())
+        .containsKey("validation_iwae_k10");
+    assertThat(events).extracting(e -> e.getJob().getStep()).isSorted();
+    assertThat(events)
+        .anySatisfy(
+            e -> {
+              assertThat(e.getJob().getState()).isEqualTo(JobState.JOB_STATE_RUNNING);
+              assertThat(e.getStepsPerSecond()).isPositive();
+              assertThat(e.hasEta()).isTrue();
+              assertThat(e.getLoss()).isPositive();
+            });
+    assertThat(trainer.getJob(GetJobRequest.newBuilder().setJobId(job.getJobId()).build()).getJob())
+        .isEqualTo(last.getJob());
+    assertThat(trainer.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList())
+        .containsExactly(last.getJob());
+    assertThat(dir.resolve("models").resolve("tiny-ok").resolve("1").resolve("manifest.json"))
+        .exists();
+  }
+
+  @Test
+  void submitJob_invalidFields_invalidArgumentNamingTheField() {
+    assertStatus(
+        () -> submit(spec("x", 1).setOptimizer(Optimizer.newBuilder().setBatchSize(8))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.optimizer.learning_rate must be in (0, 1], got 0.0");
+    assertStatus(
+        () -> submit(spec("x", 1).clearObjective()),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setObjective(
+                        Objective.newBuilder().setIwae(Objective.Iwae.newBuilder().setK(0)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.iwae.k: k must be in [1, 5000], got 0");
+    assertStatus(
+        () -> submit(spec("Bad Name", 1)),
+        Status.Code.INVALID_ARGUMENT,
+        "model name \"Bad Name\" may contain only [a-z0-9._-], has 'B' at index 0");
+    assertStatus(
+        () -> submit(spec("x", 1).setDataset("")),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.dataset is required, got empty");
+    assertStatus(
+        () -> submit(spec("x", 0)),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.epochs must be in [1, 100000], got 0");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setArchitecture(
+                        spec("x", 1).getArchitecture().toBuilder().setConditional(true))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.architecture.conditional is not supported by this trainer: train an unconditional"
+            + " model (conditional = false)");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setArchitecture(
+                        Architecture.newBuilder()
+                            .setLikelihood(Likelihood.LIKELIHOOD_GAUSSIAN_FIXED)
+                            .addLayers(StochasticLayerSpec.newBuilder().setLatentDim(2)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.architecture.likelihood_sigma must be > 0 for LIKELIHOOD_GAUSSIAN_FIXED, got 0.0");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setArchitecture(
+                        spec("x", 1).getArchitecture().toBuilder()
+                            .setPreset(Architecture.Preset.PRESET_IWAE_1_LAYER))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.architecture.layers must be empty when a preset is set, got 1 layers and"
+            + " PRESET_IWAE_1_LAYER");
+    assertStatus(
+        () -> submit(spec("x", 1).setDataset("mnist-11k")),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.dataset mnist-11k is unknown; known: [tiny]");
+    assertStatus(
+        () -> trainer.submitJob(SubmitJobRequest.getDefaultInstance()),
+        Status.Code.INVALID_ARGUMENT,
+        "spec is required");
+    assertThat(trainer.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()).isEmpty();
+  }
+
+  @Test
+  void submitJob_tooLargeOrConflicting_resourceExhaustedOrAlreadyExists() {
+    assertStatus(
+        () ->
+            submit(
+                spec("big", 1)
+                    .setObjective(
+                        Objective.newBuilder().setIwae(Objective.Iwae.newBuilder().setK(1000)))),
+        Status.Code.RESOURCE_EXHAUSTED,
+        "spec.optimizer.batch_size 8 times 1000 samples is 8000 rows per step, this trainer's"
+            + " limit is 1000");
+    Job running = submit(spec("tiny-long", 500));
+    assertStatus(
+        () -> submit(spec("tiny-long", 1)),
+        Status.Code.ALREADY_EXISTS,
+        "job "
+            + running.getJobId()
+            + " for model tiny-long is already "
+            + server
+                .jobs()
+                .get(running.getJobId())
+                .state()
+                .name()
+                .toLowerCase(java.util.Locale.ROOT));
+    trainer.cancelJob(CancelJobRequest.newBuilder().setJobId(running.getJobId()).build());
+  }
+
+  @Test
+  void cancelJob_runningJob_cancelledWithinAStepAndTheStreamEnds() {
+    Job job = submit(spec("tiny-cancel", 500));
+    Iterator<JobEvent> events =
+        trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build());
+    while (events.next().getJob().getStep() < 3) {
+      // wait until it trains
+    }
+    Job cancelled =
+        trainer.cancelJob(CancelJobRequest.newBuilder().setJobId(job.getJobId()).build()).getJob();
+    assertThat(cancelled.getState()).isEqualTo(JobState.JOB_STATE_CANCELLED);
+    assertThat(cancelled.getReason()).startsWith("cancelled by request at step ");
+    List<JobEvent> rest = drain(events);
+    assertThat(rest.get(rest.size() - 1).getJob().getState())
+        .isEqualTo(JobState.JOB_STATE_CANCELLED);
+    assertThat(dir.resolve("models").resolve("tiny-cancel")).doesNotExist();
+
+    assertStatus(
+        () -> trainer.cancelJob(CancelJobRequest.newBuilder().setJobId(job.getJobId()).build()),
+        Status.Code.FAILED_PRECONDITION,
+        "job " + job.getJobId() + " has already ended: cancelled");
+    assertStatus(
+        () -> trainer.cancelJob(CancelJobRequest.newBuilder().setJobId("nope").build()),
+        Status.Code.NOT_FOUND,
+        "job nope not found");
+    assertStatus(
+        () -> trainer.getJob(GetJobRequest.getDefaultInstance()),
+        Status.Code.INVALID_ARGUMENT,
+        "job_id is required");
+    assertStatus(
+        () -> drain(trainer.watchJob(WatchJobRequest.newBuilder().setJobId("nope").build())),
+        Status.Code.NOT_FOUND,
+        "job nope not found");
+  }
+
+  @Test
+  void shutdown_runningJob_watchEndsUnavailableAndARestartFinishesIt() throws IOException {
+    Job job = submit(spec("tiny-restart", 30));
+    Iterator<JobEvent> events =
+        trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build());
+    while (events.next().getJob().getStep() < 3) {
+      // wait until it trains
+    }
+    server.shutdown();
+    assertThatThrownBy(() -> drain(events))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+
+    TrainerServer restarted = startServer(c -> c);
+    TrainerGrpc.TrainerBlockingStub again =
+        TrainerGrpc.newBlockingStub(channel(restarted)).withDeadlineAfter(2, TimeUnit.MINUTES);
+    List<JobEvent> after =
+        drain(again.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()));
+    Job done = after.get(after.size() - 1).getJob();
+    assertThat(done.getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    assertThat(done.getStep()).isEqualTo(done.getTotalSteps());
+  }
+
+  @Test
+  void start_healthServingReflectionAndMetrics() throws Exception {
+    assertThat(
+            HealthGrpc.newBlockingStub(channel(server))
+                .check(
+                    HealthCheckRequest.newBuilder().setService(TrainerServer.SERVICE_NAME).build())
+                .getStatus())
+        .isEqualTo(ServingStatus.SERVING);
+
+    CompletableFuture<ServerReflectionResponse> response = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(channel(server))
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse value) {
+                    response.complete(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    response.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    requests.onCompleted();
+    assertThat(response.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList())
+        .extracting(s -> s.getName())
+        .contains(TrainerServer.SERVICE_NAME);
+
+    Job job = submit(spec("tiny-metrics", 1));
+    drain(trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()));
+    HttpResponse<String> metrics =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body())
+        .contains("latentserve_trainer_jobs{state=\"succeeded\"} 1.0")
+        .contains("latentserve_trainer_steps_total{model=\"tiny-metrics\"} 7.0")
+        .contains("latentserve_trainer_jobs_finished_total{state=\"succeeded\"} 1.0")
+        .contains("grpc_server_processing_duration_seconds")
+        .contains("SubmitJob");
+  }
+}
