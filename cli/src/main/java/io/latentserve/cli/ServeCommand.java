@@ -6,6 +6,9 @@ import io.latentserve.evaluator.app.EvaluatorServer;
 import io.latentserve.inference.app.InferenceConfig;
 import io.latentserve.inference.app.InferenceMain;
 import io.latentserve.inference.app.InferenceServer;
+import io.latentserve.trainer.app.TrainerConfig;
+import io.latentserve.trainer.app.TrainerMain;
+import io.latentserve.trainer.app.TrainerServer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,7 +25,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Run a latentserve service in the foreground (stops gracefully on SIGTERM or Ctrl-C).",
-    subcommands = {ServeCommand.Inference.class, ServeCommand.Evaluator.class})
+    subcommands = {
+      ServeCommand.Inference.class,
+      ServeCommand.Trainer.class,
+      ServeCommand.Evaluator.class
+    })
 final class ServeCommand {
 
   /**
@@ -130,6 +137,77 @@ final class ServeCommand {
           .getOut()
           .printf(
               "inference-service listening on port %d, metrics on http://localhost:%d/metrics%n",
+              server.port(), server.metricsPort());
+      spec.commandLine().getOut().flush();
+      server.awaitTermination();
+      return 0;
+    }
+  }
+
+  /** See {@link Inference} for how flags and environment combine. */
+  @Command(
+      name = "trainer",
+      mixinStandardHelpOptions = true,
+      description =
+          "Train VAE-family models with SameDiff and publish them into a model repository.")
+  static final class Trainer implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--port",
+        description = "gRPC port; 0 picks a free one (env LATENTSERVE_PORT; default 50052).")
+    Integer port;
+
+    @Option(
+        names = "--metrics-port",
+        description = "Prometheus /metrics port (env LATENTSERVE_METRICS_PORT; default 9465).")
+    Integer metricsPort;
+
+    @Option(
+        names = "--model-repository",
+        description =
+            "Model repository root the bundles are published into (env LATENTSERVE_MODEL_REPOSITORY; "
+                + "default ./models).")
+    Path modelRepository;
+
+    @Option(
+        names = "--data-dir",
+        description = "Dataset folder (env LATENTSERVE_DATA_DIR; default ./data).")
+    Path dataDir;
+
+    @Option(
+        names = "--jobs-dir",
+        description =
+            "Job state and checkpoints (env LATENTSERVE_JOBS_DIR; default trainer-jobs beside the "
+                + "repository).")
+    Path jobsDir;
+
+    @Option(
+        names = "--max-concurrent-jobs",
+        description = "Jobs trained at once (env LATENTSERVE_MAX_CONCURRENT_JOBS; default 1).")
+    Integer maxConcurrentJobs;
+
+    @Option(
+        names = "--training-threads",
+        description =
+            "Native threads per op; 0 keeps OMP_NUM_THREADS (env LATENTSERVE_TRAINING_THREADS).")
+    Integer trainingThreads;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, String> env = new HashMap<>(System.getenv());
+      override(env, TrainerConfig.ENV_PORT, port);
+      override(env, TrainerConfig.ENV_METRICS_PORT, metricsPort);
+      override(env, TrainerConfig.ENV_MODEL_REPOSITORY, modelRepository);
+      override(env, TrainerConfig.ENV_DATA_DIR, dataDir);
+      override(env, TrainerConfig.ENV_JOBS_DIR, jobsDir);
+      override(env, TrainerConfig.ENV_MAX_CONCURRENT_JOBS, maxConcurrentJobs);
+      override(env, TrainerConfig.ENV_TRAINING_THREADS, trainingThreads);
+      TrainerServer server = TrainerMain.start(TrainerConfig.fromEnvironment(env));
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "trainer-service listening on port %d, metrics on http://localhost:%d/metrics%n",
               server.port(), server.metricsPort());
       spec.commandLine().getOut().flush();
       server.awaitTermination();
