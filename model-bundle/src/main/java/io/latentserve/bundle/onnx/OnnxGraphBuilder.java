@@ -4,7 +4,9 @@ import ai.onnx.proto.OnnxMl;
 import io.latentserve.bundle.GraphSpec;
 import io.latentserve.bundle.TensorSpec;
 import io.latentserve.model.Dense;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,8 @@ final class OnnxGraphBuilder {
   private final Map<String, ONNXPlaceholder> outputs = new HashMap<>();
   private final Map<Integer, ONNXRef<?>> floatConstants = new HashMap<>();
   private final Map<Long, ONNXRef<?>> axes = new HashMap<>();
+  private final Map<List<Long>, ONNXRef<?>> shapes = new HashMap<>();
+  private final Map<Dense, Parameters> parameters = new IdentityHashMap<>();
 
   OnnxGraphBuilder(GraphSpec spec, String graphName) {
     this.spec = spec;
@@ -74,13 +78,34 @@ final class OnnxGraphBuilder {
 
   /** {@code x W + b} for a [.., in] input: a MatMul that broadcasts over leading dimensions. */
   ONNXRef<?> dense(ONNXRef<?> x, Dense layer, String name) {
-    float[] weight = layer.weight();
-    ONNXRef<?> w =
-        context.floatTensor(
-            name + "/weight", List.of(layer.in(), layer.out()), fb -> fb.put(weight));
-    ONNXRef<?> b = context.array(name + "/bias", layer.bias());
-    return add(binary(VaeOnnxOperators.MAT_MUL, x, w, name + "/matmul"), b, name + "/out");
+    Parameters p = parameters(layer, name);
+    return add(
+        binary(VaeOnnxOperators.MAT_MUL, x, p.weight(), name + "/matmul"), p.bias(), name + "/out");
   }
+
+  /**
+   * {@code x W + b} for a [rows, in] matrix as one Gemm, so that ONNX Runtime adds the bias inside
+   * the matrix product instead of in a separate pass over the output.
+   */
+  ONNXRef<?> denseMatrix(ONNXRef<?> x, Dense layer, String name) {
+    Parameters p = parameters(layer, name);
+    return context.operation(
+        ONNXOperators.GEMM, List.<ONNXRef<?>>of(x, p.weight(), p.bias()), name + "/gemm", Map.of());
+  }
+
+  /** The initializers of a layer's weight [in, out] and bias [out], shared by every use. */
+  private Parameters parameters(Dense layer, String name) {
+    return parameters.computeIfAbsent(
+        layer,
+        l -> {
+          float[] weight = l.weight();
+          return new Parameters(
+              context.floatTensor(name + "/weight", List.of(l.in(), l.out()), fb -> fb.put(weight)),
+              context.array(name + "/bias", l.bias()));
+        });
+  }
+
+  private record Parameters(ONNXRef<?> weight, ONNXRef<?> bias) {}
 
   ONNXRef<?> add(ONNXRef<?> a, ONNXRef<?> b, String name) {
     return binary(ONNXOperators.ADD, a, b, name);
@@ -115,9 +140,54 @@ final class OnnxGraphBuilder {
         Map.<String, Object>of("keepdims", 0));
   }
 
+  /** Product over the last axis, which is dropped: [.., d] -> [..]. */
+  ONNXRef<?> productLastAxis(ONNXRef<?> x, String name) {
+    return context.operation(
+        VaeOnnxOperators.REDUCE_PROD,
+        List.of(x),
+        name,
+        Map.<String, Object>of("axes", new int[] {-1}, "keepdims", 0));
+  }
+
   /** Inserts a dimension of size 1 at {@code axis}. */
   ONNXRef<?> unsqueeze(ONNXRef<?> x, long axis, String name) {
     return context.operation(ONNXOperators.UNSQUEEZE, List.<ONNXRef<?>>of(x, axis(axis)), name);
+  }
+
+  /** {@code x} reshaped to a constant shape (one entry may be -1, inferred from the size). */
+  ONNXRef<?> reshape(ONNXRef<?> x, long[] shape, String name) {
+    ONNXRef<?> target =
+        shapes.computeIfAbsent(
+            Arrays.stream(shape).boxed().toList(), s -> context.array("shape", shape));
+    return reshape(x, target, name);
+  }
+
+  /** {@code x} reshaped to the shape held by the int64 vector {@code shape}. */
+  ONNXRef<?> reshape(ONNXRef<?> x, ONNXRef<?> shape, String name) {
+    return binary(VaeOnnxOperators.RESHAPE, x, shape, name);
+  }
+
+  /** The first {@code count} dimensions of {@code x}'s shape, as an int64 vector. */
+  ONNXRef<?> leadingDimensions(ONNXRef<?> x, int count, String name) {
+    ONNXRef<?> shape = context.operation(VaeOnnxOperators.SHAPE, List.of(x), name + "/shape");
+    return context.operation(
+        VaeOnnxOperators.SLICE,
+        List.<ONNXRef<?>>of(
+            shape,
+            context.array(name + "/start", new long[] {0}),
+            context.array(name + "/end", new long[] {count})),
+        name);
+  }
+
+  /** int64 vectors joined end to end. */
+  ONNXRef<?> concat(List<ONNXRef<?>> vectors, String name) {
+    return context.operation(
+        ONNXOperators.CONCAT, vectors, name, Map.<String, Object>of("axis", 0));
+  }
+
+  /** A constant int64 vector. */
+  ONNXRef<?> longs(long[] values, String name) {
+    return context.array(name, values);
   }
 
   private ONNXRef<?> binary(ONNXOperator op, ONNXRef<?> a, ONNXRef<?> b, String name) {

@@ -26,13 +26,20 @@ import org.tribuo.util.onnx.ONNXRef;
  * outputs of {@link StandardGraphSpecs#forArchitecture}. Log densities are in nats and summed over
  * the feature or latent axis. The forms are the numerically stable ones: Gaussian densities use the
  * log variance, {@code -0.5 (log 2 pi + logvar + (z - mean)^2 exp(-logvar))}; the Bernoulli log
- * likelihood is {@code x l - softplus(l)} with {@code softplus(l) = relu(l) + log(1 + exp(-|l|))}.
- * {@link io.latentserve.model.ReferenceVae} computes the same quantities in double precision.
+ * likelihood is {@code x l - softplus(l) = (x l - relu(l)) + log sigmoid(|l|)}, whose terms never
+ * cancel and never overflow. {@link io.latentserve.model.ReferenceVae} computes the same quantities
+ * in double precision.
  *
  * <p>Hierarchical models follow {@link VaeArchitecture}: encoder layer l+1 reads the sample of
  * layer l; decoder layer l maps z_l to p(z_{l-1}|z_l) and decoder layer 1 maps z1 to p(x|z1). In
- * {@link GraphRole#LOG_WEIGHTS} every tensor carries [N, K, ..] and the bottom encoder runs once
- * per example, its output broadcast over the K samples.
+ * {@link GraphRole#LOG_WEIGHTS} the bottom encoder runs once per example, its output broadcast over
+ * the K samples, and everything per sample runs on [N*K, width] matrices: each dense layer is one
+ * Gemm with the bias inside, and the per-sample log densities are reshaped to [N, K] at the end.
+ *
+ * <p>The graphs are shaped for ONNX Runtime's CPU kernels, where the decoder's matrix products
+ * should dominate: Gemm, Sigmoid, Tanh and Exp are vectorized, element-wise Log and Softplus are
+ * not (about ten times slower per element), so the Bernoulli likelihood takes one Log per {@link
+ * #logGroupSize group} of features instead of one per feature.
  */
 public final class VaeOnnxExporter {
   /** The {@code producer_name} of every exported model. */
@@ -46,7 +53,35 @@ public final class VaeOnnxExporter {
 
   private static final float LOG_2PI = (float) Math.log(2 * Math.PI);
 
+  /** Most factors in one product of the Bernoulli log-likelihood's log-sigmoid terms. */
+  static final int MAX_LOG_GROUP = 64;
+
   private VaeOnnxExporter() {}
+
+  /**
+   * Features per product in the Bernoulli log-likelihood's sum of log sigmoid(|l|), so that one Log
+   * per group replaces one per feature: the largest divisor g of {@code features} up to {@link
+   * #MAX_LOG_GROUP} whose group count {@code features / g} has at least as many factors of two
+   * (counting up to two) as {@code features}. A product of g factors in [1/2, 1] is at least 2^-64,
+   * far from float32 underflow, and its rounding error (about sqrt(g) ulp of a number near 1)
+   * matches that of summing the g logs.
+   *
+   * <p>The factor-of-two condition keeps the [.., features / g] tensors of the logs as aligned in
+   * memory as the [.., features] ones: ONNX Runtime's CPU reductions and its non-vectorized
+   * element-wise kernels round a row differently depending on its alignment, and the inference
+   * service places rows by an alignment computed from the model's widths (784 features give 16
+   * groups of 49, not 49 groups of 16).
+   */
+  static int logGroupSize(int features) {
+    int twos = Math.min(2, Integer.numberOfTrailingZeros(features));
+    for (int group = Math.min(MAX_LOG_GROUP, features); group > 1; group--) {
+      if (features % group == 0
+          && Math.min(2, Integer.numberOfTrailingZeros(features / group)) >= twos) {
+        return group;
+      }
+    }
+    return 1;
+  }
 
   /**
    * Writes every graph of {@code weights}.
@@ -152,7 +187,7 @@ public final class VaeOnnxExporter {
     private String logJoint() {
       ONNXRef<?> x = g.input(GraphNames.X);
       List<ONNXRef<?>> z = sampleInputs();
-      List<ONNXRef<?>> logPrior = logPriors(z);
+      List<ONNXRef<?>> logPrior = logPriors(z, false);
       ONNXRef<?> logPx = logLikelihood(x, z.get(0));
       g.output(GraphNames.LOG_PX_Z, logPx);
       g.output(GraphNames.LOG_PZ, sum(logPrior, "log_pz"));
@@ -181,34 +216,68 @@ public final class VaeOnnxExporter {
           + " log q(z_l|z_{l-1}) per layer [N], in nats (float32).";
     }
 
+    /**
+     * The fused IWAE graph. The bottom encoder runs once per example on x [N, D]; everything per
+     * sample runs on matrices [N*K, width], so that every dense layer is one Gemm with its bias
+     * inside, and each per-sample log density is reshaped back to [N, K] at the end.
+     */
     private String logWeights() {
       ONNXRef<?> x = g.input(GraphNames.X);
-      ONNXRef<?> below = x;
+      String bottomName = architecture.layer(0).name();
+      ONNXRef<?> bottomEps = g.input(GraphNames.eps(bottomName));
+      ONNXRef<?> samples = g.leadingDimensions(bottomEps, 2, "samples_nk");
       List<ONNXRef<?>> z = new ArrayList<>();
       List<ONNXRef<?>> logQ = new ArrayList<>();
       for (int l = 0; l < architecture.layerCount(); l++) {
-        String name = architecture.layer(l).name();
+        StochasticLayer layer = architecture.layer(l);
+        String name = layer.name();
         String prefix = "encoder/" + name;
-        Heads q = mlp(weights.encoders().get(l), below, prefix);
+        ONNXRef<?> eps = g.input(GraphNames.eps(name));
+        ONNXRef<?> eps2 = g.mul(eps, eps, "log_q/" + name + "/eps2");
         if (l == 0) {
           // q(z1|x) depends on x alone: computed once per example, broadcast over the K samples.
-          q =
-              new Heads(
-                  g.unsqueeze(q.mean(), 1, prefix + "/mean_nk"),
-                  g.unsqueeze(q.logVariance(), 1, prefix + "/logvar_nk"));
+          Heads q = mlp(weights.encoders().get(l), x, prefix);
+          ONNXRef<?> mean = g.unsqueeze(q.mean(), 1, prefix + "/mean_nk");
+          ONNXRef<?> std =
+              g.unsqueeze(
+                  g.unary(
+                      VaeOnnxOperators.EXP,
+                      g.mul(q.logVariance(), 0.5f, prefix + "/half_logvar"),
+                      prefix + "/std"),
+                  1,
+                  prefix + "/std_nk");
+          ONNXRef<?> sample = g.add(mean, g.mul(std, eps, prefix + "/noise"), prefix + "/sample");
+          z.add(g.reshape(sample, new long[] {-1, layer.latentDim()}, prefix + "/sample_flat"));
+          // z - mean = exp(logvar/2) eps exactly, so the Mahalanobis term is eps^2; the log
+          // variance term is the same for all K samples of an example.
+          ONNXRef<?> perExample =
+              g.unsqueeze(
+                  g.sumLastAxis(
+                      g.add(q.logVariance(), LOG_2PI, "log_q/" + name + "/logvar_terms"),
+                      "log_q/" + name + "/logvar_sum"),
+                  1,
+                  "log_q/" + name + "/logvar_sum_nk");
+          ONNXRef<?> total =
+              g.add(
+                  g.sumLastAxis(eps2, "log_q/" + name + "/eps2_sum"),
+                  perExample,
+                  "log_q/" + name + "/sum");
+          logQ.add(flat(g.mul(total, -0.5f, "log_q/" + name), "log_q/" + name + "/flat"));
+        } else {
+          Heads q = mlpMatrix(weights.encoders().get(l), z.get(l - 1), prefix);
+          long[] flatShape = {-1, layer.latentDim()};
+          ONNXRef<?> epsFlat = g.reshape(eps, flatShape, prefix + "/eps_flat");
+          z.add(sample(q, epsFlat, prefix));
+          logQ.add(
+              logDensityFromSquares(
+                  q.logVariance(),
+                  g.reshape(eps2, flatShape, "log_q/" + name + "/eps2_flat"),
+                  "log_q/" + name));
         }
-        ONNXRef<?> eps = g.input(GraphNames.eps(name));
-        ONNXRef<?> sample = sample(q, eps, prefix);
-        // z - mean = exp(logvar/2) eps exactly, so the Mahalanobis term is eps^2.
-        logQ.add(
-            logDensityFromSquares(
-                q.logVariance(), g.mul(eps, eps, "log_q/" + name + "/eps2"), "log_q/" + name));
-        z.add(sample);
-        below = sample;
       }
-      ONNXRef<?> logPx = logLikelihood(g.unsqueeze(x, 1, "x_nk"), z.get(0));
-      ONNXRef<?> logPz = sum(logPriors(z), "log_pz");
-      ONNXRef<?> logQz = sum(logQ, "log_qz");
+      ONNXRef<?> logPx = logLikelihoodOfSamples(x, z.get(0), samples);
+      ONNXRef<?> logPz = perSample(sum(logPriors(z, true), "log_pz"), samples, "log_pz");
+      ONNXRef<?> logQz = perSample(sum(logQ, "log_qz"), samples, "log_qz");
       ONNXRef<?> logW = g.sub(g.add(logPx, logPz, "log_pxz"), logQz, "log_w");
       g.output(GraphNames.LOG_W, logW);
       g.output(GraphNames.LOG_PX_Z, logPx);
@@ -219,6 +288,35 @@ public final class VaeOnnxExporter {
           + " log p(x|z), log p(z), log q(z|x) [N,K], in nats (float32).";
     }
 
+    /** [N*K] of a [N, K] tensor. */
+    private ONNXRef<?> flat(ONNXRef<?> perSample, String name) {
+      return g.reshape(perSample, new long[] {-1}, name);
+    }
+
+    /** [N, K] of a [N*K] vector, with {@code samples} = [N, K]. */
+    private ONNXRef<?> perSample(ONNXRef<?> flat, ONNXRef<?> samples, String name) {
+      return g.reshape(flat, samples, name + "/nk");
+    }
+
+    /**
+     * log p(x|z1) [N, K] of samples z1 [N*K, d_1] of the examples x [N, D]: the decoder runs on the
+     * matrix of samples, its output is viewed as [N, K, D] to meet x broadcast over K.
+     */
+    private ONNXRef<?> logLikelihoodOfSamples(ONNXRef<?> x, ONNXRef<?> z1, ONNXRef<?> samples) {
+      Heads p = mlpMatrix(weights.decoders().get(0), z1, "decoder/" + architecture.layer(0).name());
+      ONNXRef<?> nkd =
+          g.concat(
+              List.of(samples, g.longs(new long[] {architecture.inputDim()}, "x_width")),
+              "samples_nkd");
+      Heads p3 =
+          new Heads(
+              g.reshape(p.mean(), nkd, "log_px_z/mean_nkd"),
+              p.logVariance() == null
+                  ? null
+                  : g.reshape(p.logVariance(), nkd, "log_px_z/logvar_nkd"));
+      return logLikelihood(g.unsqueeze(x, 1, "x_nk"), p3, 3);
+    }
+
     private List<ONNXRef<?>> sampleInputs() {
       List<ONNXRef<?>> z = new ArrayList<>();
       for (StochasticLayer layer : architecture.layers()) {
@@ -227,17 +325,22 @@ public final class VaeOnnxExporter {
       return z;
     }
 
-    /** log p(z_l|z_{l+1}) per layer, bottom-up; N(0, I) for the top layer. */
-    private List<ONNXRef<?>> logPriors(List<ONNXRef<?>> z) {
+    /**
+     * log p(z_l|z_{l+1}) per layer, bottom-up; N(0, I) for the top layer.
+     *
+     * @param matrices whether every z_l is a matrix [rows, d_l], so that dense layers are Gemms
+     */
+    private List<ONNXRef<?>> logPriors(List<ONNXRef<?>> z, boolean matrices) {
       int top = architecture.layerCount() - 1;
       List<ONNXRef<?>> logPrior = new ArrayList<>();
       for (int l = 0; l < top; l++) {
         String name = architecture.layer(l).name();
+        GaussianMlp decoder = weights.decoders().get(l + 1);
+        String prefix = "decoder/" + architecture.layer(l + 1).name();
         Heads p =
-            mlp(
-                weights.decoders().get(l + 1),
-                z.get(l + 1),
-                "decoder/" + architecture.layer(l + 1).name());
+            matrices
+                ? mlpMatrix(decoder, z.get(l + 1), prefix)
+                : mlp(decoder, z.get(l + 1), prefix);
         logPrior.add(gaussianLogDensity(z.get(l), p, "log_p/" + name));
       }
       String topName = "log_p/" + architecture.layer(top).name();
@@ -249,28 +352,47 @@ public final class VaeOnnxExporter {
 
     /** log p(x|z1), summed over the D features. */
     private ONNXRef<?> logLikelihood(ONNXRef<?> x, ONNXRef<?> z1) {
-      Heads p = mlp(weights.decoders().get(0), z1, "decoder/" + architecture.layer(0).name());
+      return logLikelihood(
+          x, mlp(weights.decoders().get(0), z1, "decoder/" + architecture.layer(0).name()), 2);
+    }
+
+    /**
+     * log p(x|z1) from the decoder's heads p (broadcastable against x), summed over D.
+     *
+     * @param rank the rank of p's tensors: 2 for [N, D], 3 for [N, K, D]
+     */
+    private ONNXRef<?> logLikelihood(ONNXRef<?> x, Heads p, int rank) {
       String name = "log_px_z";
       return switch (architecture.likelihood()) {
         case BERNOULLI -> {
+          // x l - softplus(l) = (x l - relu(l)) + log sigmoid(|l|): the first term is <= 0 for x
+          // in [0, 1] and exact for a binary x, the second is summed as logs of group products.
           ONNXRef<?> logits = p.mean();
-          ONNXRef<?> negAbs =
-              g.unary(
-                  ONNXOperators.NEG,
-                  g.unary(VaeOnnxOperators.ABS, logits, name + "/abs"),
-                  name + "/neg_abs");
-          ONNXRef<?> log1pExp =
-              g.unary(
-                  VaeOnnxOperators.LOG,
-                  g.add(g.unary(VaeOnnxOperators.EXP, negAbs, name + "/exp"), 1f, name + "/1p"),
-                  name + "/log1p");
-          ONNXRef<?> softplus =
-              g.add(
+          ONNXRef<?> linear =
+              g.sub(
+                  g.mul(x, logits, name + "/xl"),
                   g.unary(VaeOnnxOperators.RELU, logits, name + "/relu"),
-                  log1pExp,
-                  name + "/softplus");
-          ONNXRef<?> terms = g.sub(g.mul(x, logits, name + "/xl"), softplus, name + "/terms");
-          yield g.sumLastAxis(terms, name);
+                  name + "/linear");
+          ONNXRef<?> sigmoids =
+              g.unary(
+                  ONNXOperators.SIGMOID,
+                  g.unary(VaeOnnxOperators.ABS, logits, name + "/abs"),
+                  name + "/sigmoid_abs");
+          int group = logGroupSize(architecture.inputDim());
+          ONNXRef<?> groups = sigmoids;
+          if (group > 1) {
+            long[] grouped = new long[rank + 1]; // leading zeros keep the leading dimensions
+            grouped[rank - 1] = architecture.inputDim() / group;
+            grouped[rank] = group;
+            groups =
+                g.productLastAxis(
+                    g.reshape(sigmoids, grouped, name + "/groups"), name + "/group_products");
+          }
+          ONNXRef<?> logSigmoids =
+              g.sumLastAxis(
+                  g.unary(VaeOnnxOperators.LOG, groups, name + "/group_logs"),
+                  name + "/log_sigmoid_sum");
+          yield g.add(g.sumLastAxis(linear, name + "/linear_sum"), logSigmoids, name);
         }
         case GAUSSIAN_FIXED -> {
           double sigma = architecture.likelihoodSigma();
@@ -297,19 +419,32 @@ public final class VaeOnnxExporter {
       ONNXRef<?> h = input;
       for (int i = 0; i < mlp.hidden().size(); i++) {
         ONNXRef<?> pre = g.dense(h, mlp.hidden().get(i), name + "/hidden" + i);
-        h =
-            g.unary(
-                switch (architecture.activation()) {
-                  case TANH -> VaeOnnxOperators.TANH;
-                  case RELU -> VaeOnnxOperators.RELU;
-                },
-                pre,
-                name + "/hidden" + i + "/act");
+        h = g.unary(activation(), pre, name + "/hidden" + i + "/act");
       }
       ONNXRef<?> mean = g.dense(h, mlp.mean(), name + "/mean");
       ONNXRef<?> logVariance =
           mlp.logVariance() == null ? null : g.dense(h, mlp.logVariance(), name + "/logvar");
       return new Heads(mean, logVariance);
+    }
+
+    /** {@link #mlp} for a matrix input [rows, in]: each dense layer is one Gemm. */
+    private Heads mlpMatrix(GaussianMlp mlp, ONNXRef<?> input, String name) {
+      ONNXRef<?> h = input;
+      for (int i = 0; i < mlp.hidden().size(); i++) {
+        ONNXRef<?> pre = g.denseMatrix(h, mlp.hidden().get(i), name + "/hidden" + i);
+        h = g.unary(activation(), pre, name + "/hidden" + i + "/act");
+      }
+      ONNXRef<?> mean = g.denseMatrix(h, mlp.mean(), name + "/mean");
+      ONNXRef<?> logVariance =
+          mlp.logVariance() == null ? null : g.denseMatrix(h, mlp.logVariance(), name + "/logvar");
+      return new Heads(mean, logVariance);
+    }
+
+    private VaeOnnxOperators activation() {
+      return switch (architecture.activation()) {
+        case TANH -> VaeOnnxOperators.TANH;
+        case RELU -> VaeOnnxOperators.RELU;
+      };
     }
 
     /** z = mean + exp(logvar / 2) * eps. */

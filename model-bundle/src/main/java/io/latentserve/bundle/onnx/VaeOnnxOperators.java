@@ -1,6 +1,8 @@
 package io.latentserve.bundle.onnx;
 
+import ai.onnx.proto.OnnxMl;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.tribuo.util.onnx.ONNXAttribute;
@@ -9,7 +11,7 @@ import org.tribuo.util.onnx.ONNXOperators;
 
 /**
  * ONNX opset 13 operators the VAE graphs need that {@link ONNXOperators} lacks. All are in the
- * default domain, take no attributes and produce one output.
+ * default domain and produce one output; only {@link #REDUCE_PROD} takes (optional) attributes.
  */
 enum VaeOnnxOperators implements ONNXOperator {
   /** Matrix product with numpy broadcasting over leading dimensions. */
@@ -23,14 +25,39 @@ enum VaeOnnxOperators implements ONNXOperator {
   /** Element-wise natural logarithm. */
   LOG("Log", 1),
   /** Element-wise absolute value. */
-  ABS("Abs", 1);
+  ABS("Abs", 1),
+  /** The data (input 0) with the shape given by input 1 (int64; -1 infers one dimension). */
+  RESHAPE("Reshape", 2),
+  /** The shape of the input as an int64 vector. */
+  SHAPE("Shape", 1),
+  /** Elements [starts, ends) of the input (data, starts, ends; along the leading axes). */
+  SLICE("Slice", 3),
+  /** Product over the {@code axes} attribute (opset 13 has no axes input for it). */
+  REDUCE_PROD("ReduceProd", 1, true);
 
   private final String opName;
   private final int inputs;
+  private final Map<String, ONNXAttribute> attributes;
 
   VaeOnnxOperators(String opName, int inputs) {
+    this(opName, inputs, false);
+  }
+
+  /**
+   * @param reduction whether the operator takes the reduction attributes {@code axes} (ints) and
+   *     {@code keepdims} (int)
+   */
+  VaeOnnxOperators(String opName, int inputs, boolean reduction) {
     this.opName = opName;
     this.inputs = inputs;
+    Map<String, ONNXAttribute> a = new LinkedHashMap<>();
+    if (reduction) {
+      a.put("axes", new ONNXAttribute("axes", OnnxMl.AttributeProto.AttributeType.INTS, false));
+      a.put(
+          "keepdims",
+          new ONNXAttribute("keepdims", OnnxMl.AttributeProto.AttributeType.INT, false));
+    }
+    this.attributes = Collections.unmodifiableMap(a);
   }
 
   @Override
@@ -55,7 +82,7 @@ enum VaeOnnxOperators implements ONNXOperator {
 
   @Override
   public Map<String, ONNXAttribute> getAttributes() {
-    return Collections.emptyMap();
+    return attributes;
   }
 
   @Override

@@ -366,6 +366,45 @@ class VaeOnnxExporterTest {
     assertThat(onnx.get(GraphNames.LOG_PX_Z).data()).containsExactly(0f, -1600f);
   }
 
+  /** The fused graph takes the same stable form on [N*K, D] samples: no overflow, exact sums. */
+  @Test
+  void logWeightsGraph_extremeBernoulliLogits_staysFiniteAndExact() throws Exception {
+    VaeArchitecture architecture =
+        new VaeArchitecture(
+            2,
+            List.of(new StochasticLayer("z1", 1, List.of())),
+            Activation.TANH,
+            LikelihoodFamily.BERNOULLI,
+            0);
+    GaussianMlp decoder =
+        new GaussianMlp(
+            List.of(), new Dense(1, 2, new float[] {0, 0}, new float[] {800, -800}), null);
+    WEIGHTS.put(
+        architecture,
+        new VaeWeights(
+            architecture, VaeWeights.random(architecture, 1).encoders(), List.of(decoder)));
+    FloatTensor x = FloatTensor.of(new float[] {1, 0, 0, 1}, 2, 2);
+    FloatTensor eps = FloatTensor.of(new float[] {0.5f, -1, 2, 0, 1, -0.25f}, 2, 3, 1);
+
+    Map<String, FloatTensor> onnx =
+        run(architecture, GraphRole.LOG_WEIGHTS, dataAndNoise(architecture, x, List.of(eps)));
+
+    assertThat(onnx.get(GraphNames.LOG_PX_Z).shape()).containsExactly(2, 3);
+    assertThat(onnx.get(GraphNames.LOG_PX_Z).data())
+        .containsExactly(0f, 0f, 0f, -1600f, -1600f, -1600f);
+  }
+
+  @Test
+  void logGroupSize_features_largestDivisorKeepingTheGroupCountAligned() {
+    assertThat(VaeOnnxExporter.logGroupSize(784)).isEqualTo(49); // 16 groups
+    assertThat(VaeOnnxExporter.logGroupSize(20)).isEqualTo(5); // 4 groups
+    assertThat(VaeOnnxExporter.logGroupSize(10)).isEqualTo(5); // 2 groups
+    assertThat(VaeOnnxExporter.logGroupSize(15)).isEqualTo(15);
+    assertThat(VaeOnnxExporter.logGroupSize(4096)).isEqualTo(64);
+    assertThat(VaeOnnxExporter.logGroupSize(67)).isEqualTo(1); // prime above the limit
+    assertThat(VaeOnnxExporter.logGroupSize(1)).isEqualTo(1);
+  }
+
   // ---- helpers ----
 
   private static VaeWeights weights(VaeArchitecture architecture) {
