@@ -126,7 +126,7 @@ final class EvalCommand implements Callable<Integer> {
             .build();
     ManagedChannel channel = ManagedChannelBuilder.forTarget(evaluator).usePlaintext().build();
     try {
-      EvaluationReport report = run(channel, request);
+      EvaluationReport report = evaluate(channel, request, timeout, spec.commandLine().getOut());
       printSummary(spec.commandLine().getOut(), report);
       return 0;
     } finally {
@@ -134,8 +134,9 @@ final class EvalCommand implements Callable<Integer> {
     }
   }
 
-  private EvaluationReport run(ManagedChannel channel, EvaluateRequest request) {
-    PrintWriter out = spec.commandLine().getOut();
+  /** Runs an evaluation, showing its progress, and returns the report. */
+  static EvaluationReport evaluate(
+      ManagedChannel channel, EvaluateRequest request, Duration timeout, PrintWriter out) {
     ProgressBar bar = new ProgressBar(out);
     Iterator<EvaluateEvent> events =
         EvaluatorGrpc.newBlockingStub(channel)

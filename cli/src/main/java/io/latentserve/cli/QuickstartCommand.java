@@ -2,37 +2,25 @@ package io.latentserve.cli;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.latentserve.bundle.Bundle;
-import io.latentserve.bundle.FileSystemModelRepository;
-import io.latentserve.datasets.Binarizer;
-import io.latentserve.datasets.Dataset;
-import io.latentserve.datasets.DatasetCatalog;
-import io.latentserve.datasets.Split;
-import io.latentserve.evaluator.core.Estimate;
-import io.latentserve.evaluator.core.ImportanceWeightedEstimator;
-import io.latentserve.evaluator.core.ImportanceWeights;
-import io.latentserve.inference.grpc.TensorCodec;
-import io.latentserve.model.FloatTensor;
-import io.latentserve.proto.v1.EncodeRequest;
-import io.latentserve.proto.v1.EncodeResponse;
-import io.latentserve.proto.v1.ImportanceWeightsChunk;
-import io.latentserve.proto.v1.ImportanceWeightsRequest;
+import io.grpc.StatusRuntimeException;
+import io.latentserve.proto.v1.DatasetSplit;
+import io.latentserve.proto.v1.EvaluateRequest;
+import io.latentserve.proto.v1.EvaluationReport;
+import io.latentserve.proto.v1.GetModelRequest;
 import io.latentserve.proto.v1.InferenceGrpc;
-import io.latentserve.proto.v1.ListModelsRequest;
-import io.latentserve.proto.v1.LogProbRequest;
-import io.latentserve.proto.v1.LogProbResponse;
+import io.latentserve.proto.v1.Job;
+import io.latentserve.proto.v1.JobState;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.ModelRef;
-import io.latentserve.proto.v1.SampleRequest;
-import io.latentserve.proto.v1.SampleResponse;
+import io.latentserve.proto.v1.SubmitJobRequest;
+import io.latentserve.proto.v1.TrainerGrpc;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -40,25 +28,27 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code latentserve quickstart}: the whole path on one machine, from nothing to numbers. Fetches a
- * real dataset, publishes a demo bundle into a filesystem model repository, starts
- * inference-service as a local process, calls every RPC on real test images, prints what came back,
- * and stops the service (also on Ctrl-C).
+ * {@code latentserve quickstart}: the whole pipeline on one machine. Fetches a real dataset, starts
+ * the three services as local processes on free ports over a filesystem model repository, trains a
+ * small VAE with live progress, waits until inference-service serves it, evaluates it, prints the
+ * summary and where the report is, and stops the services (also on Ctrl-C).
  */
 @Command(
     name = "quickstart",
     mixinStandardHelpOptions = true,
     description =
-        "Run latentserve end to end on this machine: data, bundle, inference-service, calls.")
+        "Run latentserve end to end on this machine: fetch data, start the three services, train a VAE, "
+            + "evaluate it, stop.")
 final class QuickstartCommand implements Callable<Integer> {
-  private static final String MODEL = "quickstart-demo";
+  private static final int STEPS = 6;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(
       names = "--workdir",
       defaultValue = "quickstart",
-      description = "Folder for the model repository and service logs (default: ${DEFAULT-VALUE}).")
+      description =
+          "Folder for the model repository, jobs, reports and service logs (default: ${DEFAULT-VALUE}).")
   Path workdir;
 
   @Option(
@@ -69,189 +59,267 @@ final class QuickstartCommand implements Callable<Integer> {
   @Option(
       names = "--dataset",
       defaultValue = "mnist-10k",
-      description = "Catalogue dataset to use (default: ${DEFAULT-VALUE}).")
+      description = "Catalogue dataset (default: ${DEFAULT-VALUE}).")
   String dataset;
 
   @Option(
-      names = "--examples",
-      defaultValue = "100",
-      description = "Test images to score (default: ${DEFAULT-VALUE}).")
-  int examples;
+      names = "--model",
+      defaultValue = "quickstart-vae",
+      description = "Model name (default: ${DEFAULT-VALUE}).")
+  String model;
 
   @Option(
-      names = "--k",
+      names = "--epochs",
+      defaultValue = "5",
+      description = "Training epochs (default: ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(
+      names = "--objective",
+      defaultValue = "iwae",
+      description =
+          "Training objective: elbo, iwae, dreg, ... as in `train` (default: ${DEFAULT-VALUE}).")
+  String objective;
+
+  @Option(
+      names = "--train-k",
+      defaultValue = "5",
+      description = "Samples of the IWAE objective (default: ${DEFAULT-VALUE}).")
+  int trainK;
+
+  @Option(
+      names = "--eval-k",
       defaultValue = "1000",
-      description = "Importance samples per image (default: ${DEFAULT-VALUE}).")
-  int k;
+      description = "Importance samples of the evaluation (default: ${DEFAULT-VALUE}).")
+  int evalK;
+
+  @Option(
+      names = "--eval-examples",
+      defaultValue = "1000",
+      description = "Test images evaluated; 0 for all (default: ${DEFAULT-VALUE}).")
+  int evalExamples;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    Path data = DatasetCatalog.resolveDataDir(dataDir, System.getenv());
-    Files.createDirectories(workdir);
-    Path repository = workdir.resolve("models");
-    Path logs = Files.createDirectories(workdir.resolve("logs"));
+    long started = System.nanoTime();
+    Path data =
+        io.latentserve.datasets.DatasetCatalog.resolveDataDir(dataDir, System.getenv())
+            .toAbsolutePath();
+    Path work = Files.createDirectories(workdir).toAbsolutePath();
+    Path repository = work.resolve("models");
+    Path logs = Files.createDirectories(work.resolve("logs"));
 
     step(out, 1, "dataset " + dataset);
     DataCommand.ensureDataset(dataset, data, out);
-    Dataset test = new DatasetCatalog(data).load(dataset, Split.TEST, examples);
-    FloatTensor x = new Binarizer(1).binarize(test, 0, test.size());
-    out.printf(
-        "      %d test images of %d pixels, dynamically binarized (seed 1)%n",
-        test.size(), test.dimension());
 
-    step(out, 2, "model bundle");
-    Bundle bundle = DemoBundle.IWAE1.publish(new FileSystemModelRepository(repository), MODEL, 1);
-    out.printf(
-        "      published %s/%d (IWAE 1-layer 784-200-200-50, seeded random weights) in %s%n",
-        bundle.modelName(), bundle.version(), bundle.directory());
-
-    step(out, 3, "inference-service");
-    Path log = logs.resolve("inference.log");
-    try (ServiceProcess inference =
-        ServiceProcess.start(
-            "inference",
-            ServiceProcess.freePort(),
-            List.of(
-                "--model-repository", repository.toString(),
-                "--metrics-port", Integer.toString(ServiceProcess.freePort())),
-            log)) {
-      Thread stopOnCtrlC = new Thread(inference::close, "quickstart-stop");
-      Runtime.getRuntime().addShutdownHook(stopOnCtrlC);
-      long started = System.nanoTime();
-      inference.awaitServing(Duration.ofMinutes(3), elapsed -> {});
+    step(out, 2, "services");
+    List<ServiceProcess> services = new ArrayList<>();
+    Thread stopOnCtrlC =
+        new Thread(() -> services.forEach(ServiceProcess::close), "quickstart-stop");
+    Runtime.getRuntime().addShutdownHook(stopOnCtrlC);
+    try {
+      ServiceProcess inference =
+          start(
+              services,
+              "inference",
+              logs,
+              "--model-repository",
+              repository.toString(),
+              "--reload-interval",
+              "1s");
+      ServiceProcess trainer =
+          start(
+              services,
+              "trainer",
+              logs,
+              "--model-repository",
+              repository.toString(),
+              "--data-dir",
+              data.toString(),
+              "--jobs-dir",
+              work.resolve("jobs").toString());
+      ServiceProcess evaluator =
+          start(
+              services,
+              "evaluator",
+              logs,
+              "--inference-target",
+              inference.target(),
+              "--reports",
+              work.resolve("reports").toString(),
+              "--data-dir",
+              data.toString());
+      for (ServiceProcess service : services) {
+        service.awaitServing(Duration.ofMinutes(3), elapsed -> {});
+      }
       out.printf(
-          "      pid %d serving on %s after %.1f s (log: %s)%n",
-          inference.pid(), inference.target(), (System.nanoTime() - started) / 1e9, log);
-      out.flush();
+          "      inference %s, trainer %s, evaluator %s serving (logs in %s)%n",
+          inference.target(), trainer.target(), evaluator.target(), logs);
 
-      step(out, 4, "calls");
-      callEveryRpc(out, inference.target(), x);
+      step(
+          out,
+          3,
+          "train "
+              + model
+              + " (IWAE paper 1-layer architecture, "
+              + objective
+              + ", "
+              + epochs
+              + " epochs)");
+      ModelInfo published = train(out, trainer);
 
-      step(out, 5, "stop");
-      int exit = inference.stop(Duration.ofSeconds(30));
+      step(
+          out,
+          4,
+          "wait for inference-service to serve "
+              + published.getName()
+              + "/"
+              + published.getVersion());
+      awaitServed(inference, published);
+
+      step(
+          out,
+          5,
+          "evaluate (k="
+              + evalK
+              + ", "
+              + (evalExamples == 0 ? "all" : evalExamples)
+              + " test images)");
+      EvaluationReport report = evaluate(out, evaluator, published);
+      EvalCommand.printSummary(out, report);
+
+      step(out, 6, "stop");
+      for (ServiceProcess service : services) {
+        service.stop(Duration.ofSeconds(30));
+      }
+      out.printf(
+          "      services stopped; quickstart took %s%n",
+          ProgressBar.format(Duration.ofNanos(System.nanoTime() - started)));
+      return 0;
+    } finally {
+      services.forEach(ServiceProcess::close);
       Runtime.getRuntime().removeShutdownHook(stopOnCtrlC);
-      out.printf("      inference-service stopped (exit code %d)%n", exit);
     }
-    return 0;
   }
 
-  private void callEveryRpc(PrintWriter out, String target, FloatTensor x) {
+  private static ServiceProcess start(
+      List<ServiceProcess> services, String service, Path logs, String... args) {
+    List<String> flags = new ArrayList<>(List.of(args));
+    flags.add("--metrics-port");
+    flags.add(Integer.toString(ServiceProcess.freePort()));
+    ServiceProcess process =
+        ServiceProcess.start(
+            service, ServiceProcess.freePort(), flags, logs.resolve(service + ".log"));
+    services.add(process);
+    return process;
+  }
+
+  private ModelInfo train(PrintWriter out, ServiceProcess trainer) {
+    TrainCommand train = new TrainCommand();
+    train.model = model;
+    train.dataset = dataset;
+    train.preset = "iwae1";
+    train.activation = "tanh";
+    train.likelihood = "bernoulli";
+    train.objective = objective;
+    train.k = trainK;
+    train.epochs = epochs;
+    train.batchSize = 100;
+    train.learningRate = 1e-3;
+    train.seed = 1;
+    // The evaluator measures the model properly; the trainer's own validation bound only needs to
+    // be cheap.
+    train.validationK = 50;
     ManagedChannel channel =
-        ManagedChannelBuilder.forTarget(target)
-            .usePlaintext()
-            .maxInboundMessageSize(64 << 20)
-            .build();
+        ManagedChannelBuilder.forTarget(trainer.target()).usePlaintext().build();
     try {
-      InferenceGrpc.InferenceBlockingStub stub = InferenceGrpc.newBlockingStub(channel);
-      ModelRef model = ModelRef.newBuilder().setName(MODEL).build();
-
-      for (ModelInfo m :
-          deadline(stub).listModels(ListModelsRequest.getDefaultInstance()).getModelsList()) {
-        out.printf("      ListModels   %s/%d on %s%n", m.getName(), m.getVersion(), m.getDevice());
+      TrainerGrpc.TrainerBlockingStub stub = TrainerGrpc.newBlockingStub(channel);
+      Job job =
+          stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+              .submitJob(SubmitJobRequest.newBuilder().setSpec(train.jobSpec()).build())
+              .getJob();
+      Job last = TrainCommand.follow(stub, job.getJobId(), out);
+      if (TrainCommand.report(last, out) != 0 || last.getState() != JobState.JOB_STATE_SUCCEEDED) {
+        throw new CliException(
+            "training failed: " + last.getReason() + " (see " + trainer.log() + ")");
       }
-
-      EncodeResponse encoded =
-          deadline(stub)
-              .encode(
-                  EncodeRequest.newBuilder()
-                      .setModel(model)
-                      .setX(TensorCodec.encode(x))
-                      .setSample(true)
-                      .setSeed(7)
-                      .build());
-      FloatTensor mean = TensorCodec.decode("mean", encoded.getLayers(0).getMean());
-      FloatTensor z = TensorCodec.decode("sample", encoded.getLayers(0).getSample());
-      out.printf(
-          "      Encode       %d images -> z1 mean %s, sample %s%n",
-          x.dim(0), shape(mean), shape(z));
-
-      SampleResponse sampled =
-          deadline(stub)
-              .sample(SampleRequest.newBuilder().setModel(model).setN(4).setSeed(7).build());
-      FloatTensor xMean = TensorCodec.decode("x_mean", sampled.getXMean());
-      out.printf(
-          "      Sample       4 draws from the prior -> x mean %s, mean pixel %.3f%n",
-          shape(xMean), average(xMean));
-
-      LogProbResponse logProb =
-          deadline(stub)
-              .logProb(
-                  LogProbRequest.newBuilder()
-                      .setModel(model)
-                      .setX(TensorCodec.encode(x))
-                      .addZ(TensorCodec.encode(z))
-                      .build());
-      double elbo =
-          average(TensorCodec.decode("log_px_given_z", logProb.getLogPxGivenZ()))
-              + average(TensorCodec.decode("log_pz", logProb.getLogPz()))
-              - average(TensorCodec.decode("log_qz_given_x", logProb.getLogQzGivenX()));
-      out.printf(Locale.ROOT, "      LogProb      single-sample ELBO %.2f nats per image%n", elbo);
-
-      long start = System.nanoTime();
-      ImportanceWeightedEstimator estimator = new ImportanceWeightedEstimator((int) x.dim(0), k);
-      float[] all = new float[(int) x.dim(0) * k];
-      int chunks = 0;
-      Iterator<ImportanceWeightsChunk> stream =
-          stub.withDeadlineAfter(10, TimeUnit.MINUTES)
-              .importanceWeights(
-                  ImportanceWeightsRequest.newBuilder()
-                      .setModel(model)
-                      .setX(TensorCodec.encode(x))
-                      .setK(k)
-                      .setSeed(7)
-                      .build());
-      while (stream.hasNext()) {
-        ImportanceWeightsChunk chunk = stream.next();
-        FloatTensor logW = TensorCodec.decode("log_weights", chunk.getLogWeights());
-        int count = (int) logW.dim(1);
-        for (int row = 0; row < x.dim(0); row++) {
-          System.arraycopy(logW.data(), row * count, all, row * k + chunk.getSampleOffset(), count);
-        }
-        chunks++;
-      }
-      estimator.add(
-          0,
-          new ImportanceWeights(
-              FloatTensor.of(all, x.dim(0), k),
-              Optional.empty(),
-              Optional.empty(),
-              Optional.empty()));
-      Estimate iwll = estimator.logLikelihood();
-      out.printf(
-          Locale.ROOT,
-          "      ImportanceWeights k=%d in %d chunks, %.1f s: log p(x) >= %.2f +- %.2f nats per image, mean ESS %.2f%n",
-          k,
-          chunks,
-          (System.nanoTime() - start) / 1e9,
-          iwll.value(),
-          iwll.standardError(),
-          estimator.meanEffectiveSampleSize());
-      out.println("      (random weights: these numbers are what an untrained model scores)");
+      return last.getPublished();
     } finally {
       channel.shutdownNow();
     }
   }
 
-  private static InferenceGrpc.InferenceBlockingStub deadline(
-      InferenceGrpc.InferenceBlockingStub stub) {
-    return stub.withDeadlineAfter(60, TimeUnit.SECONDS);
+  /**
+   * Polls GetModel until the published version is loaded: the inference-service picks it up by
+   * itself.
+   */
+  private static void awaitServed(ServiceProcess inference, ModelInfo published) {
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(inference.target()).usePlaintext().build();
+    Instant deadline = Instant.now().plusSeconds(120);
+    try {
+      var stub = InferenceGrpc.newBlockingStub(channel);
+      while (true) {
+        try {
+          stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+              .getModel(
+                  GetModelRequest.newBuilder()
+                      .setModel(
+                          ModelRef.newBuilder()
+                              .setName(published.getName())
+                              .setVersion(published.getVersion()))
+                      .build());
+          return;
+        } catch (StatusRuntimeException notYet) {
+          if (Instant.now().isAfter(deadline)) {
+            throw new CliException(
+                "inference-service did not load "
+                    + published.getName()
+                    + "/"
+                    + published.getVersion()
+                    + " within 2 minutes; see "
+                    + inference.log());
+          }
+        }
+        try {
+          // poll interval of the hot-reload check above, not a wait for readiness
+          TimeUnit.MILLISECONDS.sleep(250);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CliException("interrupted");
+        }
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private EvaluationReport evaluate(
+      PrintWriter out, ServiceProcess evaluator, ModelInfo published) {
+    EvaluateRequest request =
+        EvaluateRequest.newBuilder()
+            .setModel(
+                ModelRef.newBuilder()
+                    .setName(published.getName())
+                    .setVersion(published.getVersion()))
+            .setDataset(
+                DatasetSplit.newBuilder().setName(dataset).setSplit("test").setLimit(evalExamples))
+            .setK(evalK)
+            .setSeed(1)
+            .setLabel("quickstart")
+            .build();
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(evaluator.target()).usePlaintext().build();
+    try {
+      return EvalCommand.evaluate(channel, request, Duration.ofMinutes(30), out);
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   private static void step(PrintWriter out, int step, String what) {
-    out.printf("[%d/5] %s%n", step, what);
+    out.printf("[%d/%d] %s%n", step, STEPS, what);
     out.flush();
-  }
-
-  private static String shape(FloatTensor t) {
-    return java.util.Arrays.toString(t.shape());
-  }
-
-  private static double average(FloatTensor t) {
-    double sum = 0;
-    for (float v : t.data()) {
-      sum += v;
-    }
-    return sum / t.size();
   }
 }
