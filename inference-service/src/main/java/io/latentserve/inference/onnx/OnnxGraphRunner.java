@@ -35,6 +35,13 @@ import org.slf4j.LoggerFactory;
  * <p>Inputs are copied into pooled direct buffers and handed to the engine without a further copy;
  * outputs are copied into fresh arrays. {@link #close()} waits for runs in flight, then frees the
  * sessions; later runs fail with {@link ModelUnavailableException}.
+ *
+ * <p>On the CPU, a run of more than {@link OnnxConfig#cpuRunSamples()} samples is split into engine
+ * calls over consecutive row ranges that start at multiples of {@link #rowAlignment()}, each over a
+ * view of the same input buffers, and the outputs are joined: every row sits at a position
+ * congruent to the one it has in the whole run, so the results are bit-identical to one call. The
+ * log-weights session does not spin its threads between operators: its runs are long, and spinning
+ * workers take the cores from the request threads that draw the next chunk's noise.
  */
 public final class OnnxGraphRunner implements GraphRunner {
   private static final Logger log = LoggerFactory.getLogger(OnnxGraphRunner.class);
@@ -46,6 +53,7 @@ public final class OnnxGraphRunner implements GraphRunner {
   private final DirectBufferPool buffers = new DirectBufferPool(32);
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private final int rowAlignment;
+  private final long runSamples;
   private boolean closed;
 
   private OnnxGraphRunner(
@@ -53,12 +61,14 @@ public final class OnnxGraphRunner implements GraphRunner {
       String device,
       Map<GraphRole, OrtSession> sessions,
       OrtEnvironment env,
-      int rowAlignment) {
+      int rowAlignment,
+      long runSamples) {
     this.description = description;
     this.device = device;
     this.sessions = sessions;
     this.env = env;
     this.rowAlignment = rowAlignment;
+    this.runSamples = runSamples;
   }
 
   /**
@@ -79,11 +89,15 @@ public final class OnnxGraphRunner implements GraphRunner {
       try {
         Map<GraphRole, OrtSession> sessions = openSessions(env, bundle, config, attempt);
         DeviceChoice.report(config.device(), attempt, last);
-        int alignment =
-            attempt.kind() == OnnxDevice.Kind.CPU
-                ? cpuRowAlignment(bundle.manifest().architecture())
-                : 1;
-        return new OnnxGraphRunner(description, attempt.toString(), sessions, env, alignment);
+        boolean cpu = attempt.kind() == OnnxDevice.Kind.CPU;
+        int alignment = cpu ? cpuRowAlignment(bundle.manifest().architecture()) : 1;
+        return new OnnxGraphRunner(
+            description,
+            attempt.toString(),
+            sessions,
+            env,
+            alignment,
+            cpu ? config.cpuRunSamples() : Long.MAX_VALUE);
       } catch (OrtException e) {
         last =
             new InferenceFailedException(
@@ -100,18 +114,39 @@ public final class OnnxGraphRunner implements GraphRunner {
   private static Map<GraphRole, OrtSession> openSessions(
       OrtEnvironment env, Bundle bundle, OnnxConfig config, OnnxDevice device) throws OrtException {
     Map<GraphRole, OrtSession> sessions = new EnumMap<>(GraphRole.class);
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setIntraOpNumThreads(config.intraOpThreads());
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      if (device.kind() == OnnxDevice.Kind.CUDA) {
-        options.addCUDA(device.cudaIndex());
-      }
+    try (OrtSession.SessionOptions options = sessionOptions(config, device, true);
+        OrtSession.SessionOptions throughput =
+            sessionOptions(config, device, device.kind() != OnnxDevice.Kind.CPU)) {
       for (GraphRole role : GraphRole.values()) {
-        sessions.put(role, env.createSession(bundle.graphFile(role).toString(), options));
+        OrtSession.SessionOptions o = role == GraphRole.LOG_WEIGHTS ? throughput : options;
+        sessions.put(role, env.createSession(bundle.graphFile(role).toString(), o));
       }
       return sessions;
     } catch (OrtException | RuntimeException e) {
       closeAll(sessions);
+      throw e;
+    }
+  }
+
+  /**
+   * @param spinning whether idle intra-op threads spin between operators (ONNX Runtime's default,
+   *     which saves wake-up latency in short runs)
+   */
+  private static OrtSession.SessionOptions sessionOptions(
+      OnnxConfig config, OnnxDevice device, boolean spinning) throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    try {
+      options.setIntraOpNumThreads(config.intraOpThreads());
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (!spinning) {
+        options.addConfigEntry("session.intra_op.allow_spinning", "0");
+      }
+      if (device.kind() == OnnxDevice.Kind.CUDA) {
+        options.addCUDA(device.cudaIndex());
+      }
+      return options;
+    } catch (OrtException | RuntimeException e) {
+      options.close();
       throw e;
     }
   }
@@ -131,34 +166,146 @@ public final class OnnxGraphRunner implements GraphRunner {
 
   private Map<String, FloatTensor> runOpen(
       OrtSession session, GraphRole role, Map<String, FloatTensor> inputs) {
-    Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+    Map<String, FloatBuffer> views = new LinkedHashMap<>();
     List<ByteBuffer> borrowed = new ArrayList<>(inputs.size());
     try {
       for (Map.Entry<String, FloatTensor> e : inputs.entrySet()) {
         FloatTensor t = e.getValue();
         ByteBuffer buffer = buffers.acquire(t.size());
         borrowed.add(buffer);
-        FloatBuffer view = DirectBufferPool.fill(buffer, t.data());
-        tensors.put(e.getKey(), OnnxTensor.createTensor(env, view, t.shape()));
+        views.put(e.getKey(), DirectBufferPool.fill(buffer, t.data()));
       }
-      try (OrtSession.Result result = session.run(tensors)) {
-        Map<String, FloatTensor> outputs = new LinkedHashMap<>();
-        for (Map.Entry<String, OnnxValue> e : result) {
-          outputs.put(e.getKey(), toFloatTensor(role, e.getKey(), e.getValue()));
-        }
-        return outputs;
+      int rows = rows(inputs);
+      int step = rows < 0 ? Integer.MAX_VALUE : rowsPerRun(rows, samplesPerRow(inputs));
+      if (step >= rows) {
+        return call(session, role, inputs, views, 0, -1, null);
       }
+      Map<String, FloatTensor> joined = new LinkedHashMap<>();
+      for (int from = 0; from < rows; from += step) {
+        call(session, role, inputs, views, from, Math.min(rows, from + step), joined);
+      }
+      return joined;
     } catch (OrtException e) {
       throw new InferenceFailedException(
           role + " graph of " + description + " failed: " + e.getMessage(), e);
     } finally {
-      for (OnnxTensor t : tensors.values()) {
-        t.close();
-      }
       for (ByteBuffer b : borrowed) {
         buffers.release(b);
       }
     }
+  }
+
+  /**
+   * One engine call over rows [from, to) of the inputs (all of them when {@code to < 0}). With a
+   * {@code joined} map, each output's rows are copied into a tensor of all the run's rows there;
+   * without one, the outputs are returned.
+   */
+  private Map<String, FloatTensor> call(
+      OrtSession session,
+      GraphRole role,
+      Map<String, FloatTensor> inputs,
+      Map<String, FloatBuffer> views,
+      int from,
+      int to,
+      Map<String, FloatTensor> joined)
+      throws OrtException {
+    Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, FloatTensor> e : inputs.entrySet()) {
+        FloatTensor t = e.getValue();
+        FloatBuffer view = views.get(e.getKey());
+        long[] shape = t.shape();
+        if (to >= 0) {
+          int rowSize = t.rowSize();
+          view = view.duplicate().position(from * rowSize).limit(to * rowSize).slice();
+          shape[0] = to - from;
+        }
+        tensors.put(e.getKey(), OnnxTensor.createTensor(env, view, shape));
+      }
+      try (OrtSession.Result result = session.run(tensors)) {
+        Map<String, FloatTensor> outputs = new LinkedHashMap<>();
+        for (Map.Entry<String, OnnxValue> e : result) {
+          FloatTensor out = toFloatTensor(role, e.getKey(), e.getValue());
+          if (joined == null) {
+            outputs.put(e.getKey(), out);
+          } else {
+            place(role, e.getKey(), out, from, to, rows(inputs), joined);
+          }
+        }
+        return outputs;
+      }
+    } finally {
+      for (OnnxTensor t : tensors.values()) {
+        t.close();
+      }
+    }
+  }
+
+  /** Copies the output of rows [from, to) into the tensor of all {@code rows} rows in joined. */
+  private void place(
+      GraphRole role,
+      String name,
+      FloatTensor part,
+      int from,
+      int to,
+      int rows,
+      Map<String, FloatTensor> joined) {
+    if (part.rank() == 0 || part.dim(0) != to - from) {
+      throw new InferenceFailedException(
+          role
+              + " graph of "
+              + description
+              + " returned "
+              + name
+              + " "
+              + part
+              + " for "
+              + (to - from)
+              + " rows: the batch must be on axis 0");
+    }
+    FloatTensor whole = joined.get(name);
+    if (whole == null) {
+      long[] shape = part.shape();
+      shape[0] = rows;
+      whole = FloatTensor.of(new float[Math.multiplyExact(rows, part.rowSize())], shape);
+      joined.put(name, whole);
+    }
+    System.arraycopy(part.data(), 0, whole.data(), from * part.rowSize(), part.size());
+  }
+
+  /** Axis 0 shared by every input, or -1 when there is none (the engine reports the mismatch). */
+  private static int rows(Map<String, FloatTensor> inputs) {
+    long rows = -1;
+    for (FloatTensor t : inputs.values()) {
+      if (t.rank() == 0 || (rows >= 0 && t.dim(0) != rows)) {
+        return -1;
+      }
+      rows = t.dim(0);
+    }
+    return (int) rows;
+  }
+
+  /** Samples per row: axis 1 of the per-sample inputs [N, K, ..], 1 without any. */
+  private static long samplesPerRow(Map<String, FloatTensor> inputs) {
+    long samples = 1;
+    for (FloatTensor t : inputs.values()) {
+      if (t.rank() >= 3) {
+        samples = Math.max(samples, t.dim(1));
+      }
+    }
+    return samples;
+  }
+
+  /**
+   * Rows per engine call: at most {@link OnnxConfig#cpuRunSamples()} samples, a multiple of the row
+   * alignment, at least one alignment.
+   */
+  int rowsPerRun(int rows, long samplesPerRow) {
+    long fit = runSamples / Math.max(1, samplesPerRow);
+    if (fit >= rows) {
+      return rows;
+    }
+    return (int) Math.max(rowAlignment, fit / rowAlignment * rowAlignment);
   }
 
   private FloatTensor toFloatTensor(GraphRole role, String name, OnnxValue value) {

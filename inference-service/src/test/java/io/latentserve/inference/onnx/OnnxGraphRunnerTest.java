@@ -88,6 +88,36 @@ class OnnxGraphRunnerTest {
   }
 
   @Test
+  void run_moreSamplesThanOneCpuCall_splitIntoAlignedCallsIdenticalToOneCall() {
+    // latent size 3: rows must keep their position modulo 4
+    Bundle bundle = TestBundles.publish(VaeWeights.random(GAUSSIAN, 3), root, "gauss");
+    OnnxConfig whole = new OnnxConfig(OnnxDevice.parse("cpu"), 2, Integer.MAX_VALUE);
+    OnnxConfig split = new OnnxConfig(OnnxDevice.parse("cpu"), 2, 30); // 10 rows of 3 samples
+    Map<String, FloatTensor> weightsInputs =
+        Map.of(
+            GraphNames.X,
+            normal(new long[] {23, 12}, 6),
+            GraphNames.eps("z1"),
+            normal(new long[] {23, 3, 3}, 7));
+    Map<String, FloatTensor> encoderInputs =
+        Map.of(
+            GraphNames.X,
+            normal(new long[] {45, 12}, 8),
+            GraphNames.eps("z1"),
+            normal(new long[] {45, 3}, 9));
+    try (OnnxGraphRunner one = OnnxGraphRunner.open(bundle, whole);
+        OnnxGraphRunner many = OnnxGraphRunner.open(bundle, split)) {
+      assertThat(many.rowsPerRun(23, 3)).isEqualTo(8);
+      assertThat(many.rowsPerRun(45, 1)).isEqualTo(28);
+      assertThat(many.rowsPerRun(5, 100)).isEqualTo(4); // at least one alignment
+      assertThat(many.run(GraphRole.LOG_WEIGHTS, weightsInputs))
+          .isEqualTo(one.run(GraphRole.LOG_WEIGHTS, weightsInputs));
+      assertThat(many.run(GraphRole.ENCODER, encoderInputs))
+          .isEqualTo(one.run(GraphRole.ENCODER, encoderInputs));
+    }
+  }
+
+  @Test
   void run_afterClose_throwsModelUnavailable() {
     Bundle bundle = TestBundles.publish(VaeWeights.random(GAUSSIAN, 1), root, "gauss");
     OnnxGraphRunner runner = OnnxGraphRunner.open(bundle, CPU);
