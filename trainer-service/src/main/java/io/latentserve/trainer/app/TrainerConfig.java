@@ -26,7 +26,6 @@ import java.util.Objects;
  * @param maxConcurrentJobs jobs trained at once
  * @param maxQueuedJobs queued jobs beyond which SubmitJob answers RESOURCE_EXHAUSTED
  * @param maxStepSamples largest batch size times K of one step
- * @param trainingThreads native threads per op of ND4J (OpenMP and BLAS); 0 keeps OMP_NUM_THREADS
  * @param checkpointInterval least time between two checkpoints within an epoch
  * @param progressInterval least time between two progress events within an epoch
  * @param cancelWait how long CancelJob waits for a running job to stop
@@ -41,7 +40,6 @@ public record TrainerConfig(
     int maxConcurrentJobs,
     int maxQueuedJobs,
     int maxStepSamples,
-    int trainingThreads,
     Duration checkpointInterval,
     Duration progressInterval,
     Duration cancelWait,
@@ -55,7 +53,6 @@ public record TrainerConfig(
   public static final String ENV_MAX_CONCURRENT_JOBS = "LATENTSERVE_MAX_CONCURRENT_JOBS";
   public static final String ENV_MAX_QUEUED_JOBS = "LATENTSERVE_MAX_QUEUED_JOBS";
   public static final String ENV_MAX_STEP_SAMPLES = "LATENTSERVE_MAX_STEP_SAMPLES";
-  public static final String ENV_TRAINING_THREADS = "LATENTSERVE_TRAINING_THREADS";
   public static final String ENV_CHECKPOINT_INTERVAL = "LATENTSERVE_CHECKPOINT_INTERVAL";
   public static final String ENV_PROGRESS_INTERVAL = "LATENTSERVE_PROGRESS_INTERVAL";
   public static final String ENV_CANCEL_WAIT = "LATENTSERVE_CANCEL_WAIT";
@@ -73,10 +70,6 @@ public record TrainerConfig(
     checkPositive("maxConcurrentJobs", maxConcurrentJobs);
     checkPositive("maxQueuedJobs", maxQueuedJobs);
     checkPositive("maxStepSamples", maxStepSamples);
-    if (trainingThreads < 0) {
-      throw new IllegalArgumentException(
-          "trainingThreads must be >= 0 (0 keeps OMP_NUM_THREADS), got " + trainingThreads);
-    }
     checkNonNegative("checkpointInterval", checkpointInterval);
     checkNonNegative("progressInterval", progressInterval);
     checkNonNegative("cancelWait", cancelWait);
@@ -112,7 +105,6 @@ public record TrainerConfig(
         .maxConcurrentJobs(maxConcurrentJobs)
         .maxQueuedJobs(maxQueuedJobs)
         .maxStepSamples(maxStepSamples)
-        .trainingThreads(trainingThreads)
         .checkpointInterval(checkpointInterval)
         .progressInterval(progressInterval)
         .cancelWait(cancelWait)
@@ -136,7 +128,6 @@ public record TrainerConfig(
         .readInt(ENV_MAX_CONCURRENT_JOBS, b::maxConcurrentJobs)
         .readInt(ENV_MAX_QUEUED_JOBS, b::maxQueuedJobs)
         .readInt(ENV_MAX_STEP_SAMPLES, b::maxStepSamples)
-        .readInt(ENV_TRAINING_THREADS, b::trainingThreads)
         .readDuration(ENV_CHECKPOINT_INTERVAL, b::checkpointInterval)
         .readDuration(ENV_PROGRESS_INTERVAL, b::progressInterval)
         .readDuration(ENV_CANCEL_WAIT, b::cancelWait)
@@ -154,7 +145,6 @@ public record TrainerConfig(
     private int maxConcurrentJobs = 1;
     private int maxQueuedJobs = 16;
     private int maxStepSamples = 200_000;
-    private int trainingThreads = 0;
     private Duration checkpointInterval = Duration.ofMinutes(1);
     private Duration progressInterval = Duration.ofSeconds(1);
     private Duration cancelWait = Duration.ofSeconds(30);
@@ -203,11 +193,6 @@ public record TrainerConfig(
       return this;
     }
 
-    public Builder trainingThreads(int v) {
-      trainingThreads = v;
-      return this;
-    }
-
     public Builder checkpointInterval(Duration v) {
       checkpointInterval = v;
       return this;
@@ -246,7 +231,6 @@ public record TrainerConfig(
           maxConcurrentJobs,
           maxQueuedJobs,
           maxStepSamples,
-          trainingThreads,
           checkpointInterval,
           progressInterval,
           cancelWait,

@@ -1,9 +1,13 @@
 package io.latentserve.trainer.app;
 
 import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Starts the trainer service; configuration comes from {@code LATENTSERVE_*} variables. */
 public final class TrainerMain {
+  private static final Logger log = LoggerFactory.getLogger(TrainerMain.class);
+
   private TrainerMain() {}
 
   /** Runs the service until the JVM is asked to stop (SIGTERM, Ctrl-C). */
@@ -28,6 +32,12 @@ public final class TrainerMain {
       System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
     }
     StdoutFilter.install();
+    if (System.getenv("OMP_NUM_THREADS") == null) {
+      log.warn(
+          "OMP_NUM_THREADS is not set: ND4J runs {} OpenMP threads per op; with few cores shared"
+              + " with other work, OMP_NUM_THREADS=1 trains faster",
+          Runtime.getRuntime().availableProcessors());
+    }
     TrainerServer server = TrainerServer.create(config).start();
     Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "trainer-shutdown"));
     return server;

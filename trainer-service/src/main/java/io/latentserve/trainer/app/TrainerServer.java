@@ -49,7 +49,7 @@ public final class TrainerServer implements AutoCloseable {
         config,
         Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()),
         new CatalogDatasetSource(config.dataDir()),
-        new SameDiffBackend(config.trainingThreads()));
+        new SameDiffBackend());
   }
 
   /**

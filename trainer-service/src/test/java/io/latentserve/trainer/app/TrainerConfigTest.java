@@ -31,13 +31,11 @@ class TrainerConfigTest {
                 "LATENTSERVE_PORT", "6000",
                 "LATENTSERVE_MODEL_REPOSITORY", "/var/lib/latentserve/models",
                 "LATENTSERVE_MAX_CONCURRENT_JOBS", "2",
-                "LATENTSERVE_CHECKPOINT_INTERVAL", "30s",
-                "LATENTSERVE_TRAINING_THREADS", "1"));
+                "LATENTSERVE_CHECKPOINT_INTERVAL", "30s"));
     assertThat(config.port()).isEqualTo(6000);
     assertThat(config.jobsDir()).isEqualTo(Path.of("/var/lib/latentserve/trainer-jobs"));
     assertThat(config.maxConcurrentJobs()).isEqualTo(2);
     assertThat(config.checkpointInterval()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(config.trainingThreads()).isEqualTo(1);
     assertThat(config.jobOptions().concurrency()).isEqualTo(2);
 
     TrainerConfig explicit =
