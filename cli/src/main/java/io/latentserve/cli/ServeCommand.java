@@ -187,12 +187,6 @@ final class ServeCommand {
         description = "Jobs trained at once (env LATENTSERVE_MAX_CONCURRENT_JOBS; default 1).")
     Integer maxConcurrentJobs;
 
-    @Option(
-        names = "--training-threads",
-        description =
-            "Native threads per op; 0 keeps OMP_NUM_THREADS (env LATENTSERVE_TRAINING_THREADS).")
-    Integer trainingThreads;
-
     @Override
     public Integer call() throws Exception {
       Map<String, String> env = new HashMap<>(System.getenv());
@@ -202,7 +196,6 @@ final class ServeCommand {
       override(env, TrainerConfig.ENV_DATA_DIR, dataDir);
       override(env, TrainerConfig.ENV_JOBS_DIR, jobsDir);
       override(env, TrainerConfig.ENV_MAX_CONCURRENT_JOBS, maxConcurrentJobs);
-      override(env, TrainerConfig.ENV_TRAINING_THREADS, trainingThreads);
       TrainerServer server = TrainerMain.start(TrainerConfig.fromEnvironment(env));
       spec.commandLine()
           .getOut()
