@@ -8,10 +8,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -154,7 +156,7 @@ public final class JobManager implements AutoCloseable {
                   + " for model "
                   + spec.modelName()
                   + " is already "
-                  + j.state().name().toLowerCase(java.util.Locale.ROOT));
+                  + j.state().name().toLowerCase(Locale.ROOT));
         }
         if (j.state() == JobState.QUEUED) {
           queued++;
@@ -164,7 +166,7 @@ public final class JobManager implements AutoCloseable {
         throw new CapacityExceededException(
             "the job queue holds " + queued + " jobs, its limit is " + options.maxQueuedJobs());
       }
-      java.time.Instant now = clock.instant();
+      Instant now = clock.instant();
       Job job =
           new Job(
               UUID.randomUUID().toString(),
@@ -243,10 +245,7 @@ public final class JobManager implements AutoCloseable {
       Job job = handle.job;
       if (job.state().isTerminal()) {
         throw new JobStateException(
-            "job "
-                + jobId
-                + " has already ended: "
-                + job.state().name().toLowerCase(java.util.Locale.ROOT));
+            "job " + jobId + " has already ended: " + job.state().name().toLowerCase(Locale.ROOT));
       }
       handle.cancelRequested = true;
       if (job.state() == JobState.QUEUED) {
@@ -475,7 +474,7 @@ public final class JobManager implements AutoCloseable {
     }
   }
 
-  private java.time.Instant now() {
+  private Instant now() {
     return clock.instant();
   }
 

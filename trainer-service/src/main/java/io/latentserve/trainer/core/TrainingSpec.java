@@ -2,7 +2,6 @@ package io.latentserve.trainer.core;
 
 import io.latentserve.bundle.ModelNames;
 import io.latentserve.model.VaeArchitecture;
-import java.util.Objects;
 
 /**
  * What to train: a validated job specification.
@@ -66,7 +65,6 @@ public record TrainingSpec(
           "spec.validation_k",
           "spec.validation_k must be in [1, " + Objective.MAX_SAMPLES + "], got " + validationK);
     }
-    Objects.requireNonNull(architecture);
   }
 
   /** Importance-sample rows of one step: batch size times the objective's K. */
