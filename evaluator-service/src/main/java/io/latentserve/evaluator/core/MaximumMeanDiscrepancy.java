@@ -4,7 +4,7 @@ import io.latentserve.model.FloatTensor;
 
 /**
  * The squared maximum mean discrepancy between two samples (Gretton et al. 2012, "A Kernel
- * Two-Sample Test"), with the kernel k(a, b) = exp(-|a - b|^2 / dim) used by InfoVAE (Zhao, Song
+ * Two-Sample Test"), with the kernel k(a, b) = exp(-|a - b|^2 / dim^2) used by InfoVAE (Zhao, Song
  * and Ermon 2019) to compare the aggregate posterior q(z) with the prior p(z).
  */
 public final class MaximumMeanDiscrepancy {
@@ -55,6 +55,6 @@ public final class MaximumMeanDiscrepancy {
       double diff = a[ao + c] - b[bo + c];
       sq += diff * diff;
     }
-    return Math.exp(-sq / d);
+    return Math.exp(-sq / ((double) d * d));
   }
 }

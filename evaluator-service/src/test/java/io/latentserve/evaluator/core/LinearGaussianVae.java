@@ -232,13 +232,14 @@ final class LinearGaussianVae {
     return 0.5 * (logDet - sum);
   }
 
-  /** Population MMD^2(q(z), N(0, I)) for the kernel exp(-|a-b|^2 / d); q(z) has mean 0. */
+  /** Population MMD^2(q(z), N(0, I)) for the kernel exp(-|a-b|^2 / d^2); q(z) has mean 0. */
   double squaredMmd() {
     double[][] s = aggregateCovariance();
     int d = LATENT;
-    double kqq = Math.exp(-0.5 * logDet(plusIdentity(scale(s, 4.0 / d))));
-    double kpp = Math.exp(-0.5 * logDet(plusIdentity(scale(identity(d), 4.0 / d))));
-    double kqp = Math.exp(-0.5 * logDet(plusIdentity(scale(plusIdentity(s), 2.0 / d))));
+    double h = (double) d * d;
+    double kqq = Math.exp(-0.5 * logDet(plusIdentity(scale(s, 4.0 / h))));
+    double kpp = Math.exp(-0.5 * logDet(plusIdentity(scale(identity(d), 4.0 / h))));
+    double kqp = Math.exp(-0.5 * logDet(plusIdentity(scale(plusIdentity(s), 2.0 / h))));
     return kqq + kpp - 2 * kqp;
   }
 

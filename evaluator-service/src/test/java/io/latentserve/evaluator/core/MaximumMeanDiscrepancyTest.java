@@ -29,14 +29,14 @@ class MaximumMeanDiscrepancyTest {
   }
 
   /**
-   * N(0, I) against N(m 1, I) in d = 2, kernel exp(-|a-b|^2 / 2): E k(x, x') = det(I + 4I/d)^-1/2 =
-   * 1/3 for both, and E k(x, y) = det(I + 4I/d)^-1/2 exp(-|m|^2 / (2 (2 + d/2))) = exp(-2 m^2 / 6)
-   * / 3.
+   * N(0, I) against N(m 1, I) in d = 2, kernel exp(-|a-b|^2 / h) with h = d^2 = 4: for u ~ N(mu,
+   * 2I), E exp(-|u|^2 / h) = (1 + 4/h)^(-d/2) exp(-|mu|^2 / (h + 4)), so E k(x, x') = 1/2 for both
+   * and E k(x, y) = exp(-2 m^2 / 8) / 2.
    */
   @Test
   void squaredUnbiased_shiftedGaussians_matchesClosedForm() {
     double m = 1.0;
-    double exact = 2.0 / 3 - 2 * Math.exp(-2 * m * m / 6) / 3;
+    double exact = 1 - Math.exp(-2 * m * m / 8);
 
     double mmd =
         MaximumMeanDiscrepancy.squaredUnbiased(gaussian(1000, 2, 0, 3), gaussian(1000, 2, m, 4));
