@@ -146,7 +146,7 @@ final class OnnxGraphBuilder {
         VaeOnnxOperators.REDUCE_PROD,
         List.of(x),
         name,
-        Map.<String, Object>of("axes", new int[] {-1}, "keepdims", 0));
+        attributes("axes", new int[] {-1}, "keepdims", 0));
   }
 
   /** Inserts a dimension of size 1 at {@code axis}. */
@@ -260,5 +260,18 @@ final class OnnxGraphBuilder {
                     .setShape(shape))
             .build();
     return OnnxMl.ValueInfoProto.newBuilder().setName(tensor.name()).setType(type).build();
+  }
+
+  /**
+   * Operator attributes in the given order: Map.of iterates in an order that changes between JVM
+   * runs, which would make the same weights export to different bytes (and different manifest
+   * digests).
+   */
+  private static Map<String, Object> attributes(Object... keysAndValues) {
+    Map<String, Object> attributes = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      attributes.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return attributes;
   }
 }
