@@ -1,25 +1,19 @@
 package io.latentserve.inference.grpc;
 
-import com.google.protobuf.Timestamp;
 import io.latentserve.inference.core.DecodeResult;
 import io.latentserve.inference.core.GaussianLayer;
 import io.latentserve.inference.core.LogProbResult;
 import io.latentserve.inference.core.LogWeightsChunk;
 import io.latentserve.inference.core.ModelId;
 import io.latentserve.inference.core.VaeModel;
-import io.latentserve.model.StochasticLayer;
-import io.latentserve.model.VaeArchitecture;
 import io.latentserve.proto.v1.DecodeResponse;
 import io.latentserve.proto.v1.GaussianParams;
 import io.latentserve.proto.v1.ImportanceWeightsChunk;
-import io.latentserve.proto.v1.LatentFamily;
-import io.latentserve.proto.v1.LatentLayer;
-import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.LogProbResponse;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.ModelRef;
-import io.latentserve.proto.v1.Provenance;
 import io.latentserve.proto.v1.SampleResponse;
+import io.latentserve.service.ModelInfos;
 
 /** Core values to {@code latentserve.v1} messages. */
 final class ProtoMapping {
@@ -31,47 +25,13 @@ final class ProtoMapping {
 
   static ModelInfo modelInfo(ServedModel served) {
     VaeModel model = served.model();
-    VaeArchitecture arch = model.architecture();
-    ModelInfo.Builder b =
-        ModelInfo.newBuilder()
-            .setName(model.id().name())
-            .setVersion(model.id().version())
-            .addInputShape(arch.inputDim())
-            .setLikelihood(likelihood(arch))
-            .setLikelihoodSigma(arch.likelihoodSigma())
-            .setProvenance(provenance(served.provenance()))
-            .setDevice(model.device())
-            .setManifestSha256(served.manifestSha256());
-    for (StochasticLayer layer : arch.layers()) {
-      b.addLatentLayers(
-          LatentLayer.newBuilder()
-              .setName(layer.name())
-              .setDim(layer.latentDim())
-              .setFamily(LatentFamily.LATENT_FAMILY_GAUSSIAN));
-    }
-    return b.build();
-  }
-
-  private static Likelihood likelihood(VaeArchitecture arch) {
-    return switch (arch.likelihood()) {
-      case BERNOULLI -> Likelihood.LIKELIHOOD_BERNOULLI;
-      case GAUSSIAN_FIXED -> Likelihood.LIKELIHOOD_GAUSSIAN_FIXED;
-      case GAUSSIAN_LEARNED -> Likelihood.LIKELIHOOD_GAUSSIAN_LEARNED;
-    };
-  }
-
-  private static Provenance provenance(io.latentserve.bundle.Provenance p) {
-    return Provenance.newBuilder()
-        .setSpecJson(p.specJson())
-        .setDataset(p.dataset())
-        .setSeed(p.seed())
-        .setEpochs(p.epochs())
-        .putAllFinalMetrics(p.finalMetrics())
-        .setCodeVersion(p.codeVersion())
-        .setCreated(
-            Timestamp.newBuilder()
-                .setSeconds(p.created().getEpochSecond())
-                .setNanos(p.created().getNano()))
+    return ModelInfos.describe(
+            model.id().name(),
+            model.id().version(),
+            model.architecture(),
+            served.provenance(),
+            served.manifestSha256())
+        .setDevice(model.device())
         .build();
   }
 

@@ -11,14 +11,11 @@ import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
-import io.latentserve.proto.v1.LatentFamily;
-import io.latentserve.proto.v1.LatentLayer;
-import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.Objective;
 import io.latentserve.proto.v1.Optimizer;
-import io.latentserve.proto.v1.Provenance;
 import io.latentserve.proto.v1.StochasticLayerSpec;
+import io.latentserve.service.ModelInfos;
 import io.latentserve.trainer.core.InvalidSpecException;
 import io.latentserve.trainer.core.PublishedModel;
 import io.latentserve.trainer.core.TrainingProgress;
@@ -197,7 +194,7 @@ final class ProtoMapping {
                 a.activation() == io.latentserve.model.Activation.RELU
                     ? Activation.ACTIVATION_RELU
                     : Activation.ACTIVATION_TANH)
-            .setLikelihood(likelihood(a))
+            .setLikelihood(ModelInfos.likelihood(a))
             .setLikelihoodSigma(a.likelihoodSigma());
     for (StochasticLayer layer : a.layers()) {
       arch.addLayers(
@@ -280,41 +277,13 @@ final class ProtoMapping {
 
   static ModelInfo modelInfo(PublishedModel published) {
     Manifest manifest = published.manifest();
-    VaeArchitecture arch = manifest.architecture();
-    io.latentserve.bundle.Provenance p = manifest.provenance();
-    ModelInfo.Builder b =
-        ModelInfo.newBuilder()
-            .setName(published.name())
-            .setVersion(published.version())
-            .addInputShape(arch.inputDim())
-            .setLikelihood(likelihood(arch))
-            .setLikelihoodSigma(arch.likelihoodSigma())
-            .setManifestSha256(published.manifestSha256())
-            .setProvenance(
-                Provenance.newBuilder()
-                    .setSpecJson(p.specJson())
-                    .setDataset(p.dataset())
-                    .setSeed(p.seed())
-                    .setEpochs(p.epochs())
-                    .putAllFinalMetrics(p.finalMetrics())
-                    .setCodeVersion(p.codeVersion())
-                    .setCreated(timestamp(p.created())));
-    for (StochasticLayer layer : arch.layers()) {
-      b.addLatentLayers(
-          LatentLayer.newBuilder()
-              .setName(layer.name())
-              .setDim(layer.latentDim())
-              .setFamily(LatentFamily.LATENT_FAMILY_GAUSSIAN));
-    }
-    return b.build();
-  }
-
-  private static Likelihood likelihood(VaeArchitecture arch) {
-    return switch (arch.likelihood()) {
-      case BERNOULLI -> Likelihood.LIKELIHOOD_BERNOULLI;
-      case GAUSSIAN_FIXED -> Likelihood.LIKELIHOOD_GAUSSIAN_FIXED;
-      case GAUSSIAN_LEARNED -> Likelihood.LIKELIHOOD_GAUSSIAN_LEARNED;
-    };
+    return ModelInfos.describe(
+            published.name(),
+            published.version(),
+            manifest.architecture(),
+            manifest.provenance(),
+            published.manifestSha256())
+        .build();
   }
 
   private static Timestamp timestamp(Instant t) {
