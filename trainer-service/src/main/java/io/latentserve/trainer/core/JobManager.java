@@ -144,6 +144,7 @@ public final class JobManager implements AutoCloseable {
     long totalSteps =
         (long) TrainingLoop.stepsPerEpoch(shape.trainExamples(), spec.batchSize()) * spec.epochs();
     Handle handle;
+    Job queuedJob;
     synchronized (this) {
       checkOpen();
       int queued = 0;
@@ -181,12 +182,14 @@ public final class JobManager implements AutoCloseable {
               now,
               now);
       store.save(job);
+      queuedJob = job;
       handle = new Handle(job);
       handles.put(job.id(), handle);
     }
-    log.info("job {} queued: {}", handle.job.id(), TrainingSpecJson.write(spec));
+    log.info("job {} queued: {}", queuedJob.id(), TrainingSpecJson.write(spec));
     workers.execute(() -> run(handle));
-    return handle.job;
+    // The job as queued: a worker may already have moved the handle on to RUNNING.
+    return queuedJob;
   }
 
   /**
