@@ -3,6 +3,13 @@ package io.latentserve.bundle;
 /** Input and output names of the bundle graphs described in {@link GraphRole}. */
 public final class GraphNames {
   public static final String X = "x";
+
+  /**
+   * The condition y [N, C] of a conditional model: an input of every graph of a conditional bundle,
+   * one row per example (shared by its K samples in {@link GraphRole#LOG_WEIGHTS}).
+   */
+  public static final String CONDITION = "condition";
+
   public static final String X_MEAN = "x_mean";
   public static final String X_LOGVAR = "x_logvar";
   public static final String LOG_PX_Z = "log_px_z";

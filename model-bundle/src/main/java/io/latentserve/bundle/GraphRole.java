@@ -4,6 +4,12 @@ package io.latentserve.bundle;
  * The ONNX graphs of a bundle. Input and output names are in {@link GraphNames}; N is the batch, K
  * the number of importance samples, D the input size, d_l the size of latent layer l. All tensors
  * are float32; log densities are in nats.
+ *
+ * <p>Every graph of a conditional model ({@link
+ * io.latentserve.model.VaeArchitecture#conditional()}) also takes condition [N,C], the y that every
+ * network and the top prior read, and its decoder also outputs the top layer's prior
+ * &lt;top&gt;_prior_mean, &lt;top&gt;_prior_logvar [N,d_L] of p(z_L|y) (Sample draws z_L from
+ * them). Unconditional graphs are unchanged.
  */
 public enum GraphRole {
   /**

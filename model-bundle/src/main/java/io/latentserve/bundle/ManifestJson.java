@@ -34,6 +34,7 @@ import java.util.function.Supplier;
  * {
  *   "formatVersion": 1,
  *   "inputShape": [784],
+ *   "conditionDim": 10,
  *   "likelihood": {"family": "bernoulli" | "gaussian_fixed" | "gaussian_learned", "sigma": 0.0},
  *   "activation": "tanh" | "relu",
  *   "latentLayers": [{"name": "z1", "dim": 50, "family": "gaussian", "hidden": [200, 200]}],
@@ -53,7 +54,9 @@ import java.util.function.Supplier;
  * deviation of {@code gaussian_fixed} and 0 for the other families; shapes use -1 for a dynamic
  * dimension; graphs are keyed by the lower-case {@link GraphRole} name; non-finite metrics are the
  * strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Unknown fields are ignored;
- * every listed field is required.
+ * every listed field is required except {@code conditionDim}: the size C of the condition y of a
+ * conditional model (see {@link VaeArchitecture}), written only when it is > 0 and read as 0 when
+ * absent, so that unconditional manifests are the same as before conditioning existed.
  */
 public final class ManifestJson {
   private static final ObjectMapper MAPPER =
@@ -72,6 +75,9 @@ public final class ManifestJson {
     ObjectNode root = NODES.objectNode();
     root.put("formatVersion", manifest.formatVersion());
     root.putArray("inputShape").add(arch.inputDim());
+    if (arch.conditional()) {
+      root.put("conditionDim", arch.conditionDim());
+    }
     ObjectNode likelihood = root.putObject("likelihood");
     likelihood.put("family", lowerCase(arch.likelihood()));
     likelihood.put("sigma", arch.likelihoodSigma());
@@ -166,6 +172,10 @@ public final class ManifestJson {
       throw shape.bad("an array of one integer [D]");
     }
     int inputDim = shape.element(0).positiveInt();
+    int conditionDim = 0;
+    if (root.node.has("conditionDim")) {
+      conditionDim = root.field("conditionDim").nonNegativeInt();
+    }
 
     Field likelihood = root.field("likelihood");
     likelihood.requireObject();
@@ -213,7 +223,9 @@ public final class ManifestJson {
       }
       layers.add(layer.construct(() -> new StochasticLayer(name, dim, hidden)));
     }
-    return root.construct(() -> new VaeArchitecture(inputDim, layers, activation, family, sigma));
+    int c = conditionDim;
+    return root.construct(
+        () -> new VaeArchitecture(inputDim, layers, activation, family, sigma, c));
   }
 
   private static Map<GraphRole, GraphSpec> readGraphs(Field graphsField) {
@@ -402,6 +414,13 @@ public final class ManifestJson {
     int positiveInt() {
       if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() <= 0) {
         throw bad("an integer > 0");
+      }
+      return node.intValue();
+    }
+
+    int nonNegativeInt() {
+      if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 0) {
+        throw bad("an integer >= 0");
       }
       return node.intValue();
     }

@@ -29,6 +29,10 @@ import java.util.Map;
  *   <li>{@link GraphRole#LOG_WEIGHTS}: inputs x, then eps [N,K,d_l] of each layer bottom-up;
  *       outputs log_w, log_px_z, log_pz, log_qz.
  * </ul>
+ *
+ * <p>A conditional architecture adds the input condition [N, C] to every graph, second (after x, or
+ * after the top sample in the decoder), and the decoder's outputs end with the top layer's prior
+ * mean and log variance [N, d_L].
  */
 public final class StandardGraphSpecs {
   private static final long DYNAMIC = -1;
@@ -53,6 +57,7 @@ public final class StandardGraphSpecs {
     switch (role) {
       case ENCODER -> {
         inputs.add(matrix(GraphNames.X, d));
+        addCondition(architecture, inputs);
         for (StochasticLayer layer : layers) {
           inputs.add(matrix(GraphNames.eps(layer.name()), layer.latentDim()));
         }
@@ -66,6 +71,7 @@ public final class StandardGraphSpecs {
         StochasticLayer top = architecture.top();
         List<StochasticLayer> below = layers.subList(0, layers.size() - 1);
         inputs.add(matrix(GraphNames.sample(top.name()), top.latentDim()));
+        addCondition(architecture, inputs);
         for (StochasticLayer layer : below) {
           inputs.add(matrix(GraphNames.eps(layer.name()), layer.latentDim()));
         }
@@ -77,6 +83,10 @@ public final class StandardGraphSpecs {
           outputs.add(matrix(GraphNames.priorMean(layer.name()), layer.latentDim()));
           outputs.add(matrix(GraphNames.priorLogVariance(layer.name()), layer.latentDim()));
           outputs.add(matrix(GraphNames.sample(layer.name()), layer.latentDim()));
+        }
+        if (architecture.conditional()) {
+          outputs.add(matrix(GraphNames.priorMean(top.name()), top.latentDim()));
+          outputs.add(matrix(GraphNames.priorLogVariance(top.name()), top.latentDim()));
         }
       }
       case LOG_JOINT -> {
@@ -96,6 +106,7 @@ public final class StandardGraphSpecs {
       }
       case LOG_WEIGHTS -> {
         inputs.add(matrix(GraphNames.X, d));
+        addCondition(architecture, inputs);
         for (StochasticLayer layer : layers) {
           inputs.add(
               new TensorSpec(
@@ -114,8 +125,16 @@ public final class StandardGraphSpecs {
 
   private static void addDataAndSamples(VaeArchitecture architecture, List<TensorSpec> inputs) {
     inputs.add(matrix(GraphNames.X, architecture.inputDim()));
+    addCondition(architecture, inputs);
     for (StochasticLayer layer : architecture.layers()) {
       inputs.add(matrix(GraphNames.sample(layer.name()), layer.latentDim()));
+    }
+  }
+
+  /** condition [N, C] for a conditional architecture, nothing otherwise. */
+  private static void addCondition(VaeArchitecture architecture, List<TensorSpec> inputs) {
+    if (architecture.conditional()) {
+      inputs.add(matrix(GraphNames.CONDITION, architecture.conditionDim()));
     }
   }
 

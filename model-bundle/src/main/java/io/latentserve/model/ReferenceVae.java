@@ -18,6 +18,11 @@ import java.util.Objects;
  * sigma; the top layer's prior is N(0, I). Layer lists run bottom-up (index 0 is z1, next to the
  * data). Inputs are float32 {@link FloatTensor}s; arithmetic is double; parameters and samples come
  * back as float32 tensors, log densities as doubles in nats.
+ *
+ * <p>For a conditional architecture ({@link VaeArchitecture#conditional()}) every method takes the
+ * condition y [N, C] (one row per example, shared by all of its samples), every network reads its
+ * input concatenated with y as {@link VaeWeights} lays out, and the top layer's prior is p(z_L|y) =
+ * N(mu(y), diag exp(logvar(y))). The overloads without a condition serve unconditional models only.
  */
 public final class ReferenceVae {
   private static final double LOG_2PI = Math.log(2 * Math.PI);
@@ -26,16 +31,26 @@ public final class ReferenceVae {
   private final VaeArchitecture architecture;
   private final List<Mlp> encoders;
   private final List<Mlp> decoders;
+  private final Mlp prior;
 
   public ReferenceVae(VaeWeights weights) {
     this.weights = Objects.requireNonNull(weights, "weights");
     this.architecture = weights.architecture();
     this.encoders = weights.encoders().stream().map(Mlp::of).toList();
     this.decoders = weights.decoders().stream().map(Mlp::of).toList();
+    this.prior = weights.prior() == null ? null : Mlp.of(weights.prior());
   }
 
   public VaeWeights weights() {
     return weights;
+  }
+
+  /** Mean and log variance of one diagonal-Gaussian latent layer, each [N, d_l] float32. */
+  public record Gaussian(FloatTensor mean, FloatTensor logVariance) {
+    public Gaussian {
+      Objects.requireNonNull(mean, "mean");
+      Objects.requireNonNull(logVariance, "logVariance");
+    }
   }
 
   /** Mean, log variance and sample of one diagonal-Gaussian latent layer, each [N, d_l] float32. */
@@ -164,7 +179,16 @@ public final class ReferenceVae {
    * @param eps standard-normal noise per layer, bottom-up, each [N, d_l]
    */
   public Encoding encode(FloatTensor x, List<FloatTensor> eps) {
+    return encode(x, null, eps);
+  }
+
+  /**
+   * {@link #encode(FloatTensor, List)} with the condition y [N, C] of a conditional model (null for
+   * an unconditional one).
+   */
+  public Encoding encode(FloatTensor x, FloatTensor condition, List<FloatTensor> eps) {
     int n = checkData(x);
+    checkCondition(condition, n);
     checkLatents("eps", eps, 0, n, false);
     List<double[][]> means = new ArrayList<>();
     List<double[][]> logVars = new ArrayList<>();
@@ -176,8 +200,9 @@ public final class ReferenceVae {
     }
     for (int i = 0; i < n; i++) {
       double[] below = row(x, i);
+      double[] y = conditionRow(condition, i);
       for (int l = 0; l < architecture.layerCount(); l++) {
-        Heads q = encoders.get(l).apply(below, architecture.activation());
+        Heads q = encoders.get(l).apply(join(below, y), architecture.activation());
         double[] z = sample(q, row(eps.get(l), i));
         means.get(l)[i] = q.mean();
         logVars.get(l)[i] = q.logVariance();
@@ -203,9 +228,18 @@ public final class ReferenceVae {
    * @param epsBelowTop noise per layer below the top, bottom-up, each [N, d_l]; empty for one layer
    */
   public Decoding decode(FloatTensor top, List<FloatTensor> epsBelowTop) {
+    return decode(top, null, epsBelowTop);
+  }
+
+  /**
+   * {@link #decode(FloatTensor, List)} with the condition y [N, C] of a conditional model (null for
+   * an unconditional one).
+   */
+  public Decoding decode(FloatTensor top, FloatTensor condition, List<FloatTensor> epsBelowTop) {
     int topIndex = architecture.layerCount() - 1;
     checkMatrix("top sample", top, -1, architecture.layer(topIndex).latentDim());
     int n = (int) top.dim(0);
+    checkCondition(condition, n);
     if (epsBelowTop.size() != topIndex) {
       throw new IllegalArgumentException(
           "decode needs noise for "
@@ -229,15 +263,16 @@ public final class ReferenceVae {
     }
     for (int i = 0; i < n; i++) {
       double[] z = row(top, i);
+      double[] y = conditionRow(condition, i);
       for (int l = topIndex; l > 0; l--) {
-        Heads p = decoders.get(l).apply(z, architecture.activation());
+        Heads p = decoders.get(l).apply(join(z, y), architecture.activation());
         double[] zBelow = sample(p, row(epsBelowTop.get(l - 1), i));
         below.get(l - 1)[0][i] = p.mean();
         below.get(l - 1)[1][i] = p.logVariance();
         below.get(l - 1)[2][i] = zBelow;
         z = zBelow;
       }
-      Heads px = decoders.get(0).apply(z, architecture.activation());
+      Heads px = decoders.get(0).apply(join(z, y), architecture.activation());
       double[] mean = px.mean().clone();
       if (architecture.likelihood() == LikelihoodFamily.BERNOULLI) {
         for (int j = 0; j < dim; j++) {
@@ -261,13 +296,49 @@ public final class ReferenceVae {
   }
 
   /**
+   * The top layer's prior p(z_L|y) of a conditional model: mean mu(y) and log variance logvar(y),
+   * each [N, d_L], as the decoder graph of a conditional bundle outputs them.
+   *
+   * @param condition y [N, C]
+   * @throws IllegalArgumentException for an unconditional model, whose prior is N(0, I)
+   */
+  public Gaussian topPrior(FloatTensor condition) {
+    if (!architecture.conditional()) {
+      throw new IllegalArgumentException("an unconditional model's top prior is N(0, I)");
+    }
+    if (condition == null) {
+      throw new IllegalArgumentException("condition is required for a conditional model");
+    }
+    checkMatrix("condition", condition, -1, architecture.conditionDim());
+    int n = (int) condition.dim(0);
+    double[][] mean = new double[n][];
+    double[][] logVar = new double[n][];
+    for (int i = 0; i < n; i++) {
+      Heads p = prior.apply(row(condition, i), architecture.activation());
+      mean[i] = p.mean();
+      logVar[i] = p.logVariance();
+    }
+    int d = architecture.top().latentDim();
+    return new Gaussian(tensor(mean, d), tensor(logVar, d));
+  }
+
+  /**
    * The log-joint graph: log p(x|z1), log p(z) and its per-layer terms.
    *
    * @param x [N, D]
    * @param z a sample per layer, bottom-up, each [N, d_l]
    */
   public LogJoint logJoint(FloatTensor x, List<FloatTensor> z) {
+    return logJoint(x, null, z);
+  }
+
+  /**
+   * {@link #logJoint(FloatTensor, List)} with the condition y [N, C] of a conditional model (null
+   * for an unconditional one): log p(x|z1, y), log p(z|y).
+   */
+  public LogJoint logJoint(FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
     int n = checkData(x);
+    checkCondition(condition, n);
     checkLatents("z", z, 0, n, false);
     int layers = architecture.layerCount();
     double[] logPx = new double[n];
@@ -281,12 +352,13 @@ public final class ReferenceVae {
       for (FloatTensor t : z) {
         zi.add(row(t, i));
       }
-      double[] priors = logPriors(zi);
+      double[] y = conditionRow(condition, i);
+      double[] priors = logPriors(zi, y);
       for (int l = 0; l < layers; l++) {
         logPriors.get(l)[i] = priors[l];
         logPz[i] += priors[l];
       }
-      logPx[i] = logLikelihood(row(x, i), zi.get(0));
+      logPx[i] = logLikelihood(row(x, i), zi.get(0), y);
     }
     return new LogJoint(logPx, logPz, logPriors);
   }
@@ -298,7 +370,16 @@ public final class ReferenceVae {
    * @param z a sample per layer, bottom-up, each [N, d_l]
    */
   public LogPosterior logPosterior(FloatTensor x, List<FloatTensor> z) {
+    return logPosterior(x, null, z);
+  }
+
+  /**
+   * {@link #logPosterior(FloatTensor, List)} with the condition y [N, C] of a conditional model
+   * (null for an unconditional one): log q(z|x, y).
+   */
+  public LogPosterior logPosterior(FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
     int n = checkData(x);
+    checkCondition(condition, n);
     checkLatents("z", z, 0, n, false);
     int layers = architecture.layerCount();
     double[] logQz = new double[n];
@@ -308,8 +389,9 @@ public final class ReferenceVae {
     }
     for (int i = 0; i < n; i++) {
       double[] below = row(x, i);
+      double[] y = conditionRow(condition, i);
       for (int l = 0; l < layers; l++) {
-        Heads q = encoders.get(l).apply(below, architecture.activation());
+        Heads q = encoders.get(l).apply(join(below, y), architecture.activation());
         double[] zl = row(z.get(l), i);
         double value = gaussianLogDensity(zl, q.mean(), q.logVariance());
         logQ.get(l)[i] = value;
@@ -329,7 +411,17 @@ public final class ReferenceVae {
    * @param eps noise per layer, bottom-up, each [N, K, d_l]
    */
   public LogWeights logWeights(FloatTensor x, List<FloatTensor> eps) {
+    return logWeights(x, null, eps);
+  }
+
+  /**
+   * {@link #logWeights(FloatTensor, List)} with the condition y [N, C] of a conditional model (null
+   * for an unconditional one), one row per example shared by its K samples: z ~ q(z|x, y) and log w
+   * = log p(x|z, y) + log p(z|y) - log q(z|x, y), the CIWAE's weights.
+   */
+  public LogWeights logWeights(FloatTensor x, FloatTensor condition, List<FloatTensor> eps) {
     int n = checkData(x);
+    checkCondition(condition, n);
     if (eps.isEmpty() || eps.get(0).rank() != 3) {
       throw new IllegalArgumentException("logWeights needs eps of rank 3 [N, K, d] per layer");
     }
@@ -342,21 +434,23 @@ public final class ReferenceVae {
     double[][] logQz = new double[n][k];
     for (int i = 0; i < n; i++) {
       double[] xi = row(x, i);
-      Heads q1 = encoders.get(0).apply(xi, architecture.activation());
+      double[] y = conditionRow(condition, i);
+      Heads q1 = encoders.get(0).apply(join(xi, y), architecture.activation());
       for (int s = 0; s < k; s++) {
         List<double[]> z = new ArrayList<>();
         double logQ = 0;
         for (int l = 0; l < layers; l++) {
-          Heads q = l == 0 ? q1 : encoders.get(l).apply(z.get(l - 1), architecture.activation());
+          Heads q =
+              l == 0 ? q1 : encoders.get(l).apply(join(z.get(l - 1), y), architecture.activation());
           double[] e = sampleRow(eps.get(l), i, s, k);
           z.add(sample(q, e));
           logQ += logDensityFromNoise(q.logVariance(), e);
         }
         double logPrior = 0;
-        for (double value : logPriors(z)) {
+        for (double value : logPriors(z, y)) {
           logPrior += value;
         }
-        logPx[i][s] = logLikelihood(xi, z.get(0));
+        logPx[i][s] = logLikelihood(xi, z.get(0), y);
         logPz[i][s] = logPrior;
         logQz[i][s] = logQ;
         logW[i][s] = logPx[i][s] + logPrior - logQ;
@@ -365,13 +459,18 @@ public final class ReferenceVae {
     return new LogWeights(logW, logPx, logPz, logQz);
   }
 
-  /** log p(z_l|z_{l+1}) per layer, bottom-up, for one example. */
-  private double[] logPriors(List<double[]> z) {
+  /** log p(z_l|z_{l+1}, y) per layer, bottom-up, for one example (y null when unconditional). */
+  private double[] logPriors(List<double[]> z, double[] y) {
     int top = architecture.layerCount() - 1;
     double[] out = new double[top + 1];
     for (int l = 0; l < top; l++) {
-      Heads p = decoders.get(l + 1).apply(z.get(l + 1), architecture.activation());
+      Heads p = decoders.get(l + 1).apply(join(z.get(l + 1), y), architecture.activation());
       out[l] = gaussianLogDensity(z.get(l), p.mean(), p.logVariance());
+    }
+    if (y != null) {
+      Heads p = prior.apply(y, architecture.activation());
+      out[top] = gaussianLogDensity(z.get(top), p.mean(), p.logVariance());
+      return out;
     }
     double sum = 0;
     for (double v : z.get(top)) {
@@ -381,9 +480,9 @@ public final class ReferenceVae {
     return out;
   }
 
-  /** log p(x|z1) for one example, summed over the D features. */
-  private double logLikelihood(double[] x, double[] z1) {
-    Heads p = decoders.get(0).apply(z1, architecture.activation());
+  /** log p(x|z1, y) for one example, summed over the D features (y null when unconditional). */
+  private double logLikelihood(double[] x, double[] z1, double[] y) {
+    Heads p = decoders.get(0).apply(join(z1, y), architecture.activation());
     double[] mean = p.mean();
     double sum = 0;
     switch (architecture.likelihood()) {
@@ -429,6 +528,36 @@ public final class ReferenceVae {
       z[j] = q.mean()[j] + Math.exp(0.5 * q.logVariance()[j]) * eps[j];
     }
     return z;
+  }
+
+  /** Checks that a conditional model has a condition [n, C] and an unconditional one has none. */
+  private void checkCondition(FloatTensor condition, int n) {
+    if (!architecture.conditional()) {
+      if (condition != null) {
+        throw new IllegalArgumentException("an unconditional model takes no condition");
+      }
+      return;
+    }
+    if (condition == null) {
+      throw new IllegalArgumentException(
+          "condition [N, " + architecture.conditionDim() + "] is required for a conditional model");
+    }
+    checkMatrix("condition", condition, n, architecture.conditionDim());
+  }
+
+  /** Row i of the condition, or null without one. */
+  private static double[] conditionRow(FloatTensor condition, int i) {
+    return condition == null ? null : row(condition, i);
+  }
+
+  /** concat(input, y), or the input itself without a condition. */
+  private static double[] join(double[] input, double[] y) {
+    if (y == null) {
+      return input;
+    }
+    double[] out = Arrays.copyOf(input, input.length + y.length);
+    System.arraycopy(y, 0, out, input.length, y.length);
+    return out;
   }
 
   private int checkData(FloatTensor x) {

@@ -3,26 +3,40 @@ package io.latentserve.model;
 import java.util.List;
 
 /**
- * The shape of a VAE with one or more diagonal-Gaussian stochastic layers.
+ * The shape of a VAE with one or more diagonal-Gaussian stochastic layers, optionally conditioned
+ * on a vector y.
  *
  * <p>Layer 1 is next to the data. The encoder maps x (or the sample of layer l-1) through layer l's
  * hidden widths to the mean and log variance of q(z_l|.). The decoder maps z_l through the reversed
  * widths to the parameters of p(z_{l-1}|z_l), and z1 to p(x|z1). The top layer's prior is N(0, I).
  *
+ * <p>A <em>conditional</em> architecture ({@code conditionDim} C > 0) is the CVAE of Sohn, Lee and
+ * Yan (2015), the CIWAE when evaluated with k importance samples: every network also reads a
+ * condition y, float32 [N, C] (a one-hot label, though any finite values are valid). Each encoder
+ * q(z_l|z_{l-1}, y) and each decoder p(z_{l-1}|z_l, y), p(x|z1, y) takes the concatenation of its
+ * usual input and y (so its first dense layer has C more inputs, see {@link VaeWeights}), and the
+ * top layer's prior is p(z_L|y) = N(mu(y), diag exp(logvar(y))) with mu and logvar affine in y.
+ *
  * @param inputDim flattened size D of one example
  * @param likelihoodSigma standard deviation of p(x|z) for {@link LikelihoodFamily#GAUSSIAN_FIXED},
  *     else 0
+ * @param conditionDim size C of the condition y, >= 0; 0 for an unconditional model
  */
 public record VaeArchitecture(
     int inputDim,
     List<StochasticLayer> layers,
     Activation activation,
     LikelihoodFamily likelihood,
-    double likelihoodSigma) {
+    double likelihoodSigma,
+    int conditionDim) {
 
   public VaeArchitecture {
     if (inputDim <= 0) {
       throw new IllegalArgumentException("inputDim must be > 0, got " + inputDim);
+    }
+    if (conditionDim < 0) {
+      throw new IllegalArgumentException(
+          "conditionDim must be >= 0 (0 for an unconditional model), got " + conditionDim);
     }
     layers = List.copyOf(layers);
     if (layers.isEmpty()) {
@@ -43,6 +57,16 @@ public record VaeArchitecture(
               + " for "
               + likelihood);
     }
+  }
+
+  /** An unconditional architecture ({@code conditionDim} 0). */
+  public VaeArchitecture(
+      int inputDim,
+      List<StochasticLayer> layers,
+      Activation activation,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma) {
+    this(inputDim, layers, activation, likelihood, likelihoodSigma, 0);
   }
 
   /** IWAE paper, one stochastic layer: 784-200-200-(50), tanh both ways, Bernoulli pixels. */
@@ -70,6 +94,20 @@ public record VaeArchitecture(
         0);
   }
 
+  /**
+   * This architecture conditioned on a vector of {@code conditionDim} values (0 makes it
+   * unconditional), e.g. {@code iwaeOneLayer().withConditionDim(10)} for MNIST labels.
+   */
+  public VaeArchitecture withConditionDim(int conditionDim) {
+    return new VaeArchitecture(
+        inputDim, layers, activation, likelihood, likelihoodSigma, conditionDim);
+  }
+
+  /** Whether the model reads a condition y ({@code conditionDim > 0}). */
+  public boolean conditional() {
+    return conditionDim > 0;
+  }
+
   public int layerCount() {
     return layers.size();
   }
@@ -82,7 +120,10 @@ public record VaeArchitecture(
     return layers.get(layers.size() - 1);
   }
 
-  /** Input width of layer {@code index}'s encoder: D for layer 0, else the latent size below. */
+  /**
+   * Input width of layer {@code index}'s encoder, without the condition: D for layer 0, else the
+   * latent size below.
+   */
   public int encoderInputDim(int index) {
     return index == 0 ? inputDim : layers.get(index - 1).latentDim();
   }
@@ -92,5 +133,21 @@ public record VaeArchitecture(
    */
   public int decoderOutputDim(int index) {
     return encoderInputDim(index);
+  }
+
+  /**
+   * Width of the first dense layer's input in layer {@code index}'s encoder: {@link
+   * #encoderInputDim} plus {@link #conditionDim} (the input concatenated with y).
+   */
+  public int encoderNetworkInputDim(int index) {
+    return encoderInputDim(index) + conditionDim;
+  }
+
+  /**
+   * Width of the first dense layer's input in layer {@code index}'s decoder: the latent size plus
+   * {@link #conditionDim} (z_l concatenated with y).
+   */
+  public int decoderNetworkInputDim(int index) {
+    return layers.get(index).latentDim() + conditionDim;
   }
 }

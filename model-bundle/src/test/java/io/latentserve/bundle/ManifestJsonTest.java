@@ -35,7 +35,45 @@ class ManifestJsonTest {
     return Stream.of(
         VaeArchitecture.iwaeOneLayer(),
         VaeArchitecture.iwaeTwoLayer(),
-        TestBundles.linearGaussian());
+        TestBundles.linearGaussian(),
+        VaeArchitecture.iwaeTwoLayer().withConditionDim(10));
+  }
+
+  @Test
+  void write_conditional_recordsConditionDimAndReadsItBack() throws Exception {
+    Manifest manifest = withDigests(VaeArchitecture.iwaeOneLayer().withConditionDim(10));
+
+    String text = ManifestJson.write(manifest);
+
+    assertThat(MAPPER.readTree(text).get("conditionDim").intValue()).isEqualTo(10);
+    assertThat(ManifestJson.read(text).architecture().conditionDim()).isEqualTo(10);
+  }
+
+  @Test
+  void write_unconditional_omitsConditionDim() throws Exception {
+    String text = ManifestJson.write(withDigests(VaeArchitecture.iwaeOneLayer()));
+
+    assertThat(MAPPER.readTree(text).has("conditionDim")).isFalse();
+  }
+
+  @Test
+  void read_withoutConditionDim_isUnconditional() throws Exception {
+    ObjectNode json =
+        (ObjectNode)
+            MAPPER.readTree(
+                ManifestJson.write(
+                    withDigests(VaeArchitecture.iwaeOneLayer().withConditionDim(10))));
+    json.remove("conditionDim");
+    json.set(
+        "graphs",
+        MAPPER
+            .readTree(ManifestJson.write(withDigests(VaeArchitecture.iwaeOneLayer())))
+            .get("graphs"));
+
+    Manifest read = ManifestJson.read(MAPPER.writeValueAsString(json));
+
+    assertThat(read.architecture().conditionDim()).isZero();
+    assertThat(read.architecture().conditional()).isFalse();
   }
 
   @ParameterizedTest
@@ -202,6 +240,14 @@ class ManifestJsonTest {
             "upper-case digest",
             set("sha256", "encoder.onnx", SHA.toUpperCase(java.util.Locale.ROOT)),
             "sha256.encoder.onnx: expected 64 lower-case hex digits, got \"0123"),
+        bad(
+            "negative condition dimension",
+            set("", "conditionDim", -1),
+            "conditionDim: expected an integer >= 0, got -1"),
+        bad(
+            "condition dimension as text",
+            set("", "conditionDim", "10"),
+            "conditionDim: expected an integer >= 0, got \"10\""),
         bad(
             "digest of a file outside the folder",
             set("sha256", "../etc/passwd", SHA),

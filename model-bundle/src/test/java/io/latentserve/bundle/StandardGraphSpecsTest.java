@@ -110,4 +110,33 @@ class StandardGraphSpecsTest {
         .containsExactly("log_w", "log_px_z", "log_pz", "log_qz");
     assertThat(weights.outputs()).allSatisfy(t -> assertThat(t.shape()).containsExactly(-1L, -1L));
   }
+
+  @Test
+  void forArchitecture_conditional_addsConditionInputToEveryGraphAndTopPriorToDecoder() {
+    VaeArchitecture architecture = VaeArchitecture.iwaeTwoLayer().withConditionDim(10);
+    TensorSpec condition = new TensorSpec("condition", List.of(-1L, 10L));
+
+    Map<GraphRole, GraphSpec> specs = StandardGraphSpecs.forArchitecture(architecture);
+
+    for (GraphRole role : GraphRole.values()) {
+      assertThat(specs.get(role).inputs()).as("%s inputs", role).element(1).isEqualTo(condition);
+    }
+    assertThat(specs.get(GraphRole.LOG_WEIGHTS).inputs())
+        .extracting(TensorSpec::name)
+        .containsExactly("x", "condition", "eps_z1", "eps_z2");
+    assertThat(specs.get(GraphRole.DECODER).outputs())
+        .extracting(TensorSpec::name)
+        .containsExactly(
+            "x_mean", "z1_prior_mean", "z1_prior_logvar", "z1", "z2_prior_mean", "z2_prior_logvar");
+  }
+
+  @Test
+  void forArchitecture_unconditional_hasNoConditionInput() {
+    Map<GraphRole, GraphSpec> specs =
+        StandardGraphSpecs.forArchitecture(VaeArchitecture.iwaeTwoLayer());
+
+    for (GraphSpec spec : specs.values()) {
+      assertThat(spec.inputs()).extracting(TensorSpec::name).doesNotContain("condition");
+    }
+  }
 }

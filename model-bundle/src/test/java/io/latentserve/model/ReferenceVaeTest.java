@@ -80,6 +80,86 @@ class ReferenceVaeTest {
     }
   }
 
+  /**
+   * A conditional linear-Gaussian model (CVAE with C = 3): p(z|y) = N(y A, I), p(x|z, y) = N(z W +
+   * y V + b, sigma^2 I), so x - y (A W + V) given y follows the unconditional PPCA marginal. The
+   * encoder is the exact posterior q(z|x, y), the unconditional one shifted by y, which makes every
+   * log w equal log p(x|y) up to rounding; y holds one-hot rows and one arbitrary row.
+   */
+  @Test
+  void logWeights_conditionalExactPosteriorEncoder_everyWeightEqualsExactConditionalMarginal() {
+    int c = 3;
+    PpcaModel model = PpcaModel.create(SEED);
+    VaeWeights plain = model.weights(1.0, 0.0);
+    SplittableRandom random = new SplittableRandom(SEED + 7);
+    double[][] a = randomMatrix(random, c, LATENT);
+    double[][] v = randomMatrix(random, c, D);
+    double[][] w = matrix(plain.decoders().get(0).mean().weight(), LATENT, D);
+    double[][] e = matrix(plain.encoders().get(0).mean().weight(), D, LATENT);
+    double[][] shift = add(multiply(a, w), v); // [C, D]: x - y shift follows the PPCA marginal
+    double[][] encoderY = subtract(a, multiply(shift, e)); // [C, d]
+    GaussianMlp encoder = plain.encoders().get(0);
+    GaussianMlp decoder = plain.decoders().get(0);
+    VaeArchitecture architecture = PPCA.withConditionDim(c);
+    VaeWeights weights =
+        new VaeWeights(
+            architecture,
+            List.of(
+                new GaussianMlp(
+                    List.of(),
+                    stack(encoder.mean(), encoderY),
+                    stack(encoder.logVariance(), new double[c][LATENT]))),
+            List.of(new GaussianMlp(List.of(), stack(decoder.mean(), v), null)),
+            new GaussianMlp(
+                List.of(),
+                new Dense(c, LATENT, flat(a), new float[LATENT]),
+                new Dense(c, LATENT, new float[c * LATENT], new float[LATENT])));
+    ReferenceVae vae = new ReferenceVae(weights);
+    FloatTensor x = model.sampleData(EXAMPLES, SEED + 1);
+    float[] y = new float[EXAMPLES * c];
+    for (int n = 0; n < EXAMPLES - 1; n++) {
+      y[n * c + n % c] = 1;
+    }
+    y[(EXAMPLES - 1) * c] = 0.5f;
+    y[(EXAMPLES - 1) * c + 1] = -2f;
+    y[(EXAMPLES - 1) * c + 2] = 0.25f;
+    FloatTensor condition = FloatTensor.of(y, EXAMPLES, c);
+
+    double[][] logW = vae.logWeights(x, condition, List.of(noise(EXAMPLES, 200, LATENT))).logW();
+
+    for (int n = 0; n < EXAMPLES; n++) {
+      double[] shifted = row(x, n);
+      for (int j = 0; j < D; j++) {
+        for (int k = 0; k < c; k++) {
+          shifted[j] -= y[n * c + k] * shift[k][j];
+        }
+      }
+      double exact = model.exactLogMarginal(shifted);
+      for (double value : logW[n]) {
+        assertThat(value).as("log w of example %d", n).isCloseTo(exact, within(1e-5));
+      }
+    }
+  }
+
+  @Test
+  void logWeights_conditionMissingOrUnexpected_throws() {
+    VaeArchitecture conditional = PPCA.withConditionDim(2);
+    ReferenceVae vae = new ReferenceVae(VaeWeights.random(conditional, 1));
+    ReferenceVae plain = new ReferenceVae(VaeWeights.random(PPCA, 1));
+    FloatTensor x = PpcaModel.create(SEED).sampleData(2, 9);
+    List<FloatTensor> eps = List.of(noise(2, 3, LATENT));
+
+    assertThatThrownBy(() -> vae.logWeights(x, eps))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("condition [N, 2] is required");
+    assertThatThrownBy(() -> vae.logWeights(x, FloatTensor.of(new float[3], 1, 3), eps))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("condition must have shape [2, 2], got [1, 3]");
+    assertThatThrownBy(() -> plain.logWeights(x, FloatTensor.of(new float[4], 2, 2), eps))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unconditional model takes no condition");
+  }
+
   @Test
   void logWeights_encoderSamples_equalLogJointMinusLogPosterior() {
     VaeWeights weights = VaeWeights.random(VaeArchitecture.iwaeTwoLayer(), 3);
@@ -365,5 +445,77 @@ class ReferenceVaeTest {
     double mean = sum / logW.length;
     double variance = sumSquares / logW.length - mean * mean;
     return Math.sqrt(variance / logW.length) / mean;
+  }
+
+  private static double[][] randomMatrix(SplittableRandom random, int rows, int cols) {
+    double[][] m = new double[rows][cols];
+    for (double[] r : m) {
+      for (int j = 0; j < cols; j++) {
+        r[j] = random.nextDouble() * 2 - 1;
+      }
+    }
+    return m;
+  }
+
+  /** A row-major [rows, cols] float array as a matrix. */
+  private static double[][] matrix(float[] values, int rows, int cols) {
+    double[][] m = new double[rows][cols];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        m[i][j] = values[i * cols + j];
+      }
+    }
+    return m;
+  }
+
+  private static double[][] multiply(double[][] p, double[][] q) {
+    double[][] out = new double[p.length][q[0].length];
+    for (int i = 0; i < p.length; i++) {
+      for (int k = 0; k < q.length; k++) {
+        for (int j = 0; j < q[0].length; j++) {
+          out[i][j] += p[i][k] * q[k][j];
+        }
+      }
+    }
+    return out;
+  }
+
+  private static double[][] add(double[][] p, double[][] q) {
+    double[][] out = new double[p.length][p[0].length];
+    for (int i = 0; i < p.length; i++) {
+      for (int j = 0; j < p[0].length; j++) {
+        out[i][j] = p[i][j] + q[i][j];
+      }
+    }
+    return out;
+  }
+
+  private static double[][] subtract(double[][] p, double[][] q) {
+    double[][] out = new double[p.length][p[0].length];
+    for (int i = 0; i < p.length; i++) {
+      for (int j = 0; j < p[0].length; j++) {
+        out[i][j] = p[i][j] - q[i][j];
+      }
+    }
+    return out;
+  }
+
+  private static float[] flat(double[][] m) {
+    float[] out = new float[m.length * m[0].length];
+    for (int i = 0; i < m.length; i++) {
+      for (int j = 0; j < m[0].length; j++) {
+        out[i * m[0].length + j] = (float) m[i][j];
+      }
+    }
+    return out;
+  }
+
+  /** {@code dense} with the rows of {@code conditionRows} [C, out] appended to its weight. */
+  private static Dense stack(Dense dense, double[][] conditionRows) {
+    float[] top = dense.weight();
+    float[] bottom = flat(conditionRows);
+    float[] weight = Arrays.copyOf(top, top.length + bottom.length);
+    System.arraycopy(bottom, 0, weight, top.length, bottom.length);
+    return new Dense(dense.in() + conditionRows.length, dense.out(), weight, dense.bias());
   }
 }

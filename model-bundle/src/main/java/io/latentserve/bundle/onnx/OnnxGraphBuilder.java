@@ -185,6 +185,20 @@ final class OnnxGraphBuilder {
         ONNXOperators.CONCAT, vectors, name, Map.<String, Object>of("axis", 0));
   }
 
+  /** Float matrices [rows, a] and [rows, b] side by side: [rows, a + b]. */
+  ONNXRef<?> concatColumns(ONNXRef<?> left, ONNXRef<?> right, String name) {
+    return context.operation(
+        ONNXOperators.CONCAT,
+        List.<ONNXRef<?>>of(left, right),
+        name,
+        Map.<String, Object>of("axis", 1));
+  }
+
+  /** {@code x} broadcast to the shape held by the int64 vector {@code shape}. */
+  ONNXRef<?> expand(ONNXRef<?> x, ONNXRef<?> shape, String name) {
+    return binary(VaeOnnxOperators.EXPAND, x, shape, name);
+  }
+
   /** A constant int64 vector. */
   ONNXRef<?> longs(long[] values, String name) {
     return context.array(name, values);

@@ -36,6 +36,14 @@ import org.tribuo.util.onnx.ONNXRef;
  * the K samples, and everything per sample runs on [N*K, width] matrices: each dense layer is one
  * Gemm with the bias inside, and the per-sample log densities are reshaped to [N, K] at the end.
  *
+ * <p>Conditional models (CVAE, Sohn et al. 2015; the CIWAE with K samples) get the input {@code
+ * condition} y [N, C] in every graph: each network reads {@code Concat(input, y)} along the feature
+ * axis, so that its first dense layer holds the [input width + C, out] weight of {@link
+ * VaeWeights}; the top layer's log prior is the Gaussian log density under mu(y), logvar(y) of
+ * {@link VaeWeights#prior()}, and the decoder outputs those two as well. In {@link
+ * GraphRole#LOG_WEIGHTS} y is broadcast over the K samples of its example (Expand to [N, K, C],
+ * viewed as [N*K, C]) before it meets the per-sample matrices.
+ *
  * <p>The graphs are shaped for ONNX Runtime's CPU kernels, where the decoder's matrix products
  * should dominate: Gemm, Sigmoid, Tanh and Exp are vectorized, element-wise Log and Softplus are
  * not (about ten times slower per element), so the Bernoulli likelihood takes one Log per {@link
@@ -114,7 +122,8 @@ public final class VaeOnnxExporter {
         + " likelihood="
         + architecture.likelihood()
         + " likelihood_sigma="
-        + architecture.likelihoodSigma();
+        + architecture.likelihoodSigma()
+        + (architecture.conditional() ? " condition_dim=" + architecture.conditionDim() : "");
   }
 
   /** Builds one graph; a fresh writer per graph. */
@@ -123,6 +132,9 @@ public final class VaeOnnxExporter {
     private final VaeArchitecture architecture;
     private final GraphRole role;
     private final OnnxGraphBuilder g;
+
+    /** The condition y [rows, C] of the graph's current matrices; null when unconditional. */
+    private ONNXRef<?> condition;
 
     GraphWriter(VaeWeights weights, GraphRole role, GraphSpec spec) {
       this.weights = weights;
@@ -146,11 +158,23 @@ public final class VaeOnnxExporter {
       return g.build(doc, LatentserveVersion.get(), metadata);
     }
 
+    /** The graph input condition [N, C] of a conditional model; null for an unconditional one. */
+    private ONNXRef<?> conditionInput() {
+      return architecture.conditional() ? g.input(GraphNames.CONDITION) : null;
+    }
+
+    /** concat(input, y) along the feature axis; the input itself when unconditional. */
+    private ONNXRef<?> conditioned(ONNXRef<?> input, ONNXRef<?> y, String name) {
+      return y == null ? input : g.concatColumns(input, y, name + "/with_condition");
+    }
+
     private String encoder() {
       ONNXRef<?> below = g.input(GraphNames.X);
+      condition = conditionInput();
       for (int l = 0; l < architecture.layerCount(); l++) {
         String name = architecture.layer(l).name();
-        Heads q = mlp(weights.encoders().get(l), below, "encoder/" + name);
+        String prefix = "encoder/" + name;
+        Heads q = mlp(weights.encoders().get(l), conditioned(below, condition, prefix), prefix);
         ONNXRef<?> z = sample(q, g.input(GraphNames.eps(name)), "encoder/" + name);
         g.output(GraphNames.mean(name), q.mean());
         g.output(GraphNames.logVariance(name), q.logVariance());
@@ -165,19 +189,28 @@ public final class VaeOnnxExporter {
     private String decoder() {
       int top = architecture.layerCount() - 1;
       ONNXRef<?> z = g.input(GraphNames.sample(architecture.layer(top).name()));
+      condition = conditionInput();
       for (int l = top; l > 0; l--) {
         String below = architecture.layer(l - 1).name();
-        Heads p = mlp(weights.decoders().get(l), z, "decoder/" + architecture.layer(l).name());
+        String prefix = "decoder/" + architecture.layer(l).name();
+        Heads p = mlp(weights.decoders().get(l), conditioned(z, condition, prefix), prefix);
         ONNXRef<?> zBelow = sample(p, g.input(GraphNames.eps(below)), "decoder/" + below);
         g.output(GraphNames.priorMean(below), p.mean());
         g.output(GraphNames.priorLogVariance(below), p.logVariance());
         g.output(GraphNames.sample(below), zBelow);
         z = zBelow;
       }
-      Heads px = mlp(weights.decoders().get(0), z, "decoder/" + architecture.layer(0).name());
+      String bottom = "decoder/" + architecture.layer(0).name();
+      Heads px = mlp(weights.decoders().get(0), conditioned(z, condition, bottom), bottom);
       g.output(GraphNames.X_MEAN, xMean(px));
       if (px.logVariance() != null) {
         g.output(GraphNames.X_LOGVAR, px.logVariance());
+      }
+      if (condition != null) {
+        String topName = architecture.top().name();
+        Heads prior = mlp(weights.prior(), condition, "prior/" + topName);
+        g.output(GraphNames.priorMean(topName), prior.mean());
+        g.output(GraphNames.priorLogVariance(topName), prior.logVariance());
       }
       return "latentserve VAE decoder: the top sample [N,d_L] and eps [N,d_l] per layer below ->"
           + " p(z_{l-1}|z_l) mean, log variance and sample per layer below the top, then the mean"
@@ -186,6 +219,7 @@ public final class VaeOnnxExporter {
 
     private String logJoint() {
       ONNXRef<?> x = g.input(GraphNames.X);
+      condition = conditionInput();
       List<ONNXRef<?>> z = sampleInputs();
       List<ONNXRef<?>> logPrior = logPriors(z, false);
       ONNXRef<?> logPx = logLikelihood(x, z.get(0));
@@ -200,11 +234,13 @@ public final class VaeOnnxExporter {
 
     private String logPosterior() {
       ONNXRef<?> below = g.input(GraphNames.X);
+      condition = conditionInput();
       List<ONNXRef<?>> z = sampleInputs();
       List<ONNXRef<?>> logQ = new ArrayList<>();
       for (int l = 0; l < architecture.layerCount(); l++) {
         String name = architecture.layer(l).name();
-        Heads q = mlp(weights.encoders().get(l), below, "encoder/" + name);
+        String prefix = "encoder/" + name;
+        Heads q = mlp(weights.encoders().get(l), conditioned(below, condition, prefix), prefix);
         logQ.add(gaussianLogDensity(z.get(l), q, "log_q/" + name));
         below = z.get(l);
       }
@@ -226,6 +262,17 @@ public final class VaeOnnxExporter {
       String bottomName = architecture.layer(0).name();
       ONNXRef<?> bottomEps = g.input(GraphNames.eps(bottomName));
       ONNXRef<?> samples = g.leadingDimensions(bottomEps, 2, "samples_nk");
+      ONNXRef<?> perExampleCondition = conditionInput();
+      if (perExampleCondition != null) {
+        // y [N, C] repeated for each of its example's K samples: [N*K, C], rows in sample order.
+        long c = architecture.conditionDim();
+        ONNXRef<?> nkc = g.concat(List.of(samples, g.longs(new long[] {c}, "c_width")), "nkc");
+        condition =
+            g.reshape(
+                g.expand(g.unsqueeze(perExampleCondition, 1, "condition_n1"), nkc, "condition_nk"),
+                new long[] {-1, c},
+                "condition_flat");
+      }
       List<ONNXRef<?>> z = new ArrayList<>();
       List<ONNXRef<?>> logQ = new ArrayList<>();
       for (int l = 0; l < architecture.layerCount(); l++) {
@@ -235,8 +282,9 @@ public final class VaeOnnxExporter {
         ONNXRef<?> eps = g.input(GraphNames.eps(name));
         ONNXRef<?> eps2 = g.mul(eps, eps, "log_q/" + name + "/eps2");
         if (l == 0) {
-          // q(z1|x) depends on x alone: computed once per example, broadcast over the K samples.
-          Heads q = mlp(weights.encoders().get(l), x, prefix);
+          // q(z1|x, y) depends on the example alone: computed once, broadcast over the K samples.
+          Heads q =
+              mlp(weights.encoders().get(l), conditioned(x, perExampleCondition, prefix), prefix);
           ONNXRef<?> mean = g.unsqueeze(q.mean(), 1, prefix + "/mean_nk");
           ONNXRef<?> std =
               g.unsqueeze(
@@ -264,7 +312,9 @@ public final class VaeOnnxExporter {
                   "log_q/" + name + "/sum");
           logQ.add(flat(g.mul(total, -0.5f, "log_q/" + name), "log_q/" + name + "/flat"));
         } else {
-          Heads q = mlpMatrix(weights.encoders().get(l), z.get(l - 1), prefix);
+          Heads q =
+              mlpMatrix(
+                  weights.encoders().get(l), conditioned(z.get(l - 1), condition, prefix), prefix);
           long[] flatShape = {-1, layer.latentDim()};
           ONNXRef<?> epsFlat = g.reshape(eps, flatShape, prefix + "/eps_flat");
           z.add(sample(q, epsFlat, prefix));
@@ -303,7 +353,8 @@ public final class VaeOnnxExporter {
      * matrix of samples, its output is viewed as [N, K, D] to meet x broadcast over K.
      */
     private ONNXRef<?> logLikelihoodOfSamples(ONNXRef<?> x, ONNXRef<?> z1, ONNXRef<?> samples) {
-      Heads p = mlpMatrix(weights.decoders().get(0), z1, "decoder/" + architecture.layer(0).name());
+      String prefix = "decoder/" + architecture.layer(0).name();
+      Heads p = mlpMatrix(weights.decoders().get(0), conditioned(z1, condition, prefix), prefix);
       ONNXRef<?> nkd =
           g.concat(
               List.of(samples, g.longs(new long[] {architecture.inputDim()}, "x_width")),
@@ -326,7 +377,8 @@ public final class VaeOnnxExporter {
     }
 
     /**
-     * log p(z_l|z_{l+1}) per layer, bottom-up; N(0, I) for the top layer.
+     * log p(z_l|z_{l+1}) per layer, bottom-up; N(0, I) for the top layer, or N(mu(y), diag
+     * exp(logvar(y))) for a conditional model, with y the graph's {@link #condition}.
      *
      * @param matrices whether every z_l is a matrix [rows, d_l], so that dense layers are Gemms
      */
@@ -337,13 +389,20 @@ public final class VaeOnnxExporter {
         String name = architecture.layer(l).name();
         GaussianMlp decoder = weights.decoders().get(l + 1);
         String prefix = "decoder/" + architecture.layer(l + 1).name();
-        Heads p =
-            matrices
-                ? mlpMatrix(decoder, z.get(l + 1), prefix)
-                : mlp(decoder, z.get(l + 1), prefix);
+        ONNXRef<?> input = conditioned(z.get(l + 1), condition, prefix);
+        Heads p = matrices ? mlpMatrix(decoder, input, prefix) : mlp(decoder, input, prefix);
         logPrior.add(gaussianLogDensity(z.get(l), p, "log_p/" + name));
       }
       String topName = "log_p/" + architecture.layer(top).name();
+      if (condition != null) {
+        String prefix = "prior/" + architecture.layer(top).name();
+        Heads p =
+            matrices
+                ? mlpMatrix(weights.prior(), condition, prefix)
+                : mlp(weights.prior(), condition, prefix);
+        logPrior.add(gaussianLogDensity(z.get(top), p, topName));
+        return logPrior;
+      }
       ONNXRef<?> squares = g.mul(z.get(top), z.get(top), topName + "/z2");
       ONNXRef<?> terms = g.add(squares, LOG_2PI, topName + "/terms");
       logPrior.add(g.mul(g.sumLastAxis(terms, topName + "/sum"), -0.5f, topName));
@@ -352,8 +411,9 @@ public final class VaeOnnxExporter {
 
     /** log p(x|z1), summed over the D features. */
     private ONNXRef<?> logLikelihood(ONNXRef<?> x, ONNXRef<?> z1) {
+      String prefix = "decoder/" + architecture.layer(0).name();
       return logLikelihood(
-          x, mlp(weights.decoders().get(0), z1, "decoder/" + architecture.layer(0).name()), 2);
+          x, mlp(weights.decoders().get(0), conditioned(z1, condition, prefix), prefix), 2);
     }
 
     /**

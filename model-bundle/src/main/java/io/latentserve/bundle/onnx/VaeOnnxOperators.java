@@ -30,6 +30,8 @@ enum VaeOnnxOperators implements ONNXOperator {
   RESHAPE("Reshape", 2),
   /** The shape of the input as an int64 vector. */
   SHAPE("Shape", 1),
+  /** The input broadcast to the shape given by input 1 (int64), numpy-style. */
+  EXPAND("Expand", 2),
   /** Elements [starts, ends) of the input (data, starts, ends; along the leading axes). */
   SLICE("Slice", 3),
   /** Product over the {@code axes} attribute (opset 13 has no axes input for it). */

@@ -104,7 +104,39 @@ class VaeOnnxExporterTest {
                 List.of(new StochasticLayer("z1", 3, List.of())),
                 Activation.TANH,
                 LikelihoodFamily.GAUSSIAN_FIXED,
-                0.3)));
+                0.3)),
+        Named.of("iwaeOneLayerConditional", VaeArchitecture.iwaeOneLayer().withConditionDim(10)),
+        Named.of(
+            "reluTwoLayerBernoulliConditional",
+            new VaeArchitecture(
+                20,
+                List.of(
+                    new StochasticLayer("z1", 8, List.of(32, 16)),
+                    new StochasticLayer("z2", 4, List.of(12))),
+                Activation.RELU,
+                LikelihoodFamily.BERNOULLI,
+                0,
+                3)),
+        Named.of(
+            "tanhGaussianLearnedConditional",
+            new VaeArchitecture(
+                12,
+                List.of(
+                    new StochasticLayer("y", 5, List.of(10)),
+                    new StochasticLayer("top", 3, List.of())),
+                Activation.TANH,
+                LikelihoodFamily.GAUSSIAN_LEARNED,
+                0,
+                2)),
+        Named.of(
+            "linearGaussianFixedConditional",
+            new VaeArchitecture(
+                10,
+                List.of(new StochasticLayer("z1", 3, List.of())),
+                Activation.TANH,
+                LikelihoodFamily.GAUSSIAN_FIXED,
+                0.3,
+                4)));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -160,14 +192,16 @@ class VaeOnnxExporterTest {
   @MethodSource("architectures")
   void encoderGraph_seededInputs_matchesReference(VaeArchitecture architecture) throws Exception {
     FloatTensor x = data(architecture, N);
+    FloatTensor y = condition(architecture, N);
     List<FloatTensor> eps = noise(architecture, N, 1, CounterNoise.Stream.LATENT, false);
     Map<String, FloatTensor> inputs = new LinkedHashMap<>();
     inputs.put(GraphNames.X, x);
+    putCondition(inputs, y);
     putPerLayer(inputs, architecture, GraphNames::eps, eps);
 
     Map<String, FloatTensor> onnx = run(architecture, GraphRole.ENCODER, inputs);
 
-    ReferenceVae.Encoding expected = reference(architecture).encode(x, eps);
+    ReferenceVae.Encoding expected = reference(architecture).encode(x, y, eps);
     for (int l = 0; l < architecture.layerCount(); l++) {
       String name = architecture.layer(l).name();
       ReferenceVae.LayerSample layer = expected.layers().get(l);
@@ -188,15 +222,26 @@ class VaeOnnxExporterTest {
     List<FloatTensor> eps =
         noise(architecture, N, 1, CounterNoise.Stream.LATENT, false)
             .subList(0, architecture.layerCount() - 1);
+    FloatTensor y = condition(architecture, N);
     Map<String, FloatTensor> inputs = new LinkedHashMap<>();
     inputs.put(GraphNames.sample(architecture.top().name()), top);
+    putCondition(inputs, y);
     for (int l = 0; l < eps.size(); l++) {
       inputs.put(GraphNames.eps(architecture.layer(l).name()), eps.get(l));
     }
 
     Map<String, FloatTensor> onnx = run(architecture, GraphRole.DECODER, inputs);
 
-    ReferenceVae.Decoding expected = reference(architecture).decode(top, eps);
+    ReferenceVae.Decoding expected = reference(architecture).decode(top, y, eps);
+    if (architecture.conditional()) {
+      String name = architecture.top().name();
+      ReferenceVae.Gaussian prior = reference(architecture).topPrior(y);
+      assertClose(onnx.get(GraphNames.priorMean(name)), prior.mean(), GraphNames.priorMean(name));
+      assertClose(
+          onnx.get(GraphNames.priorLogVariance(name)),
+          prior.logVariance(),
+          GraphNames.priorLogVariance(name));
+    }
     assertClose(onnx.get(GraphNames.X_MEAN), expected.xMean(), GraphNames.X_MEAN);
     if (architecture.likelihood() == LikelihoodFamily.GAUSSIAN_LEARNED) {
       assertClose(onnx.get(GraphNames.X_LOGVAR), expected.xLogVariance(), GraphNames.X_LOGVAR);
@@ -217,12 +262,13 @@ class VaeOnnxExporterTest {
   @MethodSource("architectures")
   void logJointGraph_seededInputs_matchesReference(VaeArchitecture architecture) throws Exception {
     FloatTensor x = data(architecture, N);
+    FloatTensor y = condition(architecture, N);
     List<FloatTensor> z = noise(architecture, N, 1, CounterNoise.Stream.PRIOR, false);
 
     Map<String, FloatTensor> onnx =
-        run(architecture, GraphRole.LOG_JOINT, dataAndSamples(architecture, x, z));
+        run(architecture, GraphRole.LOG_JOINT, dataAndSamples(architecture, x, y, z));
 
-    ReferenceVae.LogJoint expected = reference(architecture).logJoint(x, z);
+    ReferenceVae.LogJoint expected = reference(architecture).logJoint(x, y, z);
     assertClose(onnx.get(GraphNames.LOG_PX_Z), expected.logPxGivenZ(), GraphNames.LOG_PX_Z);
     assertClose(onnx.get(GraphNames.LOG_PZ), expected.logPz(), GraphNames.LOG_PZ);
     for (int l = 0; l < architecture.layerCount(); l++) {
@@ -236,12 +282,13 @@ class VaeOnnxExporterTest {
   void logPosteriorGraph_seededInputs_matchesReference(VaeArchitecture architecture)
       throws Exception {
     FloatTensor x = data(architecture, N);
+    FloatTensor y = condition(architecture, N);
     List<FloatTensor> z = noise(architecture, N, 1, CounterNoise.Stream.PRIOR, false);
 
     Map<String, FloatTensor> onnx =
-        run(architecture, GraphRole.LOG_POSTERIOR, dataAndSamples(architecture, x, z));
+        run(architecture, GraphRole.LOG_POSTERIOR, dataAndSamples(architecture, x, y, z));
 
-    ReferenceVae.LogPosterior expected = reference(architecture).logPosterior(x, z);
+    ReferenceVae.LogPosterior expected = reference(architecture).logPosterior(x, y, z);
     assertClose(onnx.get(GraphNames.LOG_QZ), expected.logQz(), GraphNames.LOG_QZ);
     for (int l = 0; l < architecture.layerCount(); l++) {
       String name = GraphNames.logPosterior(architecture.layer(l).name());
@@ -254,12 +301,13 @@ class VaeOnnxExporterTest {
   void logWeightsGraph_seededInputs_matchesReference(VaeArchitecture architecture)
       throws Exception {
     FloatTensor x = data(architecture, N);
+    FloatTensor y = condition(architecture, N);
     List<FloatTensor> eps = noise(architecture, N, K, CounterNoise.Stream.LATENT, true);
 
     Map<String, FloatTensor> onnx =
-        run(architecture, GraphRole.LOG_WEIGHTS, dataAndNoise(architecture, x, eps));
+        run(architecture, GraphRole.LOG_WEIGHTS, dataAndNoise(architecture, x, y, eps));
 
-    ReferenceVae.LogWeights expected = reference(architecture).logWeights(x, eps);
+    ReferenceVae.LogWeights expected = reference(architecture).logWeights(x, y, eps);
     assertClose(onnx.get(GraphNames.LOG_W), expected.logW(), GraphNames.LOG_W);
     assertClose(onnx.get(GraphNames.LOG_PX_Z), expected.logPxGivenZ(), GraphNames.LOG_PX_Z);
     assertClose(onnx.get(GraphNames.LOG_PZ), expected.logPz(), GraphNames.LOG_PZ);
@@ -275,22 +323,31 @@ class VaeOnnxExporterTest {
   void logWeightsGraph_encoderSamples_equalsLogJointMinusLogPosterior(VaeArchitecture architecture)
       throws Exception {
     FloatTensor x = data(architecture, N);
+    FloatTensor y = condition(architecture, N);
     List<FloatTensor> eps = noise(architecture, N, K, CounterNoise.Stream.LATENT, true);
     Map<String, FloatTensor> weights =
-        run(architecture, GraphRole.LOG_WEIGHTS, dataAndNoise(architecture, x, eps));
+        run(architecture, GraphRole.LOG_WEIGHTS, dataAndNoise(architecture, x, y, eps));
 
     FloatTensor xRepeated = repeatRows(x, K);
+    FloatTensor yRepeated = y == null ? null : repeatRows(y, K);
     List<FloatTensor> flatEps =
         eps.stream().map(e -> FloatTensor.of(e.data(), (long) N * K, e.dim(2))).toList();
     Map<String, FloatTensor> encoderInputs = new LinkedHashMap<>();
     encoderInputs.put(GraphNames.X, xRepeated);
+    putCondition(encoderInputs, yRepeated);
     putPerLayer(encoderInputs, architecture, GraphNames::eps, flatEps);
     Map<String, FloatTensor> encoded = run(architecture, GraphRole.ENCODER, encoderInputs);
     List<FloatTensor> z = samples(architecture, encoded);
     Map<String, FloatTensor> joint =
-        run(architecture, GraphRole.LOG_JOINT, dataAndSamples(architecture, xRepeated, z));
+        run(
+            architecture,
+            GraphRole.LOG_JOINT,
+            dataAndSamples(architecture, xRepeated, yRepeated, z));
     Map<String, FloatTensor> posterior =
-        run(architecture, GraphRole.LOG_POSTERIOR, dataAndSamples(architecture, xRepeated, z));
+        run(
+            architecture,
+            GraphRole.LOG_POSTERIOR,
+            dataAndSamples(architecture, xRepeated, yRepeated, z));
 
     double[] logPx = doubles(joint.get(GraphNames.LOG_PX_Z));
     double[] logPz = doubles(joint.get(GraphNames.LOG_PZ));
@@ -312,12 +369,14 @@ class VaeOnnxExporterTest {
   void logWeightsGraph_oneSample_equalsSingleSampleElbo(VaeArchitecture architecture)
       throws Exception {
     FloatTensor x = data(architecture, N);
+    FloatTensor y = condition(architecture, N);
     List<FloatTensor> eps = noise(architecture, N, 1, CounterNoise.Stream.LATENT, true);
     Map<String, FloatTensor> weights =
-        run(architecture, GraphRole.LOG_WEIGHTS, dataAndNoise(architecture, x, eps));
+        run(architecture, GraphRole.LOG_WEIGHTS, dataAndNoise(architecture, x, y, eps));
 
     Map<String, FloatTensor> encoderInputs = new LinkedHashMap<>();
     encoderInputs.put(GraphNames.X, x);
+    putCondition(encoderInputs, y);
     putPerLayer(
         encoderInputs,
         architecture,
@@ -326,9 +385,9 @@ class VaeOnnxExporterTest {
     List<FloatTensor> z =
         samples(architecture, run(architecture, GraphRole.ENCODER, encoderInputs));
     Map<String, FloatTensor> joint =
-        run(architecture, GraphRole.LOG_JOINT, dataAndSamples(architecture, x, z));
+        run(architecture, GraphRole.LOG_JOINT, dataAndSamples(architecture, x, y, z));
     Map<String, FloatTensor> posterior =
-        run(architecture, GraphRole.LOG_POSTERIOR, dataAndSamples(architecture, x, z));
+        run(architecture, GraphRole.LOG_POSTERIOR, dataAndSamples(architecture, x, y, z));
 
     double[] elbo = new double[N];
     double[] logPx = doubles(joint.get(GraphNames.LOG_PX_Z));
@@ -361,7 +420,7 @@ class VaeOnnxExporterTest {
     FloatTensor z = FloatTensor.of(new float[] {0.3f, -0.7f}, 2, 1);
 
     Map<String, FloatTensor> onnx =
-        run(architecture, GraphRole.LOG_JOINT, dataAndSamples(architecture, x, List.of(z)));
+        run(architecture, GraphRole.LOG_JOINT, dataAndSamples(architecture, x, null, List.of(z)));
 
     assertThat(onnx.get(GraphNames.LOG_PX_Z).data()).containsExactly(0f, -1600f);
   }
@@ -387,7 +446,7 @@ class VaeOnnxExporterTest {
     FloatTensor eps = FloatTensor.of(new float[] {0.5f, -1, 2, 0, 1, -0.25f}, 2, 3, 1);
 
     Map<String, FloatTensor> onnx =
-        run(architecture, GraphRole.LOG_WEIGHTS, dataAndNoise(architecture, x, List.of(eps)));
+        run(architecture, GraphRole.LOG_WEIGHTS, dataAndNoise(architecture, x, null, List.of(eps)));
 
     assertThat(onnx.get(GraphNames.LOG_PX_Z).shape()).containsExactly(2, 3);
     assertThat(onnx.get(GraphNames.LOG_PX_Z).data())
@@ -494,23 +553,52 @@ class VaeOnnxExporterTest {
     return out;
   }
 
+  /**
+   * The condition y [n, C] of a conditional architecture, null for an unconditional one: one-hot
+   * rows (class i mod C), except the last, which holds arbitrary values in [-1, 1), as any finite y
+   * is valid.
+   */
+  private static FloatTensor condition(VaeArchitecture architecture, int n) {
+    if (!architecture.conditional()) {
+      return null;
+    }
+    int c = architecture.conditionDim();
+    float[] y = new float[n * c];
+    for (int i = 0; i < n - 1; i++) {
+      y[i * c + i % c] = 1;
+    }
+    long key = CounterNoise.rowKey(DATA_SEED, CounterNoise.Stream.OBSERVATION, n - 1);
+    for (int j = 0; j < c; j++) {
+      y[(n - 1) * c + j] = (float) (2 * CounterNoise.uniform(key, j) - 1);
+    }
+    return FloatTensor.of(y, n, c);
+  }
+
+  private static void putCondition(Map<String, FloatTensor> inputs, FloatTensor condition) {
+    if (condition != null) {
+      inputs.put(GraphNames.CONDITION, condition);
+    }
+  }
+
   private static Map<String, FloatTensor> dataAndSamples(
-      VaeArchitecture architecture, FloatTensor x, List<FloatTensor> z) {
-    return dataAnd(architecture, x, z, GraphNames::sample);
+      VaeArchitecture architecture, FloatTensor x, FloatTensor y, List<FloatTensor> z) {
+    return dataAnd(architecture, x, y, z, GraphNames::sample);
   }
 
   private static Map<String, FloatTensor> dataAndNoise(
-      VaeArchitecture architecture, FloatTensor x, List<FloatTensor> eps) {
-    return dataAnd(architecture, x, eps, GraphNames::eps);
+      VaeArchitecture architecture, FloatTensor x, FloatTensor y, List<FloatTensor> eps) {
+    return dataAnd(architecture, x, y, eps, GraphNames::eps);
   }
 
   private static Map<String, FloatTensor> dataAnd(
       VaeArchitecture architecture,
       FloatTensor x,
+      FloatTensor y,
       List<FloatTensor> perLayer,
       UnaryOperator<String> name) {
     Map<String, FloatTensor> inputs = new LinkedHashMap<>();
     inputs.put(GraphNames.X, x);
+    putCondition(inputs, y);
     putPerLayer(inputs, architecture, name, perLayer);
     return inputs;
   }
