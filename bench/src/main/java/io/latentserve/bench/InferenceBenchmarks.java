@@ -14,6 +14,7 @@ import io.latentserve.inference.onnx.OnnxVaeModels;
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.proto.v1.EncodeRequest;
+import io.latentserve.proto.v1.GetModelRequest;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.proto.v1.LogProbRequest;
 import io.latentserve.proto.v1.ModelRef;
@@ -37,7 +38,9 @@ import java.util.function.LongSupplier;
  *   <li>{@code logprob}: LogProb rows/s over gRPC (a separate server process on loopback) against
  *       the same graph in-process in ONNX Runtime, batch 1 to 4096.
  *   <li>{@code batching}: 64 concurrent clients sending single-row Encode requests to a server with
- *       dynamic batching on and to one with it off: throughput and latency percentiles.
+ *       dynamic batching on and to one with it off: throughput, latency percentiles and CPU time
+ *       per request on each side, with the ratio that batching could reach at most when clients and
+ *       server share the CPU (from the in-process engine costs and a model-free RPC).
  *   <li>{@code latency}: sequential single-row Encode round trips, p50 and p99.
  * </ol>
  *
@@ -87,7 +90,7 @@ public final class InferenceBenchmarks {
         logProb(bundle, batched, unbatched);
       }
       if (which.equals("all") || which.equals("batching")) {
-        batching(batched, unbatched);
+        batching(bundle, batched, unbatched);
       }
       if (which.equals("all") || which.equals("latency")) {
         latency(batched, unbatched);
@@ -183,7 +186,7 @@ public final class InferenceBenchmarks {
 
   // ---- 2. 64 concurrent single-row Encode clients, batching on against off ----
 
-  private void batching(ServiceProcess batched, ServiceProcess unbatched)
+  private void batching(Bundle bundle, ServiceProcess batched, ServiceProcess unbatched)
       throws InterruptedException {
     int clients = 64;
     System.out.println();
@@ -194,44 +197,102 @@ public final class InferenceBenchmarks {
             + rounds
             + " alternating rounds of "
             + seconds
-            + " s)");
+            + " s; CPU = microseconds of process CPU time per request)");
     System.out.printf(
-        "%-12s %12s %10s %10s %10s%n", "server", "requests/s", "p50 ms", "p99 ms", "p99.9 ms");
-    EncodeRequest request =
+        "%-22s %11s %8s %8s %9s %11s %11s%n",
+        "server, call", "requests/s", "p50 ms", "p99 ms", "p99.9 ms", "server CPU", "client CPU");
+    EncodeRequest encode =
         EncodeRequest.newBuilder()
             .setModel(ModelRef.newBuilder().setName(MODEL))
             .setX(TensorCodec.encode(binaryImages(1, 784)))
             .build();
+    GetModelRequest getModel =
+        GetModelRequest.newBuilder().setModel(ModelRef.newBuilder().setName(MODEL)).build();
     List<LoadResult> on = new ArrayList<>();
     List<LoadResult> off = new ArrayList<>();
+    List<LoadResult> bare = new ArrayList<>();
     try (Client b = new Client(batched);
         Client u = new Client(unbatched)) {
       for (int r = 0; r < rounds; r++) {
-        on.add(load(b, clients, request));
-        off.add(load(u, clients, request));
+        on.add(load(batched, clients, () -> b.stub().encode(encode)));
+        off.add(load(unbatched, clients, () -> u.stub().encode(encode)));
+        bare.add(load(unbatched, clients, () -> u.stub().getModel(getModel)));
       }
     }
     LoadResult medianOn = LoadResult.median(on);
     LoadResult medianOff = LoadResult.median(off);
-    medianOn.print("batching on");
-    medianOff.print("batching off");
+    LoadResult medianBare = LoadResult.median(bare);
+    medianOn.print("batching on, Encode");
+    medianOff.print("batching off, Encode");
+    medianBare.print("batching off, GetModel");
     System.out.printf(
         Locale.ROOT, "throughput ratio on/off: %.2fx%n", medianOn.perSecond / medianOff.perSecond);
+    engineCeiling(bundle, medianBare);
   }
 
-  private LoadResult load(Client client, int clients, EncodeRequest request)
+  /**
+   * What batching can gain when client and server share the CPU: it removes engine work only. One
+   * request costs the RPC (measured as a GetModel call, which does no model work) plus the engine's
+   * share; batching replaces the single-row engine cost by the per-row cost of a 64-row run.
+   */
+  private void engineCeiling(Bundle bundle, LoadResult rpcOnly) {
+    double single;
+    double batchedPerRow;
+    try (VaeModel local = OnnxVaeModels.open(bundle, OnnxConfig.defaults(), ModelLimits.DEFAULT)) {
+      single = encodeMicros(local, 1);
+      batchedPerRow = encodeMicros(local, 64) / 64;
+    }
+    double rpc = rpcOnly.serverCpuMicros + rpcOnly.clientCpuMicros;
+    System.out.printf(
+        Locale.ROOT,
+        "in-process Encode: %.1f us for 1 row, %.1f us per row in a 64-row run; RPC without"
+            + " model work: %.1f us CPU (server + client)%n",
+        single,
+        batchedPerRow,
+        rpc);
+    System.out.printf(
+        Locale.ROOT,
+        "ceiling of the on/off ratio on a CPU shared by clients and server: (%.1f + %.1f) /"
+            + " (%.1f + %.1f) = %.2fx%n",
+        rpc,
+        single,
+        rpc,
+        batchedPerRow,
+        (rpc + single) / (rpc + batchedPerRow));
+  }
+
+  /** Best mean microseconds per in-process Encode call of {@code rows} rows. */
+  private double encodeMicros(VaeModel model, int rows) {
+    FloatTensor x = binaryImages(rows, 784);
+    int calls = Math.max(50, (int) (2000 * seconds / rows));
+    double best = Double.MAX_VALUE;
+    for (int r = 0; r <= rounds; r++) {
+      long start = System.nanoTime();
+      for (int i = 0; i < calls; i++) {
+        model.encode(x, false, 1, 0);
+      }
+      double micros = (System.nanoTime() - start) / 1e3 / calls;
+      // round 0 warms up
+      best = r == 0 ? best : Math.min(best, micros);
+    }
+    return best;
+  }
+
+  private LoadResult load(ServiceProcess server, int clients, Runnable call)
       throws InterruptedException {
     // warm-up, then the timed window
-    runClients(client, clients, request, 0.25 * seconds);
-    return runClients(client, clients, request, seconds);
+    runClients(server, clients, call, 0.25 * seconds);
+    return runClients(server, clients, call, seconds);
   }
 
   private static LoadResult runClients(
-      Client client, int clients, EncodeRequest request, double seconds)
+      ServiceProcess server, int clients, Runnable call, double seconds)
       throws InterruptedException {
     long[][] latencies = new long[clients][];
     int[] counts = new int[clients];
     CountDownLatch done = new CountDownLatch(clients);
+    Duration serverCpu = cpuTime(ProcessHandle.of(server.pid()).orElseThrow());
+    Duration clientCpu = cpuTime(ProcessHandle.current());
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     for (int c = 0; c < clients; c++) {
@@ -244,7 +305,7 @@ public final class InferenceBenchmarks {
                 try {
                   while (System.nanoTime() < end) {
                     long t0 = System.nanoTime();
-                    client.stub().encode(request);
+                    call.run();
                     if (n == mine.length) {
                       mine = Arrays.copyOf(mine, n * 2);
                     }
@@ -261,6 +322,8 @@ public final class InferenceBenchmarks {
     }
     done.await();
     double elapsed = (System.nanoTime() - start) / 1e9;
+    serverCpu = cpuTime(ProcessHandle.of(server.pid()).orElseThrow()).minus(serverCpu);
+    clientCpu = cpuTime(ProcessHandle.current()).minus(clientCpu);
     int total = Arrays.stream(counts).sum();
     long[] all = new long[total];
     int offset = 0;
@@ -270,10 +333,29 @@ public final class InferenceBenchmarks {
     }
     Arrays.sort(all);
     return new LoadResult(
-        total / elapsed, percentileMs(all, 0.5), percentileMs(all, 0.99), percentileMs(all, 0.999));
+        total / elapsed,
+        percentileMs(all, 0.5),
+        percentileMs(all, 0.99),
+        percentileMs(all, 0.999),
+        serverCpu.toNanos() / 1e3 / total,
+        clientCpu.toNanos() / 1e3 / total);
   }
 
-  record LoadResult(double perSecond, double p50, double p99, double p999) {
+  private static Duration cpuTime(ProcessHandle process) {
+    return process
+        .info()
+        .totalCpuDuration()
+        .orElseThrow(() -> new IllegalStateException("no CPU time for process " + process.pid()));
+  }
+
+  /** Throughput, latency percentiles and CPU microseconds per request of one load window. */
+  record LoadResult(
+      double perSecond,
+      double p50,
+      double p99,
+      double p999,
+      double serverCpuMicros,
+      double clientCpuMicros) {
     static LoadResult median(List<LoadResult> results) {
       List<LoadResult> sorted = new ArrayList<>(results);
       sorted.sort((a, b) -> Double.compare(a.perSecond, b.perSecond));
@@ -282,7 +364,15 @@ public final class InferenceBenchmarks {
 
     void print(String label) {
       System.out.printf(
-          Locale.ROOT, "%-12s %12.0f %10.3f %10.3f %10.3f%n", label, perSecond, p50, p99, p999);
+          Locale.ROOT,
+          "%-22s %11.0f %8.3f %8.3f %9.3f %11.1f %11.1f%n",
+          label,
+          perSecond,
+          p50,
+          p99,
+          p999,
+          serverCpuMicros,
+          clientCpuMicros);
     }
   }
 
