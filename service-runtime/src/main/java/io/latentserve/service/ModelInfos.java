@@ -30,6 +30,7 @@ public final class ModelInfos {
             .addInputShape(architecture.inputDim())
             .setLikelihood(likelihood(architecture))
             .setLikelihoodSigma(architecture.likelihoodSigma())
+            .setConditionDim(architecture.conditionDim())
             .setProvenance(provenance(provenance))
             .setManifestSha256(manifestSha256);
     for (StochasticLayer layer : architecture.layers()) {

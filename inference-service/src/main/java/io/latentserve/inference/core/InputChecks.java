@@ -49,6 +49,47 @@ final class InputChecks {
     return (int) rows;
   }
 
+  /**
+   * Checks the condition y of a request against the model: required [rows, C] with finite values
+   * for a conditional model, absent for an unconditional one.
+   *
+   * @param condition y, or null when the request has none
+   * @param conditionDim the model's C, 0 when unconditional
+   * @param rows the rows y must have
+   * @param rowsOf what fixes {@code rows} in messages, e.g. "x has 4" or "n is 4"
+   */
+  static void condition(
+      FloatTensor condition, int conditionDim, ModelId model, int rows, String rowsOf) {
+    String field = "condition";
+    if (conditionDim == 0) {
+      if (condition != null) {
+        throw new InvalidInputException(
+            field,
+            "condition is present, but model "
+                + model
+                + " is unconditional (condition_dim 0): leave it unset");
+      }
+      return;
+    }
+    if (condition == null) {
+      throw new InvalidInputException(
+          field,
+          "condition is missing, model "
+              + model
+              + " is conditional and expects a tensor ["
+              + rows
+              + ", "
+              + conditionDim
+              + "] with one row per row");
+    }
+    int actual = matrix(field, condition, conditionDim, "columns", model, Integer.MAX_VALUE);
+    if (actual != rows) {
+      throw new InvalidInputException(
+          field,
+          "condition has " + actual + " rows, " + rowsOf + ": they must match (one row per row)");
+    }
+  }
+
   /** Throws for the first NaN or infinite value, naming its row and column. */
   static void finite(String field, FloatTensor t) {
     float[] data = t.data();

@@ -43,6 +43,12 @@ import java.util.stream.IntStream;
  * then bit-identical however a caller splits rows (with adjusted {@code firstRow}) or chunks
  * samples, on an engine whose rounding depends on a row's memory alignment. LogProb has no first
  * row: its rows are placed from position 0.
+ *
+ * <p>A conditional model's condition y is fed to every graph as the input {@code condition}, placed
+ * (and padded) exactly like the rows of x or z it belongs to, so the placement guarantees hold for
+ * it too. Sample draws the top layer from p(z|y) = N(mu(y), diag exp(logvar(y))): a first decoder
+ * run reads mu(y) and logvar(y) (outputs that do not depend on the z fed), then z = mu + exp(logvar
+ * / 2) * eps with the PRIOR noise eps an unconditional model would use, then the decode proper.
  */
 public final class SeededVaeModel implements VaeModel {
   /** Noise values per ImportanceWeights chunk above which rows are filled in parallel. */
@@ -114,12 +120,15 @@ public final class SeededVaeModel implements VaeModel {
   }
 
   @Override
-  public EncodeResult encode(FloatTensor x, boolean sample, long seed, long firstRow) {
+  public EncodeResult encode(
+      FloatTensor x, FloatTensor condition, boolean sample, long seed, long firstRow) {
     int n = checkX(x);
+    checkCondition(condition, n, "x has " + n);
     InputChecks.firstRow(firstRow, n);
     int lead = lead(firstRow);
     Map<String, FloatTensor> inputs = new LinkedHashMap<>();
     inputs.put(GraphNames.X, padFront(x, lead));
+    putCondition(inputs, condition, lead);
     for (int l = 0; l < layers.size(); l++) {
       int d = layers.get(l).latentDim();
       float[] eps = new float[(lead + n) * d];
@@ -148,17 +157,20 @@ public final class SeededVaeModel implements VaeModel {
   }
 
   @Override
-  public DecodeResult decode(FloatTensor zTop, boolean sample, long seed, long firstRow) {
+  public DecodeResult decode(
+      FloatTensor zTop, FloatTensor condition, boolean sample, long seed, long firstRow) {
     StochasticLayer top = architecture.top();
     int n =
         InputChecks.matrix("z", zTop, top.latentDim(), "columns", id, limits.maxRowsPerRequest());
+    checkCondition(condition, n, "z has " + n);
     InputChecks.firstRow(firstRow, n);
-    return decodeChecked(zTop, n, sample, seed, firstRow);
+    return decodeChecked(zTop, condition, n, sample, seed, firstRow);
   }
 
   @Override
-  public SampleResult sample(int n, long seed, boolean sampleX) {
+  public SampleResult sample(int n, FloatTensor condition, long seed, boolean sampleX) {
     InputChecks.count("n", n, limits.maxRowsPerRequest());
+    checkCondition(condition, n, "n is " + n);
     int top = layers.size() - 1;
     int d = layers.get(top).latentDim();
     float[] z = new float[n * d];
@@ -166,16 +178,31 @@ public final class SeededVaeModel implements VaeModel {
       long key = CounterNoise.rowKey(seed, CounterNoise.Stream.PRIOR, i);
       CounterNoise.gaussian(key, offsets[top], z, i * d, d);
     }
+    if (condition != null) {
+      String name = layers.get(top).name();
+      Map<String, FloatTensor> prior =
+          decoderRun(FloatTensor.of(new float[n * d], n, d), condition, n, false, seed, 0);
+      float[] mean = output(prior, GraphRole.DECODER, GraphNames.priorMean(name)).data();
+      float[] logVariance =
+          output(prior, GraphRole.DECODER, GraphNames.priorLogVariance(name)).data();
+      for (int i = 0; i < z.length; i++) {
+        z[i] = mean[i] + (float) Math.exp(0.5 * logVariance[i]) * z[i];
+      }
+    }
     FloatTensor zTop = FloatTensor.of(z, n, d);
-    return new SampleResult(zTop, decodeChecked(zTop, n, sampleX, seed, 0));
+    return new SampleResult(zTop, decodeChecked(zTop, condition, n, sampleX, seed, 0));
   }
 
-  private DecodeResult decodeChecked(
-      FloatTensor zTop, int n, boolean sample, long seed, long firstRow) {
+  /**
+   * DECODER outputs for rows {@code [firstRow, firstRow + n)}, placed and with the padding dropped.
+   */
+  private Map<String, FloatTensor> decoderRun(
+      FloatTensor zTop, FloatTensor condition, int n, boolean sample, long seed, long firstRow) {
     int top = layers.size() - 1;
     int lead = lead(firstRow);
     Map<String, FloatTensor> inputs = new LinkedHashMap<>();
     inputs.put(GraphNames.sample(layers.get(top).name()), padFront(zTop, lead));
+    putCondition(inputs, condition, lead);
     for (int l = 0; l < top; l++) {
       int d = layers.get(l).latentDim();
       float[] eps = new float[(lead + n) * d];
@@ -187,7 +214,13 @@ public final class SeededVaeModel implements VaeModel {
       }
       inputs.put(GraphNames.eps(layers.get(l).name()), FloatTensor.of(eps, lead + n, d));
     }
-    Map<String, FloatTensor> out = dropFront(runner.run(GraphRole.DECODER, inputs), lead, n);
+    return dropFront(runner.run(GraphRole.DECODER, inputs), lead, n);
+  }
+
+  private DecodeResult decodeChecked(
+      FloatTensor zTop, FloatTensor condition, int n, boolean sample, long seed, long firstRow) {
+    int top = layers.size() - 1;
+    Map<String, FloatTensor> out = decoderRun(zTop, condition, n, sample, seed, firstRow);
     FloatTensor xMean = output(out, GraphRole.DECODER, GraphNames.X_MEAN);
     Optional<FloatTensor> xLogVariance =
         architecture.likelihood() == LikelihoodFamily.GAUSSIAN_LEARNED
@@ -248,8 +281,9 @@ public final class SeededVaeModel implements VaeModel {
   }
 
   @Override
-  public LogProbResult logProb(FloatTensor x, List<FloatTensor> z) {
+  public LogProbResult logProb(FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
     int n = checkX(x);
+    checkCondition(condition, n, "x has " + n);
     if (z == null || z.size() != layers.size()) {
       throw new InvalidInputException(
           "z",
@@ -264,6 +298,7 @@ public final class SeededVaeModel implements VaeModel {
     }
     Map<String, FloatTensor> inputs = new LinkedHashMap<>();
     inputs.put(GraphNames.X, x);
+    putCondition(inputs, condition, 0);
     for (int l = 0; l < layers.size(); l++) {
       StochasticLayer layer = layers.get(l);
       String field = "z[" + l + "]";
@@ -318,12 +353,14 @@ public final class SeededVaeModel implements VaeModel {
   @Override
   public LogWeightsChunk importanceWeights(
       FloatTensor x,
+      FloatTensor condition,
       int sampleOffset,
       int count,
       long seed,
       long firstRow,
       boolean includeComponents) {
     int n = checkX(x);
+    checkCondition(condition, n, "x has " + n);
     InputChecks.firstRow(firstRow, n);
     if (sampleOffset < 0) {
       throw new InvalidInputException(
@@ -372,6 +409,7 @@ public final class SeededVaeModel implements VaeModel {
     }
     Map<String, FloatTensor> inputs = new LinkedHashMap<>();
     inputs.put(GraphNames.X, padFront(x, lead));
+    putCondition(inputs, condition, lead);
     for (int l = 0; l < layers.size(); l++) {
       StochasticLayer layer = layers.get(l);
       inputs.put(
@@ -453,6 +491,18 @@ public final class SeededVaeModel implements VaeModel {
       System.arraycopy(t.data(), (row0 + i) * width + col0, data, i * cols, cols);
     }
     return FloatTensor.of(data, n, cols);
+  }
+
+  private void checkCondition(FloatTensor condition, int rows, String rowsOf) {
+    InputChecks.condition(condition, architecture.conditionDim(), id, rows, rowsOf);
+  }
+
+  /** The condition, placed like its rows with {@code lead} padding rows, when there is one. */
+  private static void putCondition(
+      Map<String, FloatTensor> inputs, FloatTensor condition, int lead) {
+    if (condition != null) {
+      inputs.put(GraphNames.CONDITION, padFront(condition, lead));
+    }
   }
 
   private int checkX(FloatTensor x) {

@@ -16,6 +16,11 @@ import java.util.List;
  * adjusted {@code firstRow}, batched with other requests, or chunked over samples returns the same
  * numbers as the whole request.
  *
+ * <p>A conditional model ({@link VaeArchitecture#conditional()}, a CVAE) takes a condition y [N, C]
+ * float32 with every request, one finite row per row of x (or z, or per draw of {@link #sample}),
+ * shared by all importance samples of its row; an unconditional model takes none (null). The
+ * methods without a condition parameter serve unconditional models.
+ *
  * <p>Every method validates its inputs and throws {@link InvalidInputException} for malformed input
  * and {@link LimitExceededException} above {@link #limits()}; the runner underneath may throw
  * {@link QueueFullException}, {@link ModelUnavailableException} or {@link
@@ -45,7 +50,17 @@ public interface VaeModel extends AutoCloseable {
    * @param seed noise seed
    * @param firstRow index of row 0 of x in the caller's numbering, >= 0
    */
-  EncodeResult encode(FloatTensor x, boolean sample, long seed, long firstRow);
+  default EncodeResult encode(FloatTensor x, boolean sample, long seed, long firstRow) {
+    return encode(x, null, sample, seed, firstRow);
+  }
+
+  /**
+   * Parameters of q(z|x, y) for every layer, as {@link #encode(FloatTensor, boolean, long, long)}.
+   *
+   * @param condition y [N, C] for a conditional model, null for an unconditional one
+   */
+  EncodeResult encode(
+      FloatTensor x, FloatTensor condition, boolean sample, long seed, long firstRow);
 
   /**
    * Parameters of p(x|z1), from top-layer latents through the intermediate layers.
@@ -56,7 +71,17 @@ public interface VaeModel extends AutoCloseable {
    * @param seed noise seed
    * @param firstRow index of row 0 in the caller's numbering, >= 0
    */
-  DecodeResult decode(FloatTensor zTop, boolean sample, long seed, long firstRow);
+  default DecodeResult decode(FloatTensor zTop, boolean sample, long seed, long firstRow) {
+    return decode(zTop, null, sample, seed, firstRow);
+  }
+
+  /**
+   * Parameters of p(x|z1, y), as {@link #decode(FloatTensor, boolean, long, long)}.
+   *
+   * @param condition y [N, C] for a conditional model, null for an unconditional one
+   */
+  DecodeResult decode(
+      FloatTensor zTop, FloatTensor condition, boolean sample, long seed, long firstRow);
 
   /**
    * {@code n} draws z ~ N(0, I) of the top layer, decoded as {@link #decode} does with the same
@@ -65,7 +90,21 @@ public interface VaeModel extends AutoCloseable {
    * @param n number of draws, 1 to {@link ModelLimits#maxRowsPerRequest()}
    * @param sampleX as {@code sample} of {@link #decode}
    */
-  SampleResult sample(int n, long seed, boolean sampleX);
+  default SampleResult sample(int n, long seed, boolean sampleX) {
+    return sample(n, null, seed, sampleX);
+  }
+
+  /**
+   * {@code n} draws of the top layer's prior, decoded as {@link #decode} does with the same seed,
+   * condition and first row 0. For a conditional model draw i is z_i = mu(y_i) + exp(logvar(y_i) /
+   * 2) * eps_i from p(z|y_i), with the same PRIOR noise eps_i an unconditional model uses.
+   *
+   * @param n number of draws, 1 to {@link ModelLimits#maxRowsPerRequest()}
+   * @param condition y [n, C], one row per draw, for a conditional model; null for an unconditional
+   *     one
+   * @param sampleX as {@code sample} of {@link #decode}
+   */
+  SampleResult sample(int n, FloatTensor condition, long seed, boolean sampleX);
 
   /**
    * Log densities of given (x, z) pairs.
@@ -73,7 +112,16 @@ public interface VaeModel extends AutoCloseable {
    * @param x inputs [N, D], finite
    * @param z one tensor per latent layer, layer 1 first, each [N, d_l], finite
    */
-  LogProbResult logProb(FloatTensor x, List<FloatTensor> z);
+  default LogProbResult logProb(FloatTensor x, List<FloatTensor> z) {
+    return logProb(x, null, z);
+  }
+
+  /**
+   * Log densities log p(x|z, y), log p(z|y), log q(z|x, y) of given (x, z) pairs.
+   *
+   * @param condition y [N, C] for a conditional model, null for an unconditional one
+   */
+  LogProbResult logProb(FloatTensor x, FloatTensor condition, List<FloatTensor> z);
 
   /**
    * Validates an ImportanceWeights request's k and chunk size for N rows and splits the k samples
@@ -100,8 +148,27 @@ public interface VaeModel extends AutoCloseable {
    * @param includeComponents when true, the chunk carries log p(x|z), log p(z) and log q(z|x)
    * @return log w [N, count]
    */
+  default LogWeightsChunk importanceWeights(
+      FloatTensor x,
+      int sampleOffset,
+      int count,
+      long seed,
+      long firstRow,
+      boolean includeComponents) {
+    return importanceWeights(x, null, sampleOffset, count, seed, firstRow, includeComponents);
+  }
+
+  /**
+   * Log importance weights of a conditional model, log w[i, j] = log p(x_i, z_ij|y_i) - log
+   * q(z_ij|x_i, y_i) (the CIWAE's), as {@link #importanceWeights(FloatTensor, int, int, long, long,
+   * boolean)}.
+   *
+   * @param condition y [N, C] for a conditional model, row i shared by all samples of row i; null
+   *     for an unconditional model
+   */
   LogWeightsChunk importanceWeights(
       FloatTensor x,
+      FloatTensor condition,
       int sampleOffset,
       int count,
       long seed,

@@ -88,7 +88,12 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
         model -> {
           FloatTensor x = requiredInput("x", request.hasX(), request.getX(), model);
           EncodeResult r =
-              model.encode(x, request.getSample(), request.getSeed(), request.getFirstRow());
+              model.encode(
+                  x,
+                  condition(request.hasCondition(), request.getCondition()),
+                  request.getSample(),
+                  request.getSeed(),
+                  request.getFirstRow());
           EncodeResponse.Builder b =
               EncodeResponse.newBuilder().setModel(ProtoMapping.ref(model.id()));
           r.layers().forEach(l -> b.addLayers(ProtoMapping.gaussian(l)));
@@ -109,7 +114,12 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
           DecodeResponse response =
               ProtoMapping.decodeResponse(
                   model.id(),
-                  model.decode(z, request.getSample(), request.getSeed(), request.getFirstRow()));
+                  model.decode(
+                      z,
+                      condition(request.hasCondition(), request.getCondition()),
+                      request.getSample(),
+                      request.getSeed(),
+                      request.getFirstRow()));
           served(model.id(), "Decode", z);
           return response;
         });
@@ -124,7 +134,11 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
           SampleResponse response =
               ProtoMapping.sampleResponse(
                   model.id(),
-                  model.sample(request.getN(), request.getSeed(), request.getSampleX()));
+                  model.sample(
+                      request.getN(),
+                      condition(request.hasCondition(), request.getCondition()),
+                      request.getSeed(),
+                      request.getSampleX()));
           listener.onServed(model.id(), "Sample", request.getN());
           return response;
         });
@@ -141,7 +155,9 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
           for (int i = 0; i < request.getZCount(); i++) {
             z.add(TensorCodec.decode("z[" + i + "]", request.getZ(i)));
           }
-          LogProbResponse response = ProtoMapping.logProbResponse(model.id(), model.logProb(x, z));
+          FloatTensor condition = condition(request.hasCondition(), request.getCondition());
+          LogProbResponse response =
+              ProtoMapping.logProbResponse(model.id(), model.logProb(x, condition, z));
           served(model.id(), "LogProb", x);
           return response;
         });
@@ -158,11 +174,12 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
       lease = acquire(request.getModel());
       VaeModel model = lease.served().model();
       FloatTensor x = requiredInput("x", request.hasX(), request.getX(), model);
+      FloatTensor condition = condition(request.hasCondition(), request.getCondition());
       // A malformed x (wrong rank, NaN, ...) fails in the first chunk, before anything is sent.
       int rows = x.rank() == 0 ? 1 : (int) Math.min(x.dim(0), Integer.MAX_VALUE);
       List<SampleRange> plan =
           model.planImportanceWeights(rows, request.getK(), request.getChunkSize());
-      stream = new ImportanceWeightsStream(call, lease, x, plan, request);
+      stream = new ImportanceWeightsStream(call, lease, x, condition, plan, request);
     } catch (RuntimeException e) {
       if (lease != null) {
         lease.close();
@@ -184,6 +201,7 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
     private final ServerCallStreamObserver<ImportanceWeightsChunk> call;
     private final ModelLease lease;
     private final FloatTensor x;
+    private final FloatTensor condition;
     private final List<SampleRange> plan;
     private final ImportanceWeightsRequest request;
     private final ModelRef ref;
@@ -195,11 +213,13 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
         ServerCallStreamObserver<ImportanceWeightsChunk> call,
         ModelLease lease,
         FloatTensor x,
+        FloatTensor condition,
         List<SampleRange> plan,
         ImportanceWeightsRequest request) {
       this.call = call;
       this.lease = lease;
       this.x = x;
+      this.condition = condition;
       this.plan = plan;
       this.request = request;
       this.ref = ProtoMapping.ref(lease.served().model().id());
@@ -220,6 +240,7 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
           LogWeightsChunk chunk =
               model.importanceWeights(
                   x,
+                  condition,
                   range.offset(),
                   range.count(),
                   request.getSeed(),
@@ -277,6 +298,14 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
               + model.id());
     }
     return TensorCodec.decode(field, tensor);
+  }
+
+  /**
+   * The request's condition y, or null when it has none; whether the model wants one is the model's
+   * check.
+   */
+  private static FloatTensor condition(boolean present, Tensor tensor) {
+    return present ? TensorCodec.decodeCondition("condition", tensor) : null;
   }
 
   private static FloatTensor requiredLatent(String field, boolean present, Tensor tensor, int dim) {

@@ -91,6 +91,28 @@ public final class TensorCodec {
   }
 
   /**
+   * Decodes the condition y of a conditional model's request: float32 or float64 only, since a
+   * uint8 input would be divided by 255 like pixels and turn a one-hot label into 1/255.
+   *
+   * @param field the request field, e.g. {@code "condition"}
+   * @throws InvalidInputException as {@link #decode}, and for any dtype but float32 and float64
+   */
+  public static FloatTensor decodeCondition(String field, Tensor tensor) {
+    DataType dtype = tensor.getDtype();
+    if (dtype != DataType.DATA_TYPE_FLOAT32 && dtype != DataType.DATA_TYPE_FLOAT64) {
+      throw new InvalidInputException(
+          field,
+          field
+              + ".dtype is "
+              + (dtype == DataType.UNRECOGNIZED
+                  ? "unknown value " + tensor.getDtypeValue()
+                  : dtype.name())
+              + ", expected DATA_TYPE_FLOAT32 or DATA_TYPE_FLOAT64");
+    }
+    return decode(field, tensor);
+  }
+
+  /**
    * Encodes an output tensor as float32, little-endian, row-major.
    *
    * @param tensor any shape

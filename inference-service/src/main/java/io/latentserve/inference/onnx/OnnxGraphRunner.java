@@ -344,10 +344,18 @@ public final class OnnxGraphRunner implements GraphRunner {
    * so 1 is returned there and results may differ in the last bits between batch compositions.
    *
    * @return the least common multiple of {@code 4 / gcd(w, 4)} over the input size, hidden widths
-   *     and latent sizes: 1, 2 or 4
+   *     and latent sizes, and for a conditional model the condition size and the widths of the
+   *     inputs concatenated with it: 1, 2 or 4
    */
   static int cpuRowAlignment(VaeArchitecture architecture) {
     int alignment = alignmentFor(architecture.inputDim());
+    if (architecture.conditional()) {
+      alignment = Math.max(alignment, alignmentFor(architecture.conditionDim()));
+      for (int l = 0; l < architecture.layerCount(); l++) {
+        alignment = Math.max(alignment, alignmentFor(architecture.encoderNetworkInputDim(l)));
+        alignment = Math.max(alignment, alignmentFor(architecture.decoderNetworkInputDim(l)));
+      }
+    }
     for (StochasticLayer layer : architecture.layers()) {
       alignment = Math.max(alignment, alignmentFor(layer.latentDim()));
       for (int width : layer.hidden()) {

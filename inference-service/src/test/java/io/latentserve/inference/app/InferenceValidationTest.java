@@ -26,10 +26,12 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -42,6 +44,8 @@ class InferenceValidationTest {
   private static final String MODEL = "mnist-vae";
   private static final int D = 784;
   private static final ModelRef GOOD = TestServer.ref(MODEL, 1);
+  private static final ModelRef CONDITIONAL = TestServer.ref("mnist-cvae", 1);
+  private static final int C = 10;
 
   @TempDir static Path repository;
   private TestServer server;
@@ -49,6 +53,8 @@ class InferenceValidationTest {
   @BeforeAll
   void startServer() {
     TestBundles.publish(new FileSystemModelRepository(repository), MODEL, 1);
+    TestBundles.publishConditional(
+        new FileSystemModelRepository(repository), CONDITIONAL.getName(), 2, C);
     server = TestServer.start(TestServer.config(repository).build()).awaitServing();
   }
 
@@ -91,6 +97,52 @@ class InferenceValidationTest {
     assertThat(e.getStatus().getDescription()).contains(c.fragments());
     assertThat(server.healthStatus("")).isEqualTo(ServingStatus.SERVING);
     goodRequest(c.rpc());
+  }
+
+  @Test
+  void getModel_conditional_reportsConditionDim() {
+    InferenceBlockingStub stub = server.inference();
+
+    assertThat(
+            stub.getModel(GetModelRequest.newBuilder().setModel(CONDITIONAL).build())
+                .getModel()
+                .getConditionDim())
+        .isEqualTo(C);
+    assertThat(
+            stub.getModel(GetModelRequest.newBuilder().setModel(GOOD).build())
+                .getModel()
+                .getConditionDim())
+        .isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Rpc.class,
+      names = {"ENCODE", "DECODE", "SAMPLE", "LOG_PROB", "IMPORTANCE_WEIGHTS"})
+  void rpc_conditionalWithCondition_succeeds(Rpc rpc) {
+    withCondition(rpc, CONDITIONAL, oneHot(2)).accept(server.inference());
+  }
+
+  /** Different labels must change the answer: the condition reaches the graphs. */
+  @Test
+  void importanceWeights_conditionalOtherLabels_giveOtherWeights() {
+    float[] other = new float[2 * C];
+    other[4] = 1;
+    other[C + 8] = 1;
+    InferenceBlockingStub stub = server.inference();
+    ImportanceWeightsRequest.Builder request =
+        ImportanceWeightsRequest.newBuilder()
+            .setModel(CONDITIONAL)
+            .setX(x(2))
+            .setK(3)
+            .setCondition(oneHot(2));
+    Tensor first = stub.importanceWeights(request.build()).next().getLogWeights();
+    Tensor second =
+        stub.importanceWeights(request.setCondition(TensorCodec.encode(other, 2, C)).build())
+            .next()
+            .getLogWeights();
+
+    assertThat(second.getData()).isNotEqualTo(first.getData());
   }
 
   private void goodRequest(Rpc rpc) {
@@ -412,7 +464,7 @@ class InferenceValidationTest {
               withModel(rpc, TestServer.ref("no-such-vae", 0)),
               Status.Code.NOT_FOUND,
               "model \"no-such-vae\" is not loaded",
-              "loaded models: mnist-vae [1]"));
+              "loaded models: mnist-cvae [1], mnist-vae [1]"));
       cases.add(
           c(
               p + "unknownVersion",
@@ -438,7 +490,167 @@ class InferenceValidationTest {
               "model.name is empty",
               "expected the name of a loaded model"));
     }
+    for (Rpc rpc :
+        List.of(Rpc.ENCODE, Rpc.DECODE, Rpc.SAMPLE, Rpc.LOG_PROB, Rpc.IMPORTANCE_WEIGHTS)) {
+      String p = method(rpc) + "_";
+      String rowsOf =
+          switch (rpc) {
+            case DECODE -> "z has 2";
+            case SAMPLE -> "n is 2";
+            default -> "x has 2";
+          };
+      cases.add(
+          c(
+              p + "conditionMissingForConditionalModel",
+              rpc,
+              withCondition(rpc, CONDITIONAL, null),
+              Status.Code.INVALID_ARGUMENT,
+              "condition is missing",
+              "mnist-cvae/1 is conditional",
+              "expects a tensor [2, 10]"));
+      cases.add(
+          c(
+              p + "conditionForUnconditionalModel",
+              rpc,
+              withCondition(rpc, GOOD, oneHot(2)),
+              Status.Code.INVALID_ARGUMENT,
+              "condition is present",
+              "mnist-vae/1 is unconditional (condition_dim 0)"));
+      cases.add(
+          c(
+              p + "conditionWrongRank",
+              rpc,
+              withCondition(rpc, CONDITIONAL, vector(C)),
+              Status.Code.INVALID_ARGUMENT,
+              "condition must have rank 2 [N, 10]",
+              "got rank 1 shape [10]"));
+      cases.add(
+          c(
+              p + "conditionWrongColumnCount",
+              rpc,
+              withCondition(rpc, CONDITIONAL, zeros(2, 9)),
+              Status.Code.INVALID_ARGUMENT,
+              "condition has 9 columns",
+              "mnist-cvae/1 expects 10"));
+      cases.add(
+          c(
+              p + "conditionRowCountMismatch",
+              rpc,
+              withCondition(rpc, CONDITIONAL, oneHot(3)),
+              Status.Code.INVALID_ARGUMENT,
+              "condition has 3 rows, " + rowsOf,
+              "must match"));
+      cases.add(
+          c(
+              p + "conditionNaN",
+              rpc,
+              withCondition(rpc, CONDITIONAL, latentWith(2, C, 1, 2, Float.NaN)),
+              Status.Code.INVALID_ARGUMENT,
+              "condition[1, 2] is NaN",
+              "must be finite"));
+      cases.add(
+          c(
+              p + "conditionInfinity",
+              rpc,
+              withCondition(rpc, CONDITIONAL, latentWith(2, C, 0, 9, Float.POSITIVE_INFINITY)),
+              Status.Code.INVALID_ARGUMENT,
+              "condition[0, 9] is Infinity",
+              "must be finite"));
+      cases.add(
+          c(
+              p + "conditionMalformedBytes",
+              rpc,
+              withCondition(rpc, CONDITIONAL, malformed(2, C, 7)),
+              Status.Code.INVALID_ARGUMENT,
+              "condition.data has 7 bytes",
+              "shape [2, 10] float32 needs 80"));
+      cases.add(
+          c(
+              p + "conditionUint8",
+              rpc,
+              withCondition(rpc, CONDITIONAL, uint8(2, C)),
+              Status.Code.INVALID_ARGUMENT,
+              "condition.dtype is DATA_TYPE_UINT8",
+              "expected DATA_TYPE_FLOAT32 or DATA_TYPE_FLOAT64"));
+    }
     return cases.stream().map(Arguments::of);
+  }
+
+  /**
+   * A two-row request of {@code rpc} to {@code model} that is valid except perhaps for its
+   * condition (absent when null).
+   */
+  private static Consumer<InferenceBlockingStub> withCondition(
+      Rpc rpc, ModelRef model, Tensor condition) {
+    return switch (rpc) {
+      case ENCODE ->
+          stub -> {
+            EncodeRequest.Builder b =
+                EncodeRequest.newBuilder().setModel(model).setX(x(2)).setSample(true);
+            if (condition != null) {
+              b.setCondition(condition);
+            }
+            stub.encode(b.build());
+          };
+      case DECODE ->
+          stub -> {
+            DecodeRequest.Builder b =
+                DecodeRequest.newBuilder().setModel(model).setZ(zeros(2, 4)).setSample(true);
+            if (condition != null) {
+              b.setCondition(condition);
+            }
+            stub.decode(b.build());
+          };
+      case SAMPLE ->
+          stub -> {
+            SampleRequest.Builder b = SampleRequest.newBuilder().setModel(model).setN(2);
+            if (condition != null) {
+              b.setCondition(condition);
+            }
+            stub.sample(b.build());
+          };
+      case LOG_PROB ->
+          stub -> {
+            LogProbRequest.Builder b =
+                LogProbRequest.newBuilder()
+                    .setModel(model)
+                    .setX(x(2))
+                    .addZ(zeros(2, 8))
+                    .addZ(zeros(2, 4));
+            if (condition != null) {
+              b.setCondition(condition);
+            }
+            stub.logProb(b.build());
+          };
+      case IMPORTANCE_WEIGHTS ->
+          stub -> {
+            ImportanceWeightsRequest.Builder b =
+                ImportanceWeightsRequest.newBuilder().setModel(model).setX(x(2)).setK(3);
+            if (condition != null) {
+              b.setCondition(condition);
+            }
+            drain(stub, b);
+          };
+      default -> throw new IllegalArgumentException(rpc + " has no condition");
+    };
+  }
+
+  /** One-hot labels 0, 1, 2, ... as a [rows, C] float32 condition. */
+  private static Tensor oneHot(int rows) {
+    float[] y = new float[rows * C];
+    for (int i = 0; i < rows; i++) {
+      y[i * C + i % C] = 1;
+    }
+    return TensorCodec.encode(y, rows, C);
+  }
+
+  private static Tensor uint8(int rows, int columns) {
+    return Tensor.newBuilder()
+        .addShape(rows)
+        .addShape(columns)
+        .setDtype(DataType.DATA_TYPE_UINT8)
+        .setData(ByteString.copyFrom(new byte[rows * columns]))
+        .build();
   }
 
   private static Case c(

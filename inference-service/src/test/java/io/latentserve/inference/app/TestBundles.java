@@ -42,6 +42,28 @@ final class TestBundles {
     return VaeBundles.publish(repository, model, VaeWeights.random(ARCHITECTURE, seed), provenance);
   }
 
+  /**
+   * Publishes the next version of {@code model}: {@link #ARCHITECTURE} conditioned on {@code
+   * conditionDim} values, weights drawn from {@code seed}.
+   */
+  static Bundle publishConditional(
+      FileSystemModelRepository repository, String model, long seed, int conditionDim) {
+    Provenance provenance =
+        new Provenance(
+            "{\"generator\":\"VaeWeights.random\",\"seed\":" + seed + "}",
+            "none",
+            seed,
+            0,
+            Map.of(),
+            "test",
+            Instant.parse("2026-01-02T03:04:05Z"));
+    return VaeBundles.publish(
+        repository,
+        model,
+        VaeWeights.random(ARCHITECTURE.withConditionDim(conditionDim), seed),
+        provenance);
+  }
+
   /** {@code rows} dynamically binarized pseudo-images, [rows, 784] row-major, seeded. */
   static float[] binaryImages(int rows, long seed) {
     float[] x = new float[rows * ARCHITECTURE.inputDim()];

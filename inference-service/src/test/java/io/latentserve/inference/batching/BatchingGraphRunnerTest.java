@@ -182,6 +182,65 @@ class BatchingGraphRunnerTest {
     assertThat(batches).anySatisfy(b -> assertThat(b.requests()).isGreaterThan(1));
   }
 
+  /**
+   * A conditional model: each request's condition rows travel with its x rows through the merge, so
+   * every row keeps its own label and its bits.
+   */
+  @Test
+  void seededModel_conditionalConcurrentRequests_identicalToUnbatchedModel() throws Exception {
+    Bundle conditional =
+        TestBundles.publish(
+            VaeWeights.random(ARCHITECTURE.withConditionDim(10), 12), root, "batching-cvae");
+    FloatTensor x = binary(12, 98);
+    float[] labels = new float[12 * 10];
+    for (int i = 0; i < 12; i++) {
+      labels[i * 10 + (i * 7) % 10] = 1;
+    }
+    FloatTensor y = FloatTensor.of(labels, 12, 10);
+    try (OnnxGraphRunner engine =
+            OnnxGraphRunner.open(conditional, new OnnxConfig(OnnxDevice.parse("cpu"), 2));
+        SeededVaeModel direct =
+            SeededVaeModel.of(
+                conditional, new GraphRunnerWithoutClose(engine), ModelLimits.DEFAULT);
+        SeededVaeModel batched =
+            SeededVaeModel.of(
+                conditional,
+                batching(
+                    new BatchingConfig(64, Duration.ofMillis(20), 256),
+                    new GraphRunnerWithoutClose(engine)),
+                ModelLimits.DEFAULT)) {
+      List<Integer> rows = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        rows.add(i);
+      }
+      List<LogWeightsChunk> weights =
+          concurrently(
+              rows,
+              i ->
+                  batched.importanceWeights(x.rows(i, i + 1), y.rows(i, i + 1), 0, 9, 77, i, true));
+      List<FloatTensor> tops =
+          concurrently(
+              rows,
+              i ->
+                  batched
+                      .encode(x.rows(i, i + 1), y.rows(i, i + 1), true, 77, i)
+                      .layers()
+                      .get(1)
+                      .sample()
+                      .orElseThrow());
+      LogWeightsChunk whole = direct.importanceWeights(x, y, 0, 9, 77, 0, true);
+      FloatTensor wholeTop =
+          direct.encode(x, y, true, 77, 0).layers().get(1).sample().orElseThrow();
+      for (int i = 0; i < 12; i++) {
+        assertThat(weights.get(i).logWeights()).isEqualTo(whole.logWeights().rows(i, i + 1));
+        assertThat(weights.get(i).components().orElseThrow().logPz())
+            .isEqualTo(whole.components().orElseThrow().logPz().rows(i, i + 1));
+        assertThat(tops.get(i)).isEqualTo(wholeTop.rows(i, i + 1));
+      }
+    }
+    assertThat(batches).anySatisfy(b -> assertThat(b.requests()).isGreaterThan(1));
+  }
+
   @Test
   void run_requestOfMaxBatchRows_runsAloneWithoutQueueing() {
     Map<String, FloatTensor> inputs = logJointInputs(8, 1);

@@ -55,6 +55,7 @@ public final class ReferenceGraphRunner implements GraphRunner {
     }
     runs.incrementAndGet();
     List<StochasticLayer> layers = architecture.layers();
+    FloatTensor condition = inputs.get(GraphNames.CONDITION);
     Map<String, FloatTensor> out = new LinkedHashMap<>();
     switch (role) {
       case ENCODER -> {
@@ -62,7 +63,7 @@ public final class ReferenceGraphRunner implements GraphRunner {
         for (StochasticLayer layer : layers) {
           eps.add(inputs.get(GraphNames.eps(layer.name())));
         }
-        ReferenceVae.Encoding e = vae.encode(inputs.get(GraphNames.X), eps);
+        ReferenceVae.Encoding e = vae.encode(inputs.get(GraphNames.X), condition, eps);
         for (int l = 0; l < layers.size(); l++) {
           String name = layers.get(l).name();
           out.put(GraphNames.mean(name), e.layers().get(l).mean());
@@ -75,8 +76,8 @@ public final class ReferenceGraphRunner implements GraphRunner {
         for (StochasticLayer layer : layers.subList(0, layers.size() - 1)) {
           eps.add(inputs.get(GraphNames.eps(layer.name())));
         }
-        ReferenceVae.Decoding d =
-            vae.decode(inputs.get(GraphNames.sample(architecture.top().name())), eps);
+        FloatTensor top = inputs.get(GraphNames.sample(architecture.top().name()));
+        ReferenceVae.Decoding d = vae.decode(top, condition, eps);
         out.put(GraphNames.X_MEAN, d.xMean());
         if (d.xLogVariance() != null) {
           out.put(GraphNames.X_LOGVAR, d.xLogVariance());
@@ -87,9 +88,15 @@ public final class ReferenceGraphRunner implements GraphRunner {
           out.put(GraphNames.priorLogVariance(name), d.layersBelowTop().get(l).logVariance());
           out.put(GraphNames.sample(name), d.layersBelowTop().get(l).sample());
         }
+        if (condition != null) {
+          ReferenceVae.Gaussian prior = vae.topPrior(condition);
+          out.put(GraphNames.priorMean(architecture.top().name()), prior.mean());
+          out.put(GraphNames.priorLogVariance(architecture.top().name()), prior.logVariance());
+        }
       }
       case LOG_JOINT -> {
-        ReferenceVae.LogJoint j = vae.logJoint(inputs.get(GraphNames.X), samples(inputs));
+        ReferenceVae.LogJoint j =
+            vae.logJoint(inputs.get(GraphNames.X), condition, samples(inputs));
         out.put(GraphNames.LOG_PX_Z, vector(j.logPxGivenZ()));
         out.put(GraphNames.LOG_PZ, vector(j.logPz()));
         for (int l = 0; l < layers.size(); l++) {
@@ -97,7 +104,8 @@ public final class ReferenceGraphRunner implements GraphRunner {
         }
       }
       case LOG_POSTERIOR -> {
-        ReferenceVae.LogPosterior p = vae.logPosterior(inputs.get(GraphNames.X), samples(inputs));
+        ReferenceVae.LogPosterior p =
+            vae.logPosterior(inputs.get(GraphNames.X), condition, samples(inputs));
         out.put(GraphNames.LOG_QZ, vector(p.logQz()));
         for (int l = 0; l < layers.size(); l++) {
           out.put(GraphNames.logPosterior(layers.get(l).name()), vector(p.logPosteriors().get(l)));
@@ -108,7 +116,7 @@ public final class ReferenceGraphRunner implements GraphRunner {
         for (StochasticLayer layer : layers) {
           eps.add(inputs.get(GraphNames.eps(layer.name())));
         }
-        ReferenceVae.LogWeights w = vae.logWeights(inputs.get(GraphNames.X), eps);
+        ReferenceVae.LogWeights w = vae.logWeights(inputs.get(GraphNames.X), condition, eps);
         out.put(GraphNames.LOG_W, matrix(w.logW()));
         out.put(GraphNames.LOG_PX_Z, matrix(w.logPxGivenZ()));
         out.put(GraphNames.LOG_PZ, matrix(w.logPz()));

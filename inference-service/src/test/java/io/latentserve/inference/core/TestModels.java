@@ -51,6 +51,15 @@ final class TestModels {
     return FloatTensor.of(data, n, d);
   }
 
+  /** One-hot rows [labels.length, classes]. */
+  static FloatTensor oneHot(int[] labels, int classes) {
+    float[] data = new float[labels.length * classes];
+    for (int i = 0; i < labels.length; i++) {
+      data[i * classes + labels[i]] = 1;
+    }
+    return FloatTensor.of(data, labels.length, classes);
+  }
+
   /** Standard-normal data [n, d] with a fixed seed. */
   static FloatTensor normal(int n, int d, long seed) {
     SplittableRandom random = new SplittableRandom(seed);

@@ -44,12 +44,20 @@ public abstract class VaeModelContract {
           0);
 
   protected static final VaeWeights WEIGHTS = VaeWeights.random(ARCHITECTURE, 2024);
+
+  /** {@link #ARCHITECTURE} conditioned on 10 values (one-hot labels): inputs 794 and 60 wide. */
+  protected static final VaeWeights CONDITIONAL_WEIGHTS =
+      VaeWeights.random(ARCHITECTURE.withConditionDim(10), 2025);
+
   private static final long SEED = 1234;
   private static final int TOTAL_LATENT = 56;
 
   private final ReferenceVae reference = new ReferenceVae(WEIGHTS);
+  private final ReferenceVae conditionalReference = new ReferenceVae(CONDITIONAL_WEIGHTS);
   private final FloatTensor x = TestModels.binary(7, 784, 17);
+  private final FloatTensor labels = TestModels.oneHot(new int[] {3, 0, 9, 3, 5, 1, 7}, 10);
   protected VaeModel model;
+  protected VaeModel conditional;
 
   /** Opens the implementation under test for {@link #WEIGHTS}. */
   protected abstract VaeModel open(VaeWeights weights, ModelLimits limits);
@@ -57,11 +65,13 @@ public abstract class VaeModelContract {
   @BeforeAll
   void openModel() {
     model = open(WEIGHTS, ModelLimits.DEFAULT);
+    conditional = open(CONDITIONAL_WEIGHTS, ModelLimits.DEFAULT);
   }
 
   @AfterAll
   void closeModel() {
     model.close();
+    conditional.close();
   }
 
   @Test
@@ -198,6 +208,92 @@ public abstract class VaeModelContract {
     DecodeResult tail = model.decode(zTop.rows(1, 7), true, SEED, 10);
     assertThat(tail.xMean()).isEqualTo(whole.xMean().rows(1, 7));
     assertThat(tail.xSample().orElseThrow()).isEqualTo(whole.xSample().orElseThrow().rows(1, 7));
+  }
+
+  @Test
+  void encode_conditional_matchesReferenceWithCondition() {
+    long firstRow = 30;
+    EncodeResult result = conditional.encode(x, labels, true, SEED, firstRow);
+    ReferenceVae.Encoding expected =
+        conditionalReference.encode(x, labels, latentNoise(firstRow, 0, 1, false));
+    for (int l = 0; l < 2; l++) {
+      assertClose(result.layers().get(l).mean(), expected.layers().get(l).mean());
+      assertClose(result.layers().get(l).sample().orElseThrow(), expected.layers().get(l).sample());
+    }
+  }
+
+  @Test
+  void decode_conditional_matchesReferenceWithCondition() {
+    FloatTensor zTop = TestModels.normal(7, 6, 5);
+    DecodeResult result = conditional.decode(zTop, labels, false, SEED, 3);
+    ReferenceVae.Decoding expected =
+        conditionalReference.decode(zTop, labels, List.of(FloatTensor.zeros(7, 50)));
+    assertClose(result.xMean(), expected.xMean());
+    assertClose(result.intermediateLayers().get(0).mean(), expected.layersBelowTop().get(0).mean());
+  }
+
+  @Test
+  void sample_conditional_drawsTopLayerFromConditionalPriorAndDecodesWithCondition() {
+    FloatTensor y = labels.rows(0, 4);
+    SampleResult result = conditional.sample(4, y, SEED, true);
+    float[] eps = new float[4 * 6];
+    for (int i = 0; i < 4; i++) {
+      long key = CounterNoise.rowKey(SEED, CounterNoise.Stream.PRIOR, i);
+      CounterNoise.gaussian(key, 50, eps, i * 6, 6);
+    }
+    ReferenceVae.Gaussian prior = conditionalReference.topPrior(y);
+    float[] z = new float[eps.length];
+    for (int i = 0; i < z.length; i++) {
+      z[i] =
+          prior.mean().data()[i] + (float) Math.exp(0.5 * prior.logVariance().data()[i]) * eps[i];
+    }
+    assertClose(result.z(), FloatTensor.of(z, 4, 6));
+    DecodeResult decoded = conditional.decode(result.z(), y, true, SEED, 0);
+    assertThat(result.decoded().xMean()).isEqualTo(decoded.xMean());
+    assertThat(result.decoded().xSample()).isEqualTo(decoded.xSample());
+  }
+
+  @Test
+  void logProb_conditional_matchesReferenceWithCondition() {
+    List<FloatTensor> z = List.of(TestModels.normal(7, 50, 8), TestModels.normal(7, 6, 9));
+    LogProbResult result = conditional.logProb(x, labels, z);
+    ReferenceVae.LogJoint joint = conditionalReference.logJoint(x, labels, z);
+    ReferenceVae.LogPosterior posterior = conditionalReference.logPosterior(x, labels, z);
+    assertClose(result.logPxGivenZ(), joint.logPxGivenZ());
+    assertClose(result.logPz(), joint.logPz());
+    assertClose(result.logQzGivenX(), posterior.logQz());
+    assertClose(result.layers().get(1).logPrior(), joint.logPriors().get(1));
+  }
+
+  @Test
+  void importanceWeights_conditional_matchesReferenceWithCondition() {
+    long firstRow = 100;
+    LogWeightsChunk chunk = conditional.importanceWeights(x, labels, 5, 11, SEED, firstRow, true);
+    ReferenceVae.LogWeights expected =
+        conditionalReference.logWeights(x, labels, latentNoise(firstRow, 5, 11, true));
+    assertClose(chunk.logWeights(), expected.logW());
+    assertClose(chunk.components().orElseThrow().logPz(), expected.logPz());
+  }
+
+  @Test
+  void importanceWeights_conditionalOtherLabels_differ() {
+    FloatTensor other = TestModels.oneHot(new int[] {4, 1, 8, 2, 6, 0, 9}, 10);
+    float[] a = conditional.importanceWeights(x, labels, 0, 3, SEED, 0, false).logWeights().data();
+    float[] b = conditional.importanceWeights(x, other, 0, 3, SEED, 0, false).logWeights().data();
+    for (int i = 0; i < a.length; i++) {
+      assertThat(a[i]).as("log w element %d", i).isNotEqualTo(b[i]);
+    }
+  }
+
+  @Test
+  void importanceWeights_conditionalRowsSplitWithAdjustedFirstRow_equalOneRequest() {
+    FloatTensor whole =
+        conditional.importanceWeights(x, labels, 3, 9, SEED, 21, false).logWeights();
+    FloatTensor tail =
+        conditional
+            .importanceWeights(x.rows(3, 7), labels.rows(3, 7), 3, 9, SEED, 24, false)
+            .logWeights();
+    assertThat(tail).isEqualTo(whole.rows(3, 7));
   }
 
   private static FloatTensor concatColumns(FloatTensor a, FloatTensor b) {
