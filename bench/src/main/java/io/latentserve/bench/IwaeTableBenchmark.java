@@ -1,0 +1,334 @@
+package io.latentserve.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.latentserve.cli.ServiceProcess;
+import io.latentserve.datasets.DatasetCatalog;
+import io.latentserve.proto.v1.Architecture;
+import io.latentserve.proto.v1.DatasetSplit;
+import io.latentserve.proto.v1.EvaluateEvent;
+import io.latentserve.proto.v1.EvaluateRequest;
+import io.latentserve.proto.v1.EvaluationReport;
+import io.latentserve.proto.v1.EvaluatorGrpc;
+import io.latentserve.proto.v1.GetModelRequest;
+import io.latentserve.proto.v1.InferenceGrpc;
+import io.latentserve.proto.v1.Job;
+import io.latentserve.proto.v1.JobEvent;
+import io.latentserve.proto.v1.JobSpec;
+import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.Likelihood;
+import io.latentserve.proto.v1.Metric;
+import io.latentserve.proto.v1.ModelInfo;
+import io.latentserve.proto.v1.ModelRef;
+import io.latentserve.proto.v1.Objective;
+import io.latentserve.proto.v1.Optimizer;
+import io.latentserve.proto.v1.SubmitJobRequest;
+import io.latentserve.proto.v1.TrainerGrpc;
+import io.latentserve.proto.v1.WatchJobRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The IWAE paper's table (Burda et al. 2016, table 1, MNIST) on mnist-10k, through the real
+ * services: a trainer-service trains each model with the same budget (epochs, batch 100, Adam,
+ * learning rate 1e-3, seed 1), an inference-service hot-loads the bundles, and an evaluator-service
+ * computes the test log-likelihood with k = 5000 importance samples.
+ *
+ * <p>Usage: {@code bench/run iwae-table [--epochs E] [--k 5000] [--data-dir DIR] [--work DIR]
+ * [--only NAME]}. It prints one line per epoch while training and the table at the end.
+ */
+public final class IwaeTableBenchmark {
+  private static final String DATASET = "mnist-10k";
+
+  /** One row of the paper's table: architecture, objective, training k and the paper's NLL. */
+  private record Row(String name, Architecture.Preset preset, boolean iwae, int k, double paper) {}
+
+  private static final List<Row> ROWS =
+      List.of(
+          new Row("vae-1layer-k1", Architecture.Preset.PRESET_IWAE_1_LAYER, false, 1, 86.76),
+          new Row("iwae-1layer-k5", Architecture.Preset.PRESET_IWAE_1_LAYER, true, 5, 85.54),
+          new Row("iwae-1layer-k50", Architecture.Preset.PRESET_IWAE_1_LAYER, true, 50, 84.78),
+          new Row("vae-2layer-k1", Architecture.Preset.PRESET_IWAE_2_LAYER, false, 1, 85.33),
+          new Row("iwae-2layer-k5", Architecture.Preset.PRESET_IWAE_2_LAYER, true, 5, 83.89));
+
+  private int epochs = 10;
+  private int evalK = 5000;
+  private String dataDir;
+  private Path work;
+  private String only = "";
+
+  private IwaeTableBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    IwaeTableBenchmark b = new IwaeTableBenchmark();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--epochs" -> b.epochs = Integer.parseInt(args[++i]);
+        case "--k" -> b.evalK = Integer.parseInt(args[++i]);
+        case "--data-dir" -> b.dataDir = args[++i];
+        case "--work" -> b.work = Path.of(args[++i]);
+        case "--only" -> b.only = args[++i];
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    b.run();
+  }
+
+  private void run() throws IOException {
+    Path data = DatasetCatalog.resolveDataDir(dataDir, System.getenv()).toAbsolutePath();
+    if (work == null) {
+      work = Files.createTempDirectory("latentserve-iwae-table");
+    }
+    Path repository = work.resolve("models");
+    Path logs = Files.createDirectories(work.resolve("logs"));
+    System.out.printf(
+        "IWAE table on %s: %d epochs per model, test IW-LL with k=%d; data %s, work %s%n",
+        DATASET, epochs, evalK, data, work);
+    List<ServiceProcess> services = new ArrayList<>();
+    try {
+      ServiceProcess inference =
+          start(services, "inference", logs, "--model-repository", repository.toString());
+      ServiceProcess trainer =
+          start(
+              services,
+              "trainer",
+              logs,
+              "--model-repository",
+              repository.toString(),
+              "--data-dir",
+              data.toString(),
+              "--jobs-dir",
+              work.resolve("jobs").toString());
+      ServiceProcess evaluator =
+          start(
+              services,
+              "evaluator",
+              logs,
+              "--inference-target",
+              inference.target(),
+              "--reports",
+              work.resolve("reports").toString(),
+              "--data-dir",
+              data.toString());
+      for (ServiceProcess service : services) {
+        service.awaitServing(Duration.ofMinutes(3), elapsed -> {});
+      }
+      List<String> lines = new ArrayList<>();
+      for (Row row : ROWS) {
+        if (!row.name().contains(only)) {
+          continue;
+        }
+        Instant trainStart = Instant.now();
+        Job job = train(trainer, row);
+        Duration trainTime = Duration.between(trainStart, Instant.now());
+        awaitServed(inference, job.getPublished());
+        EvaluationReport report = evaluate(evaluator, job.getPublished());
+        String line =
+            String.format(
+                Locale.ROOT,
+                "| %s | %s | %d | %.2f | %.2f +- %.2f | %.2f | %s | %.2f | %s | %.0f |",
+                row.preset() == Architecture.Preset.PRESET_IWAE_1_LAYER ? "1" : "2",
+                row.iwae() ? "IWAE" : "VAE",
+                row.k(),
+                row.paper(),
+                -report.getIwll().getValue(),
+                report.getIwll().getStandardError(),
+                -report.getElbo().getValue(),
+                activeUnits(report),
+                job.getEpoch() == 0 ? Double.NaN : -finalTrainBound(job),
+                format(trainTime),
+                report.getWallTime().getSeconds() + report.getWallTime().getNanos() / 1e9);
+        lines.add(line);
+        System.out.println(line);
+      }
+      System.out.println();
+      System.out.println(
+          "| layers | objective | k | paper NLL | test NLL (k="
+              + evalK
+              + ") | test -ELBO |"
+              + " active units | train -bound | train time | eval s |");
+      System.out.println("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+      lines.forEach(System.out::println);
+    } finally {
+      services.forEach(ServiceProcess::close);
+    }
+  }
+
+  /** Active units per stochastic layer, layer 1 first, e.g. "19" or "22+6". */
+  private static String activeUnits(EvaluationReport report) {
+    return String.join(
+        "+",
+        report.getLayersList().stream().map(l -> Integer.toString(l.getActiveUnits())).toList());
+  }
+
+  private double finalTrainBound(Job job) {
+    return job.getPublished().getProvenance().getFinalMetricsMap().entrySet().stream()
+        .filter(e -> e.getKey().startsWith("train_") && !e.getKey().equals("train_loss"))
+        .mapToDouble(e -> e.getValue())
+        .findFirst()
+        .orElse(Double.NaN);
+  }
+
+  private static ServiceProcess start(
+      List<ServiceProcess> services, String service, Path logs, String... args) {
+    List<String> flags = new ArrayList<>(List.of(args));
+    flags.add("--metrics-port");
+    flags.add(Integer.toString(ServiceProcess.freePort()));
+    ServiceProcess process =
+        ServiceProcess.start(
+            service, ServiceProcess.freePort(), flags, logs.resolve(service + ".log"));
+    services.add(process);
+    return process;
+  }
+
+  private Job train(ServiceProcess trainer, Row row) {
+    Objective objective =
+        row.iwae()
+            ? Objective.newBuilder().setIwae(Objective.Iwae.newBuilder().setK(row.k())).build()
+            : Objective.newBuilder().setElbo(Objective.Elbo.getDefaultInstance()).build();
+    JobSpec spec =
+        JobSpec.newBuilder()
+            .setModelName(row.name())
+            .setDataset(DATASET)
+            .setArchitecture(
+                Architecture.newBuilder()
+                    .setPreset(row.preset())
+                    .setActivation(io.latentserve.proto.v1.Activation.ACTIVATION_TANH)
+                    .setLikelihood(Likelihood.LIKELIHOOD_BERNOULLI))
+            .setObjective(objective)
+            .setOptimizer(Optimizer.newBuilder().setLearningRate(1e-3).setBatchSize(100))
+            .setEpochs(epochs)
+            .setSeed(1)
+            // the evaluator measures the test log-likelihood; the trainer's own bound can be cheap
+            .setValidationK(50)
+            .build();
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(trainer.target()).usePlaintext().build();
+    try {
+      TrainerGrpc.TrainerBlockingStub stub = TrainerGrpc.newBlockingStub(channel);
+      Job job =
+          stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+              .submitJob(SubmitJobRequest.newBuilder().setSpec(spec).build())
+              .getJob();
+      Iterator<JobEvent> events =
+          stub.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build());
+      int lastEpoch = -1;
+      Job last = job;
+      while (events.hasNext()) {
+        JobEvent event = events.next();
+        last = event.getJob();
+        if (last.getEpoch() != lastEpoch || isTerminal(last.getState())) {
+          lastEpoch = last.getEpoch();
+          System.out.printf(
+              Locale.ROOT,
+              "  %s: epoch %d/%d, step %d/%d, loss %.3f, %.1f steps/s%n",
+              row.name(),
+              last.getEpoch(),
+              epochs,
+              last.getStep(),
+              last.getTotalSteps(),
+              event.getLoss(),
+              event.getStepsPerSecond());
+        }
+      }
+      if (last.getState() != JobState.JOB_STATE_SUCCEEDED) {
+        throw new IllegalStateException(
+            row.name() + " ended " + last.getState() + ": " + last.getReason());
+      }
+      return last;
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private static boolean isTerminal(JobState state) {
+    return state == JobState.JOB_STATE_SUCCEEDED
+        || state == JobState.JOB_STATE_FAILED
+        || state == JobState.JOB_STATE_CANCELLED;
+  }
+
+  /** Polls GetModel until inference-service has hot-loaded the published version. */
+  private static void awaitServed(ServiceProcess inference, ModelInfo published) {
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(inference.target()).usePlaintext().build();
+    Instant deadline = Instant.now().plusSeconds(120);
+    try {
+      InferenceGrpc.InferenceBlockingStub stub = InferenceGrpc.newBlockingStub(channel);
+      while (true) {
+        try {
+          stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+              .getModel(
+                  GetModelRequest.newBuilder()
+                      .setModel(
+                          ModelRef.newBuilder()
+                              .setName(published.getName())
+                              .setVersion(published.getVersion()))
+                      .build());
+          return;
+        } catch (StatusRuntimeException notYet) {
+          if (Instant.now().isAfter(deadline)) {
+            throw new IllegalStateException(
+                "inference-service did not load " + published.getName(), notYet);
+          }
+        }
+        try {
+          // the repository poll interval, not a readiness wait
+          TimeUnit.MILLISECONDS.sleep(250);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted", e);
+        }
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private EvaluationReport evaluate(ServiceProcess evaluator, ModelInfo published) {
+    EvaluateRequest request =
+        EvaluateRequest.newBuilder()
+            .setModel(
+                ModelRef.newBuilder()
+                    .setName(published.getName())
+                    .setVersion(published.getVersion()))
+            .setDataset(DatasetSplit.newBuilder().setName(DATASET).setSplit("test"))
+            .setK(evalK)
+            .addMetrics(Metric.METRIC_IWLL)
+            .addMetrics(Metric.METRIC_ELBO)
+            .addMetrics(Metric.METRIC_RATES)
+            .addMetrics(Metric.METRIC_ACTIVE_UNITS)
+            .setSeed(1)
+            .setLabel("iwae-table")
+            .build();
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(evaluator.target()).usePlaintext().build();
+    try {
+      Iterator<EvaluateEvent> events =
+          EvaluatorGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(2, TimeUnit.HOURS)
+              .evaluate(request);
+      while (events.hasNext()) {
+        EvaluateEvent event = events.next();
+        if (event.hasReport()) {
+          return event.getReport();
+        }
+      }
+      throw new IllegalStateException("the evaluator closed the stream without a report");
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private static String format(Duration d) {
+    return String.format(Locale.ROOT, "%dm%02ds", d.toMinutes(), d.toSecondsPart());
+  }
+}
