@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code mnist}: the full MNIST, 60,000 / 10,000.
  * </ul>
  *
- * All are 28x28 unsigned-byte images with labels 0..9. {@code bin/latentserve data fetch NAME}
- * downloads one.
+ * All are 28x28 unsigned-byte images with labels 0..9 ({@link DatasetSpec#classes()} is 10). {@code
+ * bin/latentserve data fetch NAME} downloads one.
  */
 public final class DatasetCatalog {
   /** Environment variable the CLI reads for the data directory. */
@@ -45,7 +45,8 @@ public final class DatasetCatalog {
               8000,
               2000,
               28,
-              28),
+              28,
+              10),
           new DatasetSpec(
               "fashion-mnist",
               "Fashion-MNIST (Zalando), 60,000 train / 10,000 test",
@@ -56,7 +57,8 @@ public final class DatasetCatalog {
               60000,
               10000,
               28,
-              28),
+              28,
+              10),
           new DatasetSpec(
               "mnist",
               "MNIST (LeCun, Cortes, Burges), 60,000 train / 10,000 test",
@@ -67,7 +69,8 @@ public final class DatasetCatalog {
               60000,
               10000,
               28,
-              28));
+              28,
+              10));
 
   private final Path dataDir;
 

@@ -16,6 +16,8 @@ import java.util.List;
  * @param testCount examples in the test split
  * @param rows image height in pixels
  * @param cols image width in pixels
+ * @param classes number of classes: every label is in [0, classes), and a model conditioned on the
+ *     one-hot label has condition size {@code classes}
  */
 public record DatasetSpec(
     String name,
@@ -27,7 +29,8 @@ public record DatasetSpec(
     int trainCount,
     int testCount,
     int rows,
-    int cols) {
+    int cols,
+    int classes) {
   public DatasetSpec {
     if (name == null || !name.matches("[a-z0-9][a-z0-9._-]*")) {
       throw new IllegalArgumentException(
@@ -38,8 +41,9 @@ public record DatasetSpec(
         throw new IllegalArgumentException("file names of " + name + " must be plain names");
       }
     }
-    if (trainCount <= 0 || testCount <= 0 || rows <= 0 || cols <= 0) {
-      throw new IllegalArgumentException("counts and image sizes of " + name + " must be > 0");
+    if (trainCount <= 0 || testCount <= 0 || rows <= 0 || cols <= 0 || classes <= 0) {
+      throw new IllegalArgumentException(
+          "counts, image sizes and classes of " + name + " must be > 0");
     }
   }
 

@@ -164,4 +164,9 @@ class DatasetCatalogTest {
     assertThat(d.labels()).containsOnly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
     assertThat(d.labels()).contains(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
   }
+
+  @Test
+  void specs_everyDataset_hasTenClassesForOneHotLabels() {
+    assertThat(DatasetCatalog.specs()).extracting(DatasetSpec::classes).containsOnly(10);
+  }
 }

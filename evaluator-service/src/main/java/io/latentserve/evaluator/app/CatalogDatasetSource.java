@@ -7,6 +7,7 @@ import io.latentserve.datasets.DatasetNotFoundException;
 import io.latentserve.evaluator.core.DatasetException;
 import io.latentserve.evaluator.core.DatasetRef;
 import io.latentserve.evaluator.core.DatasetSource;
+import io.latentserve.evaluator.core.LabelledExamples;
 import io.latentserve.model.FloatTensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -29,6 +30,25 @@ final class CatalogDatasetSource implements DatasetSource {
 
   @Override
   public FloatTensor load(DatasetRef ref, boolean binarize) {
+    return examples(ref, read(ref), binarize);
+  }
+
+  /** The examples with their labels; the catalogue's class count is the condition size. */
+  @Override
+  public LabelledExamples loadLabelled(DatasetRef ref, boolean binarize) {
+    Dataset dataset = read(ref);
+    return new LabelledExamples(
+        examples(ref, dataset, binarize),
+        dataset.labels(),
+        DatasetCatalog.spec(ref.name()).classes());
+  }
+
+  private static FloatTensor examples(DatasetRef ref, Dataset dataset, boolean binarize) {
+    FloatTensor intensities = dataset.rows(0, dataset.size());
+    return binarize ? new Binarizer(ref.binarizationSeed()).binarize(intensities, 0) : intensities;
+  }
+
+  private Dataset read(DatasetRef ref) {
     if (DatasetCatalog.find(ref.name()).isEmpty()) {
       throw new DatasetException(
           DatasetException.Reason.NOT_FOUND,
@@ -56,7 +76,6 @@ final class CatalogDatasetSource implements DatasetSource {
     } catch (IllegalArgumentException e) {
       throw new DatasetException(DatasetException.Reason.NOT_FOUND, e.getMessage(), e);
     }
-    FloatTensor intensities = dataset.rows(0, dataset.size());
-    return binarize ? new Binarizer(ref.binarizationSeed()).binarize(intensities, 0) : intensities;
+    return dataset;
   }
 }

@@ -128,15 +128,30 @@ public final class GrpcInferenceClient implements InferenceClient {
   @Override
   public ImportanceWeights importanceWeights(
       ModelKey model, FloatTensor x, long firstRow, int k, long seed, boolean includeComponents) {
-    ImportanceWeightsRequest request =
+    return importanceWeights(model, x, null, firstRow, k, seed, includeComponents);
+  }
+
+  @Override
+  public ImportanceWeights importanceWeights(
+      ModelKey model,
+      FloatTensor x,
+      FloatTensor condition,
+      long firstRow,
+      int k,
+      long seed,
+      boolean includeComponents) {
+    ImportanceWeightsRequest.Builder b =
         ImportanceWeightsRequest.newBuilder()
             .setModel(ref(model))
             .setX(WireTensors.encode(x))
             .setK(k)
             .setSeed(seed)
             .setFirstRow(firstRow)
-            .setIncludeComponents(includeComponents)
-            .build();
+            .setIncludeComponents(includeComponents);
+    if (condition != null) {
+      b.setCondition(WireTensors.encode(condition));
+    }
+    ImportanceWeightsRequest request = b.build();
     int n = (int) x.dim(0);
     return call(
         "ImportanceWeights",
@@ -152,14 +167,28 @@ public final class GrpcInferenceClient implements InferenceClient {
 
   @Override
   public Encoding encode(ModelKey model, FloatTensor x, boolean sample, long seed, long firstRow) {
-    EncodeRequest request =
+    return encode(model, x, null, sample, seed, firstRow);
+  }
+
+  @Override
+  public Encoding encode(
+      ModelKey model,
+      FloatTensor x,
+      FloatTensor condition,
+      boolean sample,
+      long seed,
+      long firstRow) {
+    EncodeRequest.Builder b =
         EncodeRequest.newBuilder()
             .setModel(ref(model))
             .setX(WireTensors.encode(x))
             .setSample(sample)
             .setSeed(seed)
-            .setFirstRow(firstRow)
-            .build();
+            .setFirstRow(firstRow);
+    if (condition != null) {
+      b.setCondition(WireTensors.encode(condition));
+    }
+    EncodeRequest request = b.build();
     return call(
         "Encode",
         s -> {
@@ -172,14 +201,28 @@ public final class GrpcInferenceClient implements InferenceClient {
   @Override
   public Decoding decode(
       ModelKey model, FloatTensor zTop, boolean sample, long seed, long firstRow) {
-    DecodeRequest request =
+    return decode(model, zTop, null, sample, seed, firstRow);
+  }
+
+  @Override
+  public Decoding decode(
+      ModelKey model,
+      FloatTensor zTop,
+      FloatTensor condition,
+      boolean sample,
+      long seed,
+      long firstRow) {
+    DecodeRequest.Builder b =
         DecodeRequest.newBuilder()
             .setModel(ref(model))
             .setZ(WireTensors.encode(zTop))
             .setSample(sample)
             .setSeed(seed)
-            .setFirstRow(firstRow)
-            .build();
+            .setFirstRow(firstRow);
+    if (condition != null) {
+      b.setCondition(WireTensors.encode(condition));
+    }
+    DecodeRequest request = b.build();
     return call(
         "Decode",
         s -> {
@@ -195,13 +238,18 @@ public final class GrpcInferenceClient implements InferenceClient {
 
   @Override
   public PriorSamples sample(ModelKey model, int n, long seed, boolean sampleX) {
-    SampleRequest request =
-        SampleRequest.newBuilder()
-            .setModel(ref(model))
-            .setN(n)
-            .setSeed(seed)
-            .setSampleX(sampleX)
-            .build();
+    return sample(model, n, null, seed, sampleX);
+  }
+
+  @Override
+  public PriorSamples sample(
+      ModelKey model, int n, FloatTensor condition, long seed, boolean sampleX) {
+    SampleRequest.Builder b =
+        SampleRequest.newBuilder().setModel(ref(model)).setN(n).setSeed(seed).setSampleX(sampleX);
+    if (condition != null) {
+      b.setCondition(WireTensors.encode(condition));
+    }
+    SampleRequest request = b.build();
     return call(
         "Sample",
         s -> {
@@ -217,8 +265,17 @@ public final class GrpcInferenceClient implements InferenceClient {
 
   @Override
   public LogDensities logProb(ModelKey model, FloatTensor x, List<FloatTensor> z) {
+    return logProb(model, x, null, z);
+  }
+
+  @Override
+  public LogDensities logProb(
+      ModelKey model, FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
     LogProbRequest.Builder b =
         LogProbRequest.newBuilder().setModel(ref(model)).setX(WireTensors.encode(x));
+    if (condition != null) {
+      b.setCondition(WireTensors.encode(condition));
+    }
     for (FloatTensor t : z) {
       b.addZ(WireTensors.encode(t));
     }
@@ -403,7 +460,8 @@ public final class GrpcInferenceClient implements InferenceClient {
         p.getCodeVersion(),
         p.hasCreated()
             ? Instant.ofEpochSecond(p.getCreated().getSeconds(), p.getCreated().getNanos())
-            : null);
+            : null,
+        info.getConditionDim());
   }
 
   /** Collects streamed chunks of samples into [N, k] arrays, checking they cover [0, k) once. */

@@ -14,6 +14,20 @@ public interface DatasetSource {
    */
   FloatTensor load(DatasetRef ref, boolean binarize);
 
+  /**
+   * Loads a split with each example's class label, for a conditional model.
+   *
+   * @param binarize as {@link #load}
+   * @return the examples as {@link #load} returns them, and their labels
+   * @throws DatasetException when the dataset is unknown, not downloaded or unreadable, or this
+   *     source has no labels
+   */
+  default LabelledExamples loadLabelled(DatasetRef ref, boolean binarize) {
+    throw new DatasetException(
+        DatasetException.Reason.NOT_AVAILABLE,
+        "dataset " + ref + " has no labels here, which a conditional model needs");
+  }
+
   /** A source that knows no dataset. */
   static DatasetSource none() {
     return (ref, binarize) -> {

@@ -35,6 +35,8 @@ import java.util.Objects;
  * @param wallTime wall time of the whole evaluation
  * @param examplesPerSecond N divided by the wall time
  * @param created when the evaluation finished
+ * @param condition what a conditional model was conditioned on, e.g. "one-hot labels of
+ *     mnist-10k/test (10 classes)"; empty for an unconditional model
  */
 public record EvaluationReport(
     String evaluationId,
@@ -59,7 +61,8 @@ public record EvaluationReport(
     Map<String, Duration> phaseTimes,
     Duration wallTime,
     double examplesPerSecond,
-    Instant created) {
+    Instant created,
+    String condition) {
 
   public EvaluationReport {
     Objects.requireNonNull(evaluationId, "evaluationId");
@@ -67,6 +70,7 @@ public record EvaluationReport(
     Objects.requireNonNull(wallTime, "wallTime");
     Objects.requireNonNull(created, "created");
     label = Objects.requireNonNullElse(label, "");
+    condition = Objects.requireNonNullElse(condition, "");
     dataDescription = Objects.requireNonNullElse(dataDescription, "");
     metrics = List.copyOf(metrics);
     iwllCurve = iwllCurve == null ? List.of() : List.copyOf(iwllCurve);
@@ -76,6 +80,58 @@ public record EvaluationReport(
     phaseTimes =
         Collections.unmodifiableMap(
             new LinkedHashMap<>(phaseTimes == null ? Map.of() : phaseTimes));
+  }
+
+  /** A report of an unconditional model (no {@code condition}). */
+  public EvaluationReport(
+      String evaluationId,
+      ModelDescription model,
+      String label,
+      String dataDescription,
+      long examples,
+      int k,
+      long seed,
+      List<Metric> metrics,
+      Estimate iwll,
+      List<IwllPoint> iwllCurve,
+      double meanEffectiveSampleSize,
+      double[] effectiveSampleSizes,
+      Estimate elbo,
+      Estimate distortion,
+      Estimate totalRate,
+      List<LayerReport> layers,
+      MutualInformationReport mutualInformation,
+      double mmd,
+      int mmdSamples,
+      Map<String, Duration> phaseTimes,
+      Duration wallTime,
+      double examplesPerSecond,
+      Instant created) {
+    this(
+        evaluationId,
+        model,
+        label,
+        dataDescription,
+        examples,
+        k,
+        seed,
+        metrics,
+        iwll,
+        iwllCurve,
+        meanEffectiveSampleSize,
+        effectiveSampleSizes,
+        elbo,
+        distortion,
+        totalRate,
+        layers,
+        mutualInformation,
+        mmd,
+        mmdSamples,
+        phaseTimes,
+        wallTime,
+        examplesPerSecond,
+        created,
+        "");
   }
 
   @Override
@@ -108,6 +164,7 @@ public record EvaluationReport(
         phaseTimes,
         wallTime,
         examplesPerSecond,
-        created);
+        created,
+        condition);
   }
 }

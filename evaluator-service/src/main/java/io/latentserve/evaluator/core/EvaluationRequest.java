@@ -20,6 +20,8 @@ import java.util.Set;
  * @param miBatchSize batch size of the minibatch MI estimator; 0 means {@link
  *     #DEFAULT_MI_BATCH_SIZE}
  * @param label a free-form label for the report
+ * @param condition the condition y of each inline example, [N, C] float32, for a conditional model
+ *     evaluated on inline data; null otherwise (a dataset provides its labels)
  */
 public record EvaluationRequest(
     ModelKey model,
@@ -30,7 +32,8 @@ public record EvaluationRequest(
     Set<Metric> metrics,
     long seed,
     int miBatchSize,
-    String label) {
+    String label,
+    FloatTensor condition) {
 
   /** The minibatch MI estimator's batch size when the request gives none. */
   public static final int DEFAULT_MI_BATCH_SIZE = 128;
@@ -52,6 +55,24 @@ public record EvaluationRequest(
     if (miBatchSize == 0) {
       miBatchSize = DEFAULT_MI_BATCH_SIZE;
     }
+    if (condition != null && data == null) {
+      throw new InvalidEvaluationException(
+          "inline_condition goes with inline_data only: a dataset provides its own labels");
+    }
+  }
+
+  /** A request without an inline condition. */
+  public EvaluationRequest(
+      ModelKey model,
+      FloatTensor data,
+      DatasetRef dataset,
+      String dataDescription,
+      int k,
+      Set<Metric> metrics,
+      long seed,
+      int miBatchSize,
+      String label) {
+    this(model, data, dataset, dataDescription, k, metrics, seed, miBatchSize, label, null);
   }
 
   /** A request over inline data. */
@@ -64,7 +85,7 @@ public record EvaluationRequest(
       long seed,
       int miBatchSize,
       String label) {
-    this(model, data, null, dataDescription, k, metrics, seed, miBatchSize, label);
+    this(model, data, null, dataDescription, k, metrics, seed, miBatchSize, label, null);
   }
 
   public boolean wants(Metric metric) {

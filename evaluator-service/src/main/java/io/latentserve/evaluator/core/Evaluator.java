@@ -31,6 +31,12 @@ import java.util.function.BooleanSupplier;
  * {@value #PHASE_WEIGHTS} (IW-LL, ELBO), {@value #PHASE_POSTERIOR} (Encode and LogProb for rates,
  * active units, MI and MMD), {@value #PHASE_MUTUAL_INFORMATION}, {@value #PHASE_MMD}, {@value
  * #PHASE_PREVIEWS}.
+ *
+ * <p>A conditional model (a CVAE) is evaluated given each example's condition y: the one-hot label
+ * of a catalogued dataset (its class count must equal the model's condition size), or the request's
+ * inline condition. Every call then carries y's rows with x's, so the IW-LL is of log p(x|y), the
+ * ELBO bounds it, rates are KL(q(z|x, y) || p(z|y)), the MMD's prior draws come from p(z|y_i) of
+ * the same examples, and the prior previews show one row of draws per class.
  */
 public final class Evaluator {
   public static final String PHASE_MODEL = "model";
@@ -82,6 +88,31 @@ public final class Evaluator {
     }
     if (request.data() != null) {
       validateData(request.data());
+    }
+    if (request.condition() != null) {
+      validateCondition(request.condition(), request.data().dim(0));
+    }
+  }
+
+  private static void validateCondition(FloatTensor condition, long rows) {
+    if (condition.rank() != 2 || condition.dim(0) != rows || condition.dim(1) < 1) {
+      throw new InvalidEvaluationException(
+          "inline_condition must be [N, C] with N = "
+              + rows
+              + " (the rows of inline_data) and C >= 1, got "
+              + java.util.Arrays.toString(condition.shape()));
+    }
+    float[] values = condition.data();
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        throw new InvalidEvaluationException(
+            "inline_condition must be finite, row "
+                + i / condition.rowSize()
+                + " column "
+                + i % condition.rowSize()
+                + " is "
+                + values[i]);
+      }
     }
   }
 
@@ -141,6 +172,8 @@ public final class Evaluator {
     private final long startNanos = System.nanoTime();
     private final Map<String, Duration> phaseTimes = new LinkedHashMap<>();
     private FloatTensor data;
+    private FloatTensor condition;
+    private String conditionDescription = "";
     private int n;
     private ModelKey key;
 
@@ -164,8 +197,21 @@ public final class Evaluator {
       key = model.key();
       checkCancelled();
       data = request.data();
-      if (data == null) {
-        data = datasets.load(request.dataset(), model.likelihood() == LikelihoodFamily.BERNOULLI);
+      boolean binarize = model.likelihood() == LikelihoodFamily.BERNOULLI;
+      if (model.conditional()) {
+        loadConditional(model, binarize);
+      } else {
+        if (request.condition() != null) {
+          throw new InvalidEvaluationException(
+              "inline_condition is present, but model "
+                  + model.id()
+                  + " is unconditional (condition_dim 0): leave it unset");
+        }
+        if (data == null) {
+          data = datasets.load(request.dataset(), binarize);
+        }
+      }
+      if (request.data() == null) {
         validateData(data);
       }
       n = (int) data.dim(0);
@@ -245,8 +291,64 @@ public final class Evaluator {
               phaseTimes,
               wall,
               n / Math.max(1e-9, wall.toNanos() / 1e9),
-              clock.instant());
+              clock.instant(),
+              conditionDescription);
       return new EvaluationOutcome(report, previews);
+    }
+
+    /** The data and each example's condition y for a conditional model. */
+    private void loadConditional(ModelDescription model, boolean binarize) {
+      int c = model.conditionDim();
+      if (data != null) {
+        FloatTensor inline = request.condition();
+        if (inline == null) {
+          throw new InvalidEvaluationException(
+              "inline_condition is missing: model "
+                  + model.id()
+                  + " is conditional (condition_dim "
+                  + c
+                  + ") and needs the condition of every inline example, ["
+                  + data.dim(0)
+                  + ", "
+                  + c
+                  + "]");
+        }
+        if (inline.dim(1) != c) {
+          throw new InvalidEvaluationException(
+              "inline_condition has "
+                  + inline.dim(1)
+                  + " columns, model "
+                  + model.id()
+                  + " expects "
+                  + c
+                  + " (its condition_dim)");
+        }
+        condition = inline;
+        conditionDescription = "inline condition [" + data.dim(0) + ", " + c + "]";
+        return;
+      }
+      LabelledExamples labelled = datasets.loadLabelled(request.dataset(), binarize);
+      if (labelled.classes() != c) {
+        throw new InvalidEvaluationException(
+            "model "
+                + model.id()
+                + " is conditioned on "
+                + c
+                + " values, dataset "
+                + request.dataset().name()
+                + " has "
+                + labelled.classes()
+                + " classes: its one-hot labels do not fit");
+      }
+      data = labelled.examples();
+      condition = labelled.oneHot();
+      conditionDescription =
+          "one-hot labels of " + request.dataset() + " (" + labelled.classes() + " classes)";
+    }
+
+    /** Rows {@code [from, from + m)} of the condition, or null for an unconditional model. */
+    private FloatTensor conditionRows(int from, int m) {
+      return condition == null ? null : condition.rows(from, from + m);
     }
 
     private ImportanceWeightedEstimator importanceWeights() {
@@ -258,7 +360,9 @@ public final class Evaluator {
       forEachRange(
           PHASE_WEIGHTS,
           rows,
-          (from, x) -> client.importanceWeights(key, x, from, k, request.seed(), components),
+          (from, x) ->
+              client.importanceWeights(
+                  key, x, conditionRows(from, (int) x.dim(0)), from, k, request.seed(), components),
           estimator::add);
       phaseTimes.put(PHASE_WEIGHTS, since(phaseStart));
       return estimator;
@@ -276,13 +380,14 @@ public final class Evaluator {
           options.maxRowsPerCall(),
           (from, x) -> {
             int m = (int) x.dim(0);
+            FloatTensor y = conditionRows(from, m);
             Encoding meanEncoding =
-                means ? client.encode(key, x, false, request.seed(), from) : null;
+                means ? client.encode(key, x, y, false, request.seed(), from) : null;
             Encoding first = null;
             double[][] rateSums = new double[layerCount][m];
             for (int s = 0; s < draws; s++) {
               long seed = Seeds.derive(request.seed(), Seeds.RATES, s);
-              Encoding sampled = client.encode(key, x, true, seed, from);
+              Encoding sampled = client.encode(key, x, y, true, seed, from);
               if (s == 0) {
                 first = sampled;
               }
@@ -299,7 +404,7 @@ public final class Evaluator {
                                       "",
                                       "encode returned no sample for layer " + layer.layer())));
                 }
-                LogDensities densities = client.logProb(key, x, z);
+                LogDensities densities = client.logProb(key, x, y, z);
                 for (int l = 0; l < layerCount; l++) {
                   float[] q = densities.layers().get(l).logPosterior().data();
                   float[] prior = densities.layers().get(l).logPrior().data();
@@ -342,10 +447,29 @@ public final class Evaluator {
       float[] q = new float[m * d];
       System.arraycopy(p.topSample, 0, q, 0, m * d);
       float[] prior = new float[m * d];
-      long seed = Seeds.derive(request.seed(), Seeds.MMD, 0);
-      for (int r = 0; r < m; r++) {
-        CounterNoise.gaussian(
-            CounterNoise.rowKey(seed, CounterNoise.Stream.PRIOR, r), 0, prior, r * d, d);
+      if (condition == null) {
+        long seed = Seeds.derive(request.seed(), Seeds.MMD, 0);
+        for (int r = 0; r < m; r++) {
+          CounterNoise.gaussian(
+              CounterNoise.rowKey(seed, CounterNoise.Stream.PRIOR, r), 0, prior, r * d, d);
+        }
+      } else {
+        // p(z) of a conditional model is the mixture of p(z|y) over the data's conditions: one
+        // draw from p(z|y_r) for each of the m examples whose posterior draws q(z) holds.
+        int rows = options.maxRowsPerCall();
+        for (int from = 0, call = 0; from < m; from += rows, call++) {
+          int count = Math.min(rows, m - from);
+          FloatTensor z =
+              client
+                  .sample(
+                      key,
+                      count,
+                      conditionRows(from, count),
+                      Seeds.derive(request.seed(), Seeds.MMD, call),
+                      false)
+                  .z();
+          System.arraycopy(z.data(), 0, prior, from * d, count * d);
+        }
       }
       double value =
           MaximumMeanDiscrepancy.squaredUnbiased(
@@ -367,7 +491,27 @@ public final class Evaluator {
       long phaseStart = System.nanoTime();
       progress(PHASE_PREVIEWS, 0, samples + recon, 0);
       checkCancelled();
-      if (samples > 0) {
+      int priorClasses = 0;
+      if (samples > 0 && model.conditional()) {
+        // One row of draws per class: y = e_c, for as many classes as one call can carry.
+        int c = model.conditionDim();
+        int perClass = Math.max(1, samples / c);
+        priorClasses = Math.min(c, Math.max(1, options.maxRowsPerCall() / perClass));
+        samples = priorClasses * perClass;
+        float[] y = new float[samples * c];
+        for (int i = 0; i < samples; i++) {
+          y[i * c + i / perClass] = 1;
+        }
+        prior =
+            client
+                .sample(
+                    key,
+                    samples,
+                    FloatTensor.of(y, samples, c),
+                    Seeds.derive(request.seed(), Seeds.PREVIEW, 0),
+                    false)
+                .xMean();
+      } else if (samples > 0) {
         prior =
             client
                 .sample(key, samples, Seeds.derive(request.seed(), Seeds.PREVIEW, 0), false)
@@ -375,13 +519,14 @@ public final class Evaluator {
       }
       if (recon > 0) {
         originals = data.rows(0, recon);
-        Encoding encoding = client.encode(key, originals, false, request.seed(), 0);
+        FloatTensor y = conditionRows(0, recon);
+        Encoding encoding = client.encode(key, originals, y, false, request.seed(), 0);
         reconstructions =
-            client.decode(key, encoding.top().mean(), false, request.seed(), 0).xMean();
+            client.decode(key, encoding.top().mean(), y, false, request.seed(), 0).xMean();
       }
       progress(PHASE_PREVIEWS, samples + recon, samples + recon, 0);
       phaseTimes.put(PHASE_PREVIEWS, since(phaseStart));
-      return new Previews(model.inputShape(), prior, originals, reconstructions);
+      return new Previews(model.inputShape(), prior, originals, reconstructions, priorClasses);
     }
 
     /**

@@ -14,6 +14,11 @@ import java.util.List;
  * the sample index, so splitting an evaluation into row ranges with matching {@code firstRow}, on
  * any number of replicas, gives the same numbers as one call.
  *
+ * <p>A conditional model ({@link ModelDescription#conditional()}) takes a condition y [N, C] with
+ * every call, one row per row of x (or z, or per draw), through the overloads with a {@code
+ * condition} parameter; those overloads pass a null condition on to the unconditional methods, and
+ * an implementation that serves conditional models overrides them.
+ *
  * <p>Every method throws {@link InferenceException} when the call fails; implementations are
  * thread-safe and may be called concurrently.
  */
@@ -72,6 +77,88 @@ public interface InferenceClient extends AutoCloseable {
    * @param z one tensor per latent layer, layer 1 first, each [N, d_l]
    */
   LogDensities logProb(ModelKey model, FloatTensor x, List<FloatTensor> z);
+
+  /**
+   * {@link #importanceWeights(ModelKey, FloatTensor, long, int, long, boolean)} of a conditional
+   * model: log w[i, j] = log p(x_i, z_ij|y_i) - log q(z_ij|x_i, y_i).
+   *
+   * @param condition y [N, C], row i shared by the k samples of row i; null for an unconditional
+   *     model
+   */
+  default ImportanceWeights importanceWeights(
+      ModelKey model,
+      FloatTensor x,
+      FloatTensor condition,
+      long firstRow,
+      int k,
+      long seed,
+      boolean includeComponents) {
+    requireNoCondition(condition);
+    return importanceWeights(model, x, firstRow, k, seed, includeComponents);
+  }
+
+  /**
+   * {@link #encode(ModelKey, FloatTensor, boolean, long, long)}: q(z|x, y).
+   *
+   * @param condition y [N, C]; null for an unconditional model
+   */
+  default Encoding encode(
+      ModelKey model,
+      FloatTensor x,
+      FloatTensor condition,
+      boolean sample,
+      long seed,
+      long firstRow) {
+    requireNoCondition(condition);
+    return encode(model, x, sample, seed, firstRow);
+  }
+
+  /**
+   * {@link #decode(ModelKey, FloatTensor, boolean, long, long)}: p(x|z, y).
+   *
+   * @param condition y [N, C]; null for an unconditional model
+   */
+  default Decoding decode(
+      ModelKey model,
+      FloatTensor zTop,
+      FloatTensor condition,
+      boolean sample,
+      long seed,
+      long firstRow) {
+    requireNoCondition(condition);
+    return decode(model, zTop, sample, seed, firstRow);
+  }
+
+  /**
+   * {@link #sample(ModelKey, int, long, boolean)} of a conditional model: draw i is z ~ p(z|y_i).
+   *
+   * @param condition y [n, C], one row per draw; null for an unconditional model
+   */
+  default PriorSamples sample(
+      ModelKey model, int n, FloatTensor condition, long seed, boolean sampleX) {
+    requireNoCondition(condition);
+    return sample(model, n, seed, sampleX);
+  }
+
+  /**
+   * {@link #logProb(ModelKey, FloatTensor, List)}: log p(x|z, y), log p(z|y), log q(z|x, y).
+   *
+   * @param condition y [N, C]; null for an unconditional model
+   */
+  default LogDensities logProb(
+      ModelKey model, FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
+    requireNoCondition(condition);
+    return logProb(model, x, z);
+  }
+
+  private static void requireNoCondition(FloatTensor condition) {
+    if (condition != null) {
+      throw new InferenceException(
+          InferenceException.Reason.INTERNAL,
+          "",
+          "this inference client cannot send a condition to a conditional model");
+    }
+  }
 
   /** Releases connections or resources; calls after close fail. */
   @Override

@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param specJson the producer's specification as JSON, or empty
  * @param codeVersion latentserve version that wrote the bundle, or empty
  * @param created when the bundle was written; null when unknown
+ * @param conditionDim size C of the condition y of a conditional model, 0 for an unconditional one
  */
 public record ModelDescription(
     String name,
@@ -41,7 +42,8 @@ public record ModelDescription(
     Map<String, Double> finalMetrics,
     String specJson,
     String codeVersion,
-    Instant created) {
+    Instant created,
+    int conditionDim) {
 
   public ModelDescription {
     Objects.requireNonNull(name, "name");
@@ -64,6 +66,50 @@ public record ModelDescription(
     if (layers.isEmpty()) {
       throw new IllegalArgumentException("a model has at least one latent layer");
     }
+    if (conditionDim < 0) {
+      throw new IllegalArgumentException("conditionDim must be >= 0, got " + conditionDim);
+    }
+  }
+
+  /** The description of an unconditional model ({@code conditionDim} 0). */
+  public ModelDescription(
+      String name,
+      long version,
+      List<Long> inputShape,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma,
+      List<LatentLayerInfo> layers,
+      String device,
+      String manifestSha256,
+      String trainingDataset,
+      long trainingSeed,
+      int epochs,
+      Map<String, Double> finalMetrics,
+      String specJson,
+      String codeVersion,
+      Instant created) {
+    this(
+        name,
+        version,
+        inputShape,
+        likelihood,
+        likelihoodSigma,
+        layers,
+        device,
+        manifestSha256,
+        trainingDataset,
+        trainingSeed,
+        epochs,
+        finalMetrics,
+        specJson,
+        codeVersion,
+        created,
+        0);
+  }
+
+  /** Whether the model reads a condition y ({@code conditionDim > 0}), a CVAE. */
+  public boolean conditional() {
+    return conditionDim > 0;
   }
 
   /** Flattened size D of one example: the product of {@link #inputShape()}. */

@@ -58,7 +58,8 @@ public final class ReferenceInferenceClient implements InferenceClient {
             Map.of(),
             "",
             "",
-            null);
+            null,
+            a.conditionDim());
     int[] offsets = new int[a.layerCount()];
     int total = 0;
     for (int l = 0; l < a.layerCount(); l++) {
@@ -107,6 +108,31 @@ public final class ReferenceInferenceClient implements InferenceClient {
     return (int) x.dim(0);
   }
 
+  /** Checks y against the model: [rows, C] for a conditional model, absent otherwise. */
+  private static void checkCondition(Served s, FloatTensor condition, int rows) {
+    int c = s.description().conditionDim();
+    if (c == 0) {
+      if (condition != null) {
+        throw invalid(
+            "condition is present, but model " + s.description().id() + " is unconditional");
+      }
+      return;
+    }
+    if (condition == null) {
+      throw invalid("condition is missing, model " + s.description().id() + " is conditional");
+    }
+    if (condition.rank() != 2 || condition.dim(0) != rows || condition.dim(1) != c) {
+      throw invalid(
+          "condition has shape "
+              + java.util.Arrays.toString(condition.shape())
+              + ", expected ["
+              + rows
+              + ", "
+              + c
+              + "]");
+    }
+  }
+
   private static InferenceException invalid(String message) {
     return new InferenceException(InferenceException.Reason.INVALID_ARGUMENT, "reference", message);
   }
@@ -125,8 +151,21 @@ public final class ReferenceInferenceClient implements InferenceClient {
   @Override
   public ImportanceWeights importanceWeights(
       ModelKey model, FloatTensor x, long firstRow, int k, long seed, boolean includeComponents) {
+    return importanceWeights(model, x, null, firstRow, k, seed, includeComponents);
+  }
+
+  @Override
+  public ImportanceWeights importanceWeights(
+      ModelKey model,
+      FloatTensor x,
+      FloatTensor condition,
+      long firstRow,
+      int k,
+      long seed,
+      boolean includeComponents) {
     Served s = served(model);
     int n = checkX(s, x);
+    checkCondition(s, condition, n);
     checkFirstRow(firstRow);
     if (k < 1) {
       throw invalid("k must be >= 1, got " + k);
@@ -144,7 +183,7 @@ public final class ReferenceInferenceClient implements InferenceClient {
       }
       eps.add(FloatTensor.of(e, n, k, d));
     }
-    ReferenceVae.LogWeights w = s.vae().logWeights(x, eps);
+    ReferenceVae.LogWeights w = s.vae().logWeights(x, condition, eps);
     FloatTensor logW = matrix(w.logW(), n, k);
     if (!includeComponents) {
       return ImportanceWeights.of(logW);
@@ -158,8 +197,20 @@ public final class ReferenceInferenceClient implements InferenceClient {
 
   @Override
   public Encoding encode(ModelKey model, FloatTensor x, boolean sample, long seed, long firstRow) {
+    return encode(model, x, null, sample, seed, firstRow);
+  }
+
+  @Override
+  public Encoding encode(
+      ModelKey model,
+      FloatTensor x,
+      FloatTensor condition,
+      boolean sample,
+      long seed,
+      long firstRow) {
     Served s = served(model);
     int n = checkX(s, x);
+    checkCondition(s, condition, n);
     checkFirstRow(firstRow);
     VaeArchitecture a = s.vae().weights().architecture();
     List<FloatTensor> eps = new ArrayList<>();
@@ -174,7 +225,7 @@ public final class ReferenceInferenceClient implements InferenceClient {
               s.offsets()[l],
               sample));
     }
-    ReferenceVae.Encoding e = s.vae().encode(x, eps);
+    ReferenceVae.Encoding e = s.vae().encode(x, condition, eps);
     List<GaussianLayer> layers = new ArrayList<>();
     for (int l = 0; l < a.layerCount(); l++) {
       ReferenceVae.LayerSample ls = e.layers().get(l);
@@ -191,6 +242,17 @@ public final class ReferenceInferenceClient implements InferenceClient {
   @Override
   public Decoding decode(
       ModelKey model, FloatTensor zTop, boolean sample, long seed, long firstRow) {
+    return decode(model, zTop, null, sample, seed, firstRow);
+  }
+
+  @Override
+  public Decoding decode(
+      ModelKey model,
+      FloatTensor zTop,
+      FloatTensor condition,
+      boolean sample,
+      long seed,
+      long firstRow) {
     Served s = served(model);
     VaeArchitecture a = s.vae().weights().architecture();
     int topDim = a.top().latentDim();
@@ -205,11 +267,12 @@ public final class ReferenceInferenceClient implements InferenceClient {
               + "]");
     }
     checkFirstRow(firstRow);
-    return decodeChecked(s, zTop, sample, seed, firstRow);
+    checkCondition(s, condition, (int) zTop.dim(0));
+    return decodeChecked(s, zTop, condition, sample, seed, firstRow);
   }
 
   private Decoding decodeChecked(
-      Served s, FloatTensor zTop, boolean sample, long seed, long firstRow) {
+      Served s, FloatTensor zTop, FloatTensor condition, boolean sample, long seed, long firstRow) {
     VaeArchitecture a = s.vae().weights().architecture();
     int n = (int) zTop.dim(0);
     List<FloatTensor> eps = new ArrayList<>();
@@ -224,7 +287,7 @@ public final class ReferenceInferenceClient implements InferenceClient {
               s.offsets()[l],
               sample));
     }
-    ReferenceVae.Decoding d = s.vae().decode(zTop, eps);
+    ReferenceVae.Decoding d = s.vae().decode(zTop, condition, eps);
     List<GaussianLayer> intermediate = new ArrayList<>();
     for (int l = a.layerCount() - 2; l >= 0; l--) {
       ReferenceVae.LayerSample ls = d.layersBelowTop().get(l);
@@ -275,10 +338,18 @@ public final class ReferenceInferenceClient implements InferenceClient {
 
   @Override
   public PriorSamples sample(ModelKey model, int n, long seed, boolean sampleX) {
+    return sample(model, n, null, seed, sampleX);
+  }
+
+  /** Draw i is z_i = mu(y_i) + exp(logvar(y_i) / 2) * eps_i for a conditional model. */
+  @Override
+  public PriorSamples sample(
+      ModelKey model, int n, FloatTensor condition, long seed, boolean sampleX) {
     Served s = served(model);
     if (n < 1) {
       throw invalid("n must be >= 1, got " + n);
     }
+    checkCondition(s, condition, n);
     VaeArchitecture a = s.vae().weights().architecture();
     int top = a.layerCount() - 1;
     FloatTensor z =
@@ -290,14 +361,31 @@ public final class ReferenceInferenceClient implements InferenceClient {
             a.layer(top).latentDim(),
             s.offsets()[top],
             true);
-    Decoding d = decodeChecked(s, z, sampleX, seed, 0);
+    if (condition != null) {
+      ReferenceVae.Gaussian prior = s.vae().topPrior(condition);
+      float[] values = z.data().clone();
+      float[] mean = prior.mean().data();
+      float[] logVariance = prior.logVariance().data();
+      for (int i = 0; i < values.length; i++) {
+        values[i] = mean[i] + (float) Math.exp(0.5 * logVariance[i]) * values[i];
+      }
+      z = FloatTensor.of(values, z.shape());
+    }
+    Decoding d = decodeChecked(s, z, condition, sampleX, seed, 0);
     return new PriorSamples(z, d.xMean(), d.xSample());
   }
 
   @Override
   public LogDensities logProb(ModelKey model, FloatTensor x, List<FloatTensor> z) {
+    return logProb(model, x, null, z);
+  }
+
+  @Override
+  public LogDensities logProb(
+      ModelKey model, FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
     Served s = served(model);
     int n = checkX(s, x);
+    checkCondition(s, condition, n);
     VaeArchitecture a = s.vae().weights().architecture();
     if (z.size() != a.layerCount()) {
       throw invalid(
@@ -325,8 +413,8 @@ public final class ReferenceInferenceClient implements InferenceClient {
                 + "]");
       }
     }
-    ReferenceVae.LogJoint joint = s.vae().logJoint(x, z);
-    ReferenceVae.LogPosterior posterior = s.vae().logPosterior(x, z);
+    ReferenceVae.LogJoint joint = s.vae().logJoint(x, condition, z);
+    ReferenceVae.LogPosterior posterior = s.vae().logPosterior(x, condition, z);
     List<LayerLogDensity> layers = new ArrayList<>();
     for (int l = 0; l < a.layerCount(); l++) {
       layers.add(

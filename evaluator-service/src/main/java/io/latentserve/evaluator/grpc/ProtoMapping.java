@@ -75,9 +75,15 @@ final class ProtoMapping {
               metrics,
               r.getSeed(),
               r.getMiBatchSize(),
-              r.getLabel());
+              r.getLabel(),
+              r.hasInlineCondition() ? InlineData.decodeCondition(r.getInlineCondition()) : null);
       case DATASET -> {
         var d = r.getDataset();
+        if (r.hasInlineCondition()) {
+          throw new InvalidEvaluationException(
+              "inline_condition goes with inline_data only: a dataset's conditional evaluation"
+                  + " uses its one-hot labels");
+        }
         if (!d.getSplit().equals("train") && !d.getSplit().equals("test")) {
           throw new InvalidEvaluationException(
               "dataset.split must be \"train\" or \"test\", got \"" + d.getSplit() + "\"");
@@ -164,6 +170,7 @@ final class ProtoMapping {
                   case GAUSSIAN_LEARNED -> Likelihood.LIKELIHOOD_GAUSSIAN_LEARNED;
                 })
             .setLikelihoodSigma(m.likelihoodSigma())
+            .setConditionDim(m.conditionDim())
             .setDevice(m.device())
             .setManifestSha256(m.manifestSha256());
     for (LatentLayerInfo l : m.layers()) {
@@ -203,6 +210,7 @@ final class ProtoMapping {
             .setHtmlPath(files.html().toString())
             .setCreated(timestamp(r.created()))
             .setData(r.dataDescription())
+            .setCondition(r.condition())
             .setMmdSamples(r.mmdSamples());
     r.metrics().forEach(m -> b.addMetrics(metric(m)));
     if (r.iwll() != null) {

@@ -56,6 +56,15 @@ final class HtmlPage {
         .append("</p>\n<table>\n");
     row(b, "evaluation", escape(r.evaluationId()));
     row(b, "data", escape(r.dataDescription()) + ", " + r.examples() + " examples");
+    if (!r.condition().isEmpty()) {
+      row(
+          b,
+          "conditioned on",
+          escape(r.condition())
+              + " (condition_dim "
+              + r.model().conditionDim()
+              + "): every metric is given y, e.g. the IW-LL is log p(x|y)");
+    }
     row(b, "importance samples k", Integer.toString(r.k()));
     row(b, "seed", Long.toUnsignedString(r.seed()));
     row(b, "created", escape(r.created().toString()));

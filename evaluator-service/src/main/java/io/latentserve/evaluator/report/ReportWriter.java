@@ -61,7 +61,25 @@ public final class ReportWriter {
     Previews p = outcome.previews();
     String model = r.model().id();
     List<Plot> plots = new ArrayList<>();
-    if (p.priorSamples() != null) {
+    if (p.priorSamples() != null && p.priorClasses() > 0) {
+      int perClass = (int) p.priorSamples().dim(0) / p.priorClasses();
+      List<String> names = new ArrayList<>();
+      List<FloatTensor> groups = new ArrayList<>();
+      for (int c = 0; c < p.priorClasses(); c++) {
+        names.add("y = " + c);
+        groups.add(p.priorSamples().rows(c * perClass, (c + 1) * perClass));
+      }
+      plots.add(
+          new Plot(
+              PRIOR_SAMPLES,
+              "Means of p(x|z, y) for z ~ p(z|y), one row per class y (one-hot)",
+              Charts.imageGrid(
+                  "Samples from the conditional prior: " + model,
+                  names,
+                  groups,
+                  p.inputShape(),
+                  Math.min(8, perClass))));
+    } else if (p.priorSamples() != null) {
       plots.add(
           new Plot(
               PRIOR_SAMPLES,

@@ -7,6 +7,7 @@ import io.latentserve.datasets.IdxImages;
 import io.latentserve.datasets.IdxWriter;
 import io.latentserve.evaluator.core.DatasetException;
 import io.latentserve.evaluator.core.DatasetRef;
+import io.latentserve.evaluator.core.LabelledExamples;
 import io.latentserve.model.FloatTensor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 class CatalogDatasetSourceTest {
   @TempDir Path data;
 
-  /** Writes mnist-10k's four files, uncompressed: every pixel of image i is (i * 37) mod 256. */
+  /**
+   * Writes mnist-10k's four files, uncompressed: every pixel of image i is (i * 37) mod 256, its
+   * label (3 i) mod 10.
+   */
   private void writeMnist10k() throws IOException {
     Path dir = Files.createDirectories(data.resolve("mnist-10k"));
     for (String[] split : new String[][] {{"train", "8000"}, {"test", "2000"}}) {
@@ -28,7 +32,11 @@ class CatalogDatasetSourceTest {
       }
       IdxWriter.writeImages(
           dir.resolve(split[0] + "-images-idx3-ubyte"), new IdxImages(n, 28, 28, pixels));
-      IdxWriter.writeLabels(dir.resolve(split[0] + "-labels-idx1-ubyte"), new int[n]);
+      int[] labels = new int[n];
+      for (int i = 0; i < n; i++) {
+        labels[i] = (i * 3) % 10;
+      }
+      IdxWriter.writeLabels(dir.resolve(split[0] + "-labels-idx1-ubyte"), labels);
     }
   }
 
@@ -80,5 +88,20 @@ class CatalogDatasetSourceTest {
       ones += binary.data()[4 * 784 + j];
     }
     assertThat(ones / 784).isBetween(0.5, 0.66);
+  }
+
+  @Test
+  void loadLabelled_limit_returnsTheSameExamplesWithTheirLabelsAndTenClasses() throws IOException {
+    writeMnist10k();
+    CatalogDatasetSource source = new CatalogDatasetSource(data);
+    DatasetRef ref = new DatasetRef("mnist-10k", "test", 4, 3);
+
+    LabelledExamples labelled = source.loadLabelled(ref, true);
+
+    assertThat(labelled.examples()).isEqualTo(source.load(ref, true));
+    assertThat(labelled.labels()).containsExactly(0, 3, 6, 9);
+    assertThat(labelled.classes()).isEqualTo(10);
+    assertThat(labelled.oneHot().rows(1, 2).data())
+        .containsExactly(0f, 0f, 0f, 1f, 0f, 0f, 0f, 0f, 0f, 0f);
   }
 }

@@ -22,6 +22,7 @@ import io.latentserve.evaluator.core.InferenceClientContract;
 import io.latentserve.evaluator.core.ReferenceInferenceClient;
 import io.latentserve.evaluator.report.ReportStore;
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.VaeWeights;
 import io.latentserve.proto.v1.DataType;
 import io.latentserve.proto.v1.DatasetSplit;
 import io.latentserve.proto.v1.EvaluateEvent;
@@ -262,6 +263,133 @@ class EvaluatorGrpcServiceTest {
             .build();
 
     assertFails(request(1, 2).setInlineData(bad).build(), Status.Code.INVALID_ARGUMENT, "95 bytes");
+  }
+
+  private static final String CONDITIONAL = "contract-cvae";
+
+  /** The reference client serving the contract's model and a conditional one (C = 3). */
+  private void startWithConditional() throws IOException {
+    start(
+        ReferenceInferenceClient.of(MODEL, 1, InferenceClientContract.WEIGHTS)
+            .add(
+                CONDITIONAL,
+                1,
+                VaeWeights.random(
+                    InferenceClientContract.WEIGHTS.architecture().withConditionDim(3), 5)),
+        2);
+  }
+
+  /** One-hot rows of labels 0, 1, 2, 0, ... as [rows, 3]. */
+  private static Tensor labels(int rows) {
+    float[] y = new float[rows * 3];
+    for (int i = 0; i < rows; i++) {
+      y[i * 3 + i % 3] = 1;
+    }
+    return tensor(FloatTensor.of(y, rows, 3));
+  }
+
+  private static EvaluateRequest.Builder conditionalRequest(int n) {
+    return request(n, 3)
+        .setModel(ModelRef.newBuilder().setName(CONDITIONAL))
+        .addMetrics(Metric.METRIC_IWLL);
+  }
+
+  @Test
+  void evaluate_conditionalInline_reportsWhatTheModelIsConditionedOn() throws IOException {
+    startWithConditional();
+
+    List<EvaluateEvent> events =
+        evaluate(conditionalRequest(5).setInlineCondition(labels(5)).build());
+
+    EvaluationReport report = events.get(events.size() - 1).getReport();
+    assertThat(report.getModel().getConditionDim()).isEqualTo(3);
+    assertThat(report.getCondition()).isEqualTo("inline condition [5, 3]");
+    assertThat(report.getIwll().getValue()).isLessThan(0);
+  }
+
+  @Test
+  void evaluate_conditionalWithoutInlineCondition_returnsInvalidArgument() throws IOException {
+    startWithConditional();
+
+    assertFails(
+        conditionalRequest(5).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_condition is missing: model contract-cvae/1 is conditional (condition_dim 3)");
+    assertHealthy();
+  }
+
+  @Test
+  void evaluate_inlineConditionWrongRowCount_returnsInvalidArgument() throws IOException {
+    startWithConditional();
+
+    assertFails(
+        conditionalRequest(5).setInlineCondition(labels(4)).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_condition must be [N, C] with N = 5 (the rows of inline_data) and C >= 1, got"
+            + " [4, 3]");
+  }
+
+  @Test
+  void evaluate_inlineConditionWrongColumnCount_returnsInvalidArgument() throws IOException {
+    startWithConditional();
+
+    assertFails(
+        conditionalRequest(2)
+            .setInlineCondition(tensor(FloatTensor.of(new float[8], 2, 4)))
+            .build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_condition has 4 columns, model contract-cvae/1 expects 3");
+  }
+
+  @Test
+  void evaluate_inlineConditionWrongRank_returnsInvalidArgument() throws IOException {
+    startWithConditional();
+
+    assertFails(
+        conditionalRequest(2).setInlineCondition(tensor(FloatTensor.of(new float[6], 6))).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_condition must have shape [N, C], got [6]");
+  }
+
+  @Test
+  void evaluate_inlineConditionUint8_returnsInvalidArgument() throws IOException {
+    startWithConditional();
+    Tensor bytes =
+        Tensor.newBuilder()
+            .setDtype(DataType.DATA_TYPE_UINT8)
+            .addShape(2)
+            .addShape(3)
+            .setData(ByteString.copyFrom(new byte[6]))
+            .build();
+
+    assertFails(
+        conditionalRequest(2).setInlineCondition(bytes).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_condition.dtype must be float32, float64, got DATA_TYPE_UINT8");
+  }
+
+  @Test
+  void evaluate_inlineConditionForUnconditionalModel_returnsInvalidArgument() throws IOException {
+    startWithConditional();
+
+    assertFails(
+        request(3, 2).setInlineCondition(labels(3)).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_condition is present, but model contract-vae/1 is unconditional");
+    assertHealthy();
+  }
+
+  @Test
+  void evaluate_inlineConditionWithDataset_returnsInvalidArgument() throws IOException {
+    startWithConditional();
+
+    assertFails(
+        conditionalRequest(2)
+            .setDataset(DatasetSplit.newBuilder().setName("mnist").setSplit("test"))
+            .setInlineCondition(labels(2))
+            .build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_condition goes with inline_data only");
   }
 
   @Test
