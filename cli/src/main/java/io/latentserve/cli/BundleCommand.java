@@ -54,9 +54,23 @@ final class BundleCommand {
         description = "Weight seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(
+        names = "--condition-dim",
+        defaultValue = "0",
+        paramLabel = "C",
+        description =
+            "Condition the model on C values (a CVAE; 10 for one-hot MNIST labels): every request"
+                + " then carries a condition [N, C]. 0 for an unconditional model (default:"
+                + " ${DEFAULT-VALUE}).")
+    int conditionDim;
+
     @Override
     public void run() {
-      Bundle bundle = architecture.publish(new FileSystemModelRepository(repository), name, seed);
+      if (conditionDim < 0) {
+        throw new CliException("--condition-dim must be >= 0, got " + conditionDim);
+      }
+      Bundle bundle =
+          architecture.publish(new FileSystemModelRepository(repository), name, seed, conditionDim);
       spec.commandLine()
           .getOut()
           .printf(
@@ -107,6 +121,11 @@ final class BundleCommand {
           arch.likelihood(),
           arch.likelihoodSigma() > 0 ? " sigma=" + arch.likelihoodSigma() : "",
           arch.activation());
+      if (arch.conditional()) {
+        out.printf(
+            "condition   [%d]: conditional (CVAE), every request carries condition [N, %d]%n",
+            arch.conditionDim(), arch.conditionDim());
+      }
       for (StochasticLayer layer : arch.layers()) {
         out.printf(
             "latent      %s: %d gaussian, hidden %s%n",
