@@ -200,24 +200,28 @@ public final class BatchingGraphRunner implements GraphRunner {
     }
     long start = System.nanoTime();
     try {
-      if (batch.size() == 1) {
-        first.result.complete(delegate.run(first.role, first.inputs));
-      } else {
-        int[] starts = new int[batch.size()];
-        int rows = 0;
-        for (int b = 0; b < batch.size(); b++) {
-          starts[b] = rows;
-          rows += b + 1 < batch.size() ? padded(batch.get(b).rows) : batch.get(b).rows;
-        }
-        Map<String, FloatTensor> outputs = delegate.run(first.role, merge(batch, starts, rows));
-        split(batch, starts, rows, outputs);
+      int[] starts = new int[batch.size()];
+      int rows = 0;
+      for (int b = 0; b < batch.size(); b++) {
+        starts[b] = rows;
+        rows += b + 1 < batch.size() ? padded(batch.get(b).rows) : batch.get(b).rows;
       }
+      Map<String, FloatTensor> outputs =
+          batch.size() == 1
+              ? delegate.run(first.role, first.inputs)
+              : delegate.run(first.role, merge(batch, starts, rows));
+      // Counted before any caller gets its result: whoever sees a result also sees its batch.
       notifyBatch(
           first.role,
           batch.size(),
           requestRows,
           start - first.enqueuedNanos,
           System.nanoTime() - start);
+      if (batch.size() == 1) {
+        first.result.complete(outputs);
+      } else {
+        split(batch, starts, rows, outputs);
+      }
     } catch (RuntimeException | Error e) {
       // The dispatcher must survive, or every later request would wait forever.
       if (e instanceof Error) {
