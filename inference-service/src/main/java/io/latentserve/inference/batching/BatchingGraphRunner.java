@@ -81,32 +81,48 @@ public final class BatchingGraphRunner implements GraphRunner {
 
   @Override
   public Map<String, FloatTensor> run(GraphRole role, Map<String, FloatTensor> inputs) {
+    return await(runAsync(role, inputs));
+  }
+
+  /**
+   * Queues the run; the dispatcher thread completes the future, and runs whatever the caller
+   * chained to it, so keep that short (e.g. answering a call).
+   */
+  @Override
+  public CompletableFuture<Map<String, FloatTensor>> runAsync(
+      GraphRole role, Map<String, FloatTensor> inputs) {
     Objects.requireNonNull(role, "role");
     Pending pending = Pending.of(role, inputs, System.nanoTime());
     if (pending == null || pending.rows >= config.maxBatchRows()) {
-      return runDirect(role, inputs);
+      try {
+        return CompletableFuture.completedFuture(runDirect(role, inputs));
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
     }
     lock.lock();
     try {
       if (closed) {
-        throw new ModelUnavailableException("runner " + delegate + " is closed");
+        return CompletableFuture.failedFuture(
+            new ModelUnavailableException("runner " + delegate + " is closed"));
       }
       if (queue.size() >= config.maxQueueLength()) {
         notifyRejected(role);
-        throw new QueueFullException(
-            "the batching queue of "
-                + delegate
-                + " holds "
-                + queue.size()
-                + " requests, the limit is "
-                + config.maxQueueLength());
+        return CompletableFuture.failedFuture(
+            new QueueFullException(
+                "the batching queue of "
+                    + delegate
+                    + " holds "
+                    + queue.size()
+                    + " requests, the limit is "
+                    + config.maxQueueLength()));
       }
       queue.addLast(pending);
       changed.signalAll();
     } finally {
       lock.unlock();
     }
-    return await(pending.result);
+    return pending.result;
   }
 
   private Map<String, FloatTensor> runDirect(GraphRole role, Map<String, FloatTensor> inputs) {

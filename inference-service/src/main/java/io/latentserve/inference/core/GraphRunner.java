@@ -3,6 +3,7 @@ package io.latentserve.inference.core;
 import io.latentserve.bundle.GraphRole;
 import io.latentserve.model.FloatTensor;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Executes the graphs of one model bundle (the outbound port to an inference engine).
@@ -24,6 +25,20 @@ public interface GraphRunner extends AutoCloseable {
    * @throws QueueFullException if a batching runner's queue is full
    */
   Map<String, FloatTensor> run(GraphRole role, Map<String, FloatTensor> inputs);
+
+  /**
+   * Runs one graph and completes the future with what {@link #run} would return or throw. The
+   * default runs at once on the caller's thread; a runner that queues work completes the future
+   * later on its own thread, so that no caller thread has to wait for a queued run.
+   */
+  default CompletableFuture<Map<String, FloatTensor>> runAsync(
+      GraphRole role, Map<String, FloatTensor> inputs) {
+    try {
+      return CompletableFuture.completedFuture(run(role, inputs));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 
   /**
    * Row alignment that makes results independent of where a row sits in a batch: a row's outputs

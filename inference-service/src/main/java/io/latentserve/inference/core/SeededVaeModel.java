@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
@@ -122,6 +123,20 @@ public final class SeededVaeModel implements VaeModel {
   @Override
   public EncodeResult encode(
       FloatTensor x, FloatTensor condition, boolean sample, long seed, long firstRow) {
+    EncoderRun run = encoderRun(x, condition, sample, seed, firstRow);
+    return run.result(runner.run(GraphRole.ENCODER, run.inputs()));
+  }
+
+  @Override
+  public CompletableFuture<EncodeResult> encodeAsync(
+      FloatTensor x, FloatTensor condition, boolean sample, long seed, long firstRow) {
+    EncoderRun run = encoderRun(x, condition, sample, seed, firstRow);
+    return runner.runAsync(GraphRole.ENCODER, run.inputs()).thenApply(run::result);
+  }
+
+  /** Checks an Encode request and prepares the encoder's inputs. */
+  private EncoderRun encoderRun(
+      FloatTensor x, FloatTensor condition, boolean sample, long seed, long firstRow) {
     int n = checkX(x);
     checkCondition(condition, n, "x has " + n);
     InputChecks.firstRow(firstRow, n);
@@ -140,20 +155,43 @@ public final class SeededVaeModel implements VaeModel {
       }
       inputs.put(GraphNames.eps(layers.get(l).name()), FloatTensor.of(eps, lead + n, d));
     }
-    Map<String, FloatTensor> out = dropFront(runner.run(GraphRole.ENCODER, inputs), lead, n);
-    List<GaussianLayer> result = new ArrayList<>(layers.size());
-    for (StochasticLayer layer : layers) {
-      String name = layer.name();
-      result.add(
-          new GaussianLayer(
-              name,
-              output(out, GraphRole.ENCODER, GraphNames.mean(name)),
-              output(out, GraphRole.ENCODER, GraphNames.logVariance(name)),
-              sample
-                  ? Optional.of(output(out, GraphRole.ENCODER, GraphNames.sample(name)))
-                  : Optional.empty()));
+    return new EncoderRun(inputs, lead, n, sample);
+  }
+
+  /** An encoder run's inputs, and how to read its outputs back into an {@link EncodeResult}. */
+  private final class EncoderRun {
+    private final Map<String, FloatTensor> inputs;
+    private final int lead;
+    private final int n;
+    private final boolean sample;
+
+    EncoderRun(Map<String, FloatTensor> inputs, int lead, int n, boolean sample) {
+      this.inputs = inputs;
+      this.lead = lead;
+      this.n = n;
+      this.sample = sample;
     }
-    return new EncodeResult(result);
+
+    Map<String, FloatTensor> inputs() {
+      return inputs;
+    }
+
+    EncodeResult result(Map<String, FloatTensor> outputs) {
+      Map<String, FloatTensor> out = dropFront(outputs, lead, n);
+      List<GaussianLayer> result = new ArrayList<>(layers.size());
+      for (StochasticLayer layer : layers) {
+        String name = layer.name();
+        result.add(
+            new GaussianLayer(
+                name,
+                output(out, GraphRole.ENCODER, GraphNames.mean(name)),
+                output(out, GraphRole.ENCODER, GraphNames.logVariance(name)),
+                sample
+                    ? Optional.of(output(out, GraphRole.ENCODER, GraphNames.sample(name)))
+                    : Optional.empty()));
+      }
+      return new EncodeResult(result);
+    }
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.latentserve.inference.core;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.VaeArchitecture;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One served model version: encode, decode, sample, log densities and importance weights.
@@ -61,6 +62,16 @@ public interface VaeModel extends AutoCloseable {
    */
   EncodeResult encode(
       FloatTensor x, FloatTensor condition, boolean sample, long seed, long firstRow);
+
+  /**
+   * {@link #encode(FloatTensor, FloatTensor, boolean, long, long)} without holding the caller's
+   * thread while the run waits in a batching queue. Invalid input throws at once, as there; a
+   * failure of the run completes the future exceptionally. The default computes at once.
+   */
+  default CompletableFuture<EncodeResult> encodeAsync(
+      FloatTensor x, FloatTensor condition, boolean sample, long seed, long firstRow) {
+    return CompletableFuture.completedFuture(encode(x, condition, sample, seed, firstRow));
+  }
 
   /**
    * Parameters of p(x|z1), from top-layer latents through the intermediate layers.

@@ -3,7 +3,6 @@ package io.latentserve.inference.grpc;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.latentserve.inference.core.EncodeResult;
 import io.latentserve.inference.core.InvalidInputException;
 import io.latentserve.inference.core.LogWeightsChunk;
 import io.latentserve.inference.core.ModelId;
@@ -30,6 +29,8 @@ import io.latentserve.proto.v1.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -82,23 +83,26 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
 
   @Override
   public void encode(EncodeRequest request, StreamObserver<EncodeResponse> out) {
-    withModel(
+    withModelAsync(
         out,
         request.getModel(),
         model -> {
           FloatTensor x = requiredInput("x", request.hasX(), request.getX(), model);
-          EncodeResult r =
-              model.encode(
+          return model
+              .encodeAsync(
                   x,
                   condition(request.hasCondition(), request.getCondition()),
                   request.getSample(),
                   request.getSeed(),
-                  request.getFirstRow());
-          EncodeResponse.Builder b =
-              EncodeResponse.newBuilder().setModel(ProtoMapping.ref(model.id()));
-          r.layers().forEach(l -> b.addLayers(ProtoMapping.gaussian(l)));
-          served(model.id(), "Encode", x);
-          return b.build();
+                  request.getFirstRow())
+              .thenApply(
+                  r -> {
+                    EncodeResponse.Builder b =
+                        EncodeResponse.newBuilder().setModel(ProtoMapping.ref(model.id()));
+                    r.layers().forEach(l -> b.addLayers(ProtoMapping.gaussian(l)));
+                    served(model.id(), "Encode", x);
+                    return b.build();
+                  });
         });
   }
 
@@ -328,6 +332,46 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
             return work.apply(lease.served().model());
           }
         });
+  }
+
+  /**
+   * As {@link #withModel}, for work that may complete later (a run waiting in a batching queue):
+   * the calling thread returns at once, and the thread that completes the work answers the call and
+   * releases the model.
+   */
+  private <T> void withModelAsync(
+      StreamObserver<T> out, ModelRef ref, Function<VaeModel, CompletableFuture<T>> work) {
+    ModelLease lease;
+    CompletableFuture<T> result;
+    try {
+      lease = acquire(ref);
+    } catch (RuntimeException e) {
+      out.onError(GrpcErrors.toStatusException(e));
+      return;
+    }
+    try {
+      result = work.apply(lease.served().model());
+    } catch (RuntimeException e) {
+      lease.close();
+      out.onError(GrpcErrors.toStatusException(e));
+      return;
+    }
+    result.whenComplete(
+        (response, failure) -> {
+          lease.close();
+          if (failure != null) {
+            out.onError(GrpcErrors.toStatusException(unwrap(failure)));
+          } else {
+            out.onNext(response);
+            out.onCompleted();
+          }
+        });
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause()
+        : failure;
   }
 
   /** Runs {@code work} and answers with its result, or with the mapped status of its failure. */

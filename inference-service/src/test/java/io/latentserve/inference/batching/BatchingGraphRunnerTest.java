@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -98,6 +99,42 @@ class BatchingGraphRunnerTest {
   /** A batching runner over {@code delegate}, reporting to this test's listener. */
   private BatchingGraphRunner batching(BatchingConfig config, GraphRunnerWithoutClose delegate) {
     return new BatchingGraphRunner(delegate, config, listener);
+  }
+
+  @Test
+  void runAsync_manyRequestsFromOneThread_mergedIntoOneBatchAndIdenticalToUnbatched()
+      throws Exception {
+    List<Map<String, FloatTensor>> requests = new ArrayList<>();
+    List<Map<String, FloatTensor>> expected = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      requests.add(logJointInputs(1, i));
+      expected.add(onnx.run(GraphRole.LOG_JOINT, requests.get(i)));
+    }
+    // 16 aligned rows fill the batch exactly; the long delay means only a full batch runs early
+    BatchingConfig config = new BatchingConfig(32, Duration.ofSeconds(30), 64);
+    try (BatchingGraphRunner runner = batching(config, new GraphRunnerWithoutClose(onnx))) {
+      List<CompletableFuture<Map<String, FloatTensor>>> futures = new ArrayList<>();
+      for (Map<String, FloatTensor> r : requests) {
+        futures.add(runner.runAsync(GraphRole.LOG_JOINT, r));
+      }
+      List<Map<String, FloatTensor>> actual = new ArrayList<>();
+      for (CompletableFuture<Map<String, FloatTensor>> f : futures) {
+        actual.add(f.get(30, TimeUnit.SECONDS));
+      }
+      assertThat(actual).isEqualTo(expected);
+    }
+    assertThat(batches).containsExactly(new BatchRecord(GraphRole.LOG_JOINT, 16, 16));
+  }
+
+  @Test
+  void runAsync_closedRunner_failsTheFutureNotTheCaller() {
+    BatchingGraphRunner runner =
+        batching(BatchingConfig.DEFAULT, new GraphRunnerWithoutClose(onnx));
+    runner.close();
+    CompletableFuture<Map<String, FloatTensor>> f =
+        runner.runAsync(GraphRole.LOG_JOINT, logJointInputs(1, 0));
+    assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ModelUnavailableException.class);
   }
 
   @Test
