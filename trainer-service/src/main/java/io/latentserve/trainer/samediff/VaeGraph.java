@@ -12,6 +12,7 @@ import java.util.List;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -58,6 +59,10 @@ final class VaeGraph {
     this.objective = objective;
     this.dataType = dataType;
     this.sd = SameDiff.create();
+    // One thread uses a model (TrainableVae is not thread-safe): plain maps instead of the default
+    // per-device holders, which also copy any view handed to them; SameDiffVae keeps every
+    // parameter as a view of one flat array.
+    sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
     build(weights);
   }
 
