@@ -37,7 +37,7 @@ final class CatalogDatasetSource implements DatasetSource {
     if (!catalog.isAvailable(dataset)) {
       throw unavailable(dataset);
     }
-    return new Shape(spec.rows() * spec.cols(), spec.trainCount());
+    return new Shape(spec.rows() * spec.cols(), spec.trainCount(), spec.classes());
   }
 
   @Override

@@ -18,6 +18,7 @@ public interface DatasetSource {
   /**
    * @param dimension features per example
    * @param trainExamples examples in the training split
+   * @param classes distinct labels 0..classes-1, the condition size of a conditional model
    */
-  record Shape(int dimension, int trainExamples) {}
+  record Shape(int dimension, int trainExamples, int classes) {}
 }

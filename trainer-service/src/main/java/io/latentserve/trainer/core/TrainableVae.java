@@ -28,7 +28,17 @@ public interface TrainableVae extends AutoCloseable {
    * @param eps noise per layer, bottom-up, each [rows, k, d_l] row-major
    * @return [rows, k] row-major, nats
    */
-  float[] logWeights(float[] x, int rows, float[][] eps, int k);
+  default float[] logWeights(float[] x, int rows, float[][] eps, int k) {
+    return logWeights(x, null, rows, eps, k);
+  }
+
+  /**
+   * As {@link #logWeights(float[], int, float[][], int)}, given the condition y of a conditional
+   * model: log p(x|z, y) + log p(z|y) - log q(z|x, y).
+   *
+   * @param y [rows, C] row-major for a conditional model (C = its conditionDim), else null
+   */
+  float[] logWeights(float[] x, float[] y, int rows, float[][] eps, int k);
 
   /** The current weights, as the bundle writer takes them. */
   VaeWeights weights();
@@ -47,14 +57,26 @@ public interface TrainableVae extends AutoCloseable {
    *
    * @param x [rows, D] row-major
    * @param eps noise per layer, bottom-up, each [rows, K, d_l] with K = the objective's samples
-   * @param priorEps [m, d_top] draws of p(z) for the InfoVAE MMD; null for the other objectives
+   * @param priorEps [m, d_top] draws of N(0, I) for the InfoVAE MMD (a conditional model shifts and
+   *     scales them by its prior p(z|y), one per sample row: m = rows K); null for the other
+   *     objectives
+   * @param y [rows, C] the condition of a conditional model (one-hot labels), else null
    */
-  record Batch(float[] x, int rows, float[][] eps, float[] priorEps) {
+  record Batch(float[] x, int rows, float[][] eps, float[] priorEps, float[] y) {
     public Batch {
       if (rows <= 0 || x.length % rows != 0) {
         throw new IllegalArgumentException(
             "x has " + x.length + " values, not a whole number of " + rows + " rows");
       }
+      if (y != null && y.length % rows != 0) {
+        throw new IllegalArgumentException(
+            "y has " + y.length + " values, not a whole number of " + rows + " rows");
+      }
+    }
+
+    /** A batch of an unconditional model. */
+    public Batch(float[] x, int rows, float[][] eps, float[] priorEps) {
+      this(x, rows, eps, priorEps, null);
     }
   }
 

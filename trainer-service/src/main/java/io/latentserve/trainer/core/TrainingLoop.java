@@ -148,12 +148,14 @@ public final class TrainingLoop {
           int rows = Math.min(batch, n - from);
           float[] xs = rows == batch ? x : new float[rows * dim];
           gather(train, order, from, rows, binarizer, xs);
+          float[] y = conditions(train, order, from, rows, architecture.conditionDim());
           long step = (long) epoch * stepsPerEpoch + stepInEpoch;
           long firstRow = step * batch;
           float[][] eps = LatentNoise.latent(architecture, spec.seed(), firstRow, rows, k);
           float[] prior =
               info ? LatentNoise.prior(architecture, spec.seed(), firstRow * k, rows * k) : null;
-          TrainableVae.StepResult result = model.step(new TrainableVae.Batch(xs, rows, eps, prior));
+          TrainableVae.StepResult result =
+              model.step(new TrainableVae.Batch(xs, rows, eps, prior, y));
           lossSum += result.loss() * rows;
           boundSum += result.bound() * rows;
           rate.tick();
@@ -294,6 +296,7 @@ public final class TrainingLoop {
       int rows = Math.min(rowsPerCall, n - from);
       float[] x = new float[rows * dim];
       dataset.copyRows(from, from + rows, x, 0);
+      float[] y = conditions(dataset, null, from, rows, architecture.conditionDim());
       if (binarizer != null) {
         for (int r = 0; r < rows; r++) {
           binarizer.binarize(from + r, x, r * dim, x, r * dim, dim);
@@ -308,7 +311,7 @@ public final class TrainingLoop {
         }
         int count = Math.min(samplesPerCall, k - offset);
         float[][] eps = LatentNoise.latent(architecture, noiseSeed, from, rows, offset, count);
-        float[] logW = model.logWeights(x, rows, eps, count);
+        float[] logW = model.logWeights(x, y, rows, eps, count);
         for (int r = 0; r < rows; r++) {
           for (int j = 0; j < count; j++) {
             double v = logW[r * count + j];
@@ -342,6 +345,36 @@ public final class TrainingLoop {
         binarizer.binarize(example, out, r * dim, out, r * dim, dim);
       }
     }
+  }
+
+  /**
+   * The one-hot labels [rows, classes] of examples {@code order[from..from+rows)} (or {@code
+   * from..from+rows} when {@code order} is null), the condition of a conditional model; null when
+   * {@code classes} is 0.
+   */
+  static float[] conditions(Dataset dataset, int[] order, int from, int rows, int classes) {
+    if (classes == 0) {
+      return null;
+    }
+    float[] y = new float[rows * classes];
+    for (int r = 0; r < rows; r++) {
+      int example = order == null ? from + r : order[from + r];
+      int label = dataset.label(example);
+      if (label < 0 || label >= classes) {
+        throw new IllegalArgumentException(
+            "example "
+                + example
+                + " of "
+                + dataset.name()
+                + " has label "
+                + label
+                + ", the model conditions on "
+                + classes
+                + " classes");
+      }
+      y[r * classes + label] = 1f;
+    }
+    return y;
   }
 
   /** A uniformly random permutation of [0, n) (Fisher-Yates). */

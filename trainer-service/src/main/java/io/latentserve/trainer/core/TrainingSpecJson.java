@@ -47,6 +47,9 @@ public final class TrainingSpecJson {
     arch.put("activation", a.activation().name().toLowerCase(Locale.ROOT));
     arch.put("likelihood", a.likelihood().name().toLowerCase(Locale.ROOT));
     arch.put("likelihood_sigma", a.likelihoodSigma());
+    if (a.conditional()) {
+      arch.put("condition_dim", a.conditionDim());
+    }
     ArrayNode layers = arch.putArray("layers");
     for (StochasticLayer layer : a.layers()) {
       ObjectNode l = layers.addObject();
@@ -102,7 +105,8 @@ public final class TrainingSpecJson {
             Activation.valueOf(required(a, "activation").textValue().toUpperCase(Locale.ROOT)),
             LikelihoodFamily.valueOf(
                 required(a, "likelihood").textValue().toUpperCase(Locale.ROOT)),
-            required(a, "likelihood_sigma").doubleValue());
+            required(a, "likelihood_sigma").doubleValue(),
+            a.path("condition_dim").asInt(0));
     JsonNode o = required(root, "objective");
     String kind = required(o, "kind").textValue();
     Objective objective =

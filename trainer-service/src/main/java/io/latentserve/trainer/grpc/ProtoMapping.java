@@ -16,6 +16,7 @@ import io.latentserve.proto.v1.Objective;
 import io.latentserve.proto.v1.Optimizer;
 import io.latentserve.proto.v1.StochasticLayerSpec;
 import io.latentserve.service.ModelInfos;
+import io.latentserve.trainer.core.DatasetSource;
 import io.latentserve.trainer.core.InvalidSpecException;
 import io.latentserve.trainer.core.PublishedModel;
 import io.latentserve.trainer.core.TrainingProgress;
@@ -38,8 +39,8 @@ final class ProtoMapping {
    * @param inputDim features per example of the spec's data set (the architecture's input size)
    * @throws InvalidSpecException naming the first invalid field
    */
-  static TrainingSpec trainingSpec(JobSpec spec, int inputDim) {
-    VaeArchitecture architecture = architecture(spec.getArchitecture(), inputDim);
+  static TrainingSpec trainingSpec(JobSpec spec, DatasetSource.Shape data) {
+    VaeArchitecture architecture = architecture(spec.getArchitecture(), data);
     io.latentserve.trainer.core.Objective objective = objective(spec);
     int validationK = spec.getValidationK() == 0 ? DEFAULT_VALIDATION_K : spec.getValidationK();
     return new TrainingSpec(
@@ -54,13 +55,19 @@ final class ProtoMapping {
         validationK);
   }
 
-  static VaeArchitecture architecture(Architecture a, int inputDim) {
-    if (a.getConditional()) {
+  /**
+   * The architecture of a spec for data of {@code data}'s shape; a conditional one conditions on
+   * the one-hot label, so its condition size is the data set's number of classes.
+   */
+  static VaeArchitecture architecture(Architecture a, DatasetSource.Shape data) {
+    int inputDim = data.dimension();
+    if (a.getConditional() && data.classes() < 2) {
       throw new InvalidSpecException(
           "spec.architecture.conditional",
-          "spec.architecture.conditional is not supported by this trainer: train an"
-              + " unconditional model (conditional = false)");
+          "spec.architecture.conditional needs a labelled data set with at least 2 classes, got "
+              + data.classes());
     }
+    int conditionDim = a.getConditional() ? data.classes() : 0;
     io.latentserve.model.Activation activation =
         switch (a.getActivation()) {
           case ACTIVATION_UNSPECIFIED, ACTIVATION_TANH -> io.latentserve.model.Activation.TANH;
@@ -143,7 +150,7 @@ final class ProtoMapping {
               + " with "
               + likelihood);
     }
-    return new VaeArchitecture(inputDim, layers, activation, likelihood, sigma);
+    return new VaeArchitecture(inputDim, layers, activation, likelihood, sigma, conditionDim);
   }
 
   static io.latentserve.trainer.core.Objective objective(JobSpec spec) {
@@ -195,7 +202,8 @@ final class ProtoMapping {
                     ? Activation.ACTIVATION_RELU
                     : Activation.ACTIVATION_TANH)
             .setLikelihood(ModelInfos.likelihood(a))
-            .setLikelihoodSigma(a.likelihoodSigma());
+            .setLikelihoodSigma(a.likelihoodSigma())
+            .setConditional(a.conditional());
     for (StochasticLayer layer : a.layers()) {
       arch.addLayers(
           StochasticLayerSpec.newBuilder()

@@ -43,8 +43,9 @@ public final class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
           if (!request.hasSpec()) {
             throw Status.INVALID_ARGUMENT.withDescription("spec is required").asRuntimeException();
           }
-          int inputDim = jobs.datasetShape(request.getSpec().getDataset()).dimension();
-          TrainingSpec spec = ProtoMapping.trainingSpec(request.getSpec(), inputDim);
+          TrainingSpec spec =
+              ProtoMapping.trainingSpec(
+                  request.getSpec(), jobs.datasetShape(request.getSpec().getDataset()));
           Job job = jobs.submit(spec);
           return SubmitJobResponse.newBuilder().setJob(ProtoMapping.job(job)).build();
         });

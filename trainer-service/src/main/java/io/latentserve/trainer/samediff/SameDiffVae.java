@@ -262,6 +262,7 @@ public final class SameDiffVae implements TrainableVae {
     }
     Map<String, INDArray> ph =
         placeholders(batch.x(), batch.rows(), batch.eps(), k, batch.priorEps(), null);
+    putCondition(ph, batch.y(), batch.rows(), k);
     if (graph.objective() instanceof Objective.Dreg) {
       INDArray logW = sd.output(ph, VaeGraph.LOG_W).get(VaeGraph.LOG_W);
       ph.put(VaeGraph.DREG_WEIGHT, normalizedWeights(logW));
@@ -282,10 +283,40 @@ public final class SameDiffVae implements TrainableVae {
     return w.diviColumnVector(w.sum(true, 1));
   }
 
+  /**
+   * Adds the condition placeholders y [rows, C] and y_rows [rows k, C] of a conditional model; y
+   * must be null exactly when the model is unconditional.
+   */
+  void putCondition(Map<String, INDArray> ph, float[] y, int rows, int k) {
+    int c = graph.architecture().conditionDim();
+    if (c == 0) {
+      if (y != null) {
+        throw new IllegalArgumentException("an unconditional model takes no condition y");
+      }
+      return;
+    }
+    if (y == null || y.length != (long) rows * c) {
+      throw new IllegalArgumentException(
+          "y has "
+              + (y == null ? "no" : Integer.toString(y.length))
+              + " values, ["
+              + rows
+              + ", "
+              + c
+              + "] expected");
+    }
+    ph.put(VaeGraph.Y, Nd4j.create(y, new long[] {rows, c}, 'c').castTo(graph.dataType()));
+    ph.put(
+        VaeGraph.Y_ROWS,
+        Nd4j.create(repeatRows(y, rows, k), new long[] {(long) rows * k, c}, 'c')
+            .castTo(graph.dataType()));
+  }
+
   @Override
-  public float[] logWeights(float[] x, int rows, float[][] eps, int k) {
+  public float[] logWeights(float[] x, float[] y, int rows, float[][] eps, int k) {
     checkOpen();
     Map<String, INDArray> ph = placeholders(x, rows, eps, k, null, null);
+    putCondition(ph, y, rows, k);
     INDArray logW = sd.output(ph, VaeGraph.LOG_W).get(VaeGraph.LOG_W);
     return logW.castTo(DataType.FLOAT).dup('c').data().asFloat();
   }
@@ -293,8 +324,16 @@ public final class SameDiffVae implements TrainableVae {
   /** Values of named graph outputs, e.g. encoder means, for the given inputs. */
   Map<String, INDArray> outputs(
       float[] x, int rows, float[][] eps, int k, float[] priorEps, String... names) {
+    return outputs(x, null, rows, eps, k, priorEps, names);
+  }
+
+  /** As {@link #outputs(float[], int, float[][], int, float[], String...)}, given y. */
+  Map<String, INDArray> outputs(
+      float[] x, float[] y, int rows, float[][] eps, int k, float[] priorEps, String... names) {
     checkOpen();
-    return sd.output(placeholders(x, rows, eps, k, priorEps, null), names);
+    Map<String, INDArray> ph = placeholders(x, rows, eps, k, priorEps, null);
+    putCondition(ph, y, rows, k);
+    return sd.output(ph, names);
   }
 
   @Override

@@ -29,6 +29,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * K, d_l] above it). Variables hold the weights of a {@link VaeWeights}, named by {@link
  * #variableName}.
  *
+ * <p>A conditional architecture (C = conditionDim > 0) adds the placeholders {@code y} [B, C] and
+ * {@code y_rows} [B K, C] (y with each row repeated K times): every encoder and decoder network
+ * reads its input with y's columns appended, and the top prior is N(mu(y), exp(logvar(y))) with mu
+ * and logvar affine in y (the layout of {@link VaeWeights}). InfoVAE's prior draws become mu(y) +
+ * exp(logvar(y) / 2) prior_eps, one per sample row.
+ *
  * <p>Layer 1's posterior is evaluated once per example and broadcast over the K samples; every
  * layer above works on the B K samples as rows. Log densities follow the bundle's formulas (see
  * {@code io.latentserve.model.ReferenceVae}); log q uses (z - mean) exp(-logvar / 2) = eps except
@@ -37,6 +43,8 @@ import org.nd4j.linalg.factory.Nd4j;
 final class VaeGraph {
   static final String X = "x";
   static final String X_ROWS = "x_rows";
+  static final String Y = "y";
+  static final String Y_ROWS = "y_rows";
   static final String PRIOR_EPS = "prior_eps";
   static final String DREG_WEIGHT = "dreg_weight";
   static final String LOG_W = "log_w";
@@ -101,7 +109,25 @@ final class VaeGraph {
    * enc_z1_h0_w}.
    */
   static String variableName(boolean encoder, String layer, String part, boolean weight) {
-    return (encoder ? "enc_" : "dec_") + layer + "_" + part + (weight ? "_w" : "_b");
+    return variableName(encoder ? Network.ENCODER : Network.DECODER, layer, part, weight);
+  }
+
+  /** The kinds of network, by the prefix of their variable names. */
+  enum Network {
+    ENCODER("enc_"),
+    DECODER("dec_"),
+    /** The conditional prior p(z_L|y) of the top layer. */
+    PRIOR("prior_");
+
+    final String prefix;
+
+    Network(String prefix) {
+      this.prefix = prefix;
+    }
+  }
+
+  static String variableName(Network network, String layer, String part, boolean weight) {
+    return network.prefix + layer + "_" + part + (weight ? "_w" : "_b");
   }
 
   private void build(VaeWeights weights) {
@@ -113,6 +139,9 @@ final class VaeGraph {
     }
     // [B, K] as a shape vector, for reshaping per-sample rows back to [B, K, ...].
     bk = sd.shape(eps.get(0)).get(SDIndex.interval(0, 2));
+    int c = architecture.conditionDim();
+    SDVariable y = c == 0 ? null : sd.placeHolder(Y, dataType, -1, c);
+    SDVariable yRows = c == 0 ? null : sd.placeHolder(Y_ROWS, dataType, -1, c);
 
     boolean dreg = objective instanceof Objective.Dreg;
     SDVariable dregWeight = null;
@@ -131,7 +160,7 @@ final class VaeGraph {
     for (int l = 0; l < layers; l++) {
       StochasticLayer layer = architecture.layer(l);
       int d = layer.latentDim();
-      SDVariable input = l == 0 ? x : z.get(l - 1);
+      SDVariable input = l == 0 ? withCondition(x, y) : withCondition(z.get(l - 1), yRows);
       SDVariable[] heads = mlp(true, layer.name(), weights.encoders().get(l), input, false);
       SDVariable mean = heads[0].rename(layer.name() + "_mean");
       SDVariable logVar = heads[1].rename(layer.name() + "_logvar");
@@ -165,7 +194,12 @@ final class VaeGraph {
           // q(z_l|z_{l-1}): hold the encoder's weights fixed, but not the sample below, through
           // which the path gradient flows (rescaled once, like every scored sample)
           SDVariable[] frozen =
-              mlp(true, layer.name(), weights.encoders().get(l), score.get(l - 1), true);
+              mlp(
+                  true,
+                  layer.name(),
+                  weights.encoders().get(l),
+                  withCondition(score.get(l - 1), yRows),
+                  true);
           layerLogQ = SdMath.gaussianLogDensity(scored, frozen[0], frozen[1], 1, d);
         }
       } else {
@@ -183,13 +217,23 @@ final class VaeGraph {
       logQ = logQ == null ? layerLogQ : logQ.add(layerLogQ);
     }
 
-    // Prior: N(0, I) on the top layer, p(z_l | z_{l+1}) from decoder l+1 below it. [B K]
+    // Prior: N(0, I) (or p(z_L|y)) on the top layer, p(z_l | z_{l+1}) from decoder l+1 below it.
+    // [B K]
     StochasticLayer top = architecture.top();
     SDVariable topScore = score.get(layers - 1);
-    SDVariable logP =
-        SdMath.sum(topScore.mul(topScore), 1, top.latentDim(), false)
-            .add(top.latentDim() * SdMath.LOG_2PI)
-            .mul(-0.5);
+    SDVariable[] conditionalPrior = null;
+    SDVariable logP;
+    if (c == 0) {
+      logP =
+          SdMath.sum(topScore.mul(topScore), 1, top.latentDim(), false)
+              .add(top.latentDim() * SdMath.LOG_2PI)
+              .mul(-0.5);
+    } else {
+      conditionalPrior = mlp(Network.PRIOR, top.name(), weights.prior(), yRows, false);
+      logP =
+          SdMath.gaussianLogDensity(
+              topScore, conditionalPrior[0], conditionalPrior[1], 1, top.latentDim());
+    }
     for (int l = layers - 2; l >= 0; l--) {
       StochasticLayer layer = architecture.layer(l);
       SDVariable[] heads =
@@ -197,7 +241,7 @@ final class VaeGraph {
               false,
               architecture.layer(l + 1).name(),
               weights.decoders().get(l + 1),
-              score.get(l + 1),
+              withCondition(score.get(l + 1), yRows),
               false);
       logP =
           logP.add(
@@ -207,7 +251,12 @@ final class VaeGraph {
     // Likelihood p(x | z1) over the B K sample rows, against x repeated K times (x_rows, fed by
     // the caller): elementwise ops on [B K, D] without broadcasting, which ND4J runs far faster.
     SDVariable[] px =
-        mlp(false, architecture.layer(0).name(), weights.decoders().get(0), score.get(0), false);
+        mlp(
+            false,
+            architecture.layer(0).name(),
+            weights.decoders().get(0),
+            withCondition(score.get(0), yRows),
+            false);
     int dim = architecture.inputDim();
     SDVariable xRows = sd.placeHolder(X_ROWS, dataType, -1, dim);
     SDVariable mean = px[0];
@@ -246,7 +295,11 @@ final class VaeGraph {
     } else if (objective instanceof Objective.InfoVae info) {
       bound = logW.mean();
       SDVariable priorEps = sd.placeHolder(PRIOR_EPS, dataType, -1, top.latentDim());
-      SDVariable mmd = SdMath.mmd(z.get(layers - 1), priorEps, top.latentDim()).rename("mmd");
+      SDVariable priorDraws =
+          conditionalPrior == null
+              ? priorEps
+              : conditionalPrior[0].add(sd.math().exp(conditionalPrior[1].mul(0.5)).mul(priorEps));
+      SDVariable mmd = SdMath.mmd(z.get(layers - 1), priorDraws, top.latentDim()).rename("mmd");
       loss =
           logPx
               .neg()
@@ -262,6 +315,13 @@ final class VaeGraph {
     sd.setLossVariables(loss);
   }
 
+  /**
+   * {@code input} with the condition's columns appended; {@code input} itself when there is none.
+   */
+  private SDVariable withCondition(SDVariable input, SDVariable condition) {
+    return condition == null ? input : sd.concat(1, input, condition);
+  }
+
   /** [B, K, last] as a shape vector. */
   private SDVariable withLast(long last) {
     return sd.concat(0, bk, sd.constant(Nd4j.createFromArray(last)));
@@ -274,6 +334,11 @@ final class VaeGraph {
    */
   private SDVariable[] mlp(
       boolean encoder, String layer, GaussianMlp weights, SDVariable input, boolean frozen) {
+    return mlp(encoder ? Network.ENCODER : Network.DECODER, layer, weights, input, frozen);
+  }
+
+  private SDVariable[] mlp(
+      Network encoder, String layer, GaussianMlp weights, SDVariable input, boolean frozen) {
     SDVariable h = input;
     for (int i = 0; i < weights.hidden().size(); i++) {
       h = dense(encoder, layer, "h" + i, weights.hidden().get(i), h, frozen);
@@ -292,7 +357,7 @@ final class VaeGraph {
   }
 
   private SDVariable dense(
-      boolean encoder, String layer, String part, Dense dense, SDVariable in, boolean frozen) {
+      Network encoder, String layer, String part, Dense dense, SDVariable in, boolean frozen) {
     String wName = variableName(encoder, layer, part, true);
     String bName = variableName(encoder, layer, part, false);
     if (frozen) {
@@ -321,10 +386,18 @@ final class VaeGraph {
       boolean logVar = l > 0 || architecture.likelihood() == LikelihoodFamily.GAUSSIAN_LEARNED;
       decoders.add(readMlp(false, layer.name(), layer.hidden().size(), logVar));
     }
-    return new VaeWeights(architecture, encoders, decoders);
+    GaussianMlp prior =
+        architecture.conditional()
+            ? readMlp(Network.PRIOR, architecture.top().name(), 0, true)
+            : null;
+    return new VaeWeights(architecture, encoders, decoders, prior);
   }
 
   private GaussianMlp readMlp(boolean encoder, String layer, int hidden, boolean logVar) {
+    return readMlp(encoder ? Network.ENCODER : Network.DECODER, layer, hidden, logVar);
+  }
+
+  private GaussianMlp readMlp(Network encoder, String layer, int hidden, boolean logVar) {
     List<Dense> h = new ArrayList<>();
     for (int i = 0; i < hidden; i++) {
       h.add(readDense(encoder, layer, "h" + i));
@@ -333,7 +406,7 @@ final class VaeGraph {
         h, readDense(encoder, layer, "mean"), logVar ? readDense(encoder, layer, "logvar") : null);
   }
 
-  private Dense readDense(boolean encoder, String layer, String part) {
+  private Dense readDense(Network encoder, String layer, String part) {
     INDArray w = sd.getVariable(variableName(encoder, layer, part, true)).getArr();
     INDArray b = sd.getVariable(variableName(encoder, layer, part, false)).getArr();
     return new Dense(

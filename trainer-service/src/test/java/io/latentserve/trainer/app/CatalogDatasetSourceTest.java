@@ -30,6 +30,6 @@ class CatalogDatasetSourceTest {
   void describe_sharedMnist_784FeaturesAnd8000TrainingDigits() {
     Path root = io.latentserve.trainer.core.SharedData.assumeCatalog("mnist-10k").dataDir();
     assertThat(new CatalogDatasetSource(root).describe("mnist-10k"))
-        .isEqualTo(new DatasetSource.Shape(784, 8000));
+        .isEqualTo(new DatasetSource.Shape(784, 8000, 10));
   }
 }

@@ -15,6 +15,8 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
+import io.latentserve.bundle.FileSystemModelRepository;
+import io.latentserve.bundle.Manifest;
 import io.latentserve.proto.v1.Architecture;
 import io.latentserve.proto.v1.CancelJobRequest;
 import io.latentserve.proto.v1.GetJobRequest;
@@ -181,6 +183,26 @@ class TrainerServerTest {
   }
 
   @Test
+  void submitJob_conditional_publishesABundleConditionedOnTheLabels() {
+    Job job =
+        submit(
+            spec("tiny-cvae", 1)
+                .setArchitecture(spec("x", 1).getArchitecture().toBuilder().setConditional(true)));
+    assertThat(job.getSpec().getArchitecture().getConditional()).isTrue();
+
+    List<JobEvent> events =
+        drain(trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()));
+
+    Job last = events.get(events.size() - 1).getJob();
+    assertThat(last.getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    // the "tiny" data set has labels 0 and 1
+    assertThat(last.getPublished().getConditionDim()).isEqualTo(2);
+    Manifest manifest =
+        new FileSystemModelRepository(dir.resolve("models")).open("tiny-cvae", 1).manifest();
+    assertThat(manifest.architecture().conditionDim()).isEqualTo(2);
+  }
+
+  @Test
   void submitJob_invalidFields_invalidArgumentNamingTheField() {
     assertStatus(
         () -> submit(spec("x", 1).setOptimizer(Optimizer.newBuilder().setBatchSize(8))),
@@ -210,15 +232,6 @@ class TrainerServerTest {
         () -> submit(spec("x", 0)),
         Status.Code.INVALID_ARGUMENT,
         "spec.epochs must be in [1, 100000], got 0");
-    assertStatus(
-        () ->
-            submit(
-                spec("x", 1)
-                    .setArchitecture(
-                        spec("x", 1).getArchitecture().toBuilder().setConditional(true))),
-        Status.Code.INVALID_ARGUMENT,
-        "spec.architecture.conditional is not supported by this trainer: train an unconditional"
-            + " model (conditional = false)");
     assertStatus(
         () ->
             submit(

@@ -17,7 +17,8 @@ public final class InMemoryDatasets implements DatasetSource {
       throw new InvalidSpecException(
           "spec.dataset", "spec.dataset " + dataset + " is unknown; known: " + data.keySet());
     }
-    return new Shape(d.train().dimension(), d.train().size());
+    int classes = java.util.Arrays.stream(d.train().labels()).max().orElse(-1) + 1;
+    return new Shape(d.train().dimension(), d.train().size(), classes);
   }
 
   @Override

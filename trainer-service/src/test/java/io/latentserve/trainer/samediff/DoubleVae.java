@@ -32,6 +32,16 @@ final class DoubleVae {
       put(out, true, name, weights.encoders().get(l));
       put(out, false, name, weights.decoders().get(l));
     }
+    if (weights.prior() != null) {
+      for (String part : new String[] {"mean", "logvar"}) {
+        Dense dense = part.equals("mean") ? weights.prior().mean() : weights.prior().logVariance();
+        String top = a.top().name();
+        out.put(
+            VaeGraph.variableName(VaeGraph.Network.PRIOR, top, part, true), widen(dense.weight()));
+        out.put(
+            VaeGraph.variableName(VaeGraph.Network.PRIOR, top, part, false), widen(dense.bias()));
+      }
+    }
     return out;
   }
 

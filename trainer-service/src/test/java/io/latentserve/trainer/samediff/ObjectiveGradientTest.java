@@ -42,7 +42,10 @@ class ObjectiveGradientTest {
             TinyModels.oneLayer(LikelihoodFamily.BERNOULLI, Activation.TANH),
             TinyModels.twoLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.TANH),
             TinyModels.twoLayer(LikelihoodFamily.GAUSSIAN_FIXED, Activation.RELU),
-            TinyModels.linear());
+            TinyModels.linear(),
+            TinyModels.oneLayer(LikelihoodFamily.BERNOULLI, Activation.TANH).withConditionDim(3),
+            TinyModels.twoLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.TANH)
+                .withConditionDim(2));
     for (Objective objective : objectives) {
       for (VaeArchitecture architecture : architectures) {
         args.add(Arguments.of(objective, architecture));
@@ -54,8 +57,15 @@ class ObjectiveGradientTest {
   private static Batch batch(VaeArchitecture architecture, Objective objective, long seed) {
     float[] x = TinyModels.data(architecture, ROWS, seed);
     float[][] eps = LatentNoise.latent(architecture, seed, 0, ROWS, objective.samples());
-    float[] prior = LatentNoise.prior(architecture, seed, 0, 2 * ROWS);
-    return new Batch(x, ROWS, eps, objective instanceof Objective.InfoVae ? prior : null);
+    // a conditional prior shifts one draw per sample row; N(0, I) takes any number
+    int draws = architecture.conditional() ? ROWS * objective.samples() : 2 * ROWS;
+    float[] prior = LatentNoise.prior(architecture, seed, 0, draws);
+    return new Batch(
+        x,
+        ROWS,
+        eps,
+        objective instanceof Objective.InfoVae ? prior : null,
+        TinyModels.conditions(architecture, ROWS, seed + 100));
   }
 
   @ParameterizedTest
@@ -68,6 +78,7 @@ class ObjectiveGradientTest {
       Map<String, INDArray> ph =
           model.placeholders(
               batch.x(), ROWS, batch.eps(), objective.samples(), batch.priorEps(), null);
+      model.putCondition(ph, batch.y(), ROWS, objective.samples());
       Map<String, INDArray> grads = model.gradients(ph).getGradients();
       SameDiff sd = model.graph().sameDiff();
       sd.setEnableCache(false);
@@ -148,10 +159,15 @@ class ObjectiveGradientTest {
     }
   }
 
-  @Test
-  void dreg_decoderGradients_equalIwaeDecoderGradients() {
-    VaeArchitecture architecture =
+  static Stream<VaeArchitecture> dregArchitectures() {
+    VaeArchitecture twoLayer =
         TinyModels.twoLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.TANH);
+    return Stream.of(twoLayer, twoLayer.withConditionDim(3));
+  }
+
+  @ParameterizedTest
+  @MethodSource("dregArchitectures")
+  void dreg_decoderAndPriorGradients_equalIwaeGradients(VaeArchitecture architecture) {
     VaeWeights weights = TinyModels.weights(architecture, 10);
     Batch batch = batch(architecture, new Objective.Iwae(4), 11);
     try (SameDiffVae iwae =
@@ -165,7 +181,7 @@ class ObjectiveGradientTest {
       int compared = 0;
       for (String name : iwae.graph().parameterNames()) {
         INDArray diff = a.getGradients().get(name).sub(b.getGradients().get(name));
-        if (name.startsWith("dec_")) {
+        if (name.startsWith("dec_") || name.startsWith("prior_")) {
           assertThat(diff.amaxNumber().doubleValue()).as(name).isLessThan(1e-10);
           compared++;
         } else {

@@ -43,6 +43,11 @@ class OnnxParityTest {
         Arguments.of(TinyModels.oneLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.RELU)),
         Arguments.of(TinyModels.linear()),
         Arguments.of(
+            TinyModels.twoLayer(LikelihoodFamily.BERNOULLI, Activation.TANH).withConditionDim(3)),
+        Arguments.of(
+            TinyModels.oneLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.RELU)
+                .withConditionDim(2)),
+        Arguments.of(
             new VaeArchitecture(
                 784,
                 List.of(new StochasticLayer("z1", 50, List.of(200, 200))),
@@ -60,10 +65,16 @@ class OnnxParityTest {
       for (int step = 0; step < 5; step++) {
         float[] x = TinyModels.data(architecture, ROWS, 100 + step);
         model.step(
-            new Batch(x, ROWS, LatentNoise.latent(architecture, 3, step * ROWS, ROWS, K), null));
+            new Batch(
+                x,
+                ROWS,
+                LatentNoise.latent(architecture, 3, step * ROWS, ROWS, K),
+                null,
+                TinyModels.conditions(architecture, ROWS, 200 + step)));
       }
       ExportedGraphs graphs = VaeOnnxExporter.export(model.weights());
       float[] x = TinyModels.data(architecture, ROWS, 7);
+      float[] y = TinyModels.conditions(architecture, ROWS, 8);
       OrtEnvironment env = OrtEnvironment.getEnvironment();
 
       // encoder: one sample per row
@@ -75,11 +86,15 @@ class OnnxParityTest {
         names.add(GraphNames.sample(layer.name()));
       }
       Map<String, INDArray> expected =
-          model.outputs(x, ROWS, eps1, 1, null, names.toArray(String[]::new));
+          model.outputs(x, y, ROWS, eps1, 1, null, names.toArray(String[]::new));
       Map<String, float[]> inputs = new HashMap<>();
       Map<String, long[]> shapes = new HashMap<>();
       inputs.put(GraphNames.X, x);
       shapes.put(GraphNames.X, new long[] {ROWS, architecture.inputDim()});
+      if (y != null) {
+        inputs.put(GraphNames.CONDITION, y);
+        shapes.put(GraphNames.CONDITION, new long[] {ROWS, architecture.conditionDim()});
+      }
       for (int l = 0; l < architecture.layerCount(); l++) {
         StochasticLayer layer = architecture.layer(l);
         inputs.put(GraphNames.eps(layer.name()), eps1[l]);
@@ -99,7 +114,7 @@ class OnnxParityTest {
       }
       Map<String, float[]> weights = run(env, graphs.model(GraphRole.LOG_WEIGHTS), inputs, shapes);
       assertClose(
-          GraphNames.LOG_W, weights.get(GraphNames.LOG_W), model.logWeights(x, ROWS, epsK, K));
+          GraphNames.LOG_W, weights.get(GraphNames.LOG_W), model.logWeights(x, y, ROWS, epsK, K));
     }
   }
 

@@ -51,7 +51,22 @@ final class TinyModels {
     return new VaeWeights(
         architecture,
         w.encoders().stream().map(m -> withBias(m, random)).toList(),
-        w.decoders().stream().map(m -> withBias(m, random)).toList());
+        w.decoders().stream().map(m -> withBias(m, random)).toList(),
+        w.prior() == null ? null : withBias(w.prior(), random));
+  }
+
+  /** One-hot conditions [rows, C] of a conditional architecture with seeded labels; else null. */
+  static float[] conditions(VaeArchitecture architecture, int rows, long seed) {
+    int c = architecture.conditionDim();
+    if (c == 0) {
+      return null;
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    float[] y = new float[rows * c];
+    for (int i = 0; i < rows; i++) {
+      y[i * c + random.nextInt(c)] = 1f;
+    }
+    return y;
   }
 
   private static io.latentserve.model.GaussianMlp withBias(
