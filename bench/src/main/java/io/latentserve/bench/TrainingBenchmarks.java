@@ -19,6 +19,7 @@ import io.latentserve.trainer.core.TrainingSpec;
 import io.latentserve.trainer.samediff.SameDiffBackend;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -130,16 +131,19 @@ public final class TrainingBenchmarks {
         loadAverage());
     System.out.printf(
         Locale.ROOT,
-        "%-9s %8s %8s %8s %9s %9s %9s %9s %8s %8s%n",
+        "%-9s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s%n",
         "case",
         "s/epoch",
         "step ms",
         "best ms",
+        "cpu ms",
         "MFLOP",
         "GFLOP/s",
         "floor ms",
         "floor GF",
         "fraction",
+        "frac-bst",
+        "frac-cpu",
         "load");
     for (Case c : allCases()) {
       if (!options.cases().isEmpty() && !options.cases().contains(c.name())) {
@@ -158,18 +162,22 @@ public final class TrainingBenchmarks {
     double[] last = m.lastEpochSteps();
     double median = median(last);
     double best = Arrays.stream(last).min().orElseThrow();
+    double cpu = median(m.lastEpochCpu());
     System.out.printf(
         Locale.ROOT,
-        "%-9s %8.2f %8.2f %8.2f %9.1f %9.1f %9.2f %9.1f %8.3f %8.2f%n",
+        "%-9s %8.2f %8.2f %8.2f %8.2f %8.1f %8.1f %8.2f %8.1f %8.3f %8.3f %8.3f %6.2f%n",
         c.name(),
         m.epochSeconds(),
         median * 1e3,
         best * 1e3,
+        cpu * 1e3,
         flops / 1e6,
         flops / median / 1e9,
         floorSeconds * 1e3,
         flops / floorSeconds / 1e9,
         floorSeconds / median,
+        floorSeconds / best,
+        floorSeconds / cpu,
         loadAverage());
   }
 
@@ -238,7 +246,8 @@ public final class TrainingBenchmarks {
     return total;
   }
 
-  record Measured(double epochSeconds, double[] lastEpochSteps) {}
+  /** Last epoch: seconds per epoch, each step's wall time and its thread CPU time, seconds. */
+  record Measured(double epochSeconds, double[] lastEpochSteps, double[] lastEpochCpu) {}
 
   /** Trains through {@link TrainingLoop} and stops before its final evaluation. */
   private static Measured train(Case c, Options options, TrainingData data) {
@@ -281,18 +290,23 @@ public final class TrainingBenchmarks {
     double epochSeconds = (epochEnds[options.epochs()] - epochEnds[options.epochs() - 1]) / 1e9;
     double[] last =
         Arrays.copyOfRange(backend.stepSeconds, (int) (total - stepsPerEpoch), (int) total);
-    return new Measured(epochSeconds, last);
+    double[] cpu =
+        Arrays.copyOfRange(backend.stepCpuSeconds, (int) (total - stepsPerEpoch), (int) total);
+    return new Measured(epochSeconds, last, cpu);
   }
 
   /** A backend whose models time every step. */
   private static final class TimedBackend implements TrainingBackend {
     private final TrainingBackend delegate;
     private final double[] stepSeconds;
+    private final double[] stepCpuSeconds;
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private int steps;
 
     TimedBackend(TrainingBackend delegate, int maxSteps) {
       this.delegate = delegate;
       this.stepSeconds = new double[maxSteps];
+      this.stepCpuSeconds = new double[maxSteps];
     }
 
     @Override
@@ -311,9 +325,11 @@ public final class TrainingBenchmarks {
 
         @Override
         public StepResult step(Batch batch) {
+          long c0 = threads.getCurrentThreadCpuTime();
           long t0 = System.nanoTime();
           StepResult result = model.step(batch);
-          stepSeconds[steps++] = (System.nanoTime() - t0) / 1e9;
+          stepSeconds[steps] = (System.nanoTime() - t0) / 1e9;
+          stepCpuSeconds[steps++] = (threads.getCurrentThreadCpuTime() - c0) / 1e9;
           return result;
         }
 
