@@ -172,7 +172,14 @@ final class EvalCommand implements Callable<Integer> {
         r.getExamples(),
         r.getK(),
         r.getSeed());
-    row(out, "log p(x) (IW-LL, k=" + r.getK() + ")", r.getIwll());
+    boolean conditional = !r.getCondition().isEmpty();
+    if (conditional) {
+      out.printf("  conditioned on %s%n", r.getCondition());
+    }
+    row(
+        out,
+        (conditional ? "log p(x|y)" : "log p(x)") + " (IW-LL, k=" + r.getK() + ")",
+        r.getIwll());
     for (IwllPoint p : r.getIwllCurveList()) {
       row(out, "  IW-LL at k=" + p.getK(), p.getLogLikelihood());
     }

@@ -35,15 +35,16 @@ final class ModelsCommand implements Runnable {
         return;
       }
       out.printf(
-          "%-24s %8s  %-6s %-10s %-24s %s%n",
-          "MODEL", "VERSION", "DEVICE", "INPUT", "LIKELIHOOD", "LATENTS");
+          "%-24s %8s  %-6s %-10s %-9s %-24s %s%n",
+          "MODEL", "VERSION", "DEVICE", "INPUT", "CONDITION", "LIKELIHOOD", "LATENTS");
       for (ModelInfo m : models) {
         out.printf(
-            "%-24s %8d  %-6s %-10s %-24s %s%n",
+            "%-24s %8d  %-6s %-10s %-9s %-24s %s%n",
             m.getName(),
             m.getVersion(),
             m.getDevice(),
             m.getInputShapeList(),
+            m.getConditionDim() == 0 ? "-" : "[" + m.getConditionDim() + "]",
             m.getLikelihood(),
             m.getLatentLayersList().stream()
                 .map(l -> l.getName() + "(" + l.getDim() + ")")
