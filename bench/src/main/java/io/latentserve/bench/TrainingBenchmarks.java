@@ -334,8 +334,8 @@ public final class TrainingBenchmarks {
         }
 
         @Override
-        public float[] logWeights(float[] x, int rows, float[][] eps, int k) {
-          return model.logWeights(x, rows, eps, k);
+        public float[] logWeights(float[] x, float[] y, int rows, float[][] eps, int k) {
+          return model.logWeights(x, y, rows, eps, k);
         }
 
         @Override
