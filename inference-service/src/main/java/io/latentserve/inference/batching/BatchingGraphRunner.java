@@ -152,20 +152,25 @@ public final class BatchingGraphRunner implements GraphRunner {
     }
   }
 
+  /** Runs batches until closed and drained, then closes the delegate. */
   private void dispatchLoop() {
-    while (true) {
-      List<Pending> batch;
-      try {
-        batch = nextBatch();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        failAll(new ModelUnavailableException("runner " + delegate + " was interrupted"));
-        return;
+    try {
+      while (true) {
+        List<Pending> batch;
+        try {
+          batch = nextBatch();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          failAll(new ModelUnavailableException("runner " + delegate + " was interrupted"));
+          return;
+        }
+        if (batch == null) {
+          return;
+        }
+        execute(batch);
       }
-      if (batch == null) {
-        return;
-      }
-      execute(batch);
+    } finally {
+      delegate.close();
     }
   }
 
@@ -358,8 +363,11 @@ public final class BatchingGraphRunner implements GraphRunner {
   }
 
   /**
-   * Stops accepting work, waits until every queued request has run, then closes the delegate (which
-   * in turn waits for runs in flight).
+   * Stops accepting work; the dispatcher runs everything already queued, then closes the delegate
+   * (which in turn waits for runs in flight). Waits for that, except when called on the dispatcher
+   * thread itself: a result's callback may release the last use of a model and so close it, and the
+   * dispatcher cannot wait for its own end; it finishes the queue and closes the delegate after the
+   * callback returns.
    */
   @Override
   public void close() {
@@ -370,6 +378,9 @@ public final class BatchingGraphRunner implements GraphRunner {
     } finally {
       lock.unlock();
     }
+    if (Thread.currentThread() == dispatcher) {
+      return;
+    }
     boolean interrupted = false;
     while (dispatcher.isAlive()) {
       try {
@@ -378,7 +389,6 @@ public final class BatchingGraphRunner implements GraphRunner {
         interrupted = true;
       }
     }
-    delegate.close();
     if (interrupted) {
       Thread.currentThread().interrupt();
     }

@@ -127,6 +127,35 @@ class BatchingGraphRunnerTest {
   }
 
   @Test
+  void close_fromAResultCallbackOnTheDispatcher_finishesTheBatchAndClosesTheDelegate()
+      throws Exception {
+    // Releasing the last lease of a retired model closes it from the callback of a result, i.e. on
+    // the dispatcher thread, which must not wait for its own end.
+    GraphRunnerWithoutClose delegate = new GraphRunnerWithoutClose(onnx);
+    // two single-row requests, aligned to 2 rows each, fill a 4-row batch: both callbacks are
+    // attached before the batch runs, so they run on the dispatcher
+    BatchingGraphRunner runner =
+        batching(new BatchingConfig(4, Duration.ofSeconds(30), 8), delegate);
+    CompletableFuture<Map<String, FloatTensor>> first =
+        runner.runAsync(GraphRole.LOG_JOINT, logJointInputs(1, 0));
+    CompletableFuture<Void> closing = first.thenAccept(r -> runner.close());
+    CompletableFuture<Map<String, FloatTensor>> second =
+        runner.runAsync(GraphRole.LOG_JOINT, logJointInputs(1, 1));
+
+    closing.get(30, TimeUnit.SECONDS);
+    assertThat(second.get(30, TimeUnit.SECONDS))
+        .isEqualTo(onnx.run(GraphRole.LOG_JOINT, logJointInputs(1, 1)));
+    assertThat(delegate.closed.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThatThrownBy(
+            () ->
+                runner
+                    .runAsync(GraphRole.LOG_JOINT, logJointInputs(1, 2))
+                    .get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ModelUnavailableException.class);
+    runner.close();
+  }
+
+  @Test
   void runAsync_closedRunner_failsTheFutureNotTheCaller() {
     BatchingGraphRunner runner =
         batching(BatchingConfig.DEFAULT, new GraphRunnerWithoutClose(onnx));

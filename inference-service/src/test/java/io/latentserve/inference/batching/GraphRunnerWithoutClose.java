@@ -41,6 +41,11 @@ final class GraphRunnerWithoutClose implements GraphRunner {
     return delegate.device();
   }
 
+  /** Counts down once this runner has been closed (the shared engine itself stays open). */
+  final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+
   @Override
-  public void close() {}
+  public void close() {
+    closed.countDown();
+  }
 }
