@@ -58,6 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PipelineIT {
   private static final String MODEL = "pipeline-vae";
+  private static final String CONDITIONAL_MODEL = "pipeline-cvae";
   private static final long SEED = 7;
   private static final int VALIDATION_K = 50;
   private static final int EPOCHS = 2;
@@ -79,6 +80,7 @@ class PipelineIT {
   private static long inferencePid;
   private static Status.Code beforeTraining;
   private static JobEvent finished;
+  private static JobEvent finishedConditional;
 
   @BeforeAll
   static void trainWhileInferenceRuns() throws Exception {
@@ -116,6 +118,15 @@ class PipelineIT {
     TrainerGrpc.TrainerBlockingStub trainerStub = TrainerGrpc.newBlockingStub(trainerChannel);
     Job job = Calls.submit(trainerStub, spec);
     finished = Calls.watch(trainerStub, job.getJobId(), Duration.ofSeconds(60), event -> false);
+
+    JobSpec conditional = Calls.smallElboJob(CONDITIONAL_MODEL, 16, 128, 1, 100, SEED, 5);
+    conditional =
+        conditional.toBuilder()
+            .setArchitecture(conditional.getArchitecture().toBuilder().setConditional(true))
+            .build();
+    Job conditionalJob = Calls.submit(trainerStub, conditional);
+    finishedConditional =
+        Calls.watch(trainerStub, conditionalJob.getJobId(), Duration.ofSeconds(60), event -> false);
   }
 
   @AfterAll
@@ -230,6 +241,42 @@ class PipelineIT {
     assertThat(report.getElbo().getValue()).isCloseTo(recorded, within(1e-3));
   }
 
+  @Test
+  void evaluate_conditionalModelWithTrainerNoise_reproducesTrainerFinalElboGivenTheLabels() {
+    assertThat(finishedConditional.getJob().getState())
+        .as(
+            "job ended %s: %s",
+            finishedConditional.getJob().getState(), finishedConditional.getJob().getReason())
+        .isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    ModelInfo published = finishedConditional.getJob().getPublished();
+    assertThat(published.getConditionDim()).isEqualTo(10);
+    Poll.until(
+        Duration.ofSeconds(30),
+        "inference-service to serve " + CONDITIONAL_MODEL,
+        () -> {
+          try {
+            return Optional.of(getModel(CONDITIONAL_MODEL, published.getVersion()));
+          } catch (StatusRuntimeException e) {
+            return Optional.empty();
+          }
+        });
+    double recorded = published.getProvenance().getFinalMetricsMap().get("train_elbo");
+
+    EvaluationReport report =
+        evaluate(
+            CONDITIONAL_MODEL,
+            "train",
+            TrainerSeeds.derive(SEED, TrainerSeeds.FINAL_BINARIZATION),
+            1,
+            List.of(Metric.METRIC_ELBO),
+            TrainerSeeds.derive(SEED, TrainerSeeds.FINAL_NOISE));
+
+    // trainer and evaluator condition every image on its own one-hot label: with the same pixels
+    // and noise, SameDiff's and ONNX Runtime's conditional networks agree to float32 rounding
+    assertThat(report.getCondition()).contains("10 classes");
+    assertThat(report.getElbo().getValue()).isCloseTo(recorded, within(1e-3));
+  }
+
   private static Map<String, Double> trainerMetrics() {
     assertThat(finished.getJob().getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
     return finished.getJob().getPublished().getProvenance().getFinalMetricsMap();
@@ -237,9 +284,14 @@ class PipelineIT {
 
   private static EvaluationReport evaluate(
       String split, long binarizationSeed, int k, List<Metric> metrics, long seed) {
+    return evaluate(MODEL, split, binarizationSeed, k, metrics, seed);
+  }
+
+  private static EvaluationReport evaluate(
+      String model, String split, long binarizationSeed, int k, List<Metric> metrics, long seed) {
     EvaluateRequest request =
         EvaluateRequest.newBuilder()
-            .setModel(ModelRef.newBuilder().setName(MODEL).setVersion(1))
+            .setModel(ModelRef.newBuilder().setName(model).setVersion(1))
             .setDataset(
                 DatasetSplit.newBuilder()
                     .setName(RealData.MNIST)
@@ -280,11 +332,15 @@ class PipelineIT {
   }
 
   private static ModelInfo getModel(long version) {
+    return getModel(MODEL, version);
+  }
+
+  private static ModelInfo getModel(String model, long version) {
     return InferenceGrpc.newBlockingStub(inferenceChannel)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .getModel(
             GetModelRequest.newBuilder()
-                .setModel(ModelRef.newBuilder().setName(MODEL).setVersion(version))
+                .setModel(ModelRef.newBuilder().setName(model).setVersion(version))
                 .build())
         .getModel();
   }
