@@ -2,7 +2,7 @@ package io.latentserve.bench;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.StatusRuntimeException;
+import io.latentserve.cli.LocalServices;
 import io.latentserve.cli.ServiceProcess;
 import io.latentserve.datasets.DatasetCatalog;
 import io.latentserve.proto.v1.Architecture;
@@ -11,8 +11,6 @@ import io.latentserve.proto.v1.EvaluateEvent;
 import io.latentserve.proto.v1.EvaluateRequest;
 import io.latentserve.proto.v1.EvaluationReport;
 import io.latentserve.proto.v1.EvaluatorGrpc;
-import io.latentserve.proto.v1.GetModelRequest;
-import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobSpec;
@@ -88,40 +86,14 @@ public final class IwaeTableBenchmark {
     if (work == null) {
       work = Files.createTempDirectory("latentserve-iwae-table");
     }
-    Path repository = work.resolve("models");
-    Path logs = Files.createDirectories(work.resolve("logs"));
     System.out.printf(
         "IWAE table on %s: %d epochs per model, test IW-LL with k=%d; data %s, work %s%n",
         DATASET, epochs, evalK, data, work);
-    List<ServiceProcess> services = new ArrayList<>();
-    try {
-      ServiceProcess inference =
-          start(services, "inference", logs, "--model-repository", repository.toString());
-      ServiceProcess trainer =
-          start(
-              services,
-              "trainer",
-              logs,
-              "--model-repository",
-              repository.toString(),
-              "--data-dir",
-              data.toString(),
-              "--jobs-dir",
-              work.resolve("jobs").toString());
-      ServiceProcess evaluator =
-          start(
-              services,
-              "evaluator",
-              logs,
-              "--inference-target",
-              inference.target(),
-              "--reports",
-              work.resolve("reports").toString(),
-              "--data-dir",
-              data.toString());
-      for (ServiceProcess service : services) {
-        service.awaitServing(Duration.ofMinutes(3), elapsed -> {});
-      }
+    try (LocalServices services = new LocalServices(work, data)) {
+      services.start().awaitServing(Duration.ofMinutes(3));
+      ServiceProcess inference = services.inference();
+      ServiceProcess trainer = services.trainer();
+      ServiceProcess evaluator = services.evaluator();
       List<String> lines = new ArrayList<>();
       for (Row row : ROWS) {
         if (!row.name().contains(only)) {
@@ -130,7 +102,7 @@ public final class IwaeTableBenchmark {
         Instant trainStart = Instant.now();
         Job job = train(trainer, row);
         Duration trainTime = Duration.between(trainStart, Instant.now());
-        awaitServed(inference, job.getPublished());
+        LocalServices.awaitServed(inference, job.getPublished());
         EvaluationReport report = evaluate(evaluator, job.getPublished());
         String line =
             String.format(
@@ -158,8 +130,6 @@ public final class IwaeTableBenchmark {
               + " active units | train -bound | train time | eval s |");
       System.out.println("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
       lines.forEach(System.out::println);
-    } finally {
-      services.forEach(ServiceProcess::close);
     }
   }
 
@@ -176,18 +146,6 @@ public final class IwaeTableBenchmark {
         .mapToDouble(e -> e.getValue())
         .findFirst()
         .orElse(Double.NaN);
-  }
-
-  private static ServiceProcess start(
-      List<ServiceProcess> services, String service, Path logs, String... args) {
-    List<String> flags = new ArrayList<>(List.of(args));
-    flags.add("--metrics-port");
-    flags.add(Integer.toString(ServiceProcess.freePort()));
-    ServiceProcess process =
-        ServiceProcess.start(
-            service, ServiceProcess.freePort(), flags, logs.resolve(service + ".log"));
-    services.add(process);
-    return process;
   }
 
   private Job train(ServiceProcess trainer, Row row) {
@@ -254,43 +212,6 @@ public final class IwaeTableBenchmark {
     return state == JobState.JOB_STATE_SUCCEEDED
         || state == JobState.JOB_STATE_FAILED
         || state == JobState.JOB_STATE_CANCELLED;
-  }
-
-  /** Polls GetModel until inference-service has hot-loaded the published version. */
-  private static void awaitServed(ServiceProcess inference, ModelInfo published) {
-    ManagedChannel channel =
-        ManagedChannelBuilder.forTarget(inference.target()).usePlaintext().build();
-    Instant deadline = Instant.now().plusSeconds(120);
-    try {
-      InferenceGrpc.InferenceBlockingStub stub = InferenceGrpc.newBlockingStub(channel);
-      while (true) {
-        try {
-          stub.withDeadlineAfter(5, TimeUnit.SECONDS)
-              .getModel(
-                  GetModelRequest.newBuilder()
-                      .setModel(
-                          ModelRef.newBuilder()
-                              .setName(published.getName())
-                              .setVersion(published.getVersion()))
-                      .build());
-          return;
-        } catch (StatusRuntimeException notYet) {
-          if (Instant.now().isAfter(deadline)) {
-            throw new IllegalStateException(
-                "inference-service did not load " + published.getName(), notYet);
-          }
-        }
-        try {
-          // the repository poll interval, not a readiness wait
-          TimeUnit.MILLISECONDS.sleep(250);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted", e);
-        }
-      }
-    } finally {
-      channel.shutdownNow();
-    }
   }
 
   private EvaluationReport evaluate(ServiceProcess evaluator, ModelInfo published) {

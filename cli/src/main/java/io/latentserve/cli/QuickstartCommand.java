@@ -2,12 +2,9 @@ package io.latentserve.cli;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.StatusRuntimeException;
 import io.latentserve.proto.v1.DatasetSplit;
 import io.latentserve.proto.v1.EvaluateRequest;
 import io.latentserve.proto.v1.EvaluationReport;
-import io.latentserve.proto.v1.GetModelRequest;
-import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.JobState;
 import io.latentserve.proto.v1.ModelInfo;
@@ -18,9 +15,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -107,55 +101,22 @@ final class QuickstartCommand implements Callable<Integer> {
         io.latentserve.datasets.DatasetCatalog.resolveDataDir(dataDir, System.getenv())
             .toAbsolutePath();
     Path work = Files.createDirectories(workdir).toAbsolutePath();
-    Path repository = work.resolve("models");
-    Path logs = Files.createDirectories(work.resolve("logs"));
 
     step(out, 1, "dataset " + dataset);
     DataCommand.ensureDataset(dataset, data, out);
 
     step(out, 2, "services");
-    List<ServiceProcess> services = new ArrayList<>();
-    Thread stopOnCtrlC =
-        new Thread(() -> services.forEach(ServiceProcess::close), "quickstart-stop");
+    LocalServices services = new LocalServices(work, data);
+    Thread stopOnCtrlC = new Thread(services::close, "quickstart-stop");
     Runtime.getRuntime().addShutdownHook(stopOnCtrlC);
     try {
-      ServiceProcess inference =
-          start(
-              services,
-              "inference",
-              logs,
-              "--model-repository",
-              repository.toString(),
-              "--reload-interval",
-              "1s");
-      ServiceProcess trainer =
-          start(
-              services,
-              "trainer",
-              logs,
-              "--model-repository",
-              repository.toString(),
-              "--data-dir",
-              data.toString(),
-              "--jobs-dir",
-              work.resolve("jobs").toString());
-      ServiceProcess evaluator =
-          start(
-              services,
-              "evaluator",
-              logs,
-              "--inference-target",
-              inference.target(),
-              "--reports",
-              work.resolve("reports").toString(),
-              "--data-dir",
-              data.toString());
-      for (ServiceProcess service : services) {
-        service.awaitServing(Duration.ofMinutes(3), elapsed -> {});
-      }
+      services.start().awaitServing(Duration.ofMinutes(3));
+      ServiceProcess inference = services.inference();
+      ServiceProcess trainer = services.trainer();
+      ServiceProcess evaluator = services.evaluator();
       out.printf(
           "      inference %s, trainer %s, evaluator %s serving (logs in %s)%n",
-          inference.target(), trainer.target(), evaluator.target(), logs);
+          inference.target(), trainer.target(), evaluator.target(), services.logs());
 
       step(
           out,
@@ -176,7 +137,7 @@ final class QuickstartCommand implements Callable<Integer> {
               + published.getName()
               + "/"
               + published.getVersion());
-      awaitServed(inference, published);
+      LocalServices.awaitServed(inference, published);
 
       step(
           out,
@@ -190,29 +151,15 @@ final class QuickstartCommand implements Callable<Integer> {
       EvalCommand.printSummary(out, report);
 
       step(out, 6, "stop");
-      for (ServiceProcess service : services) {
-        service.stop(Duration.ofSeconds(30));
-      }
+      services.stop(Duration.ofSeconds(30));
       out.printf(
           "      services stopped; quickstart took %s%n",
           ProgressBar.format(Duration.ofNanos(System.nanoTime() - started)));
       return 0;
     } finally {
-      services.forEach(ServiceProcess::close);
+      services.close();
       Runtime.getRuntime().removeShutdownHook(stopOnCtrlC);
     }
-  }
-
-  private static ServiceProcess start(
-      List<ServiceProcess> services, String service, Path logs, String... args) {
-    List<String> flags = new ArrayList<>(List.of(args));
-    flags.add("--metrics-port");
-    flags.add(Integer.toString(ServiceProcess.freePort()));
-    ServiceProcess process =
-        ServiceProcess.start(
-            service, ServiceProcess.freePort(), flags, logs.resolve(service + ".log"));
-    services.add(process);
-    return process;
   }
 
   private ModelInfo train(PrintWriter out, ServiceProcess trainer) {
@@ -245,51 +192,6 @@ final class QuickstartCommand implements Callable<Integer> {
             "training failed: " + last.getReason() + " (see " + trainer.log() + ")");
       }
       return last.getPublished();
-    } finally {
-      channel.shutdownNow();
-    }
-  }
-
-  /**
-   * Polls GetModel until the published version is loaded: the inference-service picks it up by
-   * itself.
-   */
-  private static void awaitServed(ServiceProcess inference, ModelInfo published) {
-    ManagedChannel channel =
-        ManagedChannelBuilder.forTarget(inference.target()).usePlaintext().build();
-    Instant deadline = Instant.now().plusSeconds(120);
-    try {
-      var stub = InferenceGrpc.newBlockingStub(channel);
-      while (true) {
-        try {
-          stub.withDeadlineAfter(5, TimeUnit.SECONDS)
-              .getModel(
-                  GetModelRequest.newBuilder()
-                      .setModel(
-                          ModelRef.newBuilder()
-                              .setName(published.getName())
-                              .setVersion(published.getVersion()))
-                      .build());
-          return;
-        } catch (StatusRuntimeException notYet) {
-          if (Instant.now().isAfter(deadline)) {
-            throw new CliException(
-                "inference-service did not load "
-                    + published.getName()
-                    + "/"
-                    + published.getVersion()
-                    + " within 2 minutes; see "
-                    + inference.log());
-          }
-        }
-        try {
-          // poll interval of the hot-reload check above, not a wait for readiness
-          TimeUnit.MILLISECONDS.sleep(250);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new CliException("interrupted");
-        }
-      }
     } finally {
       channel.shutdownNow();
     }
