@@ -34,7 +34,6 @@ import io.latentserve.proto.v1.EvaluatorGrpc;
 import io.latentserve.proto.v1.ModelRef;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -171,7 +170,7 @@ public final class EvaluationBenchmarks {
             + " weights%nworkload: IW-LL k=%d, %s/%s%s, seed %d; evaluator: %d calls in flight, %d"
             + " rows per call; ONNX Runtime: %d intra-op threads per session%n",
         cores,
-        cpuModel(),
+        Machine.cpuModel(),
         Instant.now(),
         options.k(),
         DATASET,
@@ -250,9 +249,9 @@ public final class EvaluationBenchmarks {
           "IW-LL");
       for (int round = 1; round <= options.rounds(); round++) {
         for (Map.Entry<String, Pipeline> e : pipelines.entrySet()) {
-          double loadBefore = loadAverage();
+          double loadBefore = Machine.loadAverage();
           Measurement m = e.getValue().evaluate(options.examples());
-          m = m.withLoad(loadBefore, loadAverage());
+          m = m.withLoad(loadBefore, Machine.loadAverage());
           results.computeIfAbsent(e.getKey(), key -> new ArrayList<>()).add(m);
           System.out.printf(
               Locale.ROOT,
@@ -297,7 +296,7 @@ public final class EvaluationBenchmarks {
 
   private void summary(Map<String, List<Measurement>> results) {
     List<Measurement> base = results.get(IN_PROCESS);
-    double baseSeconds = median(base.stream().mapToDouble(Measurement::seconds).toArray());
+    double baseSeconds = Machine.median(base.stream().mapToDouble(Measurement::seconds).toArray());
     System.out.println();
     System.out.println(
         "| pipeline | replicas | wall s (median) | examples/s | log-weights/s | decoder GFLOP/s |"
@@ -305,7 +304,7 @@ public final class EvaluationBenchmarks {
     System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (Map.Entry<String, List<Measurement>> e : results.entrySet()) {
       List<Measurement> ms = e.getValue();
-      double seconds = median(ms.stream().mapToDouble(Measurement::seconds).toArray());
+      double seconds = Machine.median(ms.stream().mapToDouble(Measurement::seconds).toArray());
       // The ratio of each round to the in-process run of the same round, then the median.
       double[] ratios = new double[ms.size()];
       for (int i = 0; i < ms.size(); i++) {
@@ -324,9 +323,9 @@ public final class EvaluationBenchmarks {
           perSecond,
           perSecond * options.k(),
           perSecond * options.k() * DECODER_FLOP / 1e9,
-          median(ratios),
+          Machine.median(ratios),
           perSecond / replicas,
-          median(ms.stream().mapToDouble(Measurement::cpuSeconds).toArray()));
+          Machine.median(ms.stream().mapToDouble(Measurement::cpuSeconds).toArray()));
     }
     double reference = base.get(0).iwll();
     boolean identical =
@@ -343,7 +342,7 @@ public final class EvaluationBenchmarks {
         Locale.ROOT,
         "in-process baseline %.1f s (median); load average now %.2f%n",
         baseSeconds,
-        loadAverage());
+        Machine.loadAverage());
   }
 
   /** One way to run the evaluation of the first {@code examples} test images (0 for all). */
@@ -535,28 +534,5 @@ public final class EvaluationBenchmarks {
   private static ProcessHandle handle(ServiceProcess process) {
     return ProcessHandle.of(process.pid())
         .orElseThrow(() -> new IllegalStateException("process " + process.pid() + " is gone"));
-  }
-
-  private static double loadAverage() {
-    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-  }
-
-  private static String cpuModel() {
-    try {
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-          .filter(l -> l.startsWith("model name"))
-          .map(l -> l.substring(l.indexOf(':') + 1).trim())
-          .findFirst()
-          .orElse(System.getProperty("os.arch"));
-    } catch (IOException | RuntimeException e) {
-      return System.getProperty("os.arch");
-    }
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 }

@@ -20,7 +20,6 @@ import io.latentserve.trainer.samediff.SameDiffBackend;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -122,13 +121,13 @@ public final class TrainingBenchmarks {
         "training benchmark %s: %s, nproc %d, OMP_NUM_THREADS=%s, batch %d, %d epochs of %d"
             + " digits, load average %.2f%n",
         Instant.now(),
-        cpuModel(),
+        Machine.cpuModel(),
         Runtime.getRuntime().availableProcessors(),
         System.getenv("OMP_NUM_THREADS"),
         options.batch(),
         options.epochs(),
         data.train().size(),
-        loadAverage());
+        Machine.loadAverage());
     System.out.printf(
         Locale.ROOT,
         "%-9s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s%n",
@@ -160,9 +159,9 @@ public final class TrainingBenchmarks {
     double floorSeconds = floorSeconds(products);
     Measured m = train(c, options, data);
     double[] last = m.lastEpochSteps();
-    double median = median(last);
+    double median = Machine.median(last);
     double best = Arrays.stream(last).min().orElseThrow();
-    double cpu = median(m.lastEpochCpu());
+    double cpu = Machine.median(m.lastEpochCpu());
     System.out.printf(
         Locale.ROOT,
         "%-9s %8.2f %8.2f %8.2f %8.2f %8.1f %8.1f %8.2f %8.1f %8.3f %8.3f %8.3f %6.2f%n",
@@ -178,7 +177,7 @@ public final class TrainingBenchmarks {
         floorSeconds / median,
         floorSeconds / best,
         floorSeconds / cpu,
-        loadAverage());
+        Machine.loadAverage());
   }
 
   /**
@@ -371,28 +370,5 @@ public final class TrainingBenchmarks {
             DATASET,
             dataDir,
             event -> System.out.println("  " + event.kind() + " " + event.file()));
-  }
-
-  private static double loadAverage() {
-    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-  }
-
-  private static String cpuModel() {
-    try {
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-          .filter(l -> l.startsWith("model name"))
-          .map(l -> l.substring(l.indexOf(':') + 1).trim())
-          .findFirst()
-          .orElse(System.getProperty("os.arch"));
-    } catch (IOException | RuntimeException e) {
-      return System.getProperty("os.arch");
-    }
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 }
