@@ -9,7 +9,6 @@ import io.latentserve.cli.ServiceProcess;
 import io.latentserve.datasets.Binarizer;
 import io.latentserve.datasets.Dataset;
 import io.latentserve.datasets.DatasetCatalog;
-import io.latentserve.datasets.DatasetFetcher;
 import io.latentserve.evaluator.core.DatasetRef;
 import io.latentserve.evaluator.core.EvaluationReport;
 import io.latentserve.evaluator.core.EvaluationRequest;
@@ -157,7 +156,7 @@ public final class EvaluationBenchmarks {
   }
 
   private void run() throws Exception {
-    ensureDataset(options.dataDir());
+    BenchData.ensure(DATASET, options.dataDir());
     Path work = Files.createTempDirectory("latentserve-eval-bench");
     Path repository = work.resolve("models");
     Bundle bundle = DemoBundle.IWAE1.publish(new FileSystemModelRepository(repository), MODEL, 1);
@@ -517,18 +516,6 @@ public final class EvaluationBenchmarks {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static void ensureDataset(Path dataDir) throws IOException {
-    if (new DatasetCatalog(dataDir).isAvailable(DATASET)) {
-      return;
-    }
-    System.out.println(DATASET + " is not in " + dataDir + ": fetching it");
-    new DatasetFetcher()
-        .fetch(
-            DATASET,
-            dataDir,
-            event -> System.out.println("  " + event.kind() + " " + event.file()));
   }
 
   private static ProcessHandle handle(ServiceProcess process) {

@@ -1,7 +1,6 @@
 package io.latentserve.bench;
 
 import io.latentserve.datasets.DatasetCatalog;
-import io.latentserve.datasets.DatasetFetcher;
 import io.latentserve.datasets.Split;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
@@ -17,7 +16,6 @@ import io.latentserve.trainer.core.TrainingLoop;
 import io.latentserve.trainer.core.TrainingProgress;
 import io.latentserve.trainer.core.TrainingSpec;
 import io.latentserve.trainer.samediff.SameDiffBackend;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
@@ -111,7 +109,7 @@ public final class TrainingBenchmarks {
 
   public static void main(String[] args) throws Exception {
     Options options = Options.parse(args);
-    ensureDataset(options.dataDir());
+    BenchData.ensure(DATASET, options.dataDir());
     DatasetCatalog catalog = new DatasetCatalog(options.dataDir());
     TrainingData data =
         new TrainingData(
@@ -358,17 +356,5 @@ public final class TrainingBenchmarks {
         }
       };
     }
-  }
-
-  private static void ensureDataset(Path dataDir) throws IOException {
-    if (new DatasetCatalog(dataDir).isAvailable(DATASET)) {
-      return;
-    }
-    System.out.println(DATASET + " is not in " + dataDir + ": fetching it");
-    new DatasetFetcher()
-        .fetch(
-            DATASET,
-            dataDir,
-            event -> System.out.println("  " + event.kind() + " " + event.file()));
   }
 }
