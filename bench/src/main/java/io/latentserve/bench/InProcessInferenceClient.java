@@ -5,6 +5,7 @@ import io.latentserve.evaluator.core.Encoding;
 import io.latentserve.evaluator.core.GaussianLayer;
 import io.latentserve.evaluator.core.ImportanceWeights;
 import io.latentserve.evaluator.core.InferenceClient;
+import io.latentserve.evaluator.core.InferenceException;
 import io.latentserve.evaluator.core.LatentLayerInfo;
 import io.latentserve.evaluator.core.LayerLogDensity;
 import io.latentserve.evaluator.core.LogDensities;
@@ -28,6 +29,9 @@ import java.util.Optional;
  * The evaluator's {@link InferenceClient} calling a {@link VaeModel} in this process: the same
  * chunked ImportanceWeights plan and the same results as the gRPC service, without processes,
  * sockets or serialization. The baseline of {@link EvaluationBenchmarks}.
+ *
+ * <p>Unconditional models only: it describes every model with condition size 0, and a call with a
+ * condition fails with {@link InferenceException.Reason#INTERNAL}.
  */
 final class InProcessInferenceClient implements InferenceClient {
   private final VaeModel model;
@@ -63,7 +67,14 @@ final class InProcessInferenceClient implements InferenceClient {
 
   @Override
   public ImportanceWeights importanceWeights(
-      ModelKey key, FloatTensor x, long firstRow, int k, long seed, boolean includeComponents) {
+      ModelKey key,
+      FloatTensor x,
+      FloatTensor condition,
+      long firstRow,
+      int k,
+      long seed,
+      boolean includeComponents) {
+    requireNoCondition(condition);
     int n = (int) x.dim(0);
     float[] logW = new float[n * k];
     float[][] components = includeComponents ? new float[3][n * k] : null;
@@ -99,7 +110,14 @@ final class InProcessInferenceClient implements InferenceClient {
   }
 
   @Override
-  public Encoding encode(ModelKey key, FloatTensor x, boolean sample, long seed, long firstRow) {
+  public Encoding encode(
+      ModelKey key,
+      FloatTensor x,
+      FloatTensor condition,
+      boolean sample,
+      long seed,
+      long firstRow) {
+    requireNoCondition(condition);
     return new Encoding(
         model.encode(x, sample, seed, firstRow).layers().stream()
             .map(InProcessInferenceClient::layer)
@@ -107,7 +125,14 @@ final class InProcessInferenceClient implements InferenceClient {
   }
 
   @Override
-  public Decoding decode(ModelKey key, FloatTensor zTop, boolean sample, long seed, long firstRow) {
+  public Decoding decode(
+      ModelKey key,
+      FloatTensor zTop,
+      FloatTensor condition,
+      boolean sample,
+      long seed,
+      long firstRow) {
+    requireNoCondition(condition);
     DecodeResult r = model.decode(zTop, sample, seed, firstRow);
     return new Decoding(
         r.xMean(),
@@ -116,13 +141,17 @@ final class InProcessInferenceClient implements InferenceClient {
   }
 
   @Override
-  public PriorSamples sample(ModelKey key, int n, long seed, boolean sampleX) {
+  public PriorSamples sample(
+      ModelKey key, int n, FloatTensor condition, long seed, boolean sampleX) {
+    requireNoCondition(condition);
     SampleResult r = model.sample(n, seed, sampleX);
     return new PriorSamples(r.z(), r.decoded().xMean(), r.decoded().xSample());
   }
 
   @Override
-  public LogDensities logProb(ModelKey key, FloatTensor x, List<FloatTensor> z) {
+  public LogDensities logProb(
+      ModelKey key, FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
+    requireNoCondition(condition);
     LogProbResult r = model.logProb(x, z);
     return new LogDensities(
         r.logPxGivenZ(),
@@ -131,6 +160,15 @@ final class InProcessInferenceClient implements InferenceClient {
         r.layers().stream()
             .map(l -> new LayerLogDensity(l.layer(), l.logPrior(), l.logPosterior()))
             .toList());
+  }
+
+  private static void requireNoCondition(FloatTensor condition) {
+    if (condition != null) {
+      throw new InferenceException(
+          InferenceException.Reason.INTERNAL,
+          "",
+          "this inference client cannot send a condition to a conditional model");
+    }
   }
 
   private static GaussianLayer layer(io.latentserve.inference.core.GaussianLayer l) {

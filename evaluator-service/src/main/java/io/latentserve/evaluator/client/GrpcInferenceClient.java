@@ -127,12 +127,6 @@ public final class GrpcInferenceClient implements InferenceClient {
 
   @Override
   public ImportanceWeights importanceWeights(
-      ModelKey model, FloatTensor x, long firstRow, int k, long seed, boolean includeComponents) {
-    return importanceWeights(model, x, null, firstRow, k, seed, includeComponents);
-  }
-
-  @Override
-  public ImportanceWeights importanceWeights(
       ModelKey model,
       FloatTensor x,
       FloatTensor condition,
@@ -166,11 +160,6 @@ public final class GrpcInferenceClient implements InferenceClient {
   }
 
   @Override
-  public Encoding encode(ModelKey model, FloatTensor x, boolean sample, long seed, long firstRow) {
-    return encode(model, x, null, sample, seed, firstRow);
-  }
-
-  @Override
   public Encoding encode(
       ModelKey model,
       FloatTensor x,
@@ -196,12 +185,6 @@ public final class GrpcInferenceClient implements InferenceClient {
           return new Encoding(
               response.getLayersList().stream().map(p -> gaussian(p, sample)).toList());
         });
-  }
-
-  @Override
-  public Decoding decode(
-      ModelKey model, FloatTensor zTop, boolean sample, long seed, long firstRow) {
-    return decode(model, zTop, null, sample, seed, firstRow);
   }
 
   @Override
@@ -237,11 +220,6 @@ public final class GrpcInferenceClient implements InferenceClient {
   }
 
   @Override
-  public PriorSamples sample(ModelKey model, int n, long seed, boolean sampleX) {
-    return sample(model, n, null, seed, sampleX);
-  }
-
-  @Override
   public PriorSamples sample(
       ModelKey model, int n, FloatTensor condition, long seed, boolean sampleX) {
     SampleRequest.Builder b =
@@ -261,11 +239,6 @@ public final class GrpcInferenceClient implements InferenceClient {
                   ? Optional.of(WireTensors.decode("x_sample", r.getXSample()))
                   : Optional.empty());
         });
-  }
-
-  @Override
-  public LogDensities logProb(ModelKey model, FloatTensor x, List<FloatTensor> z) {
-    return logProb(model, x, null, z);
   }
 
   @Override

@@ -150,12 +150,6 @@ public final class ReferenceInferenceClient implements InferenceClient {
 
   @Override
   public ImportanceWeights importanceWeights(
-      ModelKey model, FloatTensor x, long firstRow, int k, long seed, boolean includeComponents) {
-    return importanceWeights(model, x, null, firstRow, k, seed, includeComponents);
-  }
-
-  @Override
-  public ImportanceWeights importanceWeights(
       ModelKey model,
       FloatTensor x,
       FloatTensor condition,
@@ -196,11 +190,6 @@ public final class ReferenceInferenceClient implements InferenceClient {
   }
 
   @Override
-  public Encoding encode(ModelKey model, FloatTensor x, boolean sample, long seed, long firstRow) {
-    return encode(model, x, null, sample, seed, firstRow);
-  }
-
-  @Override
   public Encoding encode(
       ModelKey model,
       FloatTensor x,
@@ -237,12 +226,6 @@ public final class ReferenceInferenceClient implements InferenceClient {
               sample ? Optional.of(ls.sample()) : Optional.empty()));
     }
     return new Encoding(layers);
-  }
-
-  @Override
-  public Decoding decode(
-      ModelKey model, FloatTensor zTop, boolean sample, long seed, long firstRow) {
-    return decode(model, zTop, null, sample, seed, firstRow);
   }
 
   @Override
@@ -336,11 +319,6 @@ public final class ReferenceInferenceClient implements InferenceClient {
     return FloatTensor.of(x, n, width);
   }
 
-  @Override
-  public PriorSamples sample(ModelKey model, int n, long seed, boolean sampleX) {
-    return sample(model, n, null, seed, sampleX);
-  }
-
   /** Draw i is z_i = mu(y_i) + exp(logvar(y_i) / 2) * eps_i for a conditional model. */
   @Override
   public PriorSamples sample(
@@ -373,11 +351,6 @@ public final class ReferenceInferenceClient implements InferenceClient {
     }
     Decoding d = decodeChecked(s, z, condition, sampleX, seed, 0);
     return new PriorSamples(z, d.xMean(), d.xSample());
-  }
-
-  @Override
-  public LogDensities logProb(ModelKey model, FloatTensor x, List<FloatTensor> z) {
-    return logProb(model, x, null, z);
   }
 
   @Override
