@@ -27,13 +27,29 @@ import java.util.stream.Collectors;
 
 /**
  * Real inference servers (ONNX Runtime on the CPU) on loopback ports, all serving one repository
- * with one published model.
+ * with one published model. Public for the tests of other packages that need a real replica.
  */
-final class InferenceReplicas implements AutoCloseable {
+public final class InferenceReplicas implements AutoCloseable {
   final List<InferenceServer> servers = new ArrayList<>();
 
   /** Publishes {@code weights} as {@code model} version 1 and starts {@code count} replicas. */
-  static InferenceReplicas start(Path repository, String model, VaeWeights weights, int count) {
+  public static InferenceReplicas start(
+      Path repository, String model, VaeWeights weights, int count) {
+    return start(repository, model, weights, new int[count]);
+  }
+
+  /**
+   * Publishes {@code weights} as {@code model} version 1 and starts one replica on {@code port},
+   * e.g. where a client has so far found nothing.
+   */
+  public static InferenceReplicas startOnPort(
+      Path repository, String model, VaeWeights weights, int port) {
+    return start(repository, model, weights, new int[] {port});
+  }
+
+  /** One replica per port; port 0 picks a free one. */
+  private static InferenceReplicas start(
+      Path repository, String model, VaeWeights weights, int[] ports) {
     VaeBundles.publish(
         new FileSystemModelRepository(repository),
         model,
@@ -48,11 +64,11 @@ final class InferenceReplicas implements AutoCloseable {
             Instant.parse("2026-01-02T03:04:05Z")));
     InferenceReplicas replicas = new InferenceReplicas();
     try {
-      for (int i = 0; i < count; i++) {
+      for (int port : ports) {
         InferenceServer server =
             InferenceServer.create(
                     InferenceConfig.builder()
-                        .port(0)
+                        .port(port)
                         .metricsPort(0)
                         .modelRepository(repository)
                         .device("cpu")
@@ -72,7 +88,7 @@ final class InferenceReplicas implements AutoCloseable {
   }
 
   /** {@code 127.0.0.1:p1,127.0.0.1:p2,...}. */
-  String target() {
+  public String target() {
     return servers.stream().map(s -> "127.0.0.1:" + s.port()).collect(Collectors.joining(","));
   }
 

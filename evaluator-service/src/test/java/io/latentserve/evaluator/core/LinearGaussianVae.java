@@ -20,8 +20,11 @@ import java.util.SplittableRandom;
  * p(z|x) = N((x - b) G^T M^{-1}, sigma^2 M^{-1}) with M = G G^T + sigma^2 I = diag(m). The encoder
  * q(z|x) = N((x - b) G^T M^{-1} s, diag(v)) shrinks the exact mean by {@code meanScale} and
  * inflates the exact variance by {@code varianceScale}.
+ *
+ * <p>Public so that tests in other packages can serve {@link #weights()} as a real bundle and
+ * compare what comes back over gRPC with the same closed forms.
  */
-final class LinearGaussianVae {
+public final class LinearGaussianVae {
   static final int D = 4;
   static final int LATENT = 2;
   static final double SIGMA = 0.5;
@@ -42,7 +45,7 @@ final class LinearGaussianVae {
 
   final double[][] c = new double[D][D];
 
-  LinearGaussianVae(double meanScale, double varianceScale) {
+  public LinearGaussianVae(double meanScale, double varianceScale) {
     this.meanScale = meanScale;
     this.varianceScale = varianceScale;
     for (int l = 0; l < LATENT; l++) {
@@ -67,7 +70,7 @@ final class LinearGaussianVae {
     }
   }
 
-  VaeWeights weights() {
+  public VaeWeights weights() {
     VaeArchitecture architecture =
         new VaeArchitecture(
             D,
@@ -109,7 +112,7 @@ final class LinearGaussianVae {
   }
 
   /** n draws of x ~ p(x), [n, D]. */
-  static FloatTensor data(int n, long seed) {
+  public static FloatTensor data(int n, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     float[] x = new float[n * D];
     for (int i = 0; i < n; i++) {
@@ -140,7 +143,7 @@ final class LinearGaussianVae {
   }
 
   /** Exact log p(x_i) = log N(x_i; b, C) per row, nats. */
-  double[] logMarginal(FloatTensor x) {
+  public double[] logMarginal(FloatTensor x) {
     double[][] chol = cholesky(c);
     double logDet = 0;
     for (int i = 0; i < D; i++) {
@@ -174,7 +177,7 @@ final class LinearGaussianVae {
   }
 
   /** Exact KL(q(z|x_i) || p(z)) per row, nats: the rate. */
-  double[] rate(FloatTensor x) {
+  public double[] rate(FloatTensor x) {
     int n = (int) x.dim(0);
     double[] out = new double[n];
     for (int r = 0; r < n; r++) {
@@ -189,7 +192,7 @@ final class LinearGaussianVae {
   }
 
   /** Exact ELBO(x_i) = log p(x_i) - KL(q(z|x_i) || p(z|x_i)) per row, nats. */
-  double[] elbo(FloatTensor x) {
+  public double[] elbo(FloatTensor x) {
     double[] logP = logMarginal(x);
     int n = (int) x.dim(0);
     for (int r = 0; r < n; r++) {
@@ -223,7 +226,7 @@ final class LinearGaussianVae {
   }
 
   /** Exact I_q(x;z) = 0.5 (log det(E^T C E + diag v) - sum log v), x ~ p(x), nats. */
-  double mutualInformation() {
+  public double mutualInformation() {
     double logDet = logDet(aggregateCovariance());
     double sum = 0;
     for (double value : v) {
