@@ -19,12 +19,13 @@ import org.slf4j.LoggerFactory;
  * intensities in [0, 1], binarized by {@link Binarizer} with the request's seed (example i of the
  * split keeps its index, so the same seed gives the same binary data however it is sliced).
  */
-final class CatalogDatasetSource implements DatasetSource {
+public final class CatalogDatasetSource implements DatasetSource {
   private static final Logger log = LoggerFactory.getLogger(CatalogDatasetSource.class);
 
   private final DatasetCatalog catalog;
 
-  CatalogDatasetSource(Path dataDir) {
+  /** The catalogue's datasets as downloaded under {@code dataDir}. */
+  public CatalogDatasetSource(Path dataDir) {
     this.catalog = new DatasetCatalog(dataDir);
   }
 

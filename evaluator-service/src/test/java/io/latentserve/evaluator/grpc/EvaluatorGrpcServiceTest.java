@@ -4,17 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.grpc.ConnectivityState;
 import io.grpc.Context;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.latentserve.datasets.DatasetCatalog;
+import io.latentserve.evaluator.app.CatalogDatasetSource;
+import io.latentserve.evaluator.app.EvaluatorConfig;
 import io.latentserve.evaluator.client.GrpcInferenceClient;
 import io.latentserve.evaluator.client.InferenceCallListener;
 import io.latentserve.evaluator.client.InferenceClientConfig;
+import io.latentserve.evaluator.client.InferenceReplicas;
 import io.latentserve.evaluator.core.Evaluator;
 import io.latentserve.evaluator.core.EvaluatorOptions;
 import io.latentserve.evaluator.core.InferenceClient;
@@ -34,6 +43,9 @@ import io.latentserve.proto.v1.ListEvaluationsRequest;
 import io.latentserve.proto.v1.Metric;
 import io.latentserve.proto.v1.ModelRef;
 import io.latentserve.proto.v1.Tensor;
+import io.latentserve.service.GrpcServerLifecycle;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
@@ -47,6 +59,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -55,21 +68,40 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Evaluator service on an in-process server, evaluating a model served by the reference
- * inference client (or, for the unreachable case, a gRPC client with nothing behind its target).
+ * The Evaluator service on an in-process server with grpc.health.v1 and reflection, as {@link
+ * GrpcServerLifecycle} serves it in the evaluator process, evaluating a model served by the
+ * reference inference client (or, for the unreachable case, a gRPC client whose target has nothing
+ * behind it until a real inference replica starts there), with the real dataset catalogue over an
+ * empty data folder.
+ *
+ * <p>Every bad input must fail with its precise status code and description (the field, what was
+ * expected, what came) and leave the service healthy: health still SERVING and the next good
+ * evaluation succeeds.
  */
 class EvaluatorGrpcServiceTest {
   private static final String MODEL = InferenceClientContract.MODEL;
 
+  /** The limits of most tests: k up to 2000, small calls. */
+  private static final EvaluatorOptions OPTIONS =
+      new EvaluatorOptions(2000, 32, 1 << 14, 2, 2, 200, 4, 4);
+
   @TempDir Path reports;
+  @TempDir Path data;
+  @TempDir Path models;
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final List<EvaluationListener.Outcome> outcomes = new CopyOnWriteArrayList<>();
   private EvaluatorGrpcService service;
   private EvaluatorGrpc.EvaluatorBlockingStub blocking;
   private EvaluatorGrpc.EvaluatorStub async;
+  private HealthGrpc.HealthBlockingStub health;
 
   private void start(InferenceClient inference, int maxConcurrent) throws IOException {
+    start(inference, maxConcurrent, OPTIONS);
+  }
+
+  private void start(InferenceClient inference, int maxConcurrent, EvaluatorOptions options)
+      throws IOException {
     ExecutorService evaluations = Executors.newFixedThreadPool(maxConcurrent);
     ExecutorService calls = Executors.newFixedThreadPool(4);
     closeables.add(evaluations::shutdownNow);
@@ -87,7 +119,7 @@ class EvaluatorGrpcServiceTest {
         };
     service =
         new EvaluatorGrpcService(
-            new Evaluator(inference, new EvaluatorOptions(2000, 32, 1 << 14, 2, 2, 200, 4, 4)),
+            new Evaluator(inference, new CatalogDatasetSource(data), options, Clock.systemUTC()),
             new ReportStore(reports),
             evaluations,
             calls,
@@ -95,12 +127,22 @@ class EvaluatorGrpcServiceTest {
             listener,
             Clock.systemUTC());
     String name = InProcessServerBuilder.generateName();
-    Server server = InProcessServerBuilder.forName(name).addService(service).build().start();
+    GrpcServerLifecycle server =
+        GrpcServerLifecycle.builder(
+                EvaluatorGrpc.SERVICE_NAME, InProcessServerBuilder.forName(name))
+            .addService(service)
+            .metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 0)
+            .shutdownGrace(Duration.ofSeconds(5))
+            .drainAlso(service::awaitIdle)
+            .build()
+            .start();
+    server.markServing();
     ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-    closeables.add(server::shutdownNow);
+    closeables.add(server::shutdown);
     closeables.add(channel::shutdownNow);
     blocking = EvaluatorGrpc.newBlockingStub(channel);
     async = EvaluatorGrpc.newStub(channel);
+    health = HealthGrpc.newBlockingStub(channel);
   }
 
   private void startWithReference() throws IOException {
@@ -138,25 +180,41 @@ class EvaluatorGrpcServiceTest {
 
   private List<EvaluateEvent> evaluate(EvaluateRequest request) {
     List<EvaluateEvent> events = new ArrayList<>();
-    Iterator<EvaluateEvent> it = blocking.evaluate(request);
+    Iterator<EvaluateEvent> it = blocking.withDeadlineAfter(60, TimeUnit.SECONDS).evaluate(request);
     it.forEachRemaining(events::add);
     return events;
   }
 
-  private void assertFails(EvaluateRequest request, Status.Code code, String message) {
+  /** The call fails with {@code code} and exactly {@code description}. */
+  private void assertFails(EvaluateRequest request, Status.Code code, String description) {
     assertThatThrownBy(() -> evaluate(request))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(code);
-              assertThat(e.getStatus().getDescription()).contains(message);
+              assertThat(e.getStatus().getDescription()).isEqualTo(description);
             });
   }
 
-  /** A small evaluation that must succeed: the service is healthy. */
+  /**
+   * The service is healthy: grpc.health.v1 says SERVING for the server and for the Evaluator
+   * service, and a small evaluation succeeds.
+   */
   private void assertHealthy() {
+    for (String name : List.of("", EvaluatorGrpc.SERVICE_NAME)) {
+      assertThat(
+              health
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .check(HealthCheckRequest.newBuilder().setService(name).build())
+                  .getStatus())
+          .as("health of \"%s\"", name)
+          .isEqualTo(ServingStatus.SERVING);
+    }
     List<EvaluateEvent> events = evaluate(request(5, 3).addMetrics(Metric.METRIC_IWLL).build());
-    assertThat(events.get(events.size() - 1).hasReport()).isTrue();
+    EvaluateEvent last = events.get(events.size() - 1);
+    assertThat(last.hasReport()).isTrue();
+    assertThat(last.getReport().getExamples()).isEqualTo(5);
+    assertThat(last.getReport().getIwll().getValue()).isNegative();
   }
 
   @Test
@@ -209,7 +267,7 @@ class EvaluatorGrpcServiceTest {
     assertFails(
         request(3, 2).setModel(ModelRef.newBuilder().setName("missing")).build(),
         Status.Code.NOT_FOUND,
-        "missing");
+        "model missing/latest is not served");
     assertHealthy();
   }
 
@@ -218,18 +276,44 @@ class EvaluatorGrpcServiceTest {
     startWithReference();
 
     assertFails(
-        request(3, 2).addMetricsValue(42).build(),
+        request(3, 2).addMetrics(Metric.METRIC_IWLL).addMetricsValue(42).build(),
         Status.Code.INVALID_ARGUMENT,
-        "metrics[0] is 42");
+        "metrics[1] is 42, not a known metric (1 to 6)");
+    assertFails(
+        request(3, 2).addMetrics(Metric.METRIC_UNSPECIFIED).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "metrics[0] is 0, not a known metric (1 to 6)");
+    assertHealthy();
   }
 
   @Test
-  void evaluate_kZeroOrAboveLimit_returnsInvalidArgument() throws IOException {
+  void evaluate_kNotPositiveOrAboveConfiguredLimit_returnsInvalidArgumentNamingLimit()
+      throws IOException {
     startWithReference();
 
     assertFails(
         request(3, 0).build(), Status.Code.INVALID_ARGUMENT, "k must be in [1, 2000], got 0");
-    assertFails(request(3, 2001).build(), Status.Code.INVALID_ARGUMENT, "got 2001");
+    assertFails(
+        request(3, -1).build(), Status.Code.INVALID_ARGUMENT, "k must be in [1, 2000], got -1");
+    assertFails(
+        request(3, 2001).build(), Status.Code.INVALID_ARGUMENT, "k must be in [1, 2000], got 2001");
+    assertHealthy();
+  }
+
+  @Test
+  void evaluate_kAboveDefaultLimit_returnsInvalidArgumentNaming5000() throws IOException {
+    EvaluatorOptions defaults = EvaluatorConfig.defaults().evaluatorOptions();
+    start(ReferenceInferenceClient.of(MODEL, 1, InferenceClientContract.WEIGHTS), 2, defaults);
+
+    assertThat(defaults.maxK()).isEqualTo(5000);
+    assertFails(
+        request(3, 5001).build(), Status.Code.INVALID_ARGUMENT, "k must be in [1, 5000], got 5001");
+    assertHealthy();
+    // The limit itself is allowed.
+    List<EvaluateEvent> events = evaluate(request(2, 5000).addMetrics(Metric.METRIC_IWLL).build());
+    EvaluationReport report = events.get(events.size() - 1).getReport();
+    assertThat(report.getK()).isEqualTo(5000);
+    assertThat(report.getIwllCurveList()).extracting(p -> p.getK()).contains(5000);
   }
 
   @Test
@@ -239,7 +323,10 @@ class EvaluatorGrpcServiceTest {
         Tensor.newBuilder().setDtype(DataType.DATA_TYPE_FLOAT32).addShape(0).addShape(12).build();
 
     assertFails(
-        request(1, 2).setInlineData(empty).build(), Status.Code.INVALID_ARGUMENT, "at least one");
+        request(1, 2).setInlineData(empty).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_data must hold at least one row of at least one value, got shape [0, 12]");
+    assertHealthy();
   }
 
   @Test
@@ -262,7 +349,11 @@ class EvaluatorGrpcServiceTest {
             .setData(ByteString.copyFrom(new byte[95]))
             .build();
 
-    assertFails(request(1, 2).setInlineData(bad).build(), Status.Code.INVALID_ARGUMENT, "95 bytes");
+    assertFails(
+        request(1, 2).setInlineData(bad).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_data.data has 95 bytes, shape [2, 12] needs 96");
+    assertHealthy();
   }
 
   private static final String CONDITIONAL = "contract-cvae";
@@ -314,7 +405,8 @@ class EvaluatorGrpcServiceTest {
     assertFails(
         conditionalRequest(5).build(),
         Status.Code.INVALID_ARGUMENT,
-        "inline_condition is missing: model contract-cvae/1 is conditional (condition_dim 3)");
+        "inline_condition is missing: model contract-cvae/1 is conditional (condition_dim 3) and"
+            + " needs the condition of every inline example, [5, 3]");
     assertHealthy();
   }
 
@@ -327,6 +419,7 @@ class EvaluatorGrpcServiceTest {
         Status.Code.INVALID_ARGUMENT,
         "inline_condition must be [N, C] with N = 5 (the rows of inline_data) and C >= 1, got"
             + " [4, 3]");
+    assertHealthy();
   }
 
   @Test
@@ -338,7 +431,8 @@ class EvaluatorGrpcServiceTest {
             .setInlineCondition(tensor(FloatTensor.of(new float[8], 2, 4)))
             .build(),
         Status.Code.INVALID_ARGUMENT,
-        "inline_condition has 4 columns, model contract-cvae/1 expects 3");
+        "inline_condition has 4 columns, model contract-cvae/1 expects 3 (its condition_dim)");
+    assertHealthy();
   }
 
   @Test
@@ -349,6 +443,7 @@ class EvaluatorGrpcServiceTest {
         conditionalRequest(2).setInlineCondition(tensor(FloatTensor.of(new float[6], 6))).build(),
         Status.Code.INVALID_ARGUMENT,
         "inline_condition must have shape [N, C], got [6]");
+    assertHealthy();
   }
 
   @Test
@@ -366,6 +461,7 @@ class EvaluatorGrpcServiceTest {
         conditionalRequest(2).setInlineCondition(bytes).build(),
         Status.Code.INVALID_ARGUMENT,
         "inline_condition.dtype must be float32, float64, got DATA_TYPE_UINT8");
+    assertHealthy();
   }
 
   @Test
@@ -375,7 +471,8 @@ class EvaluatorGrpcServiceTest {
     assertFails(
         request(3, 2).setInlineCondition(labels(3)).build(),
         Status.Code.INVALID_ARGUMENT,
-        "inline_condition is present, but model contract-vae/1 is unconditional");
+        "inline_condition is present, but model contract-vae/1 is unconditional (condition_dim 0):"
+            + " leave it unset");
     assertHealthy();
   }
 
@@ -389,11 +486,13 @@ class EvaluatorGrpcServiceTest {
             .setInlineCondition(labels(2))
             .build(),
         Status.Code.INVALID_ARGUMENT,
-        "inline_condition goes with inline_data only");
+        "inline_condition goes with inline_data only: a dataset's conditional evaluation uses its"
+            + " one-hot labels");
+    assertHealthy();
   }
 
   @Test
-  void evaluate_unknownDataset_returnsNotFound() throws IOException {
+  void evaluate_unknownDataset_returnsNotFoundListingTheCatalogue() throws IOException {
     startWithReference();
 
     assertFails(
@@ -401,25 +500,104 @@ class EvaluatorGrpcServiceTest {
             .setDataset(DatasetSplit.newBuilder().setName("nope").setSplit("test"))
             .build(),
         Status.Code.NOT_FOUND,
-        "nope");
+        "dataset \"nope\" is not in the catalogue; known datasets: "
+            + String.join(", ", DatasetCatalog.names()));
+    assertHealthy();
   }
 
   @Test
-  void evaluate_inferenceUnreachable_returnsUnavailableNamingTarget() throws IOException {
+  void evaluate_catalogueDatasetNotDownloaded_returnsFailedPreconditionNamingFetchCommand()
+      throws IOException {
+    startWithReference();
+    String name = DatasetCatalog.names().get(0);
+
+    assertFails(
+        request(1, 2).setDataset(DatasetSplit.newBuilder().setName(name).setSplit("test")).build(),
+        Status.Code.FAILED_PRECONDITION,
+        "dataset "
+            + name
+            + " is not downloaded on the evaluator: run `"
+            + DatasetCatalog.fetchCommand(name)
+            + "` there");
+    assertHealthy();
+  }
+
+  @Test
+  void evaluate_unknownSplit_returnsInvalidArgument() throws IOException {
+    startWithReference();
+
+    assertFails(
+        request(1, 2)
+            .setDataset(DatasetSplit.newBuilder().setName("mnist-10k").setSplit("validation"))
+            .build(),
+        Status.Code.INVALID_ARGUMENT,
+        "dataset.split must be \"train\" or \"test\", got \"validation\"");
+    assertHealthy();
+  }
+
+  @Test
+  void evaluate_inferenceUnreachable_returnsUnavailableNamingTargetThenRecovers()
+      throws IOException, InterruptedException {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
     String target = "127.0.0.1:" + port;
+    // The channel GrpcInferenceClient.connect would build, held here to see it reconnect.
+    ManagedChannel inferenceChannel =
+        Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+            .defaultLoadBalancingPolicy("round_robin")
+            .build();
+    closeables.add(inferenceChannel::shutdownNow);
     start(
-        GrpcInferenceClient.connect(
+        new GrpcInferenceClient(
+            inferenceChannel,
             new InferenceClientConfig(
                 target, Duration.ofSeconds(5), 3, Duration.ofMillis(10), 64 << 20),
             InferenceCallListener.none()),
         1);
 
-    assertFails(request(3, 2).build(), Status.Code.UNAVAILABLE, "inference at " + target);
-    assertFails(request(3, 2).build(), Status.Code.UNAVAILABLE, "after 3 attempts");
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(() -> evaluate(request(3, 2).build()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                // After the colon come the transport's own words for the refused connection.
+                assertThat(e.getStatus().getDescription())
+                    .startsWith(
+                        "inference at "
+                            + target
+                            + " is unavailable after 3 attempts of GetModel: ");
+              });
+    }
+    assertThat(service.awaitIdle(Duration.ofSeconds(20))).isTrue();
+    assertThat(outcomes)
+        .containsExactly(EvaluationListener.Outcome.FAILED, EvaluationListener.Outcome.FAILED);
+
+    // Once a replica serves the model where the evaluator looks for it, the evaluator (never
+    // restarted, never NOT_SERVING) evaluates again.
+    try (InferenceReplicas inference =
+        InferenceReplicas.startOnPort(models, MODEL, InferenceClientContract.WEIGHTS, port)) {
+      assertThat(inference.target()).isEqualTo(target);
+      awaitReady(inferenceChannel);
+      assertHealthy();
+    }
+  }
+
+  /** Waits, at most 30 s, until the channel is connected, skipping its reconnect backoff. */
+  private static void awaitReady(ManagedChannel channel) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    channel.resetConnectBackoff();
+    ConnectivityState state = channel.getState(true);
+    while (state != ConnectivityState.READY) {
+      CountDownLatch changed = new CountDownLatch(1);
+      channel.notifyWhenStateChanged(state, changed::countDown);
+      if (!changed.await(end - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+        throw new AssertionError("the inference channel is still " + state + " after 30 s");
+      }
+      state = channel.getState(true);
+    }
   }
 
   @Test
@@ -495,7 +673,10 @@ class EvaluatorGrpcServiceTest {
                 }));
     firstProgress.get(20, TimeUnit.SECONDS);
 
-    assertFails(request(3, 2).build(), Status.Code.RESOURCE_EXHAUSTED, "1 evaluations are running");
+    assertFails(
+        request(3, 2).build(),
+        Status.Code.RESOURCE_EXHAUSTED,
+        "1 evaluations are running, the limit; retry when one finishes");
     context.cancel(null);
     assertThat(service.awaitIdle(Duration.ofSeconds(20))).isTrue();
     assertHealthy();
@@ -511,7 +692,12 @@ class EvaluatorGrpcServiceTest {
                     GetEvaluationRequest.newBuilder().setEvaluationId("../etc").build()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo(
+                      "evaluation_id must match " + ReportStore.ID.pattern() + ", got \"../etc\"");
+            });
     assertThatThrownBy(
             () ->
                 blocking.getEvaluation(
@@ -520,8 +706,10 @@ class EvaluatorGrpcServiceTest {
             StatusRuntimeException.class,
             e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-              assertThat(e.getStatus().getDescription()).contains("eval-none");
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo("no evaluation with id eval-none");
             });
     assertThat(Files.list(reports).count()).isZero();
+    assertHealthy();
   }
 }
