@@ -1,5 +1,6 @@
 package io.latentserve.bench;
 
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.latentserve.bundle.Bundle;
@@ -13,11 +14,13 @@ import io.latentserve.inference.onnx.OnnxConfig;
 import io.latentserve.inference.onnx.OnnxVaeModels;
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
+import io.latentserve.proto.v1.DataType;
 import io.latentserve.proto.v1.EncodeRequest;
 import io.latentserve.proto.v1.GetModelRequest;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.proto.v1.LogProbRequest;
 import io.latentserve.proto.v1.ModelRef;
+import io.latentserve.proto.v1.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,9 +123,18 @@ public final class InferenceBenchmarks {
             + " alternating rounds of "
             + seconds
             + " s)");
+    System.out.println(
+        "(grpc uint8: batching off, x sent as 8-bit pixels, the API's compact form for image data)");
     System.out.printf(
-        "%7s %14s %16s %16s %8s %8s%n",
-        "batch", "in-process", "grpc batching", "grpc no-batch", "ratio", "ratio");
+        "%7s %14s %16s %16s %14s %8s %8s %8s%n",
+        "batch",
+        "in-process",
+        "grpc batching",
+        "grpc no-batch",
+        "grpc uint8",
+        "ratio",
+        "ratio",
+        "ratio");
     try (VaeModel local = OnnxVaeModels.open(bundle, OnnxConfig.defaults(), ModelLimits.DEFAULT);
         Client b = new Client(batched);
         Client u = new Client(unbatched)) {
@@ -135,7 +147,8 @@ public final class InferenceBenchmarks {
                 .setX(TensorCodec.encode(x))
                 .addZ(TensorCodec.encode(z))
                 .build();
-        double[][] rates = new double[3][rounds];
+        LogProbRequest uint8Request = request.toBuilder().setX(uint8Pixels(x)).build();
+        double[][] rates = new double[4][rounds];
         for (int r = 0; r < rounds; r++) {
           rates[0][r] =
               rowsPerSecond(
@@ -148,21 +161,43 @@ public final class InferenceBenchmarks {
               rowsPerSecond(batch, () -> b.stub().logProb(request).getLogPz().getShape(0));
           rates[2][r] =
               rowsPerSecond(batch, () -> u.stub().logProb(request).getLogPz().getShape(0));
+          rates[3][r] =
+              rowsPerSecond(batch, () -> u.stub().logProb(uint8Request).getLogPz().getShape(0));
         }
         double inProcess = median(rates[0]);
         double grpcBatched = median(rates[1]);
         double grpcUnbatched = median(rates[2]);
+        double grpcUint8 = median(rates[3]);
         System.out.printf(
             Locale.ROOT,
-            "%7d %14.0f %16.0f %16.0f %8.2f %8.2f%n",
+            "%7d %14.0f %16.0f %16.0f %14.0f %8.2f %8.2f %8.2f%n",
             batch,
             inProcess,
             grpcBatched,
             grpcUnbatched,
+            grpcUint8,
             grpcBatched / inProcess,
-            grpcUnbatched / inProcess);
+            grpcUnbatched / inProcess,
+            grpcUint8 / inProcess);
       }
     }
+  }
+
+  /** x as uint8 pixels (value * 255), which the service maps back to the same float32 values. */
+  private static Tensor uint8Pixels(FloatTensor x) {
+    float[] values = x.data();
+    byte[] pixels = new byte[values.length];
+    for (int i = 0; i < values.length; i++) {
+      pixels[i] = (byte) Math.round(values[i] * 255);
+    }
+    Tensor.Builder tensor =
+        Tensor.newBuilder()
+            .setDtype(DataType.DATA_TYPE_UINT8)
+            .setData(UnsafeByteOperations.unsafeWrap(pixels));
+    for (long d : x.shape()) {
+      tensor.addShape(d);
+    }
+    return tensor.build();
   }
 
   private double rowsPerSecond(int batch, LongSupplier call) {

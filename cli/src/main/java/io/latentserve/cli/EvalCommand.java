@@ -1,7 +1,6 @@
 package io.latentserve.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.latentserve.proto.v1.DatasetSplit;
 import io.latentserve.proto.v1.Estimate;
 import io.latentserve.proto.v1.EvaluateEvent;
@@ -124,7 +123,7 @@ final class EvalCommand implements Callable<Integer> {
             .setSeed(seed)
             .setLabel(label)
             .build();
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(evaluator).usePlaintext().build();
+    ManagedChannel channel = ServiceChannels.open("evaluator-service", evaluator);
     try {
       EvaluationReport report = evaluate(channel, request, timeout, spec.commandLine().getOut());
       printSummary(spec.commandLine().getOut(), report);
@@ -176,24 +175,36 @@ final class EvalCommand implements Callable<Integer> {
     if (conditional) {
       out.printf("  conditioned on %s%n", r.getCondition());
     }
-    row(
-        out,
-        (conditional ? "log p(x|y)" : "log p(x)") + " (IW-LL, k=" + r.getK() + ")",
-        r.getIwll());
-    for (IwllPoint p : r.getIwllCurveList()) {
-      row(out, "  IW-LL at k=" + p.getK(), p.getLogLikelihood());
+    // Only what was computed: a metric that was not asked for has no row, rather than a zero.
+    List<Metric> computed = r.getMetricsList();
+    if (computed.contains(Metric.METRIC_IWLL)) {
+      row(
+          out,
+          (conditional ? "log p(x|y)" : "log p(x)") + " (IW-LL, k=" + r.getK() + ")",
+          r.getIwll());
+      for (IwllPoint p : r.getIwllCurveList()) {
+        row(out, "  IW-LL at k=" + p.getK(), p.getLogLikelihood());
+      }
     }
-    row(out, "ELBO", r.getElbo());
-    row(out, "distortion E[-log p(x|z)]", r.getDistortion());
-    row(out, "rate KL(q||p), all layers", r.getTotalRate());
+    if (computed.contains(Metric.METRIC_ELBO)) {
+      row(out, "ELBO", r.getElbo());
+      row(out, "distortion E[-log p(x|z)]", r.getDistortion());
+      row(out, "rate KL(q||p), all layers", r.getTotalRate());
+    }
+    boolean rates = computed.contains(Metric.METRIC_RATES);
+    boolean activeUnits = computed.contains(Metric.METRIC_ACTIVE_UNITS);
     for (LayerReport layer : r.getLayersList()) {
-      row(out, "  rate " + layer.getLayer(), layer.getRate());
-      out.printf(
-          Locale.ROOT,
-          "  %-34s %d of %d%n",
-          "active units " + layer.getLayer(),
-          layer.getActiveUnits(),
-          layer.getDim());
+      if (rates) {
+        row(out, "  rate " + layer.getLayer(), layer.getRate());
+      }
+      if (activeUnits) {
+        out.printf(
+            Locale.ROOT,
+            "  %-34s %d of %d%n",
+            "active units " + layer.getLayer(),
+            layer.getActiveUnits(),
+            layer.getDim());
+      }
     }
     if (r.hasMutualInformation()) {
       var mi = r.getMutualInformation();
@@ -210,12 +221,16 @@ final class EvalCommand implements Callable<Integer> {
           mi.getMinibatch(),
           mi.getMinibatchSize());
     }
-    out.printf(Locale.ROOT, "  %-34s %10.4f%n", "MMD^2(q(z), p(z))", r.getMmd());
-    out.printf(
-        Locale.ROOT,
-        "  %-34s %10.2f%n",
-        "mean effective sample size",
-        r.getMeanEffectiveSampleSize());
+    if (computed.contains(Metric.METRIC_MMD)) {
+      out.printf(Locale.ROOT, "  %-34s %10.4f%n", "MMD^2(q(z), p(z))", r.getMmd());
+    }
+    if (computed.contains(Metric.METRIC_IWLL)) {
+      out.printf(
+          Locale.ROOT,
+          "  %-34s %10.2f%n",
+          "mean effective sample size",
+          r.getMeanEffectiveSampleSize());
+    }
     out.printf(
         Locale.ROOT,
         "  %-34s %10.1f s (%.1f examples/s)%n",

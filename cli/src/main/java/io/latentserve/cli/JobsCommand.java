@@ -1,7 +1,6 @@
 package io.latentserve.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.latentserve.proto.v1.CancelJobRequest;
 import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.ListJobsRequest;
@@ -70,7 +69,7 @@ final class JobsCommand implements Callable<Integer> {
   }
 
   static int withStub(String target, StubCall call) {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+    ManagedChannel channel = ServiceChannels.open("trainer-service", target);
     try {
       return call.call(
           TrainerGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
@@ -93,8 +92,7 @@ final class JobsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      ManagedChannel channel =
-          ManagedChannelBuilder.forTarget(parent.trainer).usePlaintext().build();
+      ManagedChannel channel = ServiceChannels.open("trainer-service", parent.trainer);
       try {
         PrintWriter out = spec.commandLine().getOut();
         return TrainCommand.report(

@@ -14,6 +14,7 @@ final class ProgressBar {
   private final PrintWriter out;
   private final boolean interactive;
   private int lastDecile = -1;
+  private String lastLabel;
   private int lastLength;
 
   ProgressBar(PrintWriter out) {
@@ -48,8 +49,11 @@ final class ProgressBar {
       out.flush();
     } else {
       int decile = (int) (fraction * 10);
-      if (decile != lastDecile) {
+      // A new label starts a new phase, whose first line shows even at the decile the last ended
+      // on.
+      if (decile != lastDecile || !label.equals(lastLabel)) {
         lastDecile = decile;
+        lastLabel = label;
         out.println(line);
         out.flush();
       }
@@ -63,6 +67,8 @@ final class ProgressBar {
       out.flush();
     }
     lastLength = 0;
+    lastDecile = -1;
+    lastLabel = null;
   }
 
   static String format(Duration d) {

@@ -1,7 +1,6 @@
 package io.latentserve.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -21,9 +20,6 @@ final class TargetOptions {
   Duration timeout;
 
   ManagedChannel channel() {
-    return ManagedChannelBuilder.forTarget(target)
-        .usePlaintext()
-        .maxInboundMessageSize(64 << 20)
-        .build();
+    return ServiceChannels.open("inference-service", target);
   }
 }

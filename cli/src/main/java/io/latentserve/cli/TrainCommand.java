@@ -1,7 +1,6 @@
 package io.latentserve.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.latentserve.proto.v1.Activation;
 import io.latentserve.proto.v1.Architecture;
 import io.latentserve.proto.v1.Job;
@@ -154,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     JobSpec jobSpec = jobSpec();
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(trainer).usePlaintext().build();
+    ManagedChannel channel = ServiceChannels.open("trainer-service", trainer);
     try {
       TrainerGrpc.TrainerBlockingStub stub = TrainerGrpc.newBlockingStub(channel);
       Job job =

@@ -30,6 +30,7 @@ import io.latentserve.proto.v1.EvaluatorGrpc;
 import io.latentserve.proto.v1.GetEvaluationRequest;
 import io.latentserve.proto.v1.IwllPoint;
 import io.latentserve.proto.v1.LayerReport;
+import io.latentserve.proto.v1.Metric;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.MutualInformation;
 import java.io.IOException;
@@ -335,10 +336,45 @@ class EvalCommandTest {
 
     Run run = eval("--model", MODEL, "--evaluator", "127.0.0.1:" + port, "--timeout", "PT10S");
 
-    // Exit 3 and gRPC's status; the transport's description ("io exception") follows it.
+    // Exit 3 and gRPC's status, naming the service and the address it could not reach.
     assertThat(run.exitCode()).isEqualTo(3);
-    assertThat(run.err()).startsWith("latentserve: UNAVAILABLE: ");
+    assertThat(run.err())
+        .startsWith(
+            "latentserve: UNAVAILABLE: cannot reach evaluator-service at 127.0.0.1:" + port + " (");
     assertThat(run.out()).doesNotContain("evaluation ");
+  }
+
+  @Test
+  void printSummary_someMetrics_printsRowsOfTheComputedMetricsOnly() {
+    EvaluationReport report =
+        EvaluationReport.newBuilder()
+            .setEvaluationId("eval-2")
+            .setModel(ModelInfo.newBuilder().setName("vae").setVersion(1))
+            .setData("mnist-10k/test")
+            .setExamples(2000)
+            .setK(1)
+            .setSeed(1)
+            .addAllMetrics(List.of(Metric.METRIC_RATES))
+            .addLayers(
+                LayerReport.newBuilder().setLayer("z1").setDim(50).setRate(estimate(6.5, 0.1)))
+            .setWallTime(com.google.protobuf.Duration.newBuilder().setSeconds(2))
+            .setExamplesPerSecond(1000)
+            .setHtmlPath("/reports/eval-2/index.html")
+            .setJsonPath("/reports/eval-2/report.json")
+            .build();
+    StringWriter out = new StringWriter();
+
+    EvalCommand.printSummary(new PrintWriter(out), report);
+
+    assertThat(out.toString().lines())
+        .containsExactly(
+            "",
+            "evaluation eval-2: vae/1 on mnist-10k/test, 2000 examples, k=1, seed 1",
+            "    rate z1                               6.500 +- 0.100 nats",
+            "  wall time                                 2.0 s (1000.0 examples/s)",
+            "",
+            "report: /reports/eval-2/index.html",
+            "        /reports/eval-2/report.json");
   }
 
   @Test
@@ -352,6 +388,14 @@ class EvalCommandTest {
             .setK(5000)
             .setSeed(7)
             .setCondition("one-hot labels of mnist-10k/test (10 classes)")
+            .addAllMetrics(
+                List.of(
+                    Metric.METRIC_IWLL,
+                    Metric.METRIC_ELBO,
+                    Metric.METRIC_RATES,
+                    Metric.METRIC_ACTIVE_UNITS,
+                    Metric.METRIC_MUTUAL_INFORMATION,
+                    Metric.METRIC_MMD))
             .setIwll(estimate(-85.5432, 0.8765))
             .addIwllCurve(IwllPoint.newBuilder().setK(1).setLogLikelihood(estimate(-90.1, 0.9)))
             .addIwllCurve(

@@ -34,6 +34,20 @@ class ProgressBarTest {
   }
 
   @Test
+  void update_notInteractiveNewPhase_printsItsFirstLineAtTheDecileThePreviousEndedOn() {
+    ProgressBar bar = new ProgressBar(new PrintWriter(out), false);
+
+    bar.update(0, 24, "importance-weights", Duration.ZERO, null, "");
+    bar.update(0, 1000, "posterior-statistics", Duration.ZERO, null, "");
+    bar.update(1000, 1000, "posterior-statistics", Duration.ofSeconds(1), null, "");
+    bar.update(0, 80, "previews", Duration.ofSeconds(1), null, "");
+
+    assertThat(out.toString().lines().map(l -> l.split(" ")[0]))
+        .containsExactly(
+            "importance-weights", "posterior-statistics", "posterior-statistics", "previews");
+  }
+
+  @Test
   void update_interactive_redrawsOneLineInPlaceAndPadsOverLongerText() {
     ProgressBar bar = new ProgressBar(new PrintWriter(out), true);
 

@@ -1,0 +1,71 @@
+package io.latentserve.cli;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+
+/**
+ * Channels from the CLI to the services. A call that cannot reach its service fails with a
+ * description that names the service and the address, so that "UNAVAILABLE: io exception" reads
+ * "cannot reach evaluator-service at localhost:50053 (io exception)".
+ */
+final class ServiceChannels {
+  private ServiceChannels() {}
+
+  /**
+   * Opens a plaintext channel.
+   *
+   * @param service the service's name as users know it, e.g. {@code "evaluator-service"}
+   * @param target a gRPC target: HOST:PORT, or any name the default resolvers accept
+   */
+  static ManagedChannel open(String service, String target) {
+    return ManagedChannelBuilder.forTarget(target)
+        .usePlaintext()
+        .maxInboundMessageSize(64 << 20)
+        .intercept(new NamingUnavailable(service, target))
+        .build();
+  }
+
+  private record NamingUnavailable(String service, String target) implements ClientInterceptor {
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          super.start(
+              new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                @Override
+                public void onClose(Status status, Metadata trailers) {
+                  super.onClose(
+                      status.getCode() == Status.Code.UNAVAILABLE ? named(status) : status,
+                      trailers);
+                }
+              },
+              headers);
+        }
+      };
+    }
+
+    private Status named(Status status) {
+      return Status.UNAVAILABLE
+          .withDescription(
+              "cannot reach "
+                  + service
+                  + " at "
+                  + target
+                  + " ("
+                  + status.getDescription()
+                  + "); is it running?")
+          .withCause(status.getCause());
+    }
+  }
+}
