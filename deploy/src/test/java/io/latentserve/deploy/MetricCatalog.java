@@ -9,6 +9,10 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.latentserve.bundle.GraphRole;
+import io.latentserve.evaluator.app.EvaluatorMetrics;
+import io.latentserve.evaluator.core.Evaluator;
+import io.latentserve.evaluator.core.Progress;
+import io.latentserve.evaluator.grpc.EvaluationListener;
 import io.latentserve.inference.app.InferenceMetrics;
 import io.latentserve.inference.batching.BatchListener;
 import io.latentserve.inference.core.ModelId;
@@ -25,18 +29,18 @@ import java.util.regex.Pattern;
 
 /**
  * The Prometheus metrics the services expose, with their label names: what the dashboard may query.
- * The inference service's (and the gRPC interceptor's, which all three services share) come from a
- * scrape of the real {@link InferenceMetrics} registry after a real gRPC call and one of each
- * batching event; the trainer's and evaluator's are the names agreed in deploy/README.md.
+ * They come from scrapes of the real {@link InferenceMetrics} registry (with the gRPC interceptor's
+ * metrics, which all three services share) after a real gRPC call and one of each batching event,
+ * and of the real {@link EvaluatorMetrics} registry during and after one evaluation.
+ *
+ * <p>The trainer's metrics ({@value #TRAINER_PREFIX}*) are not here: its registry comes with the
+ * trainer (Deeplearning4j), which this module does not depend on. integration-tests {@code
+ * PrometheusIT} checks every metric and label of the dashboard, the trainer's included, against a
+ * real Prometheus that scrapes the three services while they train, serve and evaluate.
  */
 final class MetricCatalog {
-  /** Agreed trainer and evaluator metrics (Prometheus names) and their labels. */
-  static final Map<String, Set<String>> AGREED =
-      Map.of(
-          "latentserve_trainer_jobs", Set.of("state"),
-          "latentserve_trainer_steps_total", Set.of("model"),
-          "latentserve_evaluator_evaluations", Set.of("state"),
-          "latentserve_evaluator_examples_total", Set.of("model"));
+  /** The prefix of the trainer's metrics, which PrometheusIT checks instead. */
+  static final String TRAINER_PREFIX = "latentserve_trainer_";
 
   /**
    * Inference metrics that only appear once a model is loaded, which this catalogue does not do:
@@ -55,12 +59,35 @@ final class MetricCatalog {
 
   private MetricCatalog() {}
 
-  /** Every known metric and its label names. */
+  /** Every metric of the inference and evaluator services and its label names. */
   static Map<String, Set<String>> all() {
     Map<String, Set<String>> all = new TreeMap<>(inferenceService());
     all.putAll(NEEDS_A_MODEL);
-    all.putAll(AGREED);
+    evaluatorService().forEach((name, labels) -> merge(all, name, labels));
     return all;
+  }
+
+  /**
+   * Sample names and label names of scrapes of the evaluator service's real registry: one while an
+   * evaluation runs (its progress gauges exist only then) and one after it ended.
+   */
+  static Map<String, Set<String>> evaluatorService() {
+    EvaluatorMetrics metrics = new EvaluatorMetrics();
+    metrics.onStarted("eval-1", "demo");
+    metrics.onProgress(
+        "eval-1",
+        new Progress(Evaluator.PHASE_WEIGHTS, 8, 16, Duration.ofSeconds(1), Duration.ofSeconds(1)));
+    metrics.onAttempt("ImportanceWeights", "UNAVAILABLE", Duration.ofMillis(2));
+    metrics.onRetry("ImportanceWeights", "UNAVAILABLE");
+    metrics.onAttempt("ImportanceWeights", "OK", Duration.ofMillis(3));
+    Map<String, Set<String>> names = parse(metrics.scrape());
+    metrics.onFinished("eval-1", EvaluationListener.Outcome.SUCCEEDED, 16, Duration.ofSeconds(2));
+    parse(metrics.scrape()).forEach((name, labels) -> merge(names, name, labels));
+    return names;
+  }
+
+  private static void merge(Map<String, Set<String>> into, String name, Set<String> labels) {
+    into.computeIfAbsent(name, k -> new TreeSet<>()).addAll(labels);
   }
 
   /** Sample names and label names of a scrape of the inference service's real registry. */

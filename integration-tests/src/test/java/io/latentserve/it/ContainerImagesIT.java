@@ -430,13 +430,6 @@ class ContainerImagesIT {
 
     @Test
     void trainer_cpuImage_becomesServing() throws Exception {
-      Assumptions.assumeTrue(
-          LatentserveCli.commandLine()
-              .getSubcommands()
-              .get("serve")
-              .getSubcommands()
-              .containsKey("trainer"),
-          "this build has no `latentserve serve trainer` yet");
       try (GenericContainer<?> trainer = service(CPU_IMAGE, "trainer", Map.of(), true)) {
         trainer.start();
 

@@ -1,8 +1,13 @@
 package io.latentserve.evaluator.grpc;
 
+import io.latentserve.evaluator.core.Progress;
 import java.time.Duration;
 
-/** Observes evaluations, e.g. to count them in metrics. */
+/**
+ * Observes evaluations, e.g. to count them in metrics. Each evaluation is named by its id: it is
+ * {@linkplain #onStarted started} once, reports {@linkplain #onProgress progress} from the thread
+ * that runs it, and {@linkplain #onFinished finishes} once.
+ */
 public interface EvaluationListener {
   /** The terminal state of an evaluation. */
   enum Outcome {
@@ -12,8 +17,16 @@ public interface EvaluationListener {
     DEADLINE_EXCEEDED
   }
 
-  /** An evaluation started running. */
-  void onStarted();
+  /**
+   * An evaluation started running.
+   *
+   * @param evaluationId its id
+   * @param modelName the name of the model it evaluates, as requested (not yet checked to exist)
+   */
+  void onStarted(String evaluationId, String modelName);
+
+  /** Where an evaluation stands: every progress event of the evaluator, before any throttling. */
+  default void onProgress(String evaluationId, Progress progress) {}
 
   /**
    * An evaluation ended.
@@ -21,16 +34,17 @@ public interface EvaluationListener {
    * @param examples examples evaluated (0 unless it succeeded)
    * @param wallTime time from start to end
    */
-  void onFinished(Outcome outcome, long examples, Duration wallTime);
+  void onFinished(String evaluationId, Outcome outcome, long examples, Duration wallTime);
 
   /** A listener that ignores everything. */
   static EvaluationListener none() {
     return new EvaluationListener() {
       @Override
-      public void onStarted() {}
+      public void onStarted(String evaluationId, String modelName) {}
 
       @Override
-      public void onFinished(Outcome outcome, long examples, Duration wallTime) {}
+      public void onFinished(
+          String evaluationId, Outcome outcome, long examples, Duration wallTime) {}
     };
   }
 }

@@ -155,8 +155,8 @@ public final class EvaluatorGrpcService extends EvaluatorGrpc.EvaluatorImplBase 
       Context context,
       ServerCallStreamObserver<EvaluateEvent> observer) {
     long start = System.nanoTime();
-    listener.onStarted();
-    ProgressSender progress = new ProgressSender(id, observer);
+    listener.onStarted(id, request.model().name());
+    ProgressSender progress = new ProgressSender(id, observer, listener);
     // The call ends only after the evaluation's slot is free again, so that a caller who starts the
     // next evaluation as soon as this one answers never finds the slot still taken.
     Runnable endCall;
@@ -177,7 +177,8 @@ public final class EvaluatorGrpcService extends EvaluatorGrpc.EvaluatorImplBase 
       ReportFiles files = store.save(outcome);
       EvaluationReport report = outcome.report();
       log.info("evaluation {} done in {}: report {}", id, report.wallTime(), files.html());
-      listener.onFinished(EvaluationListener.Outcome.SUCCEEDED, report.examples(), since(start));
+      listener.onFinished(
+          id, EvaluationListener.Outcome.SUCCEEDED, report.examples(), since(start));
       endCall =
           () -> {
             if (!observer.isCancelled()) {
@@ -188,7 +189,7 @@ public final class EvaluatorGrpcService extends EvaluatorGrpc.EvaluatorImplBase 
           };
     } catch (IOException e) {
       log.error("evaluation {}: cannot store its report", id, e);
-      listener.onFinished(EvaluationListener.Outcome.FAILED, 0, since(start));
+      listener.onFinished(id, EvaluationListener.Outcome.FAILED, 0, since(start));
       endCall =
           () ->
               fail(
@@ -198,7 +199,7 @@ public final class EvaluatorGrpcService extends EvaluatorGrpc.EvaluatorImplBase 
     } catch (RuntimeException | Error e) {
       Status status = GrpcErrors.toStatus(e, context, id);
       log.info("evaluation {} ended with {}: {}", id, status.getCode(), status.getDescription());
-      listener.onFinished(outcome(status), 0, since(start));
+      listener.onFinished(id, outcome(status), 0, since(start));
       endCall = () -> fail(observer, status);
     } finally {
       finished();
@@ -239,21 +240,28 @@ public final class EvaluatorGrpcService extends EvaluatorGrpc.EvaluatorImplBase 
         + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
   }
 
-  /** Streams progress from the evaluation thread, throttled. */
+  /**
+   * Hands every progress event to the listener (metrics), and streams it from the evaluation thread
+   * to the caller, throttled.
+   */
   private static final class ProgressSender
       implements io.latentserve.evaluator.core.ProgressListener {
     private final String id;
     private final ServerCallStreamObserver<EvaluateEvent> observer;
+    private final EvaluationListener listener;
     private String lastPhase = "";
     private long lastSent;
 
-    ProgressSender(String id, ServerCallStreamObserver<EvaluateEvent> observer) {
+    ProgressSender(
+        String id, ServerCallStreamObserver<EvaluateEvent> observer, EvaluationListener listener) {
       this.id = id;
       this.observer = observer;
+      this.listener = listener;
     }
 
     @Override
     public void onProgress(Progress p) {
+      listener.onProgress(id, p);
       long now = System.nanoTime();
       boolean due =
           !p.phase().equals(lastPhase)

@@ -110,10 +110,11 @@ class EvaluatorGrpcServiceTest {
     EvaluationListener listener =
         new EvaluationListener() {
           @Override
-          public void onStarted() {}
+          public void onStarted(String evaluationId, String modelName) {}
 
           @Override
-          public void onFinished(Outcome outcome, long examples, Duration wallTime) {
+          public void onFinished(
+              String evaluationId, Outcome outcome, long examples, Duration wallTime) {
             outcomes.add(outcome);
           }
         };

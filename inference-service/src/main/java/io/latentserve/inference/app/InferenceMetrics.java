@@ -36,7 +36,7 @@ import java.util.stream.Collectors;
  *   <li>{@code latentserve_batch_queue_delay_seconds}{model, version, graph}: time the oldest
  *       request of a batch waited (histogram)
  *   <li>{@code latentserve_batch_rejected_total}{model, version, graph}: requests refused by a full
- *       queue
+ *       queue; 0 from the graph's first batch on
  *   <li>{@code latentserve_models_loaded}: loaded model versions
  *   <li>{@code latentserve_model_device}{model, version, device}: 1 per loaded version
  * </ul>
@@ -110,17 +110,22 @@ public final class InferenceMetrics {
             .tags(t)
             .register(registry)
             .record(queueDelay);
+        // from the graph's first batch on, its rejections read 0 rather than no data
+        rejected(t);
       }
 
       @Override
       public void onRejected(GraphRole role) {
-        Counter.builder("latentserve.batch.rejected")
-            .description("Requests refused because the batching queue was full")
-            .tags(tags.and("graph", graph(role)))
-            .register(registry)
-            .increment();
+        rejected(tags.and("graph", graph(role))).increment();
       }
     };
+  }
+
+  private Counter rejected(Tags tags) {
+    return Counter.builder("latentserve.batch.rejected")
+        .description("Requests refused because the batching queue was full")
+        .tags(tags)
+        .register(registry);
   }
 
   /**

@@ -1,0 +1,163 @@
+package io.latentserve.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.latentserve.cli.LatentserveCli;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Ctrl-C during {@code latentserve quickstart}: SIGINT reaches its JVM while the three services it
+ * started are training, and its shutdown hook stops them (SIGTERM, each a graceful shutdown), so
+ * that none outlives it.
+ *
+ * <p>In a terminal, Ctrl-C sends SIGINT to the whole foreground process group, the services
+ * included; here only the quickstart gets it (as from {@code kill -INT}), so the services stop
+ * because the quickstart stops them, which is the part under test.
+ */
+class QuickstartInterruptIT {
+  private static final Duration STARTED = Duration.ofMinutes(3);
+
+  /**
+   * How long the quickstart may take to exit after SIGINT: each service gets a graceful shutdown of
+   * a few seconds, one after the other, within the 15 s that the quickstart waits for each.
+   */
+  private static final Duration PROMPT_EXIT = Duration.ofSeconds(45);
+
+  /** A progress line of the training with at least one step done: "... 12.5% 500/4000 ...". */
+  private static final Pattern TRAINING = Pattern.compile("%\\s+[1-9][0-9]*/[0-9]+\\s");
+
+  /** The JVM's exit status after SIGINT: 128 + 2. */
+  private static final int SIGINT_EXIT_STATUS = 130;
+
+  @TempDir Path work;
+
+  private Process quickstart;
+  private List<ProcessHandle> services = List.of();
+  private Path output;
+
+  @AfterEach
+  void killLeftovers() {
+    if (quickstart != null && quickstart.isAlive()) {
+      quickstart.destroyForcibly();
+    }
+    services.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+  }
+
+  @Test
+  void quickstart_sigintWhileTraining_exitsPromptlyAndStopsEveryService() throws Exception {
+    Path data = RealData.dataDir(RealData.MNIST);
+    Path workdir = work.resolve("quickstart");
+    Path logDir =
+        Files.createDirectories(
+            HostTool.sourceRoot()
+                .resolve("integration-tests")
+                .resolve("target")
+                .resolve("it-logs")
+                .resolve(QuickstartInterruptIT.class.getSimpleName()));
+    output = logDir.resolve("quickstart.out");
+    quickstart =
+        new ProcessBuilder(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                LatentserveCli.class.getName(),
+                "quickstart",
+                // more epochs than the test lets it finish: the signal comes while it trains
+                "--epochs",
+                "50",
+                "--workdir",
+                workdir.toString(),
+                "--data-dir",
+                data.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(output.toFile())
+            .start();
+
+    try {
+      Poll.until(
+          STARTED,
+          "the quickstart to report training steps on its three services",
+          () -> {
+            if (!quickstart.isAlive()) {
+              throw new AssertionError("the quickstart exited with " + quickstart.exitValue());
+            }
+            String printed = printed();
+            return printed.contains(" serving (logs in ") && TRAINING.matcher(printed).find();
+          });
+      services = quickstart.descendants().toList();
+      assertThat(services)
+          .as("the quickstart's descendants: its three services")
+          .hasSize(3)
+          .allMatch(ProcessHandle::isAlive);
+
+      long signalled = System.nanoTime();
+      int kill =
+          HostTool.run(
+              new ProcessBuilder("kill", "-INT", Long.toString(quickstart.pid())),
+              logDir.resolve("kill.out"),
+              10);
+      assertThat(kill).as("exit code of kill -INT").isZero();
+      boolean exited = quickstart.waitFor(PROMPT_EXIT.toMillis(), TimeUnit.MILLISECONDS);
+      Duration exitTime = Duration.ofNanos(System.nanoTime() - signalled);
+
+      assertThat(exited).as("the quickstart exited within %s of SIGINT", PROMPT_EXIT).isTrue();
+      System.out.println("quickstart exited " + exitTime.toMillis() + " ms after SIGINT");
+      assertThat(quickstart.exitValue()).as("exit status").isEqualTo(SIGINT_EXIT_STATUS);
+      assertThat(services)
+          .as("services still running after the quickstart exited")
+          .noneMatch(ProcessHandle::isAlive);
+      for (String service : List.of("inference", "trainer", "evaluator")) {
+        List<String> lines = Files.readAllLines(workdir.resolve("logs").resolve(service + ".log"));
+        assertThat(lines)
+            .as(service + " log ends with a clean shutdown")
+            .last()
+            .asString()
+            .endsWith(": stopped");
+      }
+    } catch (AssertionError e) {
+      throw failure(e, workdir);
+    }
+  }
+
+  private String printed() {
+    try {
+      return Files.readString(output, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** A failure with the quickstart's output and the end of each service log. */
+  private AssertionError failure(AssertionError cause, Path workdir) throws IOException {
+    StringBuilder text =
+        new StringBuilder(cause.getMessage()).append("\n\n----- quickstart output -----\n");
+    text.append(printed());
+    Path logs = workdir.resolve("logs");
+    if (Files.isDirectory(logs)) {
+      List<Path> files = new ArrayList<>();
+      try (Stream<Path> list = Files.list(logs)) {
+        list.sorted().forEach(files::add);
+      }
+      for (Path log : files) {
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        text.append("\n----- ").append(log.getFileName()).append(", last 40 lines -----\n");
+        lines
+            .subList(Math.max(0, lines.size() - 40), lines.size())
+            .forEach(line -> text.append(line).append('\n'));
+      }
+    }
+    return new AssertionError(text.toString(), cause);
+  }
+}
