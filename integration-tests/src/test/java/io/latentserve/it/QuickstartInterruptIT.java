@@ -69,6 +69,11 @@ class QuickstartInterruptIT {
     output = logDir.resolve("quickstart.out");
     quickstart =
         new ProcessBuilder(
+                // A shell that starts a build in the background (`cmd &`) ignores SIGINT in it, and
+                // every process below inherits that; a terminal's Ctrl-C reaches a quickstart whose
+                // SIGINT has its default action, so the test restores it.
+                "env",
+                "--default-signal=INT",
                 ProcessHandle.current().info().command().orElse("java"),
                 "-cp",
                 System.getProperty("java.class.path"),
