@@ -221,6 +221,7 @@ public final class Evaluator {
             "data has " + d + " features, model " + model.id() + " expects " + model.inputDim());
       }
       phaseTimes.put(PHASE_MODEL, since(phaseStart));
+      progress(PHASE_MODEL, 1, 1, 0);
       checkCancelled();
 
       ImportanceWeightedEstimator iw = null;
