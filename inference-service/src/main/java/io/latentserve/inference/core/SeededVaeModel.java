@@ -320,6 +320,24 @@ public final class SeededVaeModel implements VaeModel {
 
   @Override
   public LogProbResult logProb(FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
+    Map<String, FloatTensor> inputs = logProbInputs(x, condition, z);
+    return logProbResult(
+        runner.run(GraphRole.LOG_JOINT, inputs), runner.run(GraphRole.LOG_POSTERIOR, inputs));
+  }
+
+  @Override
+  public CompletableFuture<LogProbResult> logProbAsync(
+      FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
+    Map<String, FloatTensor> inputs = logProbInputs(x, condition, z);
+    // Both graphs are queued at once: the call waits for one batching round trip, not two.
+    return runner
+        .runAsync(GraphRole.LOG_JOINT, inputs)
+        .thenCombine(runner.runAsync(GraphRole.LOG_POSTERIOR, inputs), this::logProbResult);
+  }
+
+  /** Checks a LogProb request and prepares the inputs of its two graphs. */
+  private Map<String, FloatTensor> logProbInputs(
+      FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
     int n = checkX(x);
     checkCondition(condition, n, "x has " + n);
     if (z == null || z.size() != layers.size()) {
@@ -355,8 +373,11 @@ public final class SeededVaeModel implements VaeModel {
       }
       inputs.put(GraphNames.sample(layer.name()), zl);
     }
-    Map<String, FloatTensor> joint = runner.run(GraphRole.LOG_JOINT, inputs);
-    Map<String, FloatTensor> posterior = runner.run(GraphRole.LOG_POSTERIOR, inputs);
+    return inputs;
+  }
+
+  private LogProbResult logProbResult(
+      Map<String, FloatTensor> joint, Map<String, FloatTensor> posterior) {
     List<LayerLogProb> perLayer = new ArrayList<>(layers.size());
     for (StochasticLayer layer : layers) {
       perLayer.add(

@@ -135,6 +135,16 @@ public interface VaeModel extends AutoCloseable {
   LogProbResult logProb(FloatTensor x, FloatTensor condition, List<FloatTensor> z);
 
   /**
+   * {@link #logProb(FloatTensor, FloatTensor, List)} without holding the caller's thread while its
+   * runs wait in a batching queue. Invalid input throws at once, as there; a failure of a run
+   * completes the future exceptionally. The default computes at once.
+   */
+  default CompletableFuture<LogProbResult> logProbAsync(
+      FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
+    return CompletableFuture.completedFuture(logProb(x, condition, z));
+  }
+
+  /**
    * Validates an ImportanceWeights request's k and chunk size for N rows and splits the k samples
    * into consecutive chunks, each small enough that N times its size stays within {@link
    * ModelLimits#importanceRowBudget()} (at least one sample per chunk).

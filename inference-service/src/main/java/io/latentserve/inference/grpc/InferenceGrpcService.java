@@ -150,7 +150,7 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
 
   @Override
   public void logProb(LogProbRequest request, StreamObserver<LogProbResponse> out) {
-    withModel(
+    withModelAsync(
         out,
         request.getModel(),
         model -> {
@@ -160,10 +160,13 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
             z.add(TensorCodec.decode("z[" + i + "]", request.getZ(i)));
           }
           FloatTensor condition = condition(request.hasCondition(), request.getCondition());
-          LogProbResponse response =
-              ProtoMapping.logProbResponse(model.id(), model.logProb(x, condition, z));
-          served(model.id(), "LogProb", x);
-          return response;
+          return model
+              .logProbAsync(x, condition, z)
+              .thenApply(
+                  r -> {
+                    served(model.id(), "LogProb", x);
+                    return ProtoMapping.logProbResponse(model.id(), r);
+                  });
         });
   }
 

@@ -1,6 +1,7 @@
 package io.latentserve.inference.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.latentserve.model.Activation;
@@ -13,6 +14,7 @@ import io.latentserve.model.VaeArchitecture;
 import io.latentserve.model.VaeWeights;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -144,6 +146,30 @@ public abstract class VaeModelContract {
       assertClose(layer.logPrior(), joint.logPriors().get(l));
       assertClose(layer.logPosterior(), posterior.logPosteriors().get(l));
     }
+  }
+
+  @Test
+  void logProbAsync_sameInputs_bitIdenticalToLogProb() throws Exception {
+    List<FloatTensor> z = List.of(TestModels.normal(7, 50, 8), TestModels.normal(7, 6, 9));
+    LogProbResult sync = model.logProb(x, null, z);
+    LogProbResult async = model.logProbAsync(x, null, z).get(30, TimeUnit.SECONDS);
+    assertThat(async.logPxGivenZ().data()).containsExactly(sync.logPxGivenZ().data());
+    assertThat(async.logPz().data()).containsExactly(sync.logPz().data());
+    assertThat(async.logQzGivenX().data()).containsExactly(sync.logQzGivenX().data());
+    for (int l = 0; l < 2; l++) {
+      assertThat(async.layers().get(l).logPrior().data())
+          .containsExactly(sync.layers().get(l).logPrior().data());
+      assertThat(async.layers().get(l).logPosterior().data())
+          .containsExactly(sync.layers().get(l).logPosterior().data());
+    }
+  }
+
+  @Test
+  void logProbAsync_zOfTheWrongRowCount_throwsAtOnceNamingTheField() {
+    List<FloatTensor> z = List.of(TestModels.normal(6, 50, 8), TestModels.normal(7, 6, 9));
+    assertThatThrownBy(() -> model.logProbAsync(x, null, z))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage("z[0] has 6 rows, x has 7: they must match");
   }
 
   @Test
