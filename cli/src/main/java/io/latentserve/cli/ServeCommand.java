@@ -45,6 +45,13 @@ final class ServeCommand {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(
+        names = "--host",
+        description =
+            "Address the gRPC server binds, an IP address or a host name (env LATENTSERVE_HOST;"
+                + " default every interface; /metrics always binds every interface).")
+    String host;
+
+    @Option(
         names = "--port",
         description = "gRPC port; 0 picks a free one (env LATENTSERVE_PORT; default 50051).")
     Integer port;
@@ -119,6 +126,7 @@ final class ServeCommand {
     @Override
     public Integer call() throws Exception {
       Map<String, String> env = new HashMap<>(System.getenv());
+      override(env, InferenceConfig.ENV_HOST, host);
       override(env, InferenceConfig.ENV_PORT, port);
       override(env, InferenceConfig.ENV_METRICS_PORT, metricsPort);
       override(env, InferenceConfig.ENV_MODEL_REPOSITORY, modelRepository);
@@ -152,6 +160,13 @@ final class ServeCommand {
           "Train VAE-family models with SameDiff and publish them into a model repository.")
   static final class Trainer implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--host",
+        description =
+            "Address the gRPC server binds, an IP address or a host name (env LATENTSERVE_HOST;"
+                + " default every interface; /metrics always binds every interface).")
+    String host;
 
     @Option(
         names = "--port",
@@ -190,6 +205,7 @@ final class ServeCommand {
     @Override
     public Integer call() throws Exception {
       Map<String, String> env = new HashMap<>(System.getenv());
+      override(env, TrainerConfig.ENV_HOST, host);
       override(env, TrainerConfig.ENV_PORT, port);
       override(env, TrainerConfig.ENV_METRICS_PORT, metricsPort);
       override(env, TrainerConfig.ENV_MODEL_REPOSITORY, modelRepository);
@@ -216,6 +232,13 @@ final class ServeCommand {
           "Evaluate models (IW-LL, ELBO, rates, active units, MI) by calling inference-service.")
   static final class Evaluator implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--host",
+        description =
+            "Address the gRPC server binds, an IP address or a host name (env LATENTSERVE_HOST;"
+                + " default every interface; /metrics always binds every interface).")
+    String host;
 
     @Option(
         names = "--port",
@@ -262,6 +285,7 @@ final class ServeCommand {
     @Override
     public Integer call() throws Exception {
       Map<String, String> env = new HashMap<>(System.getenv());
+      override(env, EvaluatorConfig.ENV_HOST, host);
       override(env, EvaluatorConfig.ENV_PORT, port);
       override(env, EvaluatorConfig.ENV_METRICS_PORT, metricsPort);
       override(env, EvaluatorConfig.ENV_INFERENCE_TARGET, inferenceTarget);

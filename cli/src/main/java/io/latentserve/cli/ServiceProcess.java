@@ -26,29 +26,51 @@ import java.util.function.Consumer;
 public final class ServiceProcess implements AutoCloseable {
   private final String name;
   private final Process process;
+  private final String host;
   private final int port;
   private final Path log;
 
-  private ServiceProcess(String name, Process process, int port, Path log) {
+  private ServiceProcess(String name, Process process, String host, int port, Path log) {
     this.name = name;
     this.process = process;
+    this.host = host;
     this.port = port;
     this.log = log;
   }
 
   /**
-   * Starts {@code latentserve serve <service> --port <port> <args...>} with this JVM's classpath.
+   * Starts {@code latentserve serve <service> --port <port> <args...>} with this JVM's classpath,
+   * listening on every interface.
    *
    * @param log file that receives the process's stdout and stderr
    */
   public static ServiceProcess start(String service, int port, List<String> args, Path log) {
+    return start(service, List.of(), "", port, args, log);
+  }
+
+  /**
+   * Starts {@code java <jvmOptions> ... serve <service> [--host <host>] --port <port> <args...>}
+   * with this JVM's classpath.
+   *
+   * @param jvmOptions options of the service's JVM, e.g. {@code -Djdk.net.hosts.file=hosts}
+   * @param host the one address the service binds, and where {@link #target()} reaches it; empty
+   *     for every interface, reached at 127.0.0.1
+   * @param log file that receives the process's stdout and stderr
+   */
+  public static ServiceProcess start(
+      String service, List<String> jvmOptions, String host, int port, List<String> args, Path log) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(LatentserveCli.class.getName());
     command.add("serve");
     command.add(service);
+    if (!host.isEmpty()) {
+      command.add("--host");
+      command.add(host);
+    }
     command.add("--port");
     command.add(Integer.toString(port));
     command.addAll(args);
@@ -56,7 +78,7 @@ public final class ServiceProcess implements AutoCloseable {
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putIfAbsent("OMP_NUM_THREADS", "1");
     try {
-      return new ServiceProcess(service, builder.start(), port, log);
+      return new ServiceProcess(service, builder.start(), host, port, log);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start " + service + " process", e);
     }
@@ -75,8 +97,12 @@ public final class ServiceProcess implements AutoCloseable {
     return port;
   }
 
+  /** Where the service's gRPC server is reached: {@code host:port}, {@code [ipv6]:port}. */
   public String target() {
-    return "127.0.0.1:" + port;
+    if (host.isEmpty()) {
+      return "127.0.0.1:" + port;
+    }
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 
   public Path log() {

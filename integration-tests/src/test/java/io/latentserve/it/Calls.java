@@ -179,4 +179,18 @@ final class Calls {
     }
     return sum;
   }
+
+  /**
+   * The sum of the samples of a counter that carry {@code label}, e.g. {@code
+   * method="ImportanceWeights"}; 0 when it has none.
+   */
+  static double counterSum(String scrape, String name, String label) {
+    double sum = 0;
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(name + "{") && line.substring(0, line.indexOf('}') + 1).contains(label)) {
+        sum += value(line);
+      }
+    }
+    return sum;
+  }
 }

@@ -70,6 +70,24 @@ final class ServiceProcesses
    * not wait for it to serve (see {@link #awaitServing}).
    */
   ServiceProcess start(String service, Object... args) {
+    return launch(List.of(), "", ServiceProcess.freePort(), service, args);
+  }
+
+  /**
+   * As {@link #start(String, Object...)}, with its gRPC server bound to {@code host:port} alone
+   * (e.g. two replicas on one port of 127.0.0.1 and 127.0.0.2), and reached there.
+   */
+  ServiceProcess startBoundTo(String host, int port, String service, Object... args) {
+    return launch(List.of(), host, port, service, args);
+  }
+
+  /** As {@link #start(String, Object...)}, in a JVM started with {@code jvmOptions}. */
+  ServiceProcess startWithJvmOptions(List<String> jvmOptions, String service, Object... args) {
+    return launch(jvmOptions, "", ServiceProcess.freePort(), service, args);
+  }
+
+  private ServiceProcess launch(
+      List<String> jvmOptions, String host, int port, String service, Object... args) {
     int n = counts.merge(service, 1, Integer::sum);
     Path log = logDir.resolve(service + "-" + n + ".log");
     try {
@@ -86,7 +104,7 @@ final class ServiceProcesses
     }
     flags.add("--metrics-port");
     flags.add(Integer.toString(metricsPort));
-    ServiceProcess process = ServiceProcess.start(service, ServiceProcess.freePort(), flags, log);
+    ServiceProcess process = ServiceProcess.start(service, jvmOptions, host, port, flags, log);
     started.add(process);
     metricsPorts.put(process, metricsPort);
     return process;

@@ -2,13 +2,47 @@ package io.latentserve.service;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * The checks a service's config record makes in its compact constructor, each failing with a
  * message naming the setting, the rule and the value: {@code maxK must be > 0, got 0}.
  */
 public final class SettingChecks {
+  /** A DNS name or dotted IPv4 address: labels of letters, digits and inner hyphens. */
+  private static final Pattern HOST_NAME =
+      Pattern.compile(
+          "(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+              + "(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+
+  /** An IPv6 literal, unbracketed; whether it is a valid one is for the resolver to say. */
+  private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*");
+
   private SettingChecks() {}
+
+  /**
+   * An address to bind: empty for every interface, else an IP address or a host name. Only the form
+   * is checked here, without a lookup; a name that does not resolve fails when the server is
+   * created.
+   *
+   * @return {@code host}
+   * @throws NullPointerException naming the setting if {@code host} is null
+   * @throws IllegalArgumentException if {@code host} is neither empty, an IP address nor a host
+   *     name (e.g. {@code "inference:50051"}: the port has its own setting)
+   */
+  public static String checkHost(String name, String host) {
+    Objects.requireNonNull(host, name);
+    if (!host.isEmpty()
+        && !HOST_NAME.matcher(host).matches()
+        && !IPV6_LITERAL.matcher(host).matches()) {
+      throw new IllegalArgumentException(
+          name
+              + " must be an IP address or a host name (empty for every interface), got \""
+              + host
+              + "\"");
+    }
+    return host;
+  }
 
   /**
    * A TCP port, 0 meaning a free one.

@@ -37,4 +37,28 @@ class SettingChecksTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessage("grace");
   }
+
+  @Test
+  void checkHost_addressesAndNames_accepted() {
+    assertThat(SettingChecks.checkHost("host", "")).isEmpty();
+    assertThat(SettingChecks.checkHost("host", "127.0.0.2")).isEqualTo("127.0.0.2");
+    assertThat(SettingChecks.checkHost("host", "::1")).isEqualTo("::1");
+    assertThat(SettingChecks.checkHost("host", "inference-0.inference.svc")).isNotEmpty();
+  }
+
+  @Test
+  void checkHost_notAHost_throwsNamingTheSettingAndValue() {
+    assertThatThrownBy(() -> SettingChecks.checkHost("host", "inference:50051"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "host must be an IP address or a host name (empty for every interface), got"
+                + " \"inference:50051\"");
+    assertThatThrownBy(() -> SettingChecks.checkHost("host", "two words"))
+        .hasMessageContaining("got \"two words\"");
+    assertThatThrownBy(() -> SettingChecks.checkHost("host", "-leading.hyphen"))
+        .hasMessageContaining("host must be");
+    assertThatThrownBy(() -> SettingChecks.checkHost("host", null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("host");
+  }
 }

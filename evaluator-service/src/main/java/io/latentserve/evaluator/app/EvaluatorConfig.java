@@ -1,5 +1,6 @@
 package io.latentserve.evaluator.app;
 
+import static io.latentserve.service.SettingChecks.checkHost;
 import static io.latentserve.service.SettingChecks.checkNonNegative;
 import static io.latentserve.service.SettingChecks.checkPort;
 import static io.latentserve.service.SettingChecks.checkPositive;
@@ -7,6 +8,7 @@ import static io.latentserve.service.SettingChecks.checkPositive;
 import io.latentserve.evaluator.client.InferenceClientConfig;
 import io.latentserve.evaluator.core.EvaluatorOptions;
 import io.latentserve.service.EnvironmentSettings;
+import io.latentserve.service.ServerTransports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -18,6 +20,8 @@ import java.util.Objects;
  * <p>Built from defaults overridden by environment variables ({@link #fromEnvironment(Map)}), then
  * by command-line flags through {@link #toBuilder()}.
  *
+ * @param host address the gRPC server binds: empty (the default) for every interface, else an IP
+ *     address or a host name; the metrics endpoint binds every interface
  * @param port gRPC port; 0 picks a free port
  * @param metricsPort port of the Prometheus {@code /metrics} endpoint; 0 picks a free port
  * @param inferenceTarget the inference replicas: {@code host:port}, {@code h1:p1,h2:p2} or a URI
@@ -35,6 +39,7 @@ import java.util.Objects;
  * @param shutdownGrace how long running evaluations may continue after shutdown begins
  */
 public record EvaluatorConfig(
+    String host,
     int port,
     int metricsPort,
     String inferenceTarget,
@@ -50,6 +55,7 @@ public record EvaluatorConfig(
     int mmdSamples,
     Duration shutdownGrace) {
 
+  public static final String ENV_HOST = "LATENTSERVE_HOST";
   public static final String ENV_PORT = "LATENTSERVE_PORT";
   public static final String ENV_METRICS_PORT = "LATENTSERVE_METRICS_PORT";
   public static final String ENV_INFERENCE_TARGET = "LATENTSERVE_INFERENCE_TARGET";
@@ -69,6 +75,7 @@ public record EvaluatorConfig(
   public static final int DEFAULT_METRICS_PORT = 9466;
 
   public EvaluatorConfig {
+    checkHost("host", host);
     checkPort("port", port);
     checkPort("metricsPort", metricsPort);
     Objects.requireNonNull(reportsDir, "reportsDir");
@@ -121,6 +128,7 @@ public record EvaluatorConfig(
 
   public Builder toBuilder() {
     return new Builder()
+        .host(host)
         .port(port)
         .metricsPort(metricsPort)
         .inferenceTarget(inferenceTarget)
@@ -146,6 +154,7 @@ public record EvaluatorConfig(
   public static EvaluatorConfig fromEnvironment(Map<String, String> env) {
     Builder b = builder();
     return EnvironmentSettings.of(env)
+        .readString(ENV_HOST, b::host)
         .readInt(ENV_PORT, b::port)
         .readInt(ENV_METRICS_PORT, b::metricsPort)
         .readString(ENV_INFERENCE_TARGET, b::inferenceTarget)
@@ -165,6 +174,7 @@ public record EvaluatorConfig(
 
   /** Mutable holder of config values, starting from the defaults. */
   public static final class Builder {
+    private String host = ServerTransports.EVERY_INTERFACE;
     private int port = DEFAULT_PORT;
     private int metricsPort = DEFAULT_METRICS_PORT;
     private String inferenceTarget = "localhost:50051";
@@ -181,6 +191,11 @@ public record EvaluatorConfig(
     private Duration shutdownGrace = Duration.ofSeconds(20);
 
     private Builder() {}
+
+    public Builder host(String v) {
+      host = v;
+      return this;
+    }
 
     public Builder port(int v) {
       port = v;
@@ -259,6 +274,7 @@ public record EvaluatorConfig(
      */
     public EvaluatorConfig build() {
       return new EvaluatorConfig(
+          host,
           port,
           metricsPort,
           inferenceTarget,

@@ -1,7 +1,5 @@
 package io.latentserve.evaluator.app;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerBuilder;
 import io.latentserve.evaluator.client.GrpcInferenceClient;
 import io.latentserve.evaluator.core.DatasetSource;
@@ -11,6 +9,7 @@ import io.latentserve.evaluator.grpc.EvaluatorGrpcService;
 import io.latentserve.evaluator.report.ReportStore;
 import io.latentserve.proto.v1.EvaluatorGrpc;
 import io.latentserve.service.GrpcServerLifecycle;
+import io.latentserve.service.ServerTransports;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Objects;
@@ -43,18 +42,21 @@ public final class EvaluatorServer implements AutoCloseable {
   private final EvaluatorGrpcService service;
   private final GrpcServerLifecycle lifecycle;
 
-  /** A server on a plain-text port {@link EvaluatorConfig#port()}, reading catalogued data. */
+  /**
+   * A server on a plain-text port {@link EvaluatorConfig#port()} of {@link EvaluatorConfig#host()},
+   * reading catalogued data.
+   */
   public static EvaluatorServer create(EvaluatorConfig config) {
     return new EvaluatorServer(
         config,
-        Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()),
+        ServerTransports.plaintext(config.host(), config.port()),
         new CatalogDatasetSource(config.dataDir()));
   }
 
   /**
    * A server on the given transport, e.g. an in-process one in tests.
    *
-   * @param config everything but the port, which the builder already carries
+   * @param config everything but the host and port, which the builder already carries
    * @param serverBuilder the transport; this server adds its services and interceptors
    * @param datasets where catalogued evaluation data comes from
    */

@@ -13,6 +13,7 @@ class EvaluatorConfigTest {
   void fromEnvironment_empty_isTheDefaults() {
     assertThat(EvaluatorConfig.fromEnvironment(Map.of())).isEqualTo(EvaluatorConfig.defaults());
     assertThat(EvaluatorConfig.defaults().port()).isEqualTo(EvaluatorConfig.DEFAULT_PORT);
+    assertThat(EvaluatorConfig.defaults().host()).as("every interface").isEmpty();
   }
 
   @Test
@@ -20,12 +21,14 @@ class EvaluatorConfigTest {
     EvaluatorConfig config =
         EvaluatorConfig.fromEnvironment(
             Map.of(
+                "LATENTSERVE_HOST", "evaluator.local",
                 "LATENTSERVE_INFERENCE_TARGET", "dns:///inference:50051",
                 "LATENTSERVE_CALL_DEADLINE", "90s",
                 "LATENTSERVE_REPORTS_DIR", "/var/reports",
                 "LATENTSERVE_MAX_K", "100",
                 "LATENTSERVE_MAX_EVALUATIONS", "3"));
 
+    assertThat(config.host()).isEqualTo("evaluator.local");
     assertThat(config.inferenceTarget()).isEqualTo("dns:///inference:50051");
     assertThat(config.callDeadline()).isEqualTo(Duration.ofSeconds(90));
     assertThat(config.reportsDir()).isEqualTo(Path.of("/var/reports"));
@@ -41,6 +44,15 @@ class EvaluatorConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("inference target")
         .hasMessageContaining("nohost");
+  }
+
+  @Test
+  void fromEnvironment_badHost_namesTheSetting() {
+    assertThatThrownBy(
+            () -> EvaluatorConfig.fromEnvironment(Map.of("LATENTSERVE_HOST", "localhost:50053")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("host must be an IP address or a host name")
+        .hasMessageContaining("\"localhost:50053\"");
   }
 
   @Test

@@ -1,11 +1,13 @@
 package io.latentserve.inference.app;
 
+import static io.latentserve.service.SettingChecks.checkHost;
 import static io.latentserve.service.SettingChecks.checkNonNegative;
 import static io.latentserve.service.SettingChecks.checkPort;
 import static io.latentserve.service.SettingChecks.checkPositive;
 
 import io.latentserve.inference.batching.BatchingConfig;
 import io.latentserve.service.EnvironmentSettings;
+import io.latentserve.service.ServerTransports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -19,6 +21,8 @@ import java.util.regex.Pattern;
  * <p>Built from defaults overridden by environment variables ({@link #fromEnvironment(Map)}), then
  * by command-line flags through {@link #toBuilder()}.
  *
+ * @param host address the gRPC server binds: empty (the default) for every interface, else an IP
+ *     address or a host name; the metrics endpoint binds every interface
  * @param port gRPC port; 0 picks a free port
  * @param metricsPort port of the Prometheus {@code /metrics} HTTP endpoint; 0 picks a free port
  * @param modelRepository root folder of the model repository ({@code <root>/<model>/<version>/})
@@ -37,6 +41,7 @@ import java.util.regex.Pattern;
  * @param shutdownGrace how long in-flight calls may run after shutdown begins
  */
 public record InferenceConfig(
+    String host,
     int port,
     int metricsPort,
     Path modelRepository,
@@ -53,6 +58,8 @@ public record InferenceConfig(
     Duration shutdownGrace) {
 
   /** Environment variables read by {@link #fromEnvironment(Map)}. */
+  public static final String ENV_HOST = "LATENTSERVE_HOST";
+
   public static final String ENV_PORT = "LATENTSERVE_PORT";
 
   public static final String ENV_METRICS_PORT = "LATENTSERVE_METRICS_PORT";
@@ -76,6 +83,7 @@ public record InferenceConfig(
   private static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda:(0|[1-9][0-9]{0,2})");
 
   public InferenceConfig {
+    checkHost("host", host);
     checkPort("port", port);
     checkPort("metricsPort", metricsPort);
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -110,6 +118,7 @@ public record InferenceConfig(
   /** A builder holding this config's values, to override some of them. */
   public Builder toBuilder() {
     return new Builder()
+        .host(host)
         .port(port)
         .metricsPort(metricsPort)
         .modelRepository(modelRepository)
@@ -144,6 +153,7 @@ public record InferenceConfig(
   public static InferenceConfig fromEnvironment(Map<String, String> env) {
     Builder b = builder();
     return EnvironmentSettings.of(env)
+        .readString(ENV_HOST, b::host)
         .readInt(ENV_PORT, b::port)
         .readInt(ENV_METRICS_PORT, b::metricsPort)
         .readPath(ENV_MODEL_REPOSITORY, b::modelRepository)
@@ -163,6 +173,7 @@ public record InferenceConfig(
 
   /** Mutable holder of config values, starting from the defaults. */
   public static final class Builder {
+    private String host = ServerTransports.EVERY_INTERFACE;
     private int port = DEFAULT_PORT;
     private int metricsPort = DEFAULT_METRICS_PORT;
     private Path modelRepository = Path.of("models");
@@ -179,6 +190,11 @@ public record InferenceConfig(
     private Duration shutdownGrace = Duration.ofSeconds(20);
 
     private Builder() {}
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
 
     public Builder port(int port) {
       this.port = port;
@@ -257,6 +273,7 @@ public record InferenceConfig(
      */
     public InferenceConfig build() {
       return new InferenceConfig(
+          host,
           port,
           metricsPort,
           modelRepository,

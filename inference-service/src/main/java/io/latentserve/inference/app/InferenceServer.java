@@ -1,12 +1,11 @@
 package io.latentserve.inference.app;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerBuilder;
 import io.latentserve.bundle.FileSystemModelRepository;
 import io.latentserve.inference.grpc.InferenceGrpcService;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.service.GrpcServerLifecycle;
+import io.latentserve.service.ServerTransports;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
@@ -34,18 +33,17 @@ public final class InferenceServer implements AutoCloseable {
   private final GrpcServerLifecycle lifecycle;
 
   /**
-   * A server for {@code config} on a plain-text (insecure) port {@link InferenceConfig#port()}; put
-   * TLS in front of it, e.g. in a service mesh.
+   * A server for {@code config} on a plain-text (insecure) port {@link InferenceConfig#port()} of
+   * {@link InferenceConfig#host()}; put TLS in front of it, e.g. in a service mesh.
    */
   public static InferenceServer create(InferenceConfig config) {
-    return new InferenceServer(
-        config, Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()));
+    return new InferenceServer(config, ServerTransports.plaintext(config.host(), config.port()));
   }
 
   /**
    * A server on the given transport, e.g. an in-process one in tests.
    *
-   * @param config everything but the port, which the builder already carries
+   * @param config everything but the host and port, which the builder already carries
    * @param serverBuilder the transport; this server adds its services, interceptors and limits
    */
   public InferenceServer(InferenceConfig config, ServerBuilder<?> serverBuilder) {

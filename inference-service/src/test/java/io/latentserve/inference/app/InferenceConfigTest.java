@@ -15,6 +15,7 @@ class InferenceConfigTest {
     InferenceConfig config = InferenceConfig.fromEnvironment(Map.of());
 
     assertThat(config).isEqualTo(InferenceConfig.defaults());
+    assertThat(config.host()).as("every interface").isEmpty();
     assertThat(config.port()).isEqualTo(50051);
     assertThat(config.maxK()).isEqualTo(5000);
     assertThat(config.device()).isEqualTo("auto");
@@ -25,6 +26,7 @@ class InferenceConfigTest {
   void fromEnvironment_everyVariable_overridesDefaults() {
     Map<String, String> env =
         Map.ofEntries(
+            Map.entry("LATENTSERVE_HOST", "127.0.0.2"),
             Map.entry("LATENTSERVE_PORT", "7001"),
             Map.entry("LATENTSERVE_METRICS_PORT", "7002"),
             Map.entry("LATENTSERVE_MODEL_REPOSITORY", "/srv/models"),
@@ -46,6 +48,7 @@ class InferenceConfigTest {
     assertThat(config)
         .isEqualTo(
             new InferenceConfig(
+                "127.0.0.2",
                 7001,
                 7002,
                 Path.of("/srv/models"),
@@ -77,6 +80,28 @@ class InferenceConfigTest {
     assertThatThrownBy(() -> InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_DEVICE", "tpu")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("device must be auto, cpu or cuda:N, got \"tpu\"");
+  }
+
+  @Test
+  void fromEnvironment_host_bindsThatAddressOrName() {
+    assertThat(InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_HOST", "::1")).host())
+        .isEqualTo("::1");
+    assertThat(
+            InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_HOST", " inference-0.svc ")).host())
+        .isEqualTo("inference-0.svc");
+    assertThat(InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_HOST", " ")).host()).isEmpty();
+  }
+
+  @Test
+  void fromEnvironment_badHost_namesTheSettingAndValue() {
+    assertThatThrownBy(
+            () -> InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_HOST", "inference:50051")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "invalid environment configuration: host must be an IP address or a host name (empty"
+                + " for every interface), got \"inference:50051\"");
+    assertThatThrownBy(() -> InferenceConfig.builder().host("two words").build())
+        .hasMessageContaining("host must be an IP address or a host name");
   }
 
   @Test

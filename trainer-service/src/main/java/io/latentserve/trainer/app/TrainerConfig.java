@@ -1,10 +1,12 @@
 package io.latentserve.trainer.app;
 
+import static io.latentserve.service.SettingChecks.checkHost;
 import static io.latentserve.service.SettingChecks.checkNonNegative;
 import static io.latentserve.service.SettingChecks.checkPort;
 import static io.latentserve.service.SettingChecks.checkPositive;
 
 import io.latentserve.service.EnvironmentSettings;
+import io.latentserve.service.ServerTransports;
 import io.latentserve.trainer.core.JobManagerOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +19,8 @@ import java.util.Objects;
  * <p>Built from defaults overridden by environment variables ({@link #fromEnvironment(Map)}), then
  * by command-line flags through {@link #toBuilder()}.
  *
+ * @param host address the gRPC server binds: empty (the default) for every interface, else an IP
+ *     address or a host name; the metrics endpoint binds every interface
  * @param port gRPC port; 0 picks a free port
  * @param metricsPort port of the Prometheus {@code /metrics} endpoint; 0 picks a free port
  * @param modelRepository root of the model repository the trained bundles are published into
@@ -32,6 +36,7 @@ import java.util.Objects;
  * @param shutdownGrace how long calls in flight may run after shutdown begins
  */
 public record TrainerConfig(
+    String host,
     int port,
     int metricsPort,
     Path modelRepository,
@@ -45,6 +50,7 @@ public record TrainerConfig(
     Duration cancelWait,
     Duration shutdownGrace) {
 
+  public static final String ENV_HOST = "LATENTSERVE_HOST";
   public static final String ENV_PORT = "LATENTSERVE_PORT";
   public static final String ENV_METRICS_PORT = "LATENTSERVE_METRICS_PORT";
   public static final String ENV_MODEL_REPOSITORY = "LATENTSERVE_MODEL_REPOSITORY";
@@ -62,6 +68,7 @@ public record TrainerConfig(
   public static final int DEFAULT_METRICS_PORT = 9465;
 
   public TrainerConfig {
+    checkHost("host", host);
     checkPort("port", port);
     checkPort("metricsPort", metricsPort);
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -97,6 +104,7 @@ public record TrainerConfig(
 
   public Builder toBuilder() {
     return new Builder()
+        .host(host)
         .port(port)
         .metricsPort(metricsPort)
         .modelRepository(modelRepository)
@@ -120,6 +128,7 @@ public record TrainerConfig(
   public static TrainerConfig fromEnvironment(Map<String, String> env) {
     Builder b = builder();
     return EnvironmentSettings.of(env)
+        .readString(ENV_HOST, b::host)
         .readInt(ENV_PORT, b::port)
         .readInt(ENV_METRICS_PORT, b::metricsPort)
         .readPath(ENV_MODEL_REPOSITORY, b::modelRepository)
@@ -137,6 +146,7 @@ public record TrainerConfig(
 
   /** Mutable holder of config values, starting from the defaults. */
   public static final class Builder {
+    private String host = ServerTransports.EVERY_INTERFACE;
     private int port = DEFAULT_PORT;
     private int metricsPort = DEFAULT_METRICS_PORT;
     private Path modelRepository = Path.of("models");
@@ -151,6 +161,11 @@ public record TrainerConfig(
     private Duration shutdownGrace = Duration.ofSeconds(20);
 
     private Builder() {}
+
+    public Builder host(String v) {
+      host = v;
+      return this;
+    }
 
     public Builder port(int v) {
       port = v;
@@ -223,6 +238,7 @@ public record TrainerConfig(
         jobs = (parent == null ? modelRepository.toAbsolutePath() : parent).resolve("trainer-jobs");
       }
       return new TrainerConfig(
+          host,
           port,
           metricsPort,
           modelRepository,

@@ -1,11 +1,10 @@
 package io.latentserve.trainer.app;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerBuilder;
 import io.latentserve.bundle.FileSystemModelRepository;
 import io.latentserve.proto.v1.TrainerGrpc;
 import io.latentserve.service.GrpcServerLifecycle;
+import io.latentserve.service.ServerTransports;
 import io.latentserve.trainer.core.BundlePublisher;
 import io.latentserve.trainer.core.DatasetSource;
 import io.latentserve.trainer.core.FileJobStore;
@@ -41,13 +40,13 @@ public final class TrainerServer implements AutoCloseable {
   private final GrpcServerLifecycle lifecycle;
 
   /**
-   * A server on a plain-text port {@link TrainerConfig#port()}, training with SameDiff on
-   * catalogued data.
+   * A server on a plain-text port {@link TrainerConfig#port()} of {@link TrainerConfig#host()},
+   * training with SameDiff on catalogued data.
    */
   public static TrainerServer create(TrainerConfig config) {
     return new TrainerServer(
         config,
-        Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()),
+        ServerTransports.plaintext(config.host(), config.port()),
         new CatalogDatasetSource(config.dataDir()),
         new SameDiffBackend());
   }
@@ -55,7 +54,7 @@ public final class TrainerServer implements AutoCloseable {
   /**
    * A server on the given transport, e.g. an in-process one in tests.
    *
-   * @param config everything but the port, which the builder already carries
+   * @param config everything but the host and port, which the builder already carries
    * @param serverBuilder the transport; this server adds its services and interceptors
    * @param datasets where training data comes from
    * @param backend the training engine

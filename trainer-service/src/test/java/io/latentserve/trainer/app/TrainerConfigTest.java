@@ -12,6 +12,7 @@ class TrainerConfigTest {
   @Test
   void fromEnvironment_empty_defaults() {
     TrainerConfig config = TrainerConfig.fromEnvironment(Map.of());
+    assertThat(config.host()).as("every interface").isEmpty();
     assertThat(config.port()).isEqualTo(50052);
     assertThat(config.metricsPort()).isEqualTo(9465);
     assertThat(config.modelRepository()).isEqualTo(Path.of("models"));
@@ -28,10 +29,12 @@ class TrainerConfigTest {
     TrainerConfig config =
         TrainerConfig.fromEnvironment(
             Map.of(
+                "LATENTSERVE_HOST", "127.0.0.2",
                 "LATENTSERVE_PORT", "6000",
                 "LATENTSERVE_MODEL_REPOSITORY", "/var/lib/latentserve/models",
                 "LATENTSERVE_MAX_CONCURRENT_JOBS", "2",
                 "LATENTSERVE_CHECKPOINT_INTERVAL", "30s"));
+    assertThat(config.host()).isEqualTo("127.0.0.2");
     assertThat(config.port()).isEqualTo(6000);
     assertThat(config.jobsDir()).isEqualTo(Path.of("/var/lib/latentserve/trainer-jobs"));
     assertThat(config.maxConcurrentJobs()).isEqualTo(2);
@@ -53,5 +56,9 @@ class TrainerConfigTest {
             () -> TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_PROGRESS_INTERVAL", "soon")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("LATENTSERVE_PROGRESS_INTERVAL");
+    assertThatThrownBy(() -> TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_HOST", "a b")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("host must be an IP address or a host name")
+        .hasMessageContaining("\"a b\"");
   }
 }
