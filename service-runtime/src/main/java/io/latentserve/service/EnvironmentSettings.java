@@ -110,16 +110,18 @@ public final class EnvironmentSettings {
 
   /**
    * Builds the config from what was read; a config that rejects a value fails with a message that
-   * says the environment held it.
+   * says the setting came from a flag or the environment (the CLI's flags reach the config as
+   * environment entries).
    *
    * @param build the builder's {@code build}, which validates
-   * @throws IllegalArgumentException {@code invalid environment configuration: <reason>}
+   * @throws IllegalArgumentException {@code invalid configuration (flags or environment): <reason>}
    */
   public <C> C build(Supplier<C> build) {
     try {
       return build.get();
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalid environment configuration: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "invalid configuration (flags or environment): " + e.getMessage(), e);
     }
   }
 

@@ -91,7 +91,8 @@ class EnvironmentSettingsTest {
                       throw new IllegalArgumentException("port must be in [0, 65535], got -1");
                     }))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("invalid environment configuration: port must be in [0, 65535], got -1");
+        .hasMessage(
+            "invalid configuration (flags or environment): port must be in [0, 65535], got -1");
     assertThat(settings.build(() -> "built")).isEqualTo("built");
   }
 

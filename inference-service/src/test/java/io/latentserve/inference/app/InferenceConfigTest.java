@@ -98,7 +98,7 @@ class InferenceConfigTest {
             () -> InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_HOST", "inference:50051")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "invalid environment configuration: host must be an IP address or a host name (empty"
+            "invalid configuration (flags or environment): host must be an IP address or a host name (empty"
                 + " for every interface), got \"inference:50051\"");
     assertThatThrownBy(() -> InferenceConfig.builder().host("two words").build())
         .hasMessageContaining("host must be an IP address or a host name");

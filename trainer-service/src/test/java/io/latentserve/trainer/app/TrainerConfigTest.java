@@ -51,7 +51,8 @@ class TrainerConfigTest {
     assertThatThrownBy(
             () -> TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_MAX_CONCURRENT_JOBS", "0")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("invalid environment configuration: maxConcurrentJobs must be > 0, got 0");
+        .hasMessage(
+            "invalid configuration (flags or environment): maxConcurrentJobs must be > 0, got 0");
     assertThatThrownBy(
             () -> TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_PROGRESS_INTERVAL", "soon")))
         .isInstanceOf(IllegalArgumentException.class)
