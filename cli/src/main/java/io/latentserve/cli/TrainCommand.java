@@ -185,14 +185,14 @@ final class TrainCommand implements Callable<Integer> {
       bar.update(
           last.getStep(),
           Math.max(1, last.getTotalSteps()),
-          "epoch " + last.getEpoch() + "/" + last.getSpec().getEpochs(),
+          phaseLabel(event, last),
           Duration.ofNanos(System.nanoTime() - start),
           event.hasEta() ? EvalCommand.toJava(event.getEta()) : null,
           String.format(
               Locale.ROOT,
-              "loss %.2f  train bound %.2f  %.1f steps/s",
-              event.getLoss(),
-              event.getTrainBound(),
+              "loss %s  train bound %s  %.1f steps/s",
+              nats(event.getLoss()),
+              nats(event.getTrainBound()),
               event.getStepsPerSecond()));
     }
     bar.finish();
@@ -200,6 +200,20 @@ final class TrainCommand implements Callable<Integer> {
       throw new CliException("the trainer closed the stream of job " + jobId + " without an event");
     }
     return last;
+  }
+
+  /** A value in nats with two decimals, or "--" before there is one (NaN). */
+  private static String nats(double value) {
+    return Double.isNaN(value) ? "--" : String.format(Locale.ROOT, "%.2f", value);
+  }
+
+  /** The bar's label: the epoch while training, then what the job does after its last step. */
+  private static String phaseLabel(JobEvent event, Job job) {
+    return switch (event.getPhase()) {
+      case JOB_PHASE_FINAL_BOUNDS -> "final bounds";
+      case JOB_PHASE_PUBLISHING -> "publishing";
+      default -> "epoch " + job.getEpoch() + "/" + job.getSpec().getEpochs();
+    };
   }
 
   static int report(Job job, PrintWriter out) {

@@ -9,6 +9,7 @@ import io.latentserve.proto.v1.Activation;
 import io.latentserve.proto.v1.Architecture;
 import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.JobEvent;
+import io.latentserve.proto.v1.JobPhase;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
 import io.latentserve.proto.v1.ModelInfo;
@@ -29,7 +30,7 @@ import java.util.function.Supplier;
 /** {@code latentserve.v1} trainer messages to core values and back. */
 final class ProtoMapping {
   /** Importance samples of the validation bound when a spec leaves {@code validation_k} at 0. */
-  static final int DEFAULT_VALIDATION_K = 5000;
+  static final int DEFAULT_VALIDATION_K = 100;
 
   private ProtoMapping() {}
 
@@ -260,17 +261,33 @@ final class ProtoMapping {
   static JobEvent event(io.latentserve.trainer.core.Job job) {
     JobEvent.Builder b = JobEvent.newBuilder().setJob(job(job));
     TrainingProgress p = job.progress();
+    boolean running = job.state() == io.latentserve.trainer.core.JobState.RUNNING;
     if (p == null) {
+      // Running before its first progress report: loading the data and building the model.
+      if (running) {
+        b.setPhase(JobPhase.JOB_PHASE_TRAINING);
+      }
       return b.setLoss(Double.NaN).setTrainBound(Double.NaN).setValidationBound(Double.NaN).build();
     }
     b.setLoss(p.loss())
         .setTrainBound(p.trainBound())
         .setValidationBound(p.validationBound())
         .setStepsPerSecond(p.stepsPerSecond());
+    if (running) {
+      b.setPhase(phase(p.phase()));
+    }
     if (p.eta() != null) {
       b.setEta(Duration.newBuilder().setSeconds(p.eta().getSeconds()).setNanos(p.eta().getNano()));
     }
     return b.build();
+  }
+
+  static JobPhase phase(TrainingProgress.Phase phase) {
+    return switch (phase) {
+      case TRAINING -> JobPhase.JOB_PHASE_TRAINING;
+      case EVALUATING -> JobPhase.JOB_PHASE_FINAL_BOUNDS;
+      case PUBLISHING -> JobPhase.JOB_PHASE_PUBLISHING;
+    };
   }
 
   static JobState state(io.latentserve.trainer.core.JobState state) {

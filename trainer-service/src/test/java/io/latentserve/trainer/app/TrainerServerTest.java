@@ -22,6 +22,7 @@ import io.latentserve.proto.v1.CancelJobRequest;
 import io.latentserve.proto.v1.GetJobRequest;
 import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.JobEvent;
+import io.latentserve.proto.v1.JobPhase;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
 import io.latentserve.proto.v1.Likelihood;
@@ -170,16 +171,38 @@ class TrainerServerTest {
         .anySatisfy(
             e -> {
               assertThat(e.getJob().getState()).isEqualTo(JobState.JOB_STATE_RUNNING);
+              assertThat(e.getPhase()).isEqualTo(JobPhase.JOB_PHASE_TRAINING);
               assertThat(e.getStepsPerSecond()).isPositive();
               assertThat(e.hasEta()).isTrue();
               assertThat(e.getLoss()).isPositive();
             });
+    // A running job moves forward through its phases; an ended one has none.
+    assertThat(events)
+        .filteredOn(e -> e.getJob().getState() == JobState.JOB_STATE_RUNNING)
+        .extracting(e -> e.getPhase().getNumber())
+        .isSorted()
+        .doesNotContain(JobPhase.JOB_PHASE_UNSPECIFIED_VALUE);
+    assertThat(last.getPhase()).isEqualTo(JobPhase.JOB_PHASE_UNSPECIFIED);
     assertThat(trainer.getJob(GetJobRequest.newBuilder().setJobId(job.getJobId()).build()).getJob())
         .isEqualTo(last.getJob());
     assertThat(trainer.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList())
         .containsExactly(last.getJob());
     assertThat(dir.resolve("models").resolve("tiny-ok").resolve("1").resolve("manifest.json"))
         .exists();
+  }
+
+  @Test
+  void submitJob_validationKZero_resolvesToTheDefaultOf100() {
+    Job job = submit(spec("tiny-default-k", 1).setValidationK(0));
+
+    assertThat(job.getSpec().getValidationK()).isEqualTo(100);
+    JobEvent last =
+        drain(trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()))
+            .stream()
+            .reduce((a, b) -> b)
+            .orElseThrow();
+    assertThat(last.getJob().getPublished().getProvenance().getFinalMetricsMap())
+        .containsKey("validation_iwae_k100");
   }
 
   @Test
