@@ -140,12 +140,13 @@ final class ServeCommand {
       override(env, InferenceConfig.ENV_MAX_K, maxK);
       override(env, InferenceConfig.ENV_RELOAD_INTERVAL, reloadInterval);
       override(env, InferenceConfig.ENV_INTRA_OP_THREADS, intraOpThreads);
-      InferenceServer server = InferenceMain.start(InferenceConfig.fromEnvironment(env));
+      InferenceConfig config = InferenceConfig.fromEnvironment(env);
+      InferenceServer server = InferenceMain.start(config);
       spec.commandLine()
           .getOut()
           .printf(
-              "inference-service listening on port %d, metrics on http://localhost:%d/metrics%n",
-              server.port(), server.metricsPort());
+              "inference-service listening on port %d%s, metrics on http://localhost:%d/metrics%n",
+              server.port(), ofHost(config.host()), server.metricsPort());
       spec.commandLine().getOut().flush();
       server.awaitTermination();
       return 0;
@@ -212,12 +213,13 @@ final class ServeCommand {
       override(env, TrainerConfig.ENV_DATA_DIR, dataDir);
       override(env, TrainerConfig.ENV_JOBS_DIR, jobsDir);
       override(env, TrainerConfig.ENV_MAX_CONCURRENT_JOBS, maxConcurrentJobs);
-      TrainerServer server = TrainerMain.start(TrainerConfig.fromEnvironment(env));
+      TrainerConfig config = TrainerConfig.fromEnvironment(env);
+      TrainerServer server = TrainerMain.start(config);
       spec.commandLine()
           .getOut()
           .printf(
-              "trainer-service listening on port %d, metrics on http://localhost:%d/metrics%n",
-              server.port(), server.metricsPort());
+              "trainer-service listening on port %d%s, metrics on http://localhost:%d/metrics%n",
+              server.port(), ofHost(config.host()), server.metricsPort());
       spec.commandLine().getOut().flush();
       server.awaitTermination();
       return 0;
@@ -294,12 +296,13 @@ final class ServeCommand {
       override(env, EvaluatorConfig.ENV_CALL_DEADLINE, callDeadline);
       override(env, EvaluatorConfig.ENV_PARALLEL_CALLS, parallelCalls);
       override(env, EvaluatorConfig.ENV_MAX_K, maxK);
-      EvaluatorServer server = EvaluatorMain.start(EvaluatorConfig.fromEnvironment(env));
+      EvaluatorConfig config = EvaluatorConfig.fromEnvironment(env);
+      EvaluatorServer server = EvaluatorMain.start(config);
       spec.commandLine()
           .getOut()
           .printf(
-              "evaluator-service listening on port %d, metrics on http://localhost:%d/metrics%n",
-              server.port(), server.metricsPort());
+              "evaluator-service listening on port %d%s, metrics on http://localhost:%d/metrics%n",
+              server.port(), ofHost(config.host()), server.metricsPort());
       spec.commandLine().getOut().flush();
       server.awaitTermination();
       return 0;
@@ -310,5 +313,10 @@ final class ServeCommand {
     if (flag != null) {
       env.put(variable, flag.toString());
     }
+  }
+
+  /** How the listening line names a bound address: nothing for every interface. */
+  static String ofHost(String host) {
+    return host.isEmpty() ? "" : " of " + host;
   }
 }
