@@ -10,14 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,7 +79,8 @@ class QuickstartIT {
     while (!quickstart.waitFor(100, TimeUnit.MILLISECONDS)) {
       quickstart.children().forEach(child -> children.putIfAbsent(child.pid(), child));
       if (System.nanoTime() - deadline > 0) {
-        throw failure("quickstart did not finish within " + LIMIT, null, workdir);
+        throw QuickstartFailure.of(
+            "quickstart did not finish within " + LIMIT, null, output, workdir);
       }
     }
 
@@ -129,7 +128,7 @@ class QuickstartIT {
             .endsWith(": stopped");
       }
     } catch (AssertionError e) {
-      throw failure(e.getMessage(), e, workdir);
+      throw QuickstartFailure.of(e.getMessage(), e, output, workdir);
     }
   }
 
@@ -145,30 +144,5 @@ class QuickstartIT {
         .resolve("target")
         .resolve("it-logs")
         .resolve(QuickstartIT.class.getSimpleName());
-  }
-
-  /** A failure with the quickstart's output and the end of each service log. */
-  private AssertionError failure(String message, Throwable cause, Path workdir) {
-    StringBuilder text = new StringBuilder(message).append("\n\n----- quickstart output -----\n");
-    try {
-      text.append(Files.readString(output, StandardCharsets.UTF_8));
-      Path logs = workdir.resolve("logs");
-      if (Files.isDirectory(logs)) {
-        List<Path> files = new ArrayList<>();
-        try (Stream<Path> list = Files.list(logs)) {
-          list.sorted().forEach(files::add);
-        }
-        for (Path log : files) {
-          List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-          text.append("\n----- ").append(log.getFileName()).append(", last 40 lines -----\n");
-          lines
-              .subList(Math.max(0, lines.size() - 40), lines.size())
-              .forEach(line -> text.append(line).append('\n'));
-        }
-      }
-    } catch (IOException e) {
-      text.append("(could not read the logs: ").append(e).append(")");
-    }
-    return new AssertionError(text.toString(), cause);
   }
 }

@@ -8,11 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,7 +130,7 @@ class QuickstartInterruptIT {
             .endsWith(": stopped");
       }
     } catch (AssertionError e) {
-      throw failure(e, workdir);
+      throw QuickstartFailure.of(e.getMessage(), e, output, workdir);
     }
   }
 
@@ -142,27 +140,5 @@ class QuickstartInterruptIT {
     } catch (IOException e) {
       return "";
     }
-  }
-
-  /** A failure with the quickstart's output and the end of each service log. */
-  private AssertionError failure(AssertionError cause, Path workdir) throws IOException {
-    StringBuilder text =
-        new StringBuilder(cause.getMessage()).append("\n\n----- quickstart output -----\n");
-    text.append(printed());
-    Path logs = workdir.resolve("logs");
-    if (Files.isDirectory(logs)) {
-      List<Path> files = new ArrayList<>();
-      try (Stream<Path> list = Files.list(logs)) {
-        list.sorted().forEach(files::add);
-      }
-      for (Path log : files) {
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        text.append("\n----- ").append(log.getFileName()).append(", last 40 lines -----\n");
-        lines
-            .subList(Math.max(0, lines.size() - 40), lines.size())
-            .forEach(line -> text.append(line).append('\n'));
-      }
-    }
-    return new AssertionError(text.toString(), cause);
   }
 }
