@@ -86,27 +86,11 @@ class PipelineIT {
   static void trainWhileInferenceRuns() throws Exception {
     Path data = RealData.dataDir(RealData.MNIST);
     Path repository = Files.createDirectories(work.resolve("models"));
-    inference =
-        services.start("inference", "--model-repository", repository, "--reload-interval", "200ms");
-    ServiceProcess trainer =
-        services.start(
-            "trainer",
-            "--model-repository",
-            repository,
-            "--data-dir",
-            data,
-            "--jobs-dir",
-            work.resolve("jobs"));
-    ServiceProcess evaluator =
-        services.start(
-            "evaluator",
-            "--inference-target",
-            inference.target(),
-            "--reports",
-            work.resolve("reports"),
-            "--data-dir",
-            data);
-    services.awaitServing(Duration.ofSeconds(60), inference, trainer, evaluator);
+    ServiceProcesses.Pipeline pipeline =
+        services.startPipeline(repository, data, work, Duration.ofSeconds(60));
+    inference = pipeline.inference();
+    ServiceProcess trainer = pipeline.trainer();
+    ServiceProcess evaluator = pipeline.evaluator();
     inferencePid = inference.pid();
     inferenceChannel = Calls.channel(inference);
     trainerChannel = Calls.channel(trainer);

@@ -118,28 +118,11 @@ class PrometheusIT {
     FileSystemModelRepository repository = new FileSystemModelRepository(work.resolve("models"));
     DemoBundle.IWAE1.publish(repository, MODEL, 1);
     DemoBundle.IWAE1.publish(repository, EVAL_MODEL, 2);
-    ServiceProcess inference =
-        services.start(
-            "inference", "--model-repository", repository.root(), "--reload-interval", "200ms");
-    ServiceProcess trainer =
-        services.start(
-            "trainer",
-            "--model-repository",
-            repository.root(),
-            "--data-dir",
-            data,
-            "--jobs-dir",
-            work.resolve("jobs"));
-    ServiceProcess evaluator =
-        services.start(
-            "evaluator",
-            "--inference-target",
-            inference.target(),
-            "--reports",
-            work.resolve("reports"),
-            "--data-dir",
-            data);
-    services.awaitServing(START, inference, trainer, evaluator);
+    ServiceProcesses.Pipeline pipeline =
+        services.startPipeline(repository.root(), data, work, START);
+    ServiceProcess inference = pipeline.inference();
+    ServiceProcess trainer = pipeline.trainer();
+    ServiceProcess evaluator = pipeline.evaluator();
     processes.putAll(Map.of("inference", inference, "trainer", trainer, "evaluator", evaluator));
     processes.forEach((name, process) -> channels.put(name, Calls.channel(process)));
 

@@ -110,6 +110,40 @@ final class ServiceProcesses
     return process;
   }
 
+  /** The three services of one deployment, started by {@link #startPipeline}. */
+  record Pipeline(ServiceProcess inference, ServiceProcess trainer, ServiceProcess evaluator) {}
+
+  /**
+   * Starts inference-, trainer- and evaluator-service as a local deployment: inference and the
+   * trainer share {@code repository} (inference rescans it every 200 ms), the evaluator calls this
+   * inference-service, and {@code work} holds the trainer's jobs and the evaluator's reports. Waits
+   * until all three are SERVING.
+   */
+  Pipeline startPipeline(Path repository, Path data, Path work, Duration timeout) {
+    ServiceProcess inference =
+        start("inference", "--model-repository", repository, "--reload-interval", "200ms");
+    ServiceProcess trainer =
+        start(
+            "trainer",
+            "--model-repository",
+            repository,
+            "--data-dir",
+            data,
+            "--jobs-dir",
+            work.resolve("jobs"));
+    ServiceProcess evaluator =
+        start(
+            "evaluator",
+            "--inference-target",
+            inference.target(),
+            "--reports",
+            work.resolve("reports"),
+            "--data-dir",
+            data);
+    awaitServing(timeout, inference, trainer, evaluator);
+    return new Pipeline(inference, trainer, evaluator);
+  }
+
   /** Waits until every process is SERVING (grpc.health.v1); fails if one exits first. */
   void awaitServing(Duration timeout, ServiceProcess... processes) {
     for (ServiceProcess process : processes) {
