@@ -12,17 +12,18 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Ctrl-C during {@code latentserve quickstart}: SIGINT reaches its JVM while the three services it
  * started are training, and its shutdown hook stops them (SIGTERM, each a graceful shutdown), so
  * that none outlives it.
  *
- * <p>In a terminal, Ctrl-C sends SIGINT to the whole foreground process group, the services
- * included; here only the quickstart gets it (as from {@code kill -INT}), so the services stop
- * because the quickstart stops them, which is the part under test.
+ * <p>Two ways the signal comes: to the quickstart alone (as from {@code kill -INT}), where the
+ * services stop only because the quickstart stops them; and to its whole process group, the
+ * services included, as a terminal's Ctrl-C sends it, where every process shuts down at once.
  */
 class QuickstartInterruptIT {
   private static final Duration STARTED = Duration.ofMinutes(3);
@@ -53,8 +54,18 @@ class QuickstartInterruptIT {
     services.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
 
-  @Test
-  void quickstart_sigintWhileTraining_exitsPromptlyAndStopsEveryService() throws Exception {
+  /** Who gets SIGINT. */
+  enum Recipient {
+    /** The quickstart's JVM alone: {@code kill -INT <pid>}. */
+    QUICKSTART,
+    /** Its process group, the services included, as from a terminal: {@code kill -INT -<pgid>}. */
+    PROCESS_GROUP
+  }
+
+  @ParameterizedTest
+  @EnumSource(Recipient.class)
+  void quickstart_sigintWhileTraining_exitsPromptlyAndStopsEveryService(Recipient recipient)
+      throws Exception {
     Path data = RealData.dataDir(RealData.MNIST);
     Path workdir = work.resolve("quickstart");
     Path logDir =
@@ -63,10 +74,14 @@ class QuickstartInterruptIT {
                 .resolve("integration-tests")
                 .resolve("target")
                 .resolve("it-logs")
-                .resolve(QuickstartInterruptIT.class.getSimpleName()));
+                .resolve(QuickstartInterruptIT.class.getSimpleName())
+                .resolve(recipient.name()));
     output = logDir.resolve("quickstart.out");
     quickstart =
         new ProcessBuilder(
+                // Its own process group (setsid execs in place, so the group id is its pid), which
+                // its services join.
+                "setsid",
                 // A shell that starts a build in the background (`cmd &`) ignores SIGINT in it, and
                 // every process below inherits that; a terminal's Ctrl-C reaches a quickstart whose
                 // SIGINT has its default action, so the test restores it.
@@ -108,7 +123,11 @@ class QuickstartInterruptIT {
       long signalled = System.nanoTime();
       int kill =
           HostTool.run(
-              new ProcessBuilder("kill", "-INT", Long.toString(quickstart.pid())),
+              new ProcessBuilder(
+                  "kill",
+                  "-INT",
+                  "--",
+                  (recipient == Recipient.PROCESS_GROUP ? "-" : "") + quickstart.pid()),
               logDir.resolve("kill.out"),
               10);
       assertThat(kill).as("exit code of kill -INT").isZero();
