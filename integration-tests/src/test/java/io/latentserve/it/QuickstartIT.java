@@ -79,7 +79,7 @@ class QuickstartIT {
     while (!quickstart.waitFor(100, TimeUnit.MILLISECONDS)) {
       quickstart.children().forEach(child -> children.putIfAbsent(child.pid(), child));
       if (System.nanoTime() - deadline > 0) {
-        throw QuickstartFailure.of(
+        throw QuickstartLogs.failure(
             "quickstart did not finish within " + LIMIT, null, output, workdir);
       }
     }
@@ -119,16 +119,9 @@ class QuickstartIT {
           .as("the services the quickstart started")
           .hasSizeGreaterThanOrEqualTo(3)
           .noneMatch(ProcessHandle::isAlive);
-      for (String service : List.of("inference", "trainer", "evaluator")) {
-        List<String> lines = Files.readAllLines(workdir.resolve("logs").resolve(service + ".log"));
-        assertThat(lines)
-            .as(service + " log ends with a clean shutdown")
-            .last()
-            .asString()
-            .endsWith(": stopped");
-      }
+      QuickstartLogs.assertEveryServiceStoppedCleanly(workdir);
     } catch (AssertionError e) {
-      throw QuickstartFailure.of(e.getMessage(), e, output, workdir);
+      throw QuickstartLogs.failure(e.getMessage(), e, output, workdir);
     }
   }
 

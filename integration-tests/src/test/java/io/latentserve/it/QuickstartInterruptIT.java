@@ -140,16 +140,9 @@ class QuickstartInterruptIT {
       assertThat(services)
           .as("services still running after the quickstart exited")
           .noneMatch(ProcessHandle::isAlive);
-      for (String service : List.of("inference", "trainer", "evaluator")) {
-        List<String> lines = Files.readAllLines(workdir.resolve("logs").resolve(service + ".log"));
-        assertThat(lines)
-            .as(service + " log ends with a clean shutdown")
-            .last()
-            .asString()
-            .endsWith(": stopped");
-      }
+      QuickstartLogs.assertEveryServiceStoppedCleanly(workdir);
     } catch (AssertionError e) {
-      throw QuickstartFailure.of(e.getMessage(), e, output, workdir);
+      throw QuickstartLogs.failure(e.getMessage(), e, output, workdir);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.latentserve.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,20 +9,31 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/**
- * What a failed quickstart test shows: its message, the quickstart's output, each service log's
- * end.
- */
-final class QuickstartFailure {
+/** The quickstart's output and service logs, as its tests check them and show them on failure. */
+final class QuickstartLogs {
   private static final int LOG_LINES = 40;
 
-  private QuickstartFailure() {}
+  private QuickstartLogs() {}
+
+  /** Each service's log under {@code workdir/logs} ends with its graceful shutdown's last line. */
+  static void assertEveryServiceStoppedCleanly(Path workdir) throws IOException {
+    for (String service : List.of("inference", "trainer", "evaluator")) {
+      List<String> lines = Files.readAllLines(workdir.resolve("logs").resolve(service + ".log"));
+      assertThat(lines)
+          .as(service + " log ends with a clean shutdown")
+          .last()
+          .asString()
+          .endsWith(": stopped");
+    }
+  }
 
   /**
+   * A failure that shows the message, the quickstart's output and the end of each service log.
+   *
    * @param output the file the quickstart's stdout and stderr went to
    * @param workdir the quickstart's --workdir, whose {@code logs} folder holds the service logs
    */
-  static AssertionError of(String message, Throwable cause, Path output, Path workdir) {
+  static AssertionError failure(String message, Throwable cause, Path output, Path workdir) {
     StringBuilder text = new StringBuilder(message).append("\n\n----- quickstart output -----\n");
     try {
       text.append(Files.readString(output, StandardCharsets.UTF_8));
