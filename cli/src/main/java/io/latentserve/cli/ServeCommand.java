@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -44,12 +45,7 @@ final class ServeCommand {
   static final class Inference implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(
-        names = "--host",
-        description =
-            "Address the gRPC server binds, an IP address or a host name (env LATENTSERVE_HOST;"
-                + " default every interface; /metrics always binds every interface).")
-    String host;
+    @Mixin BindAddress bindAddress;
 
     @Option(
         names = "--port",
@@ -126,7 +122,7 @@ final class ServeCommand {
     @Override
     public Integer call() throws Exception {
       Map<String, String> env = new HashMap<>(System.getenv());
-      override(env, InferenceConfig.ENV_HOST, host);
+      override(env, InferenceConfig.ENV_HOST, bindAddress.host);
       override(env, InferenceConfig.ENV_PORT, port);
       override(env, InferenceConfig.ENV_METRICS_PORT, metricsPort);
       override(env, InferenceConfig.ENV_MODEL_REPOSITORY, modelRepository);
@@ -162,12 +158,7 @@ final class ServeCommand {
   static final class Trainer implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(
-        names = "--host",
-        description =
-            "Address the gRPC server binds, an IP address or a host name (env LATENTSERVE_HOST;"
-                + " default every interface; /metrics always binds every interface).")
-    String host;
+    @Mixin BindAddress bindAddress;
 
     @Option(
         names = "--port",
@@ -206,7 +197,7 @@ final class ServeCommand {
     @Override
     public Integer call() throws Exception {
       Map<String, String> env = new HashMap<>(System.getenv());
-      override(env, TrainerConfig.ENV_HOST, host);
+      override(env, TrainerConfig.ENV_HOST, bindAddress.host);
       override(env, TrainerConfig.ENV_PORT, port);
       override(env, TrainerConfig.ENV_METRICS_PORT, metricsPort);
       override(env, TrainerConfig.ENV_MODEL_REPOSITORY, modelRepository);
@@ -235,12 +226,7 @@ final class ServeCommand {
   static final class Evaluator implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(
-        names = "--host",
-        description =
-            "Address the gRPC server binds, an IP address or a host name (env LATENTSERVE_HOST;"
-                + " default every interface; /metrics always binds every interface).")
-    String host;
+    @Mixin BindAddress bindAddress;
 
     @Option(
         names = "--port",
@@ -287,7 +273,7 @@ final class ServeCommand {
     @Override
     public Integer call() throws Exception {
       Map<String, String> env = new HashMap<>(System.getenv());
-      override(env, EvaluatorConfig.ENV_HOST, host);
+      override(env, EvaluatorConfig.ENV_HOST, bindAddress.host);
       override(env, EvaluatorConfig.ENV_PORT, port);
       override(env, EvaluatorConfig.ENV_METRICS_PORT, metricsPort);
       override(env, EvaluatorConfig.ENV_INFERENCE_TARGET, inferenceTarget);
@@ -313,6 +299,16 @@ final class ServeCommand {
     if (flag != null) {
       env.put(variable, flag.toString());
     }
+  }
+
+  /** The {@code --host} option that every service's command shares. */
+  static final class BindAddress {
+    @Option(
+        names = "--host",
+        description =
+            "Address the gRPC server binds, an IP address or a host name (env LATENTSERVE_HOST;"
+                + " default every interface; /metrics always binds every interface).")
+    String host;
   }
 
   /** How the listening line names a bound address: nothing for every interface. */
