@@ -423,7 +423,7 @@ class FaultsIT {
     for (int l = 0; l < architecture.layerCount(); l++) {
       zeros.add(FloatTensor.zeros(x.dim(0), architecture.layer(l).latentDim()));
     }
-    means.put(version, reference.encode(x, zeros).layers().get(0).mean().data());
+    means.put(version, reference.encode(x, zeros).layers().get(0).parameter("mean").data());
     Bundle bundle = DemoBundle.IWAE1.publish(repository, "demo", seed);
     assertThat(bundle.version()).isEqualTo(version);
   }

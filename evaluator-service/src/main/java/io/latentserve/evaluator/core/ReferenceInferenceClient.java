@@ -221,8 +221,8 @@ public final class ReferenceInferenceClient implements InferenceClient {
       layers.add(
           new GaussianLayer(
               a.layer(l).name(),
-              ls.mean(),
-              ls.logVariance(),
+              ls.parameter("mean"),
+              ls.parameter("logvar"),
               sample ? Optional.of(ls.sample()) : Optional.empty()));
     }
     return new Encoding(layers);
@@ -276,7 +276,10 @@ public final class ReferenceInferenceClient implements InferenceClient {
       ReferenceVae.LayerSample ls = d.layersBelowTop().get(l);
       intermediate.add(
           new GaussianLayer(
-              a.layer(l).name(), ls.mean(), ls.logVariance(), Optional.of(ls.sample())));
+              a.layer(l).name(),
+              ls.parameter("mean"),
+              ls.parameter("logvar"),
+              Optional.of(ls.sample())));
     }
     Optional<FloatTensor> xSample =
         sample ? Optional.of(sampleX(a, d, seed, firstRow)) : Optional.empty();
@@ -340,10 +343,10 @@ public final class ReferenceInferenceClient implements InferenceClient {
             s.offsets()[top],
             true);
     if (condition != null) {
-      ReferenceVae.Gaussian prior = s.vae().topPrior(condition);
+      ReferenceVae.LayerParameters prior = s.vae().topPrior(condition);
       float[] values = z.data().clone();
-      float[] mean = prior.mean().data();
-      float[] logVariance = prior.logVariance().data();
+      float[] mean = prior.parameter("mean").data();
+      float[] logVariance = prior.parameter("logvar").data();
       for (int i = 0; i < values.length; i++) {
         values[i] = mean[i] + (float) Math.exp(0.5 * logVariance[i]) * values[i];
       }

@@ -66,8 +66,8 @@ public final class ReferenceGraphRunner implements GraphRunner {
         ReferenceVae.Encoding e = vae.encode(inputs.get(GraphNames.X), condition, eps);
         for (int l = 0; l < layers.size(); l++) {
           String name = layers.get(l).name();
-          out.put(GraphNames.mean(name), e.layers().get(l).mean());
-          out.put(GraphNames.logVariance(name), e.layers().get(l).logVariance());
+          out.put(GraphNames.mean(name), e.layers().get(l).parameter("mean"));
+          out.put(GraphNames.logVariance(name), e.layers().get(l).parameter("logvar"));
           out.put(GraphNames.sample(name), e.layers().get(l).sample());
         }
       }
@@ -84,14 +84,15 @@ public final class ReferenceGraphRunner implements GraphRunner {
         }
         for (int l = 0; l < layers.size() - 1; l++) {
           String name = layers.get(l).name();
-          out.put(GraphNames.priorMean(name), d.layersBelowTop().get(l).mean());
-          out.put(GraphNames.priorLogVariance(name), d.layersBelowTop().get(l).logVariance());
+          out.put(GraphNames.priorMean(name), d.layersBelowTop().get(l).parameter("mean"));
+          out.put(GraphNames.priorLogVariance(name), d.layersBelowTop().get(l).parameter("logvar"));
           out.put(GraphNames.sample(name), d.layersBelowTop().get(l).sample());
         }
         if (condition != null) {
-          ReferenceVae.Gaussian prior = vae.topPrior(condition);
-          out.put(GraphNames.priorMean(architecture.top().name()), prior.mean());
-          out.put(GraphNames.priorLogVariance(architecture.top().name()), prior.logVariance());
+          ReferenceVae.LayerParameters prior = vae.topPrior(condition);
+          out.put(GraphNames.priorMean(architecture.top().name()), prior.parameter("mean"));
+          out.put(
+              GraphNames.priorLogVariance(architecture.top().name()), prior.parameter("logvar"));
         }
       }
       case LOG_JOINT -> {

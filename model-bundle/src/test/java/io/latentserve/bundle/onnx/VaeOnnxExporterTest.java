@@ -205,10 +205,10 @@ class VaeOnnxExporterTest {
     for (int l = 0; l < architecture.layerCount(); l++) {
       String name = architecture.layer(l).name();
       ReferenceVae.LayerSample layer = expected.layers().get(l);
-      assertClose(onnx.get(GraphNames.mean(name)), layer.mean(), GraphNames.mean(name));
+      assertClose(onnx.get(GraphNames.mean(name)), layer.parameter("mean"), GraphNames.mean(name));
       assertClose(
           onnx.get(GraphNames.logVariance(name)),
-          layer.logVariance(),
+          layer.parameter("logvar"),
           GraphNames.logVariance(name));
       assertClose(onnx.get(GraphNames.sample(name)), layer.sample(), GraphNames.sample(name));
     }
@@ -235,11 +235,14 @@ class VaeOnnxExporterTest {
     ReferenceVae.Decoding expected = reference(architecture).decode(top, y, eps);
     if (architecture.conditional()) {
       String name = architecture.top().name();
-      ReferenceVae.Gaussian prior = reference(architecture).topPrior(y);
-      assertClose(onnx.get(GraphNames.priorMean(name)), prior.mean(), GraphNames.priorMean(name));
+      ReferenceVae.LayerParameters prior = reference(architecture).topPrior(y);
+      assertClose(
+          onnx.get(GraphNames.priorMean(name)),
+          prior.parameter("mean"),
+          GraphNames.priorMean(name));
       assertClose(
           onnx.get(GraphNames.priorLogVariance(name)),
-          prior.logVariance(),
+          prior.parameter("logvar"),
           GraphNames.priorLogVariance(name));
     }
     assertClose(onnx.get(GraphNames.X_MEAN), expected.xMean(), GraphNames.X_MEAN);
@@ -249,10 +252,13 @@ class VaeOnnxExporterTest {
     for (int l = 0; l < eps.size(); l++) {
       String name = architecture.layer(l).name();
       ReferenceVae.LayerSample layer = expected.layersBelowTop().get(l);
-      assertClose(onnx.get(GraphNames.priorMean(name)), layer.mean(), GraphNames.priorMean(name));
+      assertClose(
+          onnx.get(GraphNames.priorMean(name)),
+          layer.parameter("mean"),
+          GraphNames.priorMean(name));
       assertClose(
           onnx.get(GraphNames.priorLogVariance(name)),
-          layer.logVariance(),
+          layer.parameter("logvar"),
           GraphNames.priorLogVariance(name));
       assertClose(onnx.get(GraphNames.sample(name)), layer.sample(), GraphNames.sample(name));
     }
