@@ -446,7 +446,8 @@ class FaultsIT {
       if (expected == null) {
         problems.add("Encode answered from version " + version + ", never published");
       } else {
-        float[] mean = TensorCodec.decode("mean", encoded.getLayers(0).getMean()).data();
+        float[] mean =
+            TensorCodec.decode("mean", encoded.getLayers(0).getGaussian().getMean()).data();
         for (int i = 0; i < expected.length; i++) {
           if (Math.abs(mean[i] - expected[i]) > 1e-4) {
             problems.add(

@@ -208,7 +208,7 @@ public abstract class InferenceClientContract {
             x,
             List.of(
                 FloatTensor.of(eps.get(0).data(), 3, 4), FloatTensor.of(eps.get(1).data(), 3, 2)));
-    assertThat(e.layers()).extracting(GaussianLayer::layer).containsExactly("z1", "z2");
+    assertThat(e.layers()).extracting(LayerDistribution::layer).containsExactly("z1", "z2");
     for (int l = 0; l < 2; l++) {
       assertClose(e.layers().get(l).mean(), widen(expected.layers().get(l).parameter("mean")));
       assertClose(

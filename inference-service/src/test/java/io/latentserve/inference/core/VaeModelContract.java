@@ -82,7 +82,7 @@ public abstract class VaeModelContract {
     ReferenceVae.Encoding expected =
         reference.encode(x, List.of(FloatTensor.zeros(7, 50), FloatTensor.zeros(7, 6)));
     for (int l = 0; l < 2; l++) {
-      GaussianLayer layer = result.layers().get(l);
+      LatentLayerResult layer = result.layers().get(l);
       assertThat(layer.layer()).isEqualTo(ARCHITECTURE.layer(l).name());
       assertClose(layer.mean(), expected.layers().get(l).parameter("mean"));
       assertClose(layer.logVariance(), expected.layers().get(l).parameter("logvar"));
@@ -112,7 +112,7 @@ public abstract class VaeModelContract {
     }
     ReferenceVae.Decoding expected = reference.decode(zTop, List.of(FloatTensor.of(eps, 7, 50)));
     assertClose(result.xMean(), expected.xMean());
-    GaussianLayer z1 = result.intermediateLayers().get(0);
+    LatentLayerResult z1 = result.intermediateLayers().get(0);
     assertThat(z1.layer()).isEqualTo("z1");
     assertClose(z1.mean(), expected.layersBelowTop().get(0).parameter("mean"));
     assertClose(z1.sample().orElseThrow(), expected.layersBelowTop().get(0).sample());
