@@ -25,6 +25,7 @@ import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobPhase;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.ListJobsRequest;
 import io.latentserve.proto.v1.Objective;
@@ -234,7 +235,7 @@ class TrainerServerTest {
     assertStatus(
         () -> submit(spec("x", 1).clearObjective()),
         Status.Code.INVALID_ARGUMENT,
-        "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae");
+        "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, vimco, rws");
     assertStatus(
         () ->
             submit(
@@ -279,6 +280,27 @@ class TrainerServerTest {
         () -> submit(spec("x", 1).setDataset("mnist-11k")),
         Status.Code.INVALID_ARGUMENT,
         "spec.dataset mnist-11k is unknown; known: [tiny]");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setArchitecture(
+                        Architecture.newBuilder()
+                            .addLayers(
+                                StochasticLayerSpec.newBuilder()
+                                    .setLatentDim(3)
+                                    .setFamily(LatentFamily.LATENT_FAMILY_BERNOULLI)))),
+        Status.Code.INVALID_ARGUMENT,
+        "objective iwae needs reparameterizable latents, layer z1 is bernoulli; use vimco or rws");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setObjective(
+                        Objective.newBuilder().setVimco(Objective.Vimco.newBuilder().setK(1)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.vimco.k: k must be >= 2 for vimco (its baseline leaves one sample out),"
+            + " got 1");
     assertStatus(
         () -> trainer.submitJob(SubmitJobRequest.getDefaultInstance()),
         Status.Code.INVALID_ARGUMENT,
