@@ -30,6 +30,7 @@ import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.ListJobsRequest;
 import io.latentserve.proto.v1.Objective;
 import io.latentserve.proto.v1.Optimizer;
+import io.latentserve.proto.v1.RwsPhi;
 import io.latentserve.proto.v1.StochasticLayerSpec;
 import io.latentserve.proto.v1.SubmitJobRequest;
 import io.latentserve.proto.v1.TrainerGrpc;
@@ -224,6 +225,56 @@ class TrainerServerTest {
     Manifest manifest =
         new FileSystemModelRepository(dir.resolve("models")).open("tiny-cvae", 1).manifest();
     assertThat(manifest.architecture().conditionDim()).isEqualTo(2);
+  }
+
+  @Test
+  void submitJob_sigmoidBeliefNetWithVimco_trainsAndPublishesABernoulliBundle() {
+    Job job =
+        submit(
+            spec("tiny-sbn", 2)
+                .setArchitecture(
+                    Architecture.newBuilder()
+                        .addLayers(
+                            StochasticLayerSpec.newBuilder()
+                                .setLatentDim(3)
+                                .setFamily(LatentFamily.LATENT_FAMILY_BERNOULLI)))
+                .setObjective(
+                    Objective.newBuilder().setVimco(Objective.Vimco.newBuilder().setK(4))));
+    assertThat(job.getSpec().getObjective().getVimco().getK()).isEqualTo(4);
+    assertThat(job.getSpec().getArchitecture().getLayers(0).getFamily())
+        .isEqualTo(LatentFamily.LATENT_FAMILY_BERNOULLI);
+
+    List<JobEvent> events =
+        drain(trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()));
+
+    JobEvent last = events.get(events.size() - 1);
+    assertThat(last.getJob().getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    assertThat(last.getValidationBound()).isNegative();
+    assertThat(last.getJob().getPublished().getProvenance().getFinalMetricsMap())
+        .containsKeys("train_iwae_k4", "validation_iwae_k10");
+    Manifest manifest =
+        new FileSystemModelRepository(dir.resolve("models")).open("tiny-sbn", 1).manifest();
+    assertThat(manifest.architecture().family(0))
+        .isEqualTo(io.latentserve.model.LatentFamily.BERNOULLI);
+    assertThat(manifest.architecture().prior()).isEqualTo(io.latentserve.model.Prior.LEARNED);
+  }
+
+  @Test
+  void submitJob_rwsWithSleep_trainsAndPublishes() {
+    Job job =
+        submit(
+            spec("tiny-rws", 1)
+                .setObjective(
+                    Objective.newBuilder()
+                        .setRws(Objective.Rws.newBuilder().setK(3).setPhi(RwsPhi.RWS_PHI_BOTH))));
+    assertThat(job.getSpec().getObjective().getRws().getPhi()).isEqualTo(RwsPhi.RWS_PHI_BOTH);
+    JobEvent last =
+        drain(trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()))
+            .stream()
+            .reduce((a, b) -> b)
+            .orElseThrow();
+    assertThat(last.getJob().getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    assertThat(last.getJob().getPublished().getVersion()).isEqualTo(1);
   }
 
   @Test
