@@ -7,9 +7,11 @@ import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.Objective;
 import io.latentserve.proto.v1.Optimizer;
+import io.latentserve.proto.v1.RwsPhi;
 import io.latentserve.proto.v1.StochasticLayerSpec;
 import io.latentserve.proto.v1.SubmitJobRequest;
 import io.latentserve.proto.v1.TrainerGrpc;
@@ -57,8 +59,18 @@ final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--layer",
       description =
-          "Custom stochastic layer LATENT:HIDDEN,HIDDEN... (repeat, layer 1 first), e.g. 20:64,64.")
+          "Custom stochastic layer LATENT:HIDDEN,HIDDEN... (repeat, layer 1 first), e.g. 20:64,64;"
+              + " no widths after the colon (200:) makes a linear layer.")
   List<String> layers = List.of();
+
+  @Option(
+      names = "--latent",
+      defaultValue = "gaussian",
+      description =
+          "Family of the custom layers: gaussian or bernoulli (binary units with a learned prior,"
+              + " a sigmoid belief net with linear layers; train it with vimco or rws)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String latent;
 
   @Option(
       names = "--activation",
@@ -83,14 +95,24 @@ final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--objective",
       defaultValue = "elbo",
-      description = "elbo, beta-vae, iwae, dreg or info-vae (default: ${DEFAULT-VALUE}).")
+      description =
+          "elbo, beta-vae, iwae, dreg, info-vae, vimco or rws (default: ${DEFAULT-VALUE}).")
   String objective;
 
   @Option(
       names = "--k",
       defaultValue = "1",
-      description = "Importance samples of iwae and dreg (default: ${DEFAULT-VALUE}).")
+      description =
+          "Importance samples of iwae, dreg, vimco (>= 2) and rws (default: ${DEFAULT-VALUE}).")
   int k;
+
+  @Option(
+      names = "--rws-phi",
+      defaultValue = "wake",
+      description =
+          "Updates of the inference network in rws: wake, sleep or both"
+              + " (default: ${DEFAULT-VALUE}).")
+  String rwsPhi;
 
   @Option(
       names = "--beta",
@@ -246,9 +268,14 @@ final class TrainCommand implements Callable<Integer> {
         if (layers.isEmpty()) {
           throw new CliException("--preset custom needs at least one --layer LATENT:HIDDEN,...");
         }
-        layers.forEach(l -> architecture.addLayers(layer(l)));
+        LatentFamily family = enumValue(LatentFamily.class, "LATENT_FAMILY_", latent);
+        layers.forEach(l -> architecture.addLayers(layer(l).toBuilder().setFamily(family)));
       }
       default -> throw new CliException("--preset must be iwae1, iwae2 or custom, got " + preset);
+    }
+    if (architecture.getLayersCount() == 0 && !latent.equalsIgnoreCase("gaussian")) {
+      throw new CliException(
+          "--latent " + latent + " needs --preset custom (presets are gaussian)");
     }
     Objective.Builder obj = Objective.newBuilder();
     switch (objective.toLowerCase(Locale.ROOT)) {
@@ -258,9 +285,16 @@ final class TrainCommand implements Callable<Integer> {
       case "dreg" -> obj.setDreg(Objective.Dreg.newBuilder().setK(k));
       case "info-vae" ->
           obj.setInfoVae(Objective.InfoVae.newBuilder().setAlpha(alpha).setLambda(lambda));
+      case "vimco" -> obj.setVimco(Objective.Vimco.newBuilder().setK(k));
+      case "rws" ->
+          obj.setRws(
+              Objective.Rws.newBuilder()
+                  .setK(k)
+                  .setPhi(enumValue(RwsPhi.class, "RWS_PHI_", rwsPhi)));
       default ->
           throw new CliException(
-              "--objective must be elbo, beta-vae, iwae, dreg or info-vae, got " + objective);
+              "--objective must be elbo, beta-vae, iwae, dreg, info-vae, vimco or rws, got "
+                  + objective);
     }
     return JobSpec.newBuilder()
         .setModelName(model)
