@@ -9,7 +9,7 @@ import io.latentserve.cli.DemoBundle;
 import io.latentserve.cli.ServiceProcess;
 import io.latentserve.inference.core.ModelLimits;
 import io.latentserve.inference.core.VaeModel;
-import io.latentserve.inference.grpc.TensorCodec;
+import io.latentserve.wire.TensorCodec;
 import io.latentserve.inference.onnx.OnnxConfig;
 import io.latentserve.inference.onnx.OnnxVaeModels;
 import io.latentserve.model.CounterNoise;

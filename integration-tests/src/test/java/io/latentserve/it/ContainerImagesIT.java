@@ -14,7 +14,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.latentserve.bundle.FileSystemModelRepository;
 import io.latentserve.cli.DemoBundle;
 import io.latentserve.cli.LatentserveCli;
-import io.latentserve.inference.grpc.TensorCodec;
+import io.latentserve.wire.TensorCodec;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LatentserveVersion;
 import io.latentserve.proto.v1.EvaluateEvent;

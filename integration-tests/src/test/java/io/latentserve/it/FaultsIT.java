@@ -12,7 +12,7 @@ import io.latentserve.bundle.Provenance;
 import io.latentserve.bundle.onnx.VaeBundles;
 import io.latentserve.cli.DemoBundle;
 import io.latentserve.cli.ServiceProcess;
-import io.latentserve.inference.grpc.TensorCodec;
+import io.latentserve.wire.TensorCodec;
 import io.latentserve.model.Activation;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LatentserveVersion;

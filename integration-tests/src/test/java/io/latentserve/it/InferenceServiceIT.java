@@ -10,7 +10,7 @@ import io.grpc.StatusRuntimeException;
 import io.latentserve.bundle.FileSystemModelRepository;
 import io.latentserve.cli.DemoBundle;
 import io.latentserve.cli.ServiceProcess;
-import io.latentserve.inference.grpc.TensorCodec;
+import io.latentserve.wire.TensorCodec;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.proto.v1.EncodeRequest;
 import io.latentserve.proto.v1.EncodeResponse;

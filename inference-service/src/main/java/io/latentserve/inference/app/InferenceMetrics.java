@@ -5,7 +5,7 @@ import io.latentserve.inference.batching.BatchListener;
 import io.latentserve.inference.core.ModelId;
 import io.latentserve.inference.grpc.RequestListener;
 import io.latentserve.inference.grpc.ServedModel;
-import io.latentserve.service.GrpcServerLifecycle;
+import io.latentserve.server.GrpcServerLifecycle;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
