@@ -2,6 +2,8 @@ package io.latentserve.inference.app;
 
 import io.grpc.ServerBuilder;
 import io.latentserve.bundle.FileSystemModelRepository;
+import io.latentserve.inference.core.ModelLoader;
+import io.latentserve.inference.core.ModelRegistry;
 import io.latentserve.inference.grpc.InferenceGrpcService;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.server.GrpcServerLifecycle;

@@ -6,6 +6,7 @@ import io.latentserve.inference.core.InvalidInputException;
 import io.latentserve.inference.core.LogProbResult;
 import io.latentserve.inference.core.LogWeightsChunk;
 import io.latentserve.inference.core.ModelId;
+import io.latentserve.inference.core.ServedModel;
 import io.latentserve.inference.core.VaeModel;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.proto.v1.DecodeResponse;

@@ -1,4 +1,4 @@
-package io.latentserve.inference.grpc;
+package io.latentserve.inference.core;
 
 /**
  * The catalog cannot serve yet (the repository is still loading) or any more (shutting down). Maps

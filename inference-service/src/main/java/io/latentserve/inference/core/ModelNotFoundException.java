@@ -1,4 +1,4 @@
-package io.latentserve.inference.grpc;
+package io.latentserve.inference.core;
 
 /**
  * The requested model or version is not loaded. Maps to NOT_FOUND; the message names what was asked

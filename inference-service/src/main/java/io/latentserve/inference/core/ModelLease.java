@@ -1,4 +1,4 @@
-package io.latentserve.inference.grpc;
+package io.latentserve.inference.core;
 
 /**
  * A hold on one loaded model version: while any lease is open, the version is not closed, even

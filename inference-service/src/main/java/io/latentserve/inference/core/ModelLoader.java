@@ -1,7 +1,6 @@
-package io.latentserve.inference.app;
+package io.latentserve.inference.core;
 
 import io.latentserve.bundle.Bundle;
-import io.latentserve.inference.core.VaeModel;
 
 /** Turns a verified bundle into a ready-to-serve model (sessions created, devices chosen). */
 @FunctionalInterface

@@ -1,4 +1,4 @@
-package io.latentserve.inference.grpc;
+package io.latentserve.inference.core;
 
 /**
  * The request names something that exists but cannot serve in its current state, e.g. a model

@@ -1,7 +1,6 @@
-package io.latentserve.inference.grpc;
+package io.latentserve.inference.core;
 
 import io.latentserve.bundle.Provenance;
-import io.latentserve.inference.core.VaeModel;
 import java.util.Objects;
 
 /**

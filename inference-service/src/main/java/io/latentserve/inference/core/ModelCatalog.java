@@ -1,4 +1,4 @@
-package io.latentserve.inference.grpc;
+package io.latentserve.inference.core;
 
 import java.util.List;
 

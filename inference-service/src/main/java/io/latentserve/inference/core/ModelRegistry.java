@@ -1,26 +1,14 @@
-package io.latentserve.inference.app;
+package io.latentserve.inference.core;
 
 import io.latentserve.bundle.Bundle;
 import io.latentserve.bundle.FileSystemModelRepository;
-import io.latentserve.bundle.Manifest;
 import io.latentserve.bundle.ModelVersion;
 import io.latentserve.bundle.RepositorySnapshot;
-import io.latentserve.inference.core.VaeModel;
-import io.latentserve.inference.grpc.CatalogUnavailableException;
-import io.latentserve.inference.grpc.FailedPreconditionException;
-import io.latentserve.inference.grpc.ModelCatalog;
-import io.latentserve.inference.grpc.ModelLease;
-import io.latentserve.inference.grpc.ModelNotFoundException;
-import io.latentserve.inference.grpc.ServedModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -194,12 +182,9 @@ public final class ModelRegistry implements ModelCatalog, AutoCloseable {
 
   private static String sha256(Bundle bundle) {
     try {
-      byte[] manifest = Files.readAllBytes(bundle.directory().resolve(Manifest.FILE_NAME));
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(manifest));
+      return bundle.manifestSha256();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
     }
   }
 
