@@ -11,6 +11,7 @@ import io.latentserve.trainer.core.FileJobStore;
 import io.latentserve.trainer.core.JobManager;
 import io.latentserve.trainer.core.TrainingBackend;
 import io.latentserve.trainer.grpc.TrainerGrpcService;
+import io.latentserve.trainer.onnx.OnnxModelExporter;
 import io.latentserve.trainer.samediff.SameDiffBackend;
 import java.io.IOException;
 import java.time.Clock;
@@ -70,7 +71,8 @@ public final class TrainerServer implements AutoCloseable {
             new FileJobStore(config.jobsDir()),
             datasets,
             backend,
-            new BundlePublisher(new FileSystemModelRepository(config.modelRepository())),
+            new BundlePublisher(
+                new FileSystemModelRepository(config.modelRepository()), new OnnxModelExporter()),
             config.jobOptions(),
             metrics,
             Clock.systemUTC());
