@@ -70,7 +70,8 @@ final class TrainCommand implements Callable<Integer> {
           "Family of the custom layers: gaussian or bernoulli (binary units with a learned prior,"
               + " a sigmoid belief net with linear layers; train it with vimco or rws)"
               + " (default: ${DEFAULT-VALUE}).")
-  String latent;
+  // Initialized for commands built in code (quickstart), which picocli does not parse.
+  String latent = "gaussian";
 
   @Option(
       names = "--activation",
@@ -112,7 +113,7 @@ final class TrainCommand implements Callable<Integer> {
       description =
           "Updates of the inference network in rws: wake, sleep or both"
               + " (default: ${DEFAULT-VALUE}).")
-  String rwsPhi;
+  String rwsPhi = "wake";
 
   @Option(
       names = "--beta",
