@@ -39,9 +39,9 @@ final class EvalCommand implements Callable<Integer> {
   String model;
 
   @Option(
-      names = "--version",
+      names = "--model-version",
       defaultValue = "0",
-      description = "Model version; 0 for the latest (default).")
+      description = "Model version; 0 for the latest (default: ${DEFAULT-VALUE}).")
   long version;
 
   @Option(
@@ -59,7 +59,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(
       names = "--limit",
       defaultValue = "0",
-      description = "Evaluate the first N examples; 0 for all.")
+      description = "Evaluate the first N examples; 0 for all (default: ${DEFAULT-VALUE}).")
   int limit;
 
   @Option(
@@ -71,7 +71,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(
       names = "--metrics",
       split = ",",
-      description = "Comma-separated subset of ${COMPLETION-CANDIDATES}; default all.")
+      description = "Comma-separated subset of ${COMPLETION-CANDIDATES} (default: all).")
   List<MetricName> metrics = List.of();
 
   @Option(
@@ -80,7 +80,10 @@ final class EvalCommand implements Callable<Integer> {
       description = "Seed of the samples (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--label", defaultValue = "", description = "A label for the report.")
+  @Option(
+      names = "--label",
+      defaultValue = "",
+      description = "A label for the report (default: none).")
   String label;
 
   @Option(
