@@ -28,12 +28,11 @@ final class DatasetFetching {
                   }
                   out.flush();
                 });
-    out.printf(
-        "      %s %s in %s (from %s)%n",
-        name,
-        result.alreadyPresent() ? "already present" : "installed",
-        result.directory(),
-        result.source());
+    if (result.alreadyPresent()) {
+      out.printf("      %s already present in %s%n", name, result.directory());
+    } else {
+      out.printf("      %s installed in %s (from %s)%n", name, result.directory(), result.source());
+    }
     return result;
   }
 

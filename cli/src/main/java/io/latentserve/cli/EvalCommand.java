@@ -95,8 +95,8 @@ final class EvalCommand implements Callable<Integer> {
 
   @Option(
       names = "--timeout",
-      defaultValue = "PT2H",
-      description = "Deadline of the evaluation (default: ${DEFAULT-VALUE}).")
+      defaultValue = "2h",
+      description = "Deadline of the evaluation, e.g. 90m (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
   /** Metric names as typed on the command line. */
@@ -196,8 +196,11 @@ final class EvalCommand implements Callable<Integer> {
     }
     boolean rates = computed.contains(Metric.METRIC_RATES);
     boolean activeUnits = computed.contains(Metric.METRIC_ACTIVE_UNITS);
+    // With one layer its rate is the total rate: the ELBO's row shows it, from the same samples as
+    // the ELBO, rather than a second Monte Carlo estimate of the same number.
+    boolean oneLayerRateShown = r.getLayersCount() == 1 && computed.contains(Metric.METRIC_ELBO);
     for (LayerReport layer : r.getLayersList()) {
-      if (rates) {
+      if (rates && !oneLayerRateShown) {
         row(out, "  rate " + layer.getLayer(), layer.getRate());
       }
       if (activeUnits) {
