@@ -19,7 +19,9 @@ final class DatasetFetching {
                 name,
                 dataDir,
                 event -> {
-                  if (event.kind() == FetchEvent.Kind.PROGRESS) {
+                  if (event.kind() == FetchEvent.Kind.ALREADY_PRESENT) {
+                    return; // the summary line below says it
+                  } else if (event.kind() == FetchEvent.Kind.PROGRESS) {
                     out.printf(Locale.ROOT, "\r      %s %s", event.file(), megabytes(event));
                   } else {
                     out.printf(
