@@ -73,8 +73,7 @@ final class ServiceSettings<C> {
   /** Adds a setting that has a {@code serve} flag. */
   ServiceSettings<C> flag(
       String flag, String label, String env, Function<C, Object> value, String meaning) {
-    settings.add(new Setting<>(flag, label, env, value, null, meaning));
-    return this;
+    return flag(flag, label, env, value, null, meaning);
   }
 
   /** Adds a setting with a flag whose default needs words rather than a value. */

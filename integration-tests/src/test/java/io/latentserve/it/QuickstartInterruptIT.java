@@ -2,7 +2,6 @@ package io.latentserve.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.latentserve.cli.LatentserveCli;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -91,26 +91,25 @@ class QuickstartInterruptIT {
     output = logDir.resolve("quickstart.out");
     quickstart =
         new ProcessBuilder(
-                // Its own process group (setsid execs in place, so the group id is its pid), which
-                // its services join.
-                "setsid",
-                // A shell that starts a build in the background (`cmd &`) ignores SIGINT in it, and
-                // every process below inherits that; a terminal's Ctrl-C reaches a quickstart whose
-                // SIGINT has its default action, so the test restores it.
-                "env",
-                "--default-signal=INT",
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                LatentserveCli.class.getName(),
-                "quickstart",
-                // more epochs than the test lets it finish: the signal comes while it trains
-                "--epochs",
-                "50",
-                "--workdir",
-                workdir.toString(),
-                "--data-dir",
-                data.toString())
+                Stream.concat(
+                        // Its own process group (setsid execs in place, so the group id is its
+                        // pid), which its services join. A shell that starts a build in the
+                        // background (`cmd &`) ignores SIGINT in it, and every process below
+                        // inherits that; a terminal's Ctrl-C reaches a quickstart whose SIGINT has
+                        // its default action, so the test restores it.
+                        Stream.of("setsid", "env", "--default-signal=INT"),
+                        // more epochs than the test lets it finish: the signal comes while it
+                        // trains
+                        QuickstartIT.latentserve(
+                            "quickstart",
+                            "--epochs",
+                            "50",
+                            "--workdir",
+                            workdir.toString(),
+                            "--data-dir",
+                            data.toString())
+                            .stream())
+                    .toList())
             .redirectErrorStream(true)
             .redirectOutput(output.toFile())
             .start();
@@ -164,22 +163,7 @@ class QuickstartInterruptIT {
 
     Path rerunOutput = logDir.resolve("rerun.out");
     rerun =
-        new ProcessBuilder(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                LatentserveCli.class.getName(),
-                "quickstart",
-                "--epochs",
-                "1",
-                "--eval-k",
-                "20",
-                "--eval-examples",
-                "50",
-                "--workdir",
-                workdir.toString(),
-                "--data-dir",
-                data.toString())
+        new ProcessBuilder(QuickstartIT.smallQuickstart(workdir, data))
             .redirectErrorStream(true)
             .redirectOutput(rerunOutput.toFile())
             .start();

@@ -8,7 +8,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.latentserve.cli.LatentserveCli;
 import io.latentserve.cli.ServiceProcess;
 import io.latentserve.datasets.DatasetCatalog;
 import java.io.IOException;
@@ -177,13 +176,8 @@ class ReadmeWalkIT {
   }
 
   private ProcessBuilder latentserve(List<String> args, Path log) {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(LatentserveCli.class.getName());
-    command.addAll(args);
-    ProcessBuilder builder = new ProcessBuilder(command);
+    ProcessBuilder builder =
+        new ProcessBuilder(QuickstartIT.latentserve(args.toArray(String[]::new)));
     builder.environment().put("LATENTSERVE_INFERENCE_TARGET", "localhost:" + ports.get("50051"));
     builder.environment().put("LATENTSERVE_TRAINER_TARGET", "localhost:" + ports.get("50052"));
     builder.environment().put("LATENTSERVE_EVALUATOR_TARGET", "localhost:" + ports.get("50053"));

@@ -52,7 +52,7 @@ final class CatalogDatasetSource implements DatasetSource {
 
   private DatasetUnavailableException unavailable(String dataset) {
     return new DatasetUnavailableException(
-        "data set "
+        "dataset "
             + dataset
             + " is not downloaded on the trainer: run `"
             + DatasetCatalog.fetchCommand(dataset)
