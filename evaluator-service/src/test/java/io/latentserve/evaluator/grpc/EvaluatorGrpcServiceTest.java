@@ -43,7 +43,7 @@ import io.latentserve.proto.v1.ListEvaluationsRequest;
 import io.latentserve.proto.v1.Metric;
 import io.latentserve.proto.v1.ModelRef;
 import io.latentserve.proto.v1.Tensor;
-import io.latentserve.service.GrpcServerLifecycle;
+import io.latentserve.server.GrpcServerLifecycle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;

@@ -11,6 +11,7 @@ import io.latentserve.model.Activation;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
+import io.latentserve.trainer.onnx.OnnxModelExporter;
 import io.latentserve.trainer.samediff.SameDiffBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +53,8 @@ class JobManagerTest {
             new FileJobStore(dir.resolve("jobs")),
             new InMemoryDatasets(Map.of("tiny", TrainingLoopTest.tinyData(), "nan", nanData())),
             new SameDiffBackend(),
-            new BundlePublisher(new FileSystemModelRepository(dir.resolve("models"))),
+            new BundlePublisher(
+                new FileSystemModelRepository(dir.resolve("models")), new OnnxModelExporter()),
             options,
             TrainerListener.NONE,
             Clock.systemUTC());
