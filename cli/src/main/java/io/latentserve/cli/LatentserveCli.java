@@ -1,7 +1,7 @@
 package io.latentserve.cli;
 
 import io.latentserve.model.LatentserveVersion;
-import io.latentserve.service.EnvironmentSettings;
+import io.latentserve.server.EnvironmentSettings;
 import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
