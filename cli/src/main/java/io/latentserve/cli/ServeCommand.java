@@ -39,26 +39,15 @@ final class ServeCommand {
   private static final String EVERY_INTERFACE = "every interface";
 
   static final ServiceSettings<InferenceConfig> INFERENCE =
-      new ServiceSettings<InferenceConfig>("inference-service", InferenceConfig::fromEnvironment)
-          .flag(
-              "--host",
-              "<host>",
+      server(
+              new ServiceSettings<InferenceConfig>(
+                  "inference-service", InferenceConfig::fromEnvironment),
               InferenceConfig.ENV_HOST,
               InferenceConfig::host,
-              EVERY_INTERFACE,
-              HOST_MEANING)
-          .flag(
-              "--port",
-              "<port>",
               InferenceConfig.ENV_PORT,
               InferenceConfig::port,
-              "gRPC port (0: a free port)")
-          .flag(
-              "--metrics-port",
-              "<port>",
               InferenceConfig.ENV_METRICS_PORT,
-              InferenceConfig::metricsPort,
-              "Prometheus `/metrics` port (0: a free port)")
+              InferenceConfig::metricsPort)
           .flag(
               "--model-repository",
               "<dir>",
@@ -131,26 +120,14 @@ final class ServeCommand {
               "how long calls in flight may run after SIGTERM");
 
   static final ServiceSettings<TrainerConfig> TRAINER =
-      new ServiceSettings<TrainerConfig>("trainer-service", TrainerConfig::fromEnvironment)
-          .flag(
-              "--host",
-              "<host>",
+      server(
+              new ServiceSettings<TrainerConfig>("trainer-service", TrainerConfig::fromEnvironment),
               TrainerConfig.ENV_HOST,
               TrainerConfig::host,
-              EVERY_INTERFACE,
-              HOST_MEANING)
-          .flag(
-              "--port",
-              "<port>",
               TrainerConfig.ENV_PORT,
               TrainerConfig::port,
-              "gRPC port (0: a free port)")
-          .flag(
-              "--metrics-port",
-              "<port>",
               TrainerConfig.ENV_METRICS_PORT,
-              TrainerConfig::metricsPort,
-              "Prometheus `/metrics` port (0: a free port)")
+              TrainerConfig::metricsPort)
           .flag(
               "--model-repository",
               "<dir>",
@@ -202,26 +179,15 @@ final class ServeCommand {
               "how long calls in flight may run after SIGTERM");
 
   static final ServiceSettings<EvaluatorConfig> EVALUATOR =
-      new ServiceSettings<EvaluatorConfig>("evaluator-service", EvaluatorConfig::fromEnvironment)
-          .flag(
-              "--host",
-              "<host>",
+      server(
+              new ServiceSettings<EvaluatorConfig>(
+                  "evaluator-service", EvaluatorConfig::fromEnvironment),
               EvaluatorConfig.ENV_HOST,
               EvaluatorConfig::host,
-              EVERY_INTERFACE,
-              HOST_MEANING)
-          .flag(
-              "--port",
-              "<port>",
               EvaluatorConfig.ENV_PORT,
               EvaluatorConfig::port,
-              "gRPC port (0: a free port)")
-          .flag(
-              "--metrics-port",
-              "<port>",
               EvaluatorConfig.ENV_METRICS_PORT,
-              EvaluatorConfig::metricsPort,
-              "Prometheus `/metrics` port (0: a free port)")
+              EvaluatorConfig::metricsPort)
           .flag(
               "--inference-target",
               "<target>",
@@ -285,6 +251,26 @@ final class ServeCommand {
               "how long running evaluations may continue after SIGTERM");
 
   private ServeCommand() {}
+
+  /** The {@code --host}, {@code --port} and {@code --metrics-port} that every service has. */
+  private static <C> ServiceSettings<C> server(
+      ServiceSettings<C> settings,
+      String hostEnv,
+      Function<C, Object> host,
+      String portEnv,
+      Function<C, Object> port,
+      String metricsPortEnv,
+      Function<C, Object> metricsPort) {
+    return settings
+        .flag("--host", "<host>", hostEnv, host, EVERY_INTERFACE, HOST_MEANING)
+        .flag("--port", "<port>", portEnv, port, "gRPC port (0: a free port)")
+        .flag(
+            "--metrics-port",
+            "<port>",
+            metricsPortEnv,
+            metricsPort,
+            "Prometheus `/metrics` port (0: a free port)");
+  }
 
   /** Adds {@code inference}, {@code trainer} and {@code evaluator} to the {@code serve} command. */
   static void addServices(CommandLine serve) {
