@@ -4,6 +4,8 @@ import io.grpc.ManagedChannel;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.proto.v1.ListModelsRequest;
 import io.latentserve.proto.v1.ModelInfo;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -35,17 +37,21 @@ final class ModelsCommand implements Runnable {
         return;
       }
       out.printf(
-          "%-24s %8s  %-6s %-10s %-9s %-24s %s%n",
+          "%-24s %-15s %-6s %-10s %-9s %-24s %s%n",
           "MODEL", "VERSION", "DEVICE", "INPUT", "CONDITION", "LIKELIHOOD", "LATENTS");
+      Map<String, Long> latest = new HashMap<>();
+      models.forEach(m -> latest.merge(m.getName(), m.getVersion(), Math::max));
       for (ModelInfo m : models) {
         out.printf(
-            "%-24s %8d  %-6s %-10s %-9s %-24s %s%n",
+            "%-24s %-15s %-6s %-10s %-9s %-24s %s%n",
             m.getName(),
-            m.getVersion(),
+            m.getVersion() == latest.get(m.getName())
+                ? m.getVersion() + " latest"
+                : Long.toString(m.getVersion()),
             m.getDevice(),
             m.getInputShapeList(),
             m.getConditionDim() == 0 ? "-" : "[" + m.getConditionDim() + "]",
-            m.getLikelihood(),
+            Jobs.name(m.getLikelihood()),
             m.getLatentLayersList().stream()
                 .map(l -> l.getName() + "(" + l.getDim() + ")")
                 .collect(Collectors.joining(",")));

@@ -376,9 +376,9 @@ public final class GrpcInferenceClient implements InferenceClient {
     String message =
         switch (reason) {
           case UNAVAILABLE ->
-              "inference at "
+              "inference-service at "
                   + target
-                  + " is unavailable after "
+                  + " is unreachable from the evaluator after "
                   + config.maxAttempts()
                   + " attempts of "
                   + method

@@ -567,9 +567,9 @@ class EvaluatorGrpcServiceTest {
                 // After the colon come the transport's own words for the refused connection.
                 assertThat(e.getStatus().getDescription())
                     .startsWith(
-                        "inference at "
+                        "inference-service at "
                             + target
-                            + " is unavailable after 3 attempts of GetModel: ");
+                            + " is unreachable from the evaluator after 3 attempts of GetModel: ");
               });
     }
     assertThat(service.awaitIdle(Duration.ofSeconds(20))).isTrue();

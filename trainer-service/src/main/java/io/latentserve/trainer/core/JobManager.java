@@ -131,7 +131,7 @@ public final class JobManager implements AutoCloseable {
           "spec.architecture",
           "the architecture takes "
               + spec.architecture().inputDim()
-              + " features, data set "
+              + " features, dataset "
               + spec.dataset()
               + " has "
               + shape.dimension());
@@ -418,7 +418,7 @@ public final class JobManager implements AutoCloseable {
     } catch (DatasetUnavailableException e) {
       fail(handle, e.getMessage());
     } catch (IOException e) {
-      fail(handle, "cannot read data set " + spec.dataset() + ": " + e.getMessage());
+      fail(handle, "cannot read dataset " + spec.dataset() + ": " + e.getMessage());
     } catch (RuntimeException | Error e) {
       log.error("job {} failed", id, e);
       fail(handle, "internal error: " + e.getClass().getSimpleName() + " (see the trainer's log)");

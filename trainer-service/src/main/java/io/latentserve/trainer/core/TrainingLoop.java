@@ -77,7 +77,7 @@ public final class TrainingLoop {
           "spec.architecture",
           "the architecture takes "
               + spec.architecture().inputDim()
-              + " features, data set "
+              + " features, dataset "
               + spec.dataset()
               + " has "
               + data.train().dimension());

@@ -67,7 +67,7 @@ final class ProtoMapping {
     if (a.getConditional() && data.classes() < 2) {
       throw new InvalidSpecException(
           "spec.architecture.conditional",
-          "spec.architecture.conditional needs a labelled data set with at least 2 classes, got "
+          "spec.architecture.conditional needs a labelled dataset with at least 2 classes, got "
               + data.classes());
     }
     int conditionDim = a.getConditional() ? data.classes() : 0;

@@ -201,7 +201,7 @@ class JobManagerTest {
                 manager.submit(
                     new TrainingSpec("w", "tiny", wide, new Objective.Elbo(), 0.01, 5, 1, 1, 1)))
         .isInstanceOf(InvalidSpecException.class)
-        .hasMessage("the architecture takes 784 features, data set tiny has 6")
+        .hasMessage("the architecture takes 784 features, dataset tiny has 6")
         .extracting(e -> ((InvalidSpecException) e).field())
         .isEqualTo("spec.architecture");
     TrainingSpec huge =
