@@ -19,7 +19,9 @@ final class DatasetFetching {
                 name,
                 dataDir,
                 event -> {
-                  if (event.kind() == FetchEvent.Kind.PROGRESS) {
+                  if (event.kind() == FetchEvent.Kind.ALREADY_PRESENT) {
+                    return; // the summary line below says it
+                  } else if (event.kind() == FetchEvent.Kind.PROGRESS) {
                     out.printf(Locale.ROOT, "\r      %s %s", event.file(), megabytes(event));
                   } else {
                     out.printf(
@@ -28,12 +30,11 @@ final class DatasetFetching {
                   }
                   out.flush();
                 });
-    out.printf(
-        "      %s %s in %s (from %s)%n",
-        name,
-        result.alreadyPresent() ? "already present" : "installed",
-        result.directory(),
-        result.source());
+    if (result.alreadyPresent()) {
+      out.printf("      %s already present in %s%n", name, result.directory());
+    } else {
+      out.printf("      %s installed in %s (from %s)%n", name, result.directory(), result.source());
+    }
     return result;
   }
 

@@ -39,9 +39,9 @@ final class EvalCommand implements Callable<Integer> {
   String model;
 
   @Option(
-      names = "--version",
+      names = "--model-version",
       defaultValue = "0",
-      description = "Model version; 0 for the latest (default).")
+      description = "Model version; 0 for the latest (default: ${DEFAULT-VALUE}).")
   long version;
 
   @Option(
@@ -59,7 +59,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(
       names = "--limit",
       defaultValue = "0",
-      description = "Evaluate the first N examples; 0 for all.")
+      description = "Evaluate the first N examples; 0 for all (default: ${DEFAULT-VALUE}).")
   int limit;
 
   @Option(
@@ -71,7 +71,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(
       names = "--metrics",
       split = ",",
-      description = "Comma-separated subset of ${COMPLETION-CANDIDATES}; default all.")
+      description = "Comma-separated subset of ${COMPLETION-CANDIDATES} (default: all).")
   List<MetricName> metrics = List.of();
 
   @Option(
@@ -80,7 +80,10 @@ final class EvalCommand implements Callable<Integer> {
       description = "Seed of the samples (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--label", defaultValue = "", description = "A label for the report.")
+  @Option(
+      names = "--label",
+      defaultValue = "",
+      description = "A label for the report (default: none).")
   String label;
 
   @Option(
@@ -92,8 +95,8 @@ final class EvalCommand implements Callable<Integer> {
 
   @Option(
       names = "--timeout",
-      defaultValue = "PT2H",
-      description = "Deadline of the evaluation (default: ${DEFAULT-VALUE}).")
+      defaultValue = "2h",
+      description = "Deadline of the evaluation, e.g. 90m (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
   /** Metric names as typed on the command line. */
@@ -193,8 +196,11 @@ final class EvalCommand implements Callable<Integer> {
     }
     boolean rates = computed.contains(Metric.METRIC_RATES);
     boolean activeUnits = computed.contains(Metric.METRIC_ACTIVE_UNITS);
+    // With one layer its rate is the total rate: the ELBO's row shows it, from the same samples as
+    // the ELBO, rather than a second Monte Carlo estimate of the same number.
+    boolean oneLayerRateShown = r.getLayersCount() == 1 && computed.contains(Metric.METRIC_ELBO);
     for (LayerReport layer : r.getLayersList()) {
-      if (rates) {
+      if (rates && !oneLayerRateShown) {
         row(out, "  rate " + layer.getLayer(), layer.getRate());
       }
       if (activeUnits) {

@@ -6,6 +6,8 @@ import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.ListJobsRequest;
 import io.latentserve.proto.v1.TrainerGrpc;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -42,26 +44,40 @@ final class JobsCommand implements Callable<Integer> {
             out.println("no jobs");
             return 0;
           }
-          out.printf(
-              "%-26s %-20s %-10s %9s %13s  %s%n",
-              "JOB", "MODEL", "STATE", "EPOCH", "STEP", "PUBLISHED");
-          for (Job j : jobs) {
-            out.printf(
-                Locale.ROOT,
-                "%-26s %-20s %-10s %4d/%-4d %6d/%-6d  %s%n",
-                j.getJobId(),
-                j.getSpec().getModelName(),
-                j.getState().name().replace("JOB_STATE_", ""),
-                j.getEpoch(),
-                j.getSpec().getEpochs(),
-                j.getStep(),
-                j.getTotalSteps(),
-                j.hasPublished()
-                    ? j.getPublished().getName() + "/" + j.getPublished().getVersion()
-                    : "");
-          }
+          printTable(out, jobs);
           return 0;
         });
+  }
+
+  /** The jobs as a table whose columns fit their widest value. */
+  static void printTable(PrintWriter out, List<Job> jobs) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"JOB", "MODEL", "STATE", "EPOCH", "STEP", "PUBLISHED"});
+    for (Job j : jobs) {
+      rows.add(
+          new String[] {
+            j.getJobId(),
+            j.getSpec().getModelName(),
+            Jobs.state(j),
+            j.getEpoch() + "/" + j.getSpec().getEpochs(),
+            j.getStep() + "/" + j.getTotalSteps(),
+            j.hasPublished() ? j.getPublished().getName() + "/" + j.getPublished().getVersion() : ""
+          });
+    }
+    int[] widths = new int[rows.get(0).length];
+    for (String[] row : rows) {
+      for (int c = 0; c < row.length; c++) {
+        widths[c] = Math.max(widths[c], row[c].length());
+      }
+    }
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int c = 0; c < row.length; c++) {
+        line.append(c == 0 ? "" : "  ")
+            .append(String.format(Locale.ROOT, "%-" + widths[c] + "s", row[c]));
+      }
+      out.println(line.toString().stripTrailing());
+    }
   }
 
   interface StubCall {
@@ -122,7 +138,7 @@ final class JobsCommand implements Callable<Integer> {
           stub -> {
             Job job =
                 stub.cancelJob(CancelJobRequest.newBuilder().setJobId(jobId).build()).getJob();
-            spec.commandLine().getOut().printf("job %s: %s%n", job.getJobId(), job.getState());
+            spec.commandLine().getOut().printf("job %s: %s%n", job.getJobId(), Jobs.state(job));
             return 0;
           });
     }

@@ -1,6 +1,8 @@
 package io.latentserve.cli;
 
 import io.latentserve.model.LatentserveVersion;
+import io.latentserve.server.EnvironmentSettings;
+import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -34,9 +36,21 @@ public final class LatentserveCli {
   /** The configured command line, for tests and for embedding. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new LatentserveCli());
+    ServeCommand.addServices(cli.getSubcommands().get("serve"));
+    withVersion(cli);
+    // One duration syntax everywhere: the services' (250ms, 30s, 2m, 1h or ISO-8601).
+    cli.registerConverter(Duration.class, EnvironmentSettings::parseDuration);
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(new ErrorHandler());
     return cli;
+  }
+
+  /** Every command answers {@code -V/--version} with the launcher's version. */
+  private static void withVersion(CommandLine cli) {
+    if (cli.getCommandSpec().versionProvider() == null) {
+      cli.getCommandSpec().versionProvider(new Version());
+    }
+    cli.getSubcommands().values().forEach(LatentserveCli::withVersion);
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -4,7 +4,9 @@ import io.grpc.ManagedChannel;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.proto.v1.ListModelsRequest;
 import io.latentserve.proto.v1.ModelInfo;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -36,7 +38,7 @@ final class ModelsCommand implements Runnable {
         return;
       }
       out.printf(
-          "%-24s %8s  %-6s %-10s %-9s %-24s %-15s %s%n",
+          "%-24s %-15s %-6s %-10s %-9s %-24s %-15s %s%n",
           "MODEL",
           "VERSION",
           "DEVICE",
@@ -45,16 +47,20 @@ final class ModelsCommand implements Runnable {
           "LIKELIHOOD",
           "PRIOR",
           "LATENTS (layer 1 first)");
+      Map<String, Long> latest = new HashMap<>();
+      models.forEach(m -> latest.merge(m.getName(), m.getVersion(), Math::max));
       for (ModelInfo m : models) {
         out.printf(
-            "%-24s %8d  %-6s %-10s %-9s %-24s %-15s %s%n",
+            "%-24s %-15s %-6s %-10s %-9s %-24s %-15s %s%n",
             m.getName(),
-            m.getVersion(),
+            m.getVersion() == latest.get(m.getName())
+                ? m.getVersion() + " latest"
+                : Long.toString(m.getVersion()),
             m.getDevice(),
             m.getInputShapeList(),
             m.getConditionDim() == 0 ? "-" : "[" + m.getConditionDim() + "]",
-            m.getLikelihood(),
-            name(m.getPrior(), m.getPriorValue(), "PRIOR_"),
+            Jobs.name(m.getLikelihood()),
+            Jobs.name(m.getPrior()).toLowerCase(Locale.ROOT),
             m.getLatentLayersList().stream()
                 .map(
                     l ->
@@ -62,26 +68,12 @@ final class ModelsCommand implements Runnable {
                             + "("
                             + l.getDim()
                             + " "
-                            + name(l.getFamily(), l.getFamilyValue(), "LATENT_FAMILY_")
+                            + Jobs.name(l.getFamily()).toLowerCase(Locale.ROOT)
                             + ")")
                 .collect(Collectors.joining(",")));
       }
     } finally {
       channel.shutdownNow();
     }
-  }
-
-  /**
-   * An API enum value as the manifest names it, e.g. "bernoulli" for LATENT_FAMILY_BERNOULLI; a
-   * value this CLI does not know (from a newer server) as "unknown(N)".
-   */
-  private static String name(Enum<?> value, int number, String prefix) {
-    String name = value.name();
-    if (name.equals("UNRECOGNIZED")) {
-      return "unknown(" + number + ")";
-    }
-    return name.startsWith(prefix)
-        ? name.substring(prefix.length()).toLowerCase(Locale.ROOT)
-        : name;
   }
 }

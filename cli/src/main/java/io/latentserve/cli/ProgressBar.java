@@ -71,6 +71,11 @@ final class ProgressBar {
     lastLabel = null;
   }
 
+  /** {@code "1 epoch"}, {@code "5 epochs"}. */
+  static String count(long n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
+
   static String format(Duration d) {
     long s = Math.max(0, d.toSeconds());
     return s >= 3600

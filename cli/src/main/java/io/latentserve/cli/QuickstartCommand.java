@@ -2,11 +2,14 @@ package io.latentserve.cli;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.latentserve.proto.v1.CancelJobRequest;
 import io.latentserve.proto.v1.DatasetSplit;
 import io.latentserve.proto.v1.EvaluateRequest;
 import io.latentserve.proto.v1.EvaluationReport;
 import io.latentserve.proto.v1.Job;
+import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.ListJobsRequest;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.ModelRef;
 import io.latentserve.proto.v1.SubmitJobRequest;
@@ -15,6 +18,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -37,6 +42,9 @@ final class QuickstartCommand implements Callable<Integer> {
   private static final int STEPS = 6;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** The training job while it runs, for the Ctrl-C hook to cancel. */
+  private volatile JobOwnership training;
 
   @Option(
       names = "--workdir",
@@ -72,14 +80,17 @@ final class QuickstartCommand implements Callable<Integer> {
       names = "--objective",
       defaultValue = "iwae",
       description =
-          "Training objective: elbo, iwae, dreg, ... as in `train` (default: ${DEFAULT-VALUE}).")
+          "Training objective: elbo, iwae, dreg or info-vae as in `train` (default:"
+              + " ${DEFAULT-VALUE}).")
   String objective;
 
   @Option(
       names = "--train-k",
-      defaultValue = "5",
-      description = "Samples of the IWAE objective (default: ${DEFAULT-VALUE}).")
-  int trainK;
+      description =
+          "Samples of the iwae and dreg objectives, refused with the others (default: "
+              + TrainCommand.DEFAULT_K
+              + ").")
+  Integer trainK;
 
   @Option(
       names = "--eval-k",
@@ -97,6 +108,21 @@ final class QuickstartCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     long started = System.nanoTime();
+    // Every flag is checked before anything starts: a typo must not cost a service start-up.
+    if (objective.equalsIgnoreCase("beta-vae")) {
+      throw new CliException(
+          "--objective beta-vae needs --beta, which quickstart does not take; run `latentserve train"
+              + " --objective beta-vae --beta B` against running services");
+    }
+    if (trainK != null
+        && !objective.equalsIgnoreCase("iwae")
+        && !objective.equalsIgnoreCase("dreg")) {
+      throw new CliException(
+          "--train-k needs --objective iwae or dreg (--objective "
+              + objective
+              + " draws one sample)");
+    }
+    JobSpec jobSpec = trainCommand().jobSpec();
     Path data =
         io.latentserve.datasets.DatasetCatalog.resolveDataDir(dataDir, System.getenv())
             .toAbsolutePath();
@@ -107,7 +133,21 @@ final class QuickstartCommand implements Callable<Integer> {
 
     step(out, 2, "services");
     LocalServices services = new LocalServices(work, data);
-    Thread stopOnCtrlC = new Thread(services::close, "quickstart-stop");
+    Thread stopOnCtrlC =
+        new Thread(
+            () -> {
+              // The job first, while the trainer still runs: a job left running would be resumed
+              // by the next quickstart's trainer.
+              JobOwnership job = training;
+              if (job != null) {
+                job.run();
+              }
+              services.close();
+              out.printf(
+                  "quickstart interrupted: services stopped (logs in %s)%n", services.logs());
+              out.flush();
+            },
+            "quickstart-stop");
     Runtime.getRuntime().addShutdownHook(stopOnCtrlC);
     try {
       services.start().awaitServing(Duration.ofMinutes(3));
@@ -126,9 +166,9 @@ final class QuickstartCommand implements Callable<Integer> {
               + " (IWAE paper 1-layer architecture, "
               + objective
               + ", "
-              + epochs
-              + " epochs)");
-      ModelInfo published = train(out, trainer);
+              + ProgressBar.count(epochs, "epoch")
+              + ")");
+      ModelInfo published = train(out, trainer, jobSpec);
 
       step(
           out,
@@ -162,7 +202,7 @@ final class QuickstartCommand implements Callable<Integer> {
     }
   }
 
-  private ModelInfo train(PrintWriter out, ServiceProcess trainer) {
+  private TrainCommand trainCommand() {
     TrainCommand train = new TrainCommand();
     train.model = model;
     train.dataset = dataset;
@@ -178,15 +218,22 @@ final class QuickstartCommand implements Callable<Integer> {
     // The evaluator measures the model properly; the trainer's own validation bound only needs to
     // be cheap.
     train.validationK = 50;
+    return train;
+  }
+
+  private ModelInfo train(PrintWriter out, ServiceProcess trainer, JobSpec jobSpec) {
     ManagedChannel channel =
         ManagedChannelBuilder.forTarget(trainer.target()).usePlaintext().build();
     try {
       TrainerGrpc.TrainerBlockingStub stub = TrainerGrpc.newBlockingStub(channel);
+      replaceEarlierJobs(stub, model, out);
       Job job =
           stub.withDeadlineAfter(30, TimeUnit.SECONDS)
-              .submitJob(SubmitJobRequest.newBuilder().setSpec(train.jobSpec()).build())
+              .submitJob(SubmitJobRequest.newBuilder().setSpec(jobSpec).build())
               .getJob();
+      training = JobOwnership.owned(stub, job.getJobId(), out);
       Job last = TrainCommand.follow(stub, job.getJobId(), out);
+      training.ended();
       if (TrainCommand.report(last, out) != 0 || last.getState() != JobState.JOB_STATE_SUCCEEDED) {
         throw new CliException(
             "training failed: " + last.getReason() + " (see " + trainer.log() + ")");
@@ -195,6 +242,32 @@ final class QuickstartCommand implements Callable<Integer> {
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  /**
+   * Quickstart owns its jobs: a job for {@code model} still queued or running in the work folder
+   * (an earlier quickstart interrupted before its job ended, which the trainer resumed) is
+   * cancelled so that this run's job replaces it.
+   *
+   * @return the ids of the jobs cancelled
+   */
+  static List<String> replaceEarlierJobs(
+      TrainerGrpc.TrainerBlockingStub stub, String model, PrintWriter out) {
+    List<String> cancelled = new ArrayList<>();
+    for (Job job :
+        stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+            .listJobs(ListJobsRequest.getDefaultInstance())
+            .getJobsList()) {
+      if (job.getSpec().getModelName().equals(model) && !Jobs.ended(job)) {
+        stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+            .cancelJob(CancelJobRequest.newBuilder().setJobId(job.getJobId()).build());
+        out.printf(
+            "      cancelled job %s of %s left %s by an earlier quickstart%n",
+            job.getJobId(), model, Jobs.state(job));
+        cancelled.add(job.getJobId());
+      }
+    }
+    return cancelled;
   }
 
   private EvaluationReport evaluate(

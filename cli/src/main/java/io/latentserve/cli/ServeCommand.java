@@ -9,306 +9,381 @@ import io.latentserve.inference.app.InferenceServer;
 import io.latentserve.trainer.app.TrainerConfig;
 import io.latentserve.trainer.app.TrainerMain;
 import io.latentserve.trainer.app.TrainerServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code latentserve serve <service>}: runs one service in the foreground until SIGTERM or Ctrl-C.
+ *
+ * <p>Each service's options come from its {@link ServiceSettings}: flags override the {@code
+ * LATENTSERVE_*} environment, which overrides the defaults. A flag is applied by writing it over
+ * its variable, so that flags and environment share one parser and one validation.
  */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
     description =
-        "Run a latentserve service in the foreground (stops gracefully on SIGTERM or Ctrl-C).",
-    subcommands = {
-      ServeCommand.Inference.class,
-      ServeCommand.Trainer.class,
-      ServeCommand.Evaluator.class
-    })
+        "Run a latentserve service in the foreground (stops gracefully on SIGTERM or Ctrl-C).")
 final class ServeCommand {
+  private static final String HOST_MEANING =
+      "address the gRPC server binds, an IP address or a host name (`/metrics` binds every"
+          + " interface)";
+  private static final String EVERY_INTERFACE = "every interface";
+
+  static final ServiceSettings<InferenceConfig> INFERENCE =
+      server(
+              new ServiceSettings<InferenceConfig>(
+                  "inference-service", InferenceConfig::fromEnvironment),
+              InferenceConfig.ENV_HOST,
+              InferenceConfig::host,
+              InferenceConfig.ENV_PORT,
+              InferenceConfig::port,
+              InferenceConfig.ENV_METRICS_PORT,
+              InferenceConfig::metricsPort)
+          .flag(
+              "--model-repository",
+              "<dir>",
+              InferenceConfig.ENV_MODEL_REPOSITORY,
+              InferenceConfig::modelRepository,
+              "repository root `<root>/<model>/<version>/`; created, with a warning, if missing")
+          .flag(
+              "--device",
+              "<device>",
+              InferenceConfig.ENV_DEVICE,
+              InferenceConfig::device,
+              "`auto` (CUDA if a GPU is visible, else CPU), `cpu` or `cuda:N`")
+          .flag(
+              "--batching",
+              "<true|false>",
+              InferenceConfig.ENV_BATCHING,
+              InferenceConfig::batching,
+              "dynamic batching of concurrent requests per model")
+          .flag(
+              "--max-batch-rows",
+              "<rows>",
+              InferenceConfig.ENV_MAX_BATCH_ROWS,
+              InferenceConfig::maxBatchRows,
+              "rows per batched run")
+          .flag(
+              "--max-queue-delay",
+              "<duration>",
+              InferenceConfig.ENV_MAX_QUEUE_DELAY,
+              InferenceConfig::maxQueueDelay,
+              "longest wait for a batch to fill, e.g. 2ms")
+          .flag(
+              "--max-queue-length",
+              "<requests>",
+              InferenceConfig.ENV_MAX_QUEUE_LENGTH,
+              InferenceConfig::maxQueueLength,
+              "queued requests per model before `RESOURCE_EXHAUSTED`")
+          .flag(
+              "--max-message-bytes",
+              "<size>",
+              InferenceConfig.ENV_MAX_MESSAGE_BYTES,
+              c -> ServiceSettings.bytes(c.maxMessageBytes()),
+              "largest inbound message, e.g. 64MiB")
+          .flag(
+              "--max-rows-per-request",
+              "<rows>",
+              InferenceConfig.ENV_MAX_ROWS_PER_REQUEST,
+              InferenceConfig::maxRowsPerRequest,
+              "rows one request may carry")
+          .flag(
+              "--max-k",
+              "<k>",
+              InferenceConfig.ENV_MAX_K,
+              InferenceConfig::maxK,
+              "importance samples per row")
+          .flag(
+              "--reload-interval",
+              "<duration>",
+              InferenceConfig.ENV_RELOAD_INTERVAL,
+              InferenceConfig::reloadInterval,
+              "repository scan period, e.g. 1s")
+          .flag(
+              "--intra-op-threads",
+              "<threads>",
+              InferenceConfig.ENV_INTRA_OP_THREADS,
+              InferenceConfig::intraOpThreads,
+              "ONNX Runtime threads per session (0: ONNX Runtime chooses)")
+          .env(
+              InferenceConfig.ENV_SHUTDOWN_GRACE,
+              InferenceConfig::shutdownGrace,
+              "how long calls in flight may run after SIGTERM");
+
+  static final ServiceSettings<TrainerConfig> TRAINER =
+      server(
+              new ServiceSettings<TrainerConfig>("trainer-service", TrainerConfig::fromEnvironment),
+              TrainerConfig.ENV_HOST,
+              TrainerConfig::host,
+              TrainerConfig.ENV_PORT,
+              TrainerConfig::port,
+              TrainerConfig.ENV_METRICS_PORT,
+              TrainerConfig::metricsPort)
+          .flag(
+              "--model-repository",
+              "<dir>",
+              TrainerConfig.ENV_MODEL_REPOSITORY,
+              TrainerConfig::modelRepository,
+              "repository root the bundles are published into")
+          .flag(
+              "--data-dir",
+              "<dir>",
+              TrainerConfig.ENV_DATA_DIR,
+              TrainerConfig::dataDir,
+              "dataset folder")
+          .flag(
+              "--jobs-dir",
+              "<dir>",
+              TrainerConfig.ENV_JOBS_DIR,
+              TrainerConfig::jobsDir,
+              "`trainer-jobs` beside the repository",
+              "job state and checkpoints; a restarted trainer resumes the jobs it finds there")
+          .flag(
+              "--max-concurrent-jobs",
+              "<jobs>",
+              TrainerConfig.ENV_MAX_CONCURRENT_JOBS,
+              TrainerConfig::maxConcurrentJobs,
+              "jobs trained at once")
+          .env(
+              TrainerConfig.ENV_MAX_QUEUED_JOBS,
+              TrainerConfig::maxQueuedJobs,
+              "queued jobs beyond which SubmitJob answers `RESOURCE_EXHAUSTED`")
+          .env(
+              TrainerConfig.ENV_MAX_STEP_SAMPLES,
+              TrainerConfig::maxStepSamples,
+              "largest batch size times k of one step")
+          .env(
+              TrainerConfig.ENV_CHECKPOINT_INTERVAL,
+              TrainerConfig::checkpointInterval,
+              "least time between two checkpoints within an epoch")
+          .env(
+              TrainerConfig.ENV_PROGRESS_INTERVAL,
+              TrainerConfig::progressInterval,
+              "least time between two progress events within an epoch")
+          .env(
+              TrainerConfig.ENV_CANCEL_WAIT,
+              TrainerConfig::cancelWait,
+              "how long CancelJob waits for a running job to stop")
+          .env(
+              TrainerConfig.ENV_SHUTDOWN_GRACE,
+              TrainerConfig::shutdownGrace,
+              "how long calls in flight may run after SIGTERM");
+
+  static final ServiceSettings<EvaluatorConfig> EVALUATOR =
+      server(
+              new ServiceSettings<EvaluatorConfig>(
+                  "evaluator-service", EvaluatorConfig::fromEnvironment),
+              EvaluatorConfig.ENV_HOST,
+              EvaluatorConfig::host,
+              EvaluatorConfig.ENV_PORT,
+              EvaluatorConfig::port,
+              EvaluatorConfig.ENV_METRICS_PORT,
+              EvaluatorConfig::metricsPort)
+          .flag(
+              "--inference-target",
+              "<target>",
+              EvaluatorConfig.ENV_INFERENCE_TARGET,
+              EvaluatorConfig::inferenceTarget,
+              "inference-service replicas: `HOST:PORT`, a comma-separated list, or a `dns:///`"
+                  + " name")
+          .flag(
+              "--reports",
+              "<dir>",
+              EvaluatorConfig.ENV_REPORTS_DIR,
+              EvaluatorConfig::reportsDir,
+              "report folder")
+          .flag(
+              "--data-dir",
+              "<dir>",
+              EvaluatorConfig.ENV_DATA_DIR,
+              EvaluatorConfig::dataDir,
+              "dataset folder")
+          .flag(
+              "--call-deadline",
+              "<duration>",
+              EvaluatorConfig.ENV_CALL_DEADLINE,
+              EvaluatorConfig::callDeadline,
+              "deadline of each inference call, e.g. 60s")
+          .flag(
+              "--parallel-calls",
+              "<calls>",
+              EvaluatorConfig.ENV_PARALLEL_CALLS,
+              EvaluatorConfig::parallelCalls,
+              "inference calls in flight per evaluation")
+          .flag(
+              "--max-k",
+              "<k>",
+              EvaluatorConfig.ENV_MAX_K,
+              EvaluatorConfig::maxK,
+              "largest k a request may ask for")
+          .env(
+              EvaluatorConfig.ENV_MAX_ATTEMPTS,
+              EvaluatorConfig::maxAttempts,
+              "attempts per inference call (a retry goes to the next replica)")
+          .env(
+              EvaluatorConfig.ENV_MAX_ROWS_PER_CALL,
+              EvaluatorConfig::maxRowsPerCall,
+              "most rows per inference call")
+          .env(
+              EvaluatorConfig.ENV_MAX_EVALUATIONS,
+              EvaluatorConfig::maxConcurrentEvaluations,
+              "evaluations running at once; more get `RESOURCE_EXHAUSTED`")
+          .env(
+              EvaluatorConfig.ENV_RATE_SAMPLES,
+              EvaluatorConfig::rateSamples,
+              "posterior draws per example for the per-layer rates")
+          .env(
+              EvaluatorConfig.ENV_MMD_SAMPLES,
+              EvaluatorConfig::mmdSamples,
+              "most draws per distribution for the MMD")
+          .env(
+              EvaluatorConfig.ENV_SHUTDOWN_GRACE,
+              EvaluatorConfig::shutdownGrace,
+              "how long running evaluations may continue after SIGTERM");
+
+  private ServeCommand() {}
+
+  /** The {@code --host}, {@code --port} and {@code --metrics-port} that every service has. */
+  private static <C> ServiceSettings<C> server(
+      ServiceSettings<C> settings,
+      String hostEnv,
+      Function<C, Object> host,
+      String portEnv,
+      Function<C, Object> port,
+      String metricsPortEnv,
+      Function<C, Object> metricsPort) {
+    return settings
+        .flag("--host", "<host>", hostEnv, host, EVERY_INTERFACE, HOST_MEANING)
+        .flag("--port", "<port>", portEnv, port, "gRPC port (0: a free port)")
+        .flag(
+            "--metrics-port",
+            "<port>",
+            metricsPortEnv,
+            metricsPort,
+            "Prometheus `/metrics` port (0: a free port)");
+  }
+
+  /** Adds {@code inference}, {@code trainer} and {@code evaluator} to the {@code serve} command. */
+  static void addServices(CommandLine serve) {
+    serve.addSubcommand(
+        "inference",
+        new Service<>(
+                INFERENCE,
+                InferenceConfig::host,
+                (config, err) -> {
+                  ensureRepository(config.modelRepository(), err);
+                  InferenceServer s = InferenceMain.start(config);
+                  return new Running(s.port(), s.metricsPort(), s::awaitTermination);
+                })
+            .spec("inference", "Serve every bundle of a model repository with ONNX Runtime."));
+    serve.addSubcommand(
+        "trainer",
+        new Service<>(
+                TRAINER,
+                TrainerConfig::host,
+                (config, err) -> {
+                  TrainerServer s = TrainerMain.start(config);
+                  return new Running(s.port(), s.metricsPort(), s::awaitTermination);
+                })
+            .spec(
+                "trainer",
+                "Train VAE-family models with SameDiff and publish them into a model repository."));
+    serve.addSubcommand(
+        "evaluator",
+        new Service<>(
+                EVALUATOR,
+                EvaluatorConfig::host,
+                (config, err) -> {
+                  EvaluatorServer s = EvaluatorMain.start(config);
+                  return new Running(s.port(), s.metricsPort(), s::awaitTermination);
+                })
+            .spec(
+                "evaluator",
+                "Evaluate models (IW-LL, ELBO, rates, active units, MI) by calling"
+                    + " inference-service."));
+  }
+
+  /** The three services' settings, for README.md's tables. */
+  static List<ServiceSettings<?>> all() {
+    return List.of(INFERENCE, TRAINER, EVALUATOR);
+  }
 
   /**
-   * Flags override the {@code LATENTSERVE_*} environment, which overrides the defaults. A flag is
-   * applied by writing it over its variable, so that flags and environment share one parser and one
-   * validation.
+   * A missing repository is created, with a warning: the server then picks up bundles copied into
+   * it later, and a typo in the path shows at once.
    */
-  @Command(
-      name = "inference",
-      mixinStandardHelpOptions = true,
-      description = "Serve every bundle of a model repository with ONNX Runtime.")
-  static final class Inference implements Callable<Integer> {
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
+  static void ensureRepository(Path repository, PrintWriter err) throws IOException {
+    if (!Files.isDirectory(repository)) {
+      Files.createDirectories(repository);
+      err.printf(
+          "latentserve: warning: model repository %s did not exist; created it empty (bundles"
+              + " copied into %s/<model>/<version>/ are loaded as they appear)%n",
+          repository.toAbsolutePath(), repository);
+      err.flush();
+    }
+  }
 
-    @Mixin BindAddress bindAddress;
+  /** A started server, as the command waits on it. */
+  record Running(int port, int metricsPort, Awaiting await) {}
 
-    @Option(
-        names = "--port",
-        description = "gRPC port; 0 picks a free one (env LATENTSERVE_PORT; default 50051).")
-    Integer port;
+  interface Awaiting {
+    void awaitTermination() throws InterruptedException;
+  }
 
-    @Option(
-        names = "--metrics-port",
-        description = "Prometheus /metrics port (env LATENTSERVE_METRICS_PORT; default 9464).")
-    Integer metricsPort;
+  interface Starter<C> {
+    Running start(C config, PrintWriter err) throws Exception;
+  }
 
-    @Option(
-        names = "--model-repository",
-        description =
-            "Model repository root <root>/<model>/<version>/ (env LATENTSERVE_MODEL_REPOSITORY; "
-                + "default ./models).")
-    Path modelRepository;
+  /** {@code serve <service>}: the options of its settings, then the server in the foreground. */
+  static final class Service<C> implements Callable<Integer> {
+    private final ServiceSettings<C> settings;
+    private final Function<C, String> host;
+    private final Starter<C> starter;
+    private CommandSpec spec;
 
-    @Option(
-        names = "--device",
-        description = "auto, cpu or cuda:N (env LATENTSERVE_DEVICE; default auto).")
-    String device;
+    Service(ServiceSettings<C> settings, Function<C, String> host, Starter<C> starter) {
+      this.settings = settings;
+      this.host = host;
+      this.starter = starter;
+    }
 
-    @Option(
-        names = "--batching",
-        arity = "1",
-        description =
-            "Batch concurrent requests per model: true or false (env LATENTSERVE_BATCHING).")
-    Boolean batching;
-
-    @Option(
-        names = "--max-batch-rows",
-        description = "Rows per batched run (env LATENTSERVE_MAX_BATCH_ROWS).")
-    Integer maxBatchRows;
-
-    @Option(
-        names = "--max-queue-delay",
-        description =
-            "Longest wait for a batch to fill, e.g. 2ms (env LATENTSERVE_MAX_QUEUE_DELAY).")
-    String maxQueueDelay;
-
-    @Option(
-        names = "--max-queue-length",
-        description =
-            "Queued requests per model before RESOURCE_EXHAUSTED (env LATENTSERVE_MAX_QUEUE_LENGTH).")
-    Integer maxQueueLength;
-
-    @Option(
-        names = "--max-message-bytes",
-        description = "Largest inbound message, e.g. 64MiB (env LATENTSERVE_MAX_MESSAGE_BYTES).")
-    String maxMessageBytes;
-
-    @Option(
-        names = "--max-rows-per-request",
-        description = "Rows one request may carry (env LATENTSERVE_MAX_ROWS_PER_REQUEST).")
-    Integer maxRowsPerRequest;
-
-    @Option(
-        names = "--max-k",
-        description = "Importance samples per row (env LATENTSERVE_MAX_K; default 5000).")
-    Integer maxK;
-
-    @Option(
-        names = "--reload-interval",
-        description = "Repository scan period, e.g. 1s (env LATENTSERVE_RELOAD_INTERVAL).")
-    String reloadInterval;
-
-    @Option(
-        names = "--intra-op-threads",
-        description =
-            "ONNX Runtime threads per session; 0 lets it choose (env LATENTSERVE_INTRA_OP_THREADS).")
-    Integer intraOpThreads;
+    CommandLine spec(String name, String description) {
+      spec = CommandSpec.wrapWithoutInspection(this);
+      spec.name(name).mixinStandardHelpOptions(true);
+      spec.usageMessage().description(description);
+      settings.addOptions(spec);
+      return new CommandLine(spec);
+    }
 
     @Override
     public Integer call() throws Exception {
-      Map<String, String> env = new HashMap<>(System.getenv());
-      override(env, InferenceConfig.ENV_HOST, bindAddress.host);
-      override(env, InferenceConfig.ENV_PORT, port);
-      override(env, InferenceConfig.ENV_METRICS_PORT, metricsPort);
-      override(env, InferenceConfig.ENV_MODEL_REPOSITORY, modelRepository);
-      override(env, InferenceConfig.ENV_DEVICE, device);
-      override(env, InferenceConfig.ENV_BATCHING, batching);
-      override(env, InferenceConfig.ENV_MAX_BATCH_ROWS, maxBatchRows);
-      override(env, InferenceConfig.ENV_MAX_QUEUE_DELAY, maxQueueDelay);
-      override(env, InferenceConfig.ENV_MAX_QUEUE_LENGTH, maxQueueLength);
-      override(env, InferenceConfig.ENV_MAX_MESSAGE_BYTES, maxMessageBytes);
-      override(env, InferenceConfig.ENV_MAX_ROWS_PER_REQUEST, maxRowsPerRequest);
-      override(env, InferenceConfig.ENV_MAX_K, maxK);
-      override(env, InferenceConfig.ENV_RELOAD_INTERVAL, reloadInterval);
-      override(env, InferenceConfig.ENV_INTRA_OP_THREADS, intraOpThreads);
-      InferenceConfig config = InferenceConfig.fromEnvironment(env);
-      InferenceServer server = InferenceMain.start(config);
-      spec.commandLine()
-          .getOut()
-          .printf(
-              "inference-service listening on port %d%s, metrics on http://localhost:%d/metrics%n",
-              server.port(), ofHost(config.host()), server.metricsPort());
-      spec.commandLine().getOut().flush();
-      server.awaitTermination();
+      CommandLine cli = spec.commandLine();
+      C config = settings.config(cli.getParseResult(), System.getenv());
+      PrintWriter out = cli.getOut();
+      out.println(settings.effective(config));
+      out.flush();
+      Running server;
+      try {
+        server = starter.start(config, cli.getErr());
+      } catch (IOException | RuntimeException e) {
+        throw settings.explainBind(e, config, cli.getParseResult());
+      }
+      out.printf(
+          "%s listening on port %d%s, metrics on http://localhost:%d/metrics%n",
+          settings.service(), server.port(), ofHost(host.apply(config)), server.metricsPort());
+      out.flush();
+      server.await().awaitTermination();
       return 0;
     }
-  }
-
-  /** See {@link Inference} for how flags and environment combine. */
-  @Command(
-      name = "trainer",
-      mixinStandardHelpOptions = true,
-      description =
-          "Train VAE-family models with SameDiff and publish them into a model repository.")
-  static final class Trainer implements Callable<Integer> {
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-    @Mixin BindAddress bindAddress;
-
-    @Option(
-        names = "--port",
-        description = "gRPC port; 0 picks a free one (env LATENTSERVE_PORT; default 50052).")
-    Integer port;
-
-    @Option(
-        names = "--metrics-port",
-        description = "Prometheus /metrics port (env LATENTSERVE_METRICS_PORT; default 9465).")
-    Integer metricsPort;
-
-    @Option(
-        names = "--model-repository",
-        description =
-            "Model repository root the bundles are published into (env LATENTSERVE_MODEL_REPOSITORY; "
-                + "default ./models).")
-    Path modelRepository;
-
-    @Option(
-        names = "--data-dir",
-        description = "Dataset folder (env LATENTSERVE_DATA_DIR; default ./data).")
-    Path dataDir;
-
-    @Option(
-        names = "--jobs-dir",
-        description =
-            "Job state and checkpoints (env LATENTSERVE_JOBS_DIR; default trainer-jobs beside the "
-                + "repository).")
-    Path jobsDir;
-
-    @Option(
-        names = "--max-concurrent-jobs",
-        description = "Jobs trained at once (env LATENTSERVE_MAX_CONCURRENT_JOBS; default 1).")
-    Integer maxConcurrentJobs;
-
-    @Override
-    public Integer call() throws Exception {
-      Map<String, String> env = new HashMap<>(System.getenv());
-      override(env, TrainerConfig.ENV_HOST, bindAddress.host);
-      override(env, TrainerConfig.ENV_PORT, port);
-      override(env, TrainerConfig.ENV_METRICS_PORT, metricsPort);
-      override(env, TrainerConfig.ENV_MODEL_REPOSITORY, modelRepository);
-      override(env, TrainerConfig.ENV_DATA_DIR, dataDir);
-      override(env, TrainerConfig.ENV_JOBS_DIR, jobsDir);
-      override(env, TrainerConfig.ENV_MAX_CONCURRENT_JOBS, maxConcurrentJobs);
-      TrainerConfig config = TrainerConfig.fromEnvironment(env);
-      TrainerServer server = TrainerMain.start(config);
-      spec.commandLine()
-          .getOut()
-          .printf(
-              "trainer-service listening on port %d%s, metrics on http://localhost:%d/metrics%n",
-              server.port(), ofHost(config.host()), server.metricsPort());
-      spec.commandLine().getOut().flush();
-      server.awaitTermination();
-      return 0;
-    }
-  }
-
-  /** See {@link Inference} for how flags and environment combine. */
-  @Command(
-      name = "evaluator",
-      mixinStandardHelpOptions = true,
-      description =
-          "Evaluate models (IW-LL, ELBO, rates, active units, MI) by calling inference-service.")
-  static final class Evaluator implements Callable<Integer> {
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-    @Mixin BindAddress bindAddress;
-
-    @Option(
-        names = "--port",
-        description = "gRPC port; 0 picks a free one (env LATENTSERVE_PORT; default 50053).")
-    Integer port;
-
-    @Option(
-        names = "--metrics-port",
-        description = "Prometheus /metrics port (env LATENTSERVE_METRICS_PORT; default 9466).")
-    Integer metricsPort;
-
-    @Option(
-        names = "--inference-target",
-        description =
-            "inference-service replicas: HOST:PORT, a comma-separated list, or a dns:/// name "
-                + "(env LATENTSERVE_INFERENCE_TARGET; default localhost:50051).")
-    String inferenceTarget;
-
-    @Option(
-        names = "--reports",
-        description = "Report folder (env LATENTSERVE_REPORTS_DIR; default ./reports).")
-    Path reports;
-
-    @Option(
-        names = "--data-dir",
-        description = "Dataset folder (env LATENTSERVE_DATA_DIR; default ./data).")
-    Path dataDir;
-
-    @Option(
-        names = "--call-deadline",
-        description = "Deadline of each inference call, e.g. 60s (env LATENTSERVE_CALL_DEADLINE).")
-    String callDeadline;
-
-    @Option(
-        names = "--parallel-calls",
-        description = "Inference calls in flight per evaluation (env LATENTSERVE_PARALLEL_CALLS).")
-    Integer parallelCalls;
-
-    @Option(
-        names = "--max-k",
-        description = "Largest k a request may ask for (env LATENTSERVE_MAX_K; default 5000).")
-    Integer maxK;
-
-    @Override
-    public Integer call() throws Exception {
-      Map<String, String> env = new HashMap<>(System.getenv());
-      override(env, EvaluatorConfig.ENV_HOST, bindAddress.host);
-      override(env, EvaluatorConfig.ENV_PORT, port);
-      override(env, EvaluatorConfig.ENV_METRICS_PORT, metricsPort);
-      override(env, EvaluatorConfig.ENV_INFERENCE_TARGET, inferenceTarget);
-      override(env, EvaluatorConfig.ENV_REPORTS_DIR, reports);
-      override(env, EvaluatorConfig.ENV_DATA_DIR, dataDir);
-      override(env, EvaluatorConfig.ENV_CALL_DEADLINE, callDeadline);
-      override(env, EvaluatorConfig.ENV_PARALLEL_CALLS, parallelCalls);
-      override(env, EvaluatorConfig.ENV_MAX_K, maxK);
-      EvaluatorConfig config = EvaluatorConfig.fromEnvironment(env);
-      EvaluatorServer server = EvaluatorMain.start(config);
-      spec.commandLine()
-          .getOut()
-          .printf(
-              "evaluator-service listening on port %d%s, metrics on http://localhost:%d/metrics%n",
-              server.port(), ofHost(config.host()), server.metricsPort());
-      spec.commandLine().getOut().flush();
-      server.awaitTermination();
-      return 0;
-    }
-  }
-
-  static void override(Map<String, String> env, String variable, Object flag) {
-    if (flag != null) {
-      env.put(variable, flag.toString());
-    }
-  }
-
-  /** The {@code --host} option that every service's command shares. */
-  static final class BindAddress {
-    @Option(
-        names = "--host",
-        description =
-            "Address the gRPC server binds, an IP address or a host name (env LATENTSERVE_HOST;"
-                + " default every interface; /metrics always binds every interface).")
-    String host;
   }
 
   /** How the listening line names a bound address: nothing for every interface. */

@@ -45,14 +45,21 @@ final class ServiceChannels {
               new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
                 @Override
                 public void onClose(Status status, Metadata trailers) {
-                  super.onClose(
-                      status.getCode() == Status.Code.UNAVAILABLE ? named(status) : status,
-                      trailers);
+                  super.onClose(unreachable(status) ? named(status) : status, trailers);
                 }
               },
               headers);
         }
       };
+    }
+
+    /**
+     * Whether this channel could not reach its service. An UNAVAILABLE that the service itself sent
+     * (e.g. the evaluator saying inference-service is down) carries no cause and keeps its own
+     * words; one raised by this side's transport carries the transport's exception.
+     */
+    private static boolean unreachable(Status status) {
+      return status.getCode() == Status.Code.UNAVAILABLE && status.getCause() != null;
     }
 
     private Status named(Status status) {

@@ -15,8 +15,8 @@ final class TargetOptions {
 
   @Option(
       names = "--timeout",
-      defaultValue = "PT30S",
-      description = "Deadline of each call, ISO-8601 (default: ${DEFAULT-VALUE}).")
+      defaultValue = "30s",
+      description = "Deadline of each call, e.g. 10s or 2m (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
   ManagedChannel channel() {

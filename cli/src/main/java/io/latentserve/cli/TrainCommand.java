@@ -7,9 +7,11 @@ import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.Objective;
 import io.latentserve.proto.v1.Optimizer;
+import io.latentserve.proto.v1.RwsPhi;
 import io.latentserve.proto.v1.StochasticLayerSpec;
 import io.latentserve.proto.v1.SubmitJobRequest;
 import io.latentserve.proto.v1.TrainerGrpc;
@@ -32,6 +34,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Train a VAE on a running trainer-service and publish it as a bundle.")
 final class TrainCommand implements Callable<Integer> {
+  static final int DEFAULT_K = 5;
+  private static final java.util.Set<String> SAMPLING_OBJECTIVES =
+      java.util.Set.of("iwae", "dreg", "vimco", "rws");
+  static final double DEFAULT_ALPHA = 0;
+  static final double DEFAULT_LAMBDA = 1000;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(
@@ -57,8 +65,20 @@ final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--layer",
       description =
-          "Custom stochastic layer LATENT:HIDDEN,HIDDEN... (repeat, layer 1 first), e.g. 20:64,64.")
+          "Custom stochastic layer LATENT:HIDDEN,HIDDEN... (repeat, layer 1 first), e.g. 20:64,64;"
+              + " no widths after the colon (200:) makes a linear layer; required with --preset"
+              + " custom, refused with the other presets (no default).")
   List<String> layers = List.of();
+
+  @Option(
+      names = "--latent",
+      defaultValue = "gaussian",
+      description =
+          "Family of the custom layers: gaussian or bernoulli (binary units with a learned prior,"
+              + " a sigmoid belief net with linear layers; train it with vimco or rws)"
+              + " (default: ${DEFAULT-VALUE}).")
+  // Initialized for commands built in code (quickstart), which picocli does not parse.
+  String latent = "gaussian";
 
   @Option(
       names = "--activation",
@@ -72,8 +92,10 @@ final class TrainCommand implements Callable<Integer> {
       description = "bernoulli, gaussian-fixed or gaussian-learned (default: ${DEFAULT-VALUE}).")
   String likelihood;
 
-  @Option(names = "--sigma", defaultValue = "0", description = "Fixed sigma of gaussian-fixed.")
-  double sigma;
+  @Option(
+      names = "--sigma",
+      description = "Fixed sigma; required with --likelihood gaussian-fixed (no default).")
+  Double sigma;
 
   @Option(
       names = "--conditional",
@@ -83,32 +105,42 @@ final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--objective",
       defaultValue = "elbo",
-      description = "elbo, beta-vae, iwae, dreg or info-vae (default: ${DEFAULT-VALUE}).")
+      description =
+          "elbo, beta-vae, iwae, dreg, info-vae, vimco or rws (default: ${DEFAULT-VALUE}).")
   String objective;
 
   @Option(
       names = "--k",
-      defaultValue = "1",
-      description = "Importance samples of iwae and dreg (default: ${DEFAULT-VALUE}).")
-  int k;
+      description =
+          "Importance samples of iwae, dreg, vimco (>= 2) and rws, refused with the other"
+              + " objectives (default: "
+              + DEFAULT_K
+              + ").")
+  Integer k;
+
+  @Option(
+      names = "--rws-phi",
+      description =
+          "Updates of the inference network in rws: wake, sleep or both; refused with the other"
+              + " objectives (default: wake).")
+  String rwsPhi;
 
   @Option(
       names = "--beta",
-      defaultValue = "1",
-      description = "KL weight of beta-vae (default: ${DEFAULT-VALUE}).")
-  double beta;
+      description = "KL weight; required with --objective beta-vae (no default).")
+  Double beta;
 
   @Option(
       names = "--alpha",
-      defaultValue = "0",
-      description = "InfoVAE alpha (default: ${DEFAULT-VALUE}).")
-  double alpha;
+      description =
+          "InfoVAE alpha, with --objective info-vae only (default: " + DEFAULT_ALPHA + ").")
+  Double alpha;
 
   @Option(
       names = "--lambda",
-      defaultValue = "1000",
-      description = "InfoVAE lambda (default: ${DEFAULT-VALUE}).")
-  double lambda;
+      description =
+          "InfoVAE lambda, with --objective info-vae only (default: " + DEFAULT_LAMBDA + ").")
+  Double lambda;
 
   @Option(
       names = "--epochs",
@@ -131,16 +163,21 @@ final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--seed",
       defaultValue = "1",
-      description = "Seed of initialization, noise and binarization.")
+      description = "Seed of initialization, noise and binarization (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(
       names = "--validation-k",
       defaultValue = "0",
-      description = "Importance samples of the final validation bound; 0 lets the trainer choose.")
+      description =
+          "Importance samples of the final validation bound; 0 lets the trainer choose, 100"
+              + " (default: ${DEFAULT-VALUE}).")
   int validationK;
 
-  @Option(names = "--detach", description = "Print the job id and return at once.")
+  @Option(
+      names = "--detach",
+      description =
+          "Print the job id and return at once; the job runs on. Without it, Ctrl-C cancels the job.")
   boolean detach;
 
   @Option(
@@ -166,8 +203,11 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
       }
       out.printf("job %s: training %s on %s%n", job.getJobId(), model, dataset);
-      Job last = follow(stub, job.getJobId(), out);
-      return report(last, out);
+      try (JobOwnership owned = JobOwnership.cancelOnExit(stub, job.getJobId(), out)) {
+        Job last = follow(stub, job.getJobId(), out);
+        owned.ended();
+        return report(last, out);
+      }
     } finally {
       channel.shutdownNow();
     }
@@ -178,15 +218,22 @@ final class TrainCommand implements Callable<Integer> {
     ProgressBar bar = new ProgressBar(out);
     Iterator<JobEvent> events = stub.watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
     Job last = null;
+    String label = null;
     long start = System.nanoTime();
+    Duration before = null;
     while (events.hasNext()) {
       JobEvent event = events.next();
       last = event.getJob();
+      if (before == null) {
+        // A job watched mid-run has been running since it was created, not since the watch began.
+        before = sinceCreated(last);
+      }
+      label = phaseLabel(event, last, label);
       bar.update(
           last.getStep(),
           Math.max(1, last.getTotalSteps()),
-          phaseLabel(event, last),
-          Duration.ofNanos(System.nanoTime() - start),
+          label,
+          before.plusNanos(System.nanoTime() - start),
           event.hasEta() ? EvalCommand.toJava(event.getEta()) : null,
           String.format(
               Locale.ROOT,
@@ -207,12 +254,30 @@ final class TrainCommand implements Callable<Integer> {
     return Double.isNaN(value) ? "--" : String.format(Locale.ROOT, "%.2f", value);
   }
 
-  /** The bar's label: the epoch while training, then what the job does after its last step. */
-  private static String phaseLabel(JobEvent event, Job job) {
+  /** How long a job has existed, by its own clock; zero for a job without a creation time. */
+  static Duration sinceCreated(Job job) {
+    if (!job.hasCreated() || !job.hasUpdated()) {
+      return Duration.ZERO;
+    }
+    Duration d =
+        Duration.ofSeconds(
+            job.getUpdated().getSeconds() - job.getCreated().getSeconds(),
+            job.getUpdated().getNanos() - job.getCreated().getNanos());
+    return d.isNegative() ? Duration.ZERO : d;
+  }
+
+  /**
+   * The bar's label: the epoch while training, then what the job does after its last step; the last
+   * event of an ended job keeps the label before it rather than going back to the epoch.
+   */
+  static String phaseLabel(JobEvent event, Job job, String previous) {
     return switch (event.getPhase()) {
       case JOB_PHASE_FINAL_BOUNDS -> "final bounds";
       case JOB_PHASE_PUBLISHING -> "publishing";
-      default -> "epoch " + job.getEpoch() + "/" + job.getSpec().getEpochs();
+      default ->
+          previous != null && Jobs.ended(job)
+              ? previous
+              : "epoch " + job.getEpoch() + "/" + job.getSpec().getEpochs();
     };
   }
 
@@ -228,40 +293,94 @@ final class TrainCommand implements Callable<Integer> {
           .forEach((name, value) -> out.printf(Locale.ROOT, "  %-28s %10.3f%n", name, value));
       return 0;
     }
-    out.printf("job %s ended %s: %s%n", job.getJobId(), job.getState(), job.getReason());
+    out.printf("job %s ended %s: %s%n", job.getJobId(), Jobs.state(job), job.getReason());
     return 1;
   }
 
+  /**
+   * The job this command submits.
+   *
+   * @throws CliException naming the flag when a value is invalid, or a flag is given that the
+   *     chosen preset, likelihood or objective does not use (a flag is never silently ignored)
+   */
   JobSpec jobSpec() {
+    Likelihood family = enumValue(Likelihood.class, "LIKELIHOOD_", likelihood, "--likelihood");
+    if (family == Likelihood.LIKELIHOOD_GAUSSIAN_FIXED && sigma == null) {
+      throw new CliException("--likelihood gaussian-fixed needs --sigma S, e.g. --sigma 0.1");
+    }
+    onlyWith(sigma, "--sigma", "--likelihood gaussian-fixed", likelihood, "gaussian-fixed");
     Architecture.Builder architecture =
         Architecture.newBuilder()
-            .setActivation(enumValue(Activation.class, "ACTIVATION_", activation))
-            .setLikelihood(enumValue(Likelihood.class, "LIKELIHOOD_", likelihood))
-            .setLikelihoodSigma(sigma)
+            .setActivation(enumValue(Activation.class, "ACTIVATION_", activation, "--activation"))
+            .setLikelihood(family)
+            .setLikelihoodSigma(sigma == null ? 0 : sigma)
             .setConditional(conditional);
-    switch (preset.toLowerCase(Locale.ROOT)) {
+    String presetName = preset.toLowerCase(Locale.ROOT);
+    if (!layers.isEmpty() && !presetName.equals("custom")) {
+      throw new CliException(
+          "--layer needs --preset custom (--preset " + preset + " has its own layers)");
+    }
+    switch (presetName) {
       case "iwae1" -> architecture.setPreset(Architecture.Preset.PRESET_IWAE_1_LAYER);
       case "iwae2" -> architecture.setPreset(Architecture.Preset.PRESET_IWAE_2_LAYER);
       case "custom" -> {
         if (layers.isEmpty()) {
           throw new CliException("--preset custom needs at least one --layer LATENT:HIDDEN,...");
         }
-        layers.forEach(l -> architecture.addLayers(layer(l)));
+        LatentFamily latentFamily =
+            enumValue(LatentFamily.class, "LATENT_FAMILY_", latent, "--latent");
+        layers.forEach(l -> architecture.addLayers(layer(l).toBuilder().setFamily(latentFamily)));
       }
       default -> throw new CliException("--preset must be iwae1, iwae2 or custom, got " + preset);
     }
+    if (architecture.getLayersCount() == 0 && !latent.equalsIgnoreCase("gaussian")) {
+      throw new CliException(
+          "--latent needs --preset custom (--preset " + preset + " has gaussian layers)");
+    }
     Objective.Builder obj = Objective.newBuilder();
-    switch (objective.toLowerCase(Locale.ROOT)) {
+    String objectiveName = objective.toLowerCase(Locale.ROOT);
+    switch (objectiveName) {
       case "elbo" -> obj.setElbo(Objective.Elbo.getDefaultInstance());
-      case "beta-vae" -> obj.setBetaVae(Objective.BetaVae.newBuilder().setBeta(beta));
-      case "iwae" -> obj.setIwae(Objective.Iwae.newBuilder().setK(k));
-      case "dreg" -> obj.setDreg(Objective.Dreg.newBuilder().setK(k));
+      case "beta-vae" -> {
+        if (beta == null) {
+          throw new CliException("--objective beta-vae needs --beta B, e.g. --beta 4");
+        }
+        obj.setBetaVae(Objective.BetaVae.newBuilder().setBeta(beta));
+      }
+      case "iwae" -> obj.setIwae(Objective.Iwae.newBuilder().setK(k == null ? DEFAULT_K : k));
+      case "dreg" -> obj.setDreg(Objective.Dreg.newBuilder().setK(k == null ? DEFAULT_K : k));
       case "info-vae" ->
-          obj.setInfoVae(Objective.InfoVae.newBuilder().setAlpha(alpha).setLambda(lambda));
+          obj.setInfoVae(
+              Objective.InfoVae.newBuilder()
+                  .setAlpha(alpha == null ? DEFAULT_ALPHA : alpha)
+                  .setLambda(lambda == null ? DEFAULT_LAMBDA : lambda));
+      case "vimco" -> obj.setVimco(Objective.Vimco.newBuilder().setK(k == null ? DEFAULT_K : k));
+      case "rws" ->
+          obj.setRws(
+              Objective.Rws.newBuilder()
+                  .setK(k == null ? DEFAULT_K : k)
+                  .setPhi(
+                      enumValue(
+                          RwsPhi.class,
+                          "RWS_PHI_",
+                          rwsPhi == null ? "wake" : rwsPhi,
+                          "--rws-phi")));
       default ->
           throw new CliException(
-              "--objective must be elbo, beta-vae, iwae, dreg or info-vae, got " + objective);
+              "--objective must be elbo, beta-vae, iwae, dreg, info-vae, vimco or rws, got \""
+                  + objective
+                  + "\"");
     }
+    if (k != null && !SAMPLING_OBJECTIVES.contains(objectiveName)) {
+      throw new CliException(
+          "--k needs --objective iwae, dreg, vimco or rws (--objective "
+              + objective
+              + " draws one sample)");
+    }
+    onlyWith(rwsPhi, "--rws-phi", "--objective rws", objective, "rws");
+    onlyWith(beta, "--beta", "--objective beta-vae", objective, "beta-vae");
+    onlyWith(alpha, "--alpha", "--objective info-vae", objective, "info-vae");
+    onlyWith(lambda, "--lambda", "--objective info-vae", objective, "info-vae");
     return JobSpec.newBuilder()
         .setModelName(model)
         .setDataset(dataset)
@@ -294,13 +413,27 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private static <E extends Enum<E>> E enumValue(Class<E> type, String prefix, String text) {
+  /** Refuses {@code flag} when given without the choice that uses it. */
+  private static void onlyWith(
+      Object value, String flag, String needs, String chosen, String expected) {
+    if (value != null && !chosen.equalsIgnoreCase(expected)) {
+      String option = needs.substring(0, needs.indexOf(' '));
+      throw new CliException(
+          flag + " needs " + needs + " (" + option + " " + chosen + " does not use it)");
+    }
+  }
+
+  private static <E extends Enum<E>> E enumValue(
+      Class<E> type, String prefix, String text, String flag) {
     String name = prefix + text.toUpperCase(Locale.ROOT).replace('-', '_');
     try {
-      return Enum.valueOf(type, name);
+      E value = Enum.valueOf(type, name);
+      if (!name.endsWith("_UNSPECIFIED") && !name.endsWith("_UNRECOGNIZED")) {
+        return value;
+      }
     } catch (IllegalArgumentException e) {
-      throw new CliException(
-          "unknown value \"" + text + "\" for " + type.getSimpleName().toLowerCase(Locale.ROOT));
+      // reported below
     }
+    throw new CliException(flag + " does not accept \"" + text + "\"");
   }
 }

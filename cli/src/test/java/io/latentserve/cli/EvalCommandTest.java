@@ -243,9 +243,10 @@ class EvalCommandTest {
     }
     assertThat(r.getMutualInformation().getMinibatchSize()).isEqualTo(24);
     LayerReport layer = r.getLayers(0);
+    // One layer: its rate is the total rate, shown once (the ELBO's estimate), not twice.
+    assertThat(lines).noneMatch(line -> line.startsWith("    rate z1"));
     assertThat(lines)
         .contains(
-            row("  rate z1", layer.getRate()),
             String.format(
                 Locale.ROOT,
                 "  %-34s %d of %d",

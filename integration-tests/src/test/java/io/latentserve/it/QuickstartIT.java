@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,23 +52,7 @@ class QuickstartIT {
     Path data = RealData.dataDir(RealData.MNIST);
     Path workdir = work.resolve("quickstart");
     output = Files.createDirectories(logDir()).resolve("quickstart.out");
-    List<String> command =
-        List.of(
-            ProcessHandle.current().info().command().orElse("java"),
-            "-cp",
-            System.getProperty("java.class.path"),
-            LatentserveCli.class.getName(),
-            "quickstart",
-            "--epochs",
-            "1",
-            "--eval-k",
-            "20",
-            "--eval-examples",
-            "50",
-            "--workdir",
-            workdir.toString(),
-            "--data-dir",
-            data.toString());
+    List<String> command = smallQuickstart(workdir, data);
     quickstart =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -137,5 +122,32 @@ class QuickstartIT {
         .resolve("target")
         .resolve("it-logs")
         .resolve(QuickstartIT.class.getSimpleName());
+  }
+
+  /** {@code latentserve ARGS} in a JVM on this test's classpath. */
+  static List<String> latentserve(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(LatentserveCli.class.getName());
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** A quickstart small enough for CI: one epoch, then IW-LL with k=20 on 50 test images. */
+  static List<String> smallQuickstart(Path workdir, Path data) {
+    return latentserve(
+        "quickstart",
+        "--epochs",
+        "1",
+        "--eval-k",
+        "20",
+        "--eval-examples",
+        "50",
+        "--workdir",
+        workdir.toString(),
+        "--data-dir",
+        data.toString());
   }
 }

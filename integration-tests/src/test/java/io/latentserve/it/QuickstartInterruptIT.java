@@ -2,7 +2,6 @@ package io.latentserve.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.latentserve.cli.LatentserveCli;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +24,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Two ways the signal comes: to the quickstart alone (as from {@code kill -INT}), where the
  * services stop only because the quickstart stops them; and to its whole process group, the
  * services included, as a terminal's Ctrl-C sends it, where every process shuts down at once.
+ *
+ * <p>Then the same quickstart again, in the same work folder: it must finish, although the trainer
+ * it starts finds the interrupted job in the folder's {@code jobs/} (cancelled by the first run's
+ * hook where the trainer was still up, else resumed and replaced by the second run).
  */
 class QuickstartInterruptIT {
   private static final Duration STARTED = Duration.ofMinutes(3);
@@ -40,9 +44,13 @@ class QuickstartInterruptIT {
   /** The JVM's exit status after SIGINT: 128 + 2. */
   private static final int SIGINT_EXIT_STATUS = 130;
 
+  /** How long the second, small quickstart may take (it builds nothing; it trains one epoch). */
+  private static final Duration RERUN_LIMIT = Duration.ofMinutes(5);
+
   @TempDir Path work;
 
   private Process quickstart;
+  private Process rerun;
   private List<ProcessHandle> services = List.of();
   private Path output;
 
@@ -50,6 +58,10 @@ class QuickstartInterruptIT {
   void killLeftovers() {
     if (quickstart != null && quickstart.isAlive()) {
       quickstart.destroyForcibly();
+    }
+    if (rerun != null) {
+      rerun.descendants().forEach(ProcessHandle::destroyForcibly);
+      rerun.destroyForcibly();
     }
     services.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
@@ -79,26 +91,25 @@ class QuickstartInterruptIT {
     output = logDir.resolve("quickstart.out");
     quickstart =
         new ProcessBuilder(
-                // Its own process group (setsid execs in place, so the group id is its pid), which
-                // its services join.
-                "setsid",
-                // A shell that starts a build in the background (`cmd &`) ignores SIGINT in it, and
-                // every process below inherits that; a terminal's Ctrl-C reaches a quickstart whose
-                // SIGINT has its default action, so the test restores it.
-                "env",
-                "--default-signal=INT",
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                LatentserveCli.class.getName(),
-                "quickstart",
-                // more epochs than the test lets it finish: the signal comes while it trains
-                "--epochs",
-                "50",
-                "--workdir",
-                workdir.toString(),
-                "--data-dir",
-                data.toString())
+                Stream.concat(
+                        // Its own process group (setsid execs in place, so the group id is its
+                        // pid), which its services join. A shell that starts a build in the
+                        // background (`cmd &`) ignores SIGINT in it, and every process below
+                        // inherits that; a terminal's Ctrl-C reaches a quickstart whose SIGINT has
+                        // its default action, so the test restores it.
+                        Stream.of("setsid", "env", "--default-signal=INT"),
+                        // more epochs than the test lets it finish: the signal comes while it
+                        // trains
+                        QuickstartIT.latentserve(
+                            "quickstart",
+                            "--epochs",
+                            "50",
+                            "--workdir",
+                            workdir.toString(),
+                            "--data-dir",
+                            data.toString())
+                            .stream())
+                    .toList())
             .redirectErrorStream(true)
             .redirectOutput(output.toFile())
             .start();
@@ -141,8 +152,32 @@ class QuickstartInterruptIT {
           .as("services still running after the quickstart exited")
           .noneMatch(ProcessHandle::isAlive);
       QuickstartLogs.assertEveryServiceStoppedCleanly(workdir);
+      assertThat(printed()).contains("quickstart interrupted: services stopped");
+      if (recipient == Recipient.QUICKSTART) {
+        // the trainer was still up when the hook ran
+        assertThat(printed()).containsPattern("interrupted: cancelled job \\S+");
+      }
     } catch (AssertionError e) {
       throw QuickstartLogs.failure(e.getMessage(), e, output, workdir);
+    }
+
+    Path rerunOutput = logDir.resolve("rerun.out");
+    rerun =
+        new ProcessBuilder(QuickstartIT.smallQuickstart(workdir, data))
+            .redirectErrorStream(true)
+            .redirectOutput(rerunOutput.toFile())
+            .start();
+    try {
+      assertThat(rerun.waitFor(RERUN_LIMIT.toMillis(), TimeUnit.MILLISECONDS))
+          .as("the second quickstart finished within %s", RERUN_LIMIT)
+          .isTrue();
+      String printed = Files.readString(rerunOutput, StandardCharsets.UTF_8);
+      assertThat(rerun.exitValue()).as("exit code of the second quickstart").isZero();
+      assertThat(printed)
+          .contains("succeeded: published quickstart-vae/")
+          .contains("services stopped");
+    } catch (AssertionError e) {
+      throw QuickstartLogs.failure(e.getMessage(), e, rerunOutput, workdir);
     }
   }
 

@@ -55,7 +55,7 @@ final class RealData {
       fetchFailure = e.getMessage();
     }
     String reason =
-        "real data set "
+        "real dataset "
             + dataset
             + " not found in "
             + candidates

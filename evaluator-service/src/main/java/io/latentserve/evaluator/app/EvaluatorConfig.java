@@ -1,14 +1,14 @@
 package io.latentserve.evaluator.app;
 
-import static io.latentserve.service.SettingChecks.checkHost;
-import static io.latentserve.service.SettingChecks.checkNonNegative;
-import static io.latentserve.service.SettingChecks.checkPort;
-import static io.latentserve.service.SettingChecks.checkPositive;
+import static io.latentserve.server.SettingChecks.checkHost;
+import static io.latentserve.server.SettingChecks.checkNonNegative;
+import static io.latentserve.server.SettingChecks.checkPort;
+import static io.latentserve.server.SettingChecks.checkPositive;
 
 import io.latentserve.evaluator.client.InferenceClientConfig;
 import io.latentserve.evaluator.core.EvaluatorOptions;
-import io.latentserve.service.EnvironmentSettings;
-import io.latentserve.service.ServerTransports;
+import io.latentserve.server.EnvironmentSettings;
+import io.latentserve.server.ServerTransports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

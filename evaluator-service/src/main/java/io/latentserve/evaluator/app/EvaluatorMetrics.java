@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <ul>
  *   <li>{@code grpc_server_*}: per-RPC calls and latency histograms, recorded into {@link
- *       #registry()} by {@link io.latentserve.service.GrpcServerLifecycle}
+ *       #registry()} by {@link io.latentserve.server.GrpcServerLifecycle}
  *   <li>{@code latentserve_evaluations_total}{state}: finished evaluations by final state
  *       (succeeded, failed, cancelled, deadline_exceeded)
  *   <li>{@code latentserve_evaluations_running}: evaluations running now

@@ -23,6 +23,7 @@ import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.Prior;
+import io.latentserve.proto.v1.DataType;
 import io.latentserve.proto.v1.DecodeRequest;
 import io.latentserve.proto.v1.DecodeResponse;
 import io.latentserve.proto.v1.EncodeRequest;
@@ -42,7 +43,9 @@ import io.latentserve.proto.v1.Provenance;
 import io.latentserve.proto.v1.SampleRequest;
 import io.latentserve.proto.v1.SampleResponse;
 import io.latentserve.proto.v1.Tensor;
-import io.latentserve.service.LatentDistributions;
+import io.latentserve.wire.LatentDistributions;
+import io.latentserve.wire.TensorCodec;
+import io.latentserve.wire.TensorFormatException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -142,13 +145,13 @@ public final class GrpcInferenceClient implements InferenceClient {
     ImportanceWeightsRequest.Builder b =
         ImportanceWeightsRequest.newBuilder()
             .setModel(ref(model))
-            .setX(WireTensors.encode(x))
+            .setX(TensorCodec.encode(x))
             .setK(k)
             .setSeed(seed)
             .setFirstRow(firstRow)
             .setIncludeComponents(includeComponents);
     if (condition != null) {
-      b.setCondition(WireTensors.encode(condition));
+      b.setCondition(TensorCodec.encode(condition));
     }
     ImportanceWeightsRequest request = b.build();
     int n = (int) x.dim(0);
@@ -175,12 +178,12 @@ public final class GrpcInferenceClient implements InferenceClient {
     EncodeRequest.Builder b =
         EncodeRequest.newBuilder()
             .setModel(ref(model))
-            .setX(WireTensors.encode(x))
+            .setX(TensorCodec.encode(x))
             .setSample(sample)
             .setSeed(seed)
             .setFirstRow(firstRow);
     if (condition != null) {
-      b.setCondition(WireTensors.encode(condition));
+      b.setCondition(TensorCodec.encode(condition));
     }
     EncodeRequest request = b.build();
     return call(
@@ -203,12 +206,12 @@ public final class GrpcInferenceClient implements InferenceClient {
     DecodeRequest.Builder b =
         DecodeRequest.newBuilder()
             .setModel(ref(model))
-            .setZ(WireTensors.encode(zTop))
+            .setZ(TensorCodec.encode(zTop))
             .setSample(sample)
             .setSeed(seed)
             .setFirstRow(firstRow);
     if (condition != null) {
-      b.setCondition(WireTensors.encode(condition));
+      b.setCondition(TensorCodec.encode(condition));
     }
     DecodeRequest request = b.build();
     return call(
@@ -216,10 +219,8 @@ public final class GrpcInferenceClient implements InferenceClient {
         s -> {
           DecodeResponse r = s.decode(request);
           return new Decoding(
-              WireTensors.decode("x_mean", r.getXMean()),
-              r.hasXSample()
-                  ? Optional.of(WireTensors.decode("x_sample", r.getXSample()))
-                  : Optional.empty(),
+              output("x_mean", r.getXMean()),
+              r.hasXSample() ? Optional.of(output("x_sample", r.getXSample())) : Optional.empty(),
               r.getIntermediateLayersList().stream()
                   .map(p -> distribution(p, p.hasSample()))
                   .toList());
@@ -232,7 +233,7 @@ public final class GrpcInferenceClient implements InferenceClient {
     SampleRequest.Builder b =
         SampleRequest.newBuilder().setModel(ref(model)).setN(n).setSeed(seed).setSampleX(sampleX);
     if (condition != null) {
-      b.setCondition(WireTensors.encode(condition));
+      b.setCondition(TensorCodec.encode(condition));
     }
     SampleRequest request = b.build();
     return call(
@@ -247,10 +248,8 @@ public final class GrpcInferenceClient implements InferenceClient {
           }
           return new PriorSamples(
               distribution(r.getPrior(), true),
-              WireTensors.decode("x_mean", r.getXMean()),
-              r.hasXSample()
-                  ? Optional.of(WireTensors.decode("x_sample", r.getXSample()))
-                  : Optional.empty());
+              output("x_mean", r.getXMean()),
+              r.hasXSample() ? Optional.of(output("x_sample", r.getXSample())) : Optional.empty());
         });
   }
 
@@ -258,12 +257,12 @@ public final class GrpcInferenceClient implements InferenceClient {
   public LogDensities logProb(
       ModelKey model, FloatTensor x, FloatTensor condition, List<FloatTensor> z) {
     LogProbRequest.Builder b =
-        LogProbRequest.newBuilder().setModel(ref(model)).setX(WireTensors.encode(x));
+        LogProbRequest.newBuilder().setModel(ref(model)).setX(TensorCodec.encode(x));
     if (condition != null) {
-      b.setCondition(WireTensors.encode(condition));
+      b.setCondition(TensorCodec.encode(condition));
     }
     for (FloatTensor t : z) {
-      b.addZ(WireTensors.encode(t));
+      b.addZ(TensorCodec.encode(t));
     }
     LogProbRequest request = b.build();
     return call(
@@ -275,13 +274,13 @@ public final class GrpcInferenceClient implements InferenceClient {
             layers.add(
                 new LayerLogDensity(
                     l.getLayer(),
-                    WireTensors.decode("log_prior", l.getLogPrior()),
-                    WireTensors.decode("log_posterior", l.getLogPosterior())));
+                    output("log_prior", l.getLogPrior()),
+                    output("log_posterior", l.getLogPosterior())));
           }
           return new LogDensities(
-              WireTensors.decode("log_px_given_z", r.getLogPxGivenZ()),
-              WireTensors.decode("log_pz", r.getLogPz()),
-              WireTensors.decode("log_qz_given_x", r.getLogQzGivenX()),
+              output("log_px_given_z", r.getLogPxGivenZ()),
+              output("log_pz", r.getLogPz()),
+              output("log_qz_given_x", r.getLogQzGivenX()),
               layers);
         });
   }
@@ -389,9 +388,9 @@ public final class GrpcInferenceClient implements InferenceClient {
     String message =
         switch (reason) {
           case UNAVAILABLE ->
-              "inference at "
+              "inference-service at "
                   + target
-                  + " is unavailable after "
+                  + " is unreachable from the evaluator after "
                   + config.maxAttempts()
                   + " attempts of "
                   + method
@@ -421,14 +420,14 @@ public final class GrpcInferenceClient implements InferenceClient {
     List<Tensor> wire = LatentDistributions.parameters(p);
     List<FloatTensor> parameters = new ArrayList<>();
     for (int i = 0; i < wire.size(); i++) {
-      parameters.add(WireTensors.decode(layer + "." + family.parameterNames().get(i), wire.get(i)));
+      parameters.add(output(layer + "." + family.parameterNames().get(i), wire.get(i)));
     }
     return new LayerDistribution(
         layer,
         family,
         parameters,
         withSample && p.hasSample()
-            ? Optional.of(WireTensors.decode(layer + ".sample", p.getSample()))
+            ? Optional.of(output(layer + ".sample", p.getSample()))
             : Optional.empty());
   }
 
@@ -503,7 +502,7 @@ public final class GrpcInferenceClient implements InferenceClient {
     }
 
     void add(ImportanceWeightsChunk chunk) {
-      FloatTensor w = WireTensors.decode("log_weights", chunk.getLogWeights());
+      FloatTensor w = output("log_weights", chunk.getLogWeights());
       int offset = chunk.getSampleOffset();
       if (w.rank() != 2 || w.dim(0) != n) {
         throw new IllegalStateException(
@@ -523,9 +522,9 @@ public final class GrpcInferenceClient implements InferenceClient {
       coveredCount += count;
       place(w, logW, offset, count);
       if (components) {
-        place(WireTensors.decode("log_px_given_z", chunk.getLogPxGivenZ()), logPx, offset, count);
-        place(WireTensors.decode("log_pz", chunk.getLogPz()), logPz, offset, count);
-        place(WireTensors.decode("log_qz_given_x", chunk.getLogQzGivenX()), logQz, offset, count);
+        place(output("log_px_given_z", chunk.getLogPxGivenZ()), logPx, offset, count);
+        place(output("log_pz", chunk.getLogPz()), logPz, offset, count);
+        place(output("log_qz_given_x", chunk.getLogQzGivenX()), logQz, offset, count);
       }
     }
 
@@ -554,6 +553,23 @@ public final class GrpcInferenceClient implements InferenceClient {
           Optional.of(FloatTensor.of(logPx, n, k)),
           Optional.of(FloatTensor.of(logPz, n, k)),
           Optional.of(FloatTensor.of(logQz, n, k)));
+    }
+  }
+
+  /**
+   * Decodes a float32 response tensor.
+   *
+   * @throws IllegalStateException when the server sent another dtype or a size that does not match
+   *     the shape (a broken server, reported as INTERNAL)
+   */
+  private static FloatTensor output(String field, Tensor t) {
+    if (t.getDtype() != DataType.DATA_TYPE_FLOAT32) {
+      throw new IllegalStateException(field + " has dtype " + t.getDtype() + ", expected float32");
+    }
+    try {
+      return TensorCodec.decode(field, t);
+    } catch (TensorFormatException e) {
+      throw new IllegalStateException(e.getMessage(), e);
     }
   }
 }

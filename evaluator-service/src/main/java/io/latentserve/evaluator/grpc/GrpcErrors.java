@@ -6,6 +6,7 @@ import io.latentserve.evaluator.core.DatasetException;
 import io.latentserve.evaluator.core.EvaluationCancelledException;
 import io.latentserve.evaluator.core.InferenceException;
 import io.latentserve.evaluator.core.InvalidEvaluationException;
+import io.latentserve.wire.ErrorStatuses;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,38 +34,45 @@ final class GrpcErrors {
       }
       return Status.CANCELLED.withDescription("evaluation " + evaluationId + " was cancelled");
     }
-    if (t instanceof InvalidEvaluationException) {
-      return Status.INVALID_ARGUMENT.withDescription(t.getMessage());
-    }
-    if (t instanceof EvaluationCancelledException) {
-      return Status.CANCELLED.withDescription(t.getMessage());
-    }
-    if (t instanceof DatasetException e) {
-      return switch (e.reason()) {
-        case NOT_FOUND -> Status.NOT_FOUND.withDescription(e.getMessage());
-        case NOT_AVAILABLE -> Status.FAILED_PRECONDITION.withDescription(e.getMessage());
-        case UNREADABLE -> {
-          log.error("dataset unreadable in evaluation {}", evaluationId, e);
-          yield Status.INTERNAL.withDescription(e.getMessage());
-        }
-      };
-    }
-    if (t instanceof InferenceException e) {
-      return switch (e.reason()) {
-        case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());
-        case NOT_FOUND -> Status.NOT_FOUND.withDescription(e.getMessage());
-        case UNAVAILABLE -> Status.UNAVAILABLE.withDescription(e.getMessage());
-        case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED.withDescription(e.getMessage());
-        case CANCELLED -> Status.CANCELLED.withDescription(e.getMessage());
-        case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
-        case INTERNAL -> {
-          log.error("inference failed in evaluation {}", evaluationId, e);
-          yield Status.INTERNAL.withDescription(
-              "evaluation " + evaluationId + " failed: the inference service answered wrongly");
-        }
-      };
-    }
-    log.error("evaluation {} failed", evaluationId, t);
-    return Status.INTERNAL.withDescription("evaluation " + evaluationId + " failed internally");
+    return ErrorStatuses.builder()
+        .map(InvalidEvaluationException.class, Status.Code.INVALID_ARGUMENT)
+        .map(EvaluationCancelledException.class, Status.Code.CANCELLED)
+        .map(DatasetException.class, e -> datasetStatus(e, evaluationId))
+        .map(InferenceException.class, e -> inferenceStatus(e, evaluationId))
+        .build()
+        .lookup(t)
+        .orElseGet(
+            () -> {
+              log.error("evaluation {} failed", evaluationId, t);
+              return Status.INTERNAL.withDescription(
+                  "evaluation " + evaluationId + " failed internally");
+            });
+  }
+
+  private static Status datasetStatus(DatasetException e, String evaluationId) {
+    return switch (e.reason()) {
+      case NOT_FOUND -> Status.NOT_FOUND.withDescription(e.getMessage());
+      case NOT_AVAILABLE -> Status.FAILED_PRECONDITION.withDescription(e.getMessage());
+      case UNREADABLE -> {
+        log.error("dataset unreadable in evaluation {}", evaluationId, e);
+        yield Status.INTERNAL.withDescription(e.getMessage());
+      }
+    };
+  }
+
+  private static Status inferenceStatus(InferenceException e, String evaluationId) {
+    return switch (e.reason()) {
+      case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());
+      case NOT_FOUND -> Status.NOT_FOUND.withDescription(e.getMessage());
+      case UNAVAILABLE -> Status.UNAVAILABLE.withDescription(e.getMessage());
+      case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED.withDescription(e.getMessage());
+      case CANCELLED -> Status.CANCELLED.withDescription(e.getMessage());
+      case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
+      case INTERNAL -> {
+        log.error("inference failed in evaluation {}", evaluationId, e);
+        yield Status.INTERNAL.withDescription(
+            "evaluation " + evaluationId + " failed: the inference service answered wrongly");
+      }
+    };
   }
 }

@@ -3,13 +3,13 @@ package io.latentserve.evaluator.grpc;
 import io.latentserve.evaluator.core.InvalidEvaluationException;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.proto.v1.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import io.latentserve.wire.TensorCodec;
 
 /**
  * Decodes EvaluateRequest.inline_data: float32, float64 (narrowed) or uint8 (divided by 255), shape
  * [N, D] with N, D >= 1 and exactly N * D * itemsize bytes; and EvaluateRequest.inline_condition,
- * the same but float32 or float64 only.
+ * the same but float32 or float64 only. The checks speak this request's fields; the bytes are
+ * converted by the one {@link TensorCodec}.
  */
 final class InlineData {
   private InlineData() {}
@@ -70,21 +70,7 @@ final class InlineData {
               + " needs "
               + expected);
     }
-    float[] values = new float[(int) (n * d)];
-    ByteBuffer bytes = t.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    switch (t.getDtype()) {
-      case DATA_TYPE_FLOAT32 -> bytes.asFloatBuffer().get(values);
-      case DATA_TYPE_FLOAT64 -> {
-        for (int i = 0; i < values.length; i++) {
-          values[i] = (float) bytes.getDouble();
-        }
-      }
-      default -> {
-        for (int i = 0; i < values.length; i++) {
-          values[i] = (bytes.get() & 0xFF) / 255f;
-        }
-      }
-    }
-    return FloatTensor.of(values, n, d);
+    // Checked above with this request's own wording; the shared codec does the conversion.
+    return TensorCodec.decode(field, t);
   }
 }

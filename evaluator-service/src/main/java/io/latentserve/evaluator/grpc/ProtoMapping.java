@@ -22,7 +22,7 @@ import io.latentserve.proto.v1.Metric;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.MutualInformation;
 import io.latentserve.proto.v1.Provenance;
-import io.latentserve.service.LatentDistributions;
+import io.latentserve.wire.LatentDistributions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;

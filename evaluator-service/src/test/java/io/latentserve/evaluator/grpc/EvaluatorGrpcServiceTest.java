@@ -43,7 +43,7 @@ import io.latentserve.proto.v1.ListEvaluationsRequest;
 import io.latentserve.proto.v1.Metric;
 import io.latentserve.proto.v1.ModelRef;
 import io.latentserve.proto.v1.Tensor;
-import io.latentserve.service.GrpcServerLifecycle;
+import io.latentserve.server.GrpcServerLifecycle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -567,9 +567,9 @@ class EvaluatorGrpcServiceTest {
                 // After the colon come the transport's own words for the refused connection.
                 assertThat(e.getStatus().getDescription())
                     .startsWith(
-                        "inference at "
+                        "inference-service at "
                             + target
-                            + " is unavailable after 3 attempts of GetModel: ");
+                            + " is unreachable from the evaluator after 3 attempts of GetModel: ");
               });
     }
     assertThat(service.awaitIdle(Duration.ofSeconds(20))).isTrue();

@@ -1,13 +1,13 @@
 package io.latentserve.inference.app;
 
-import static io.latentserve.service.SettingChecks.checkHost;
-import static io.latentserve.service.SettingChecks.checkNonNegative;
-import static io.latentserve.service.SettingChecks.checkPort;
-import static io.latentserve.service.SettingChecks.checkPositive;
+import static io.latentserve.server.SettingChecks.checkHost;
+import static io.latentserve.server.SettingChecks.checkNonNegative;
+import static io.latentserve.server.SettingChecks.checkPort;
+import static io.latentserve.server.SettingChecks.checkPositive;
 
 import io.latentserve.inference.batching.BatchingConfig;
-import io.latentserve.service.EnvironmentSettings;
-import io.latentserve.service.ServerTransports;
+import io.latentserve.server.EnvironmentSettings;
+import io.latentserve.server.ServerTransports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;

@@ -2,10 +2,12 @@ package io.latentserve.inference.app;
 
 import io.grpc.ServerBuilder;
 import io.latentserve.bundle.FileSystemModelRepository;
+import io.latentserve.inference.core.ModelLoader;
+import io.latentserve.inference.core.ModelRegistry;
 import io.latentserve.inference.grpc.InferenceGrpcService;
 import io.latentserve.proto.v1.InferenceGrpc;
-import io.latentserve.service.GrpcServerLifecycle;
-import io.latentserve.service.ServerTransports;
+import io.latentserve.server.GrpcServerLifecycle;
+import io.latentserve.server.ServerTransports;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.function.UnaryOperator;

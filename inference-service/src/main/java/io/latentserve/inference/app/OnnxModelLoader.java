@@ -6,6 +6,7 @@ import io.latentserve.inference.batching.BatchingConfig;
 import io.latentserve.inference.batching.BatchingGraphRunner;
 import io.latentserve.inference.core.ModelId;
 import io.latentserve.inference.core.ModelLimits;
+import io.latentserve.inference.core.ModelLoader;
 import io.latentserve.inference.core.VaeModel;
 import io.latentserve.inference.onnx.OnnxConfig;
 import io.latentserve.inference.onnx.OnnxDevice;

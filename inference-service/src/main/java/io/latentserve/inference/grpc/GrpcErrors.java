@@ -3,14 +3,15 @@ package io.latentserve.inference.grpc;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import io.latentserve.inference.core.CatalogUnavailableException;
+import io.latentserve.inference.core.FailedPreconditionException;
 import io.latentserve.inference.core.InferenceFailedException;
 import io.latentserve.inference.core.InvalidInputException;
 import io.latentserve.inference.core.LimitExceededException;
+import io.latentserve.inference.core.ModelNotFoundException;
 import io.latentserve.inference.core.ModelUnavailableException;
 import io.latentserve.inference.core.QueueFullException;
-import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.latentserve.wire.ErrorStatuses;
 
 /**
  * Maps exceptions to the gRPC status a caller sees.
@@ -28,7 +29,16 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class GrpcErrors {
-  private static final Logger log = LoggerFactory.getLogger(GrpcErrors.class);
+  private static final ErrorStatuses STATUSES =
+      ErrorStatuses.builder()
+          .map(InvalidInputException.class, Status.Code.INVALID_ARGUMENT)
+          .map(ModelNotFoundException.class, Status.Code.NOT_FOUND)
+          .map(FailedPreconditionException.class, Status.Code.FAILED_PRECONDITION)
+          .map(LimitExceededException.class, Status.Code.RESOURCE_EXHAUSTED)
+          .map(QueueFullException.class, Status.Code.RESOURCE_EXHAUSTED)
+          .map(ModelUnavailableException.class, Status.Code.UNAVAILABLE)
+          .map(CatalogUnavailableException.class, Status.Code.UNAVAILABLE)
+          .build();
 
   private GrpcErrors() {}
 
@@ -39,31 +49,6 @@ public final class GrpcErrors {
 
   /** The status for {@code error}; logs the ones that map to INTERNAL. */
   public static Status toStatus(Throwable error) {
-    if (error instanceof InvalidInputException) {
-      return Status.INVALID_ARGUMENT.withDescription(error.getMessage());
-    }
-    if (error instanceof ModelNotFoundException) {
-      return Status.NOT_FOUND.withDescription(error.getMessage());
-    }
-    if (error instanceof FailedPreconditionException) {
-      return Status.FAILED_PRECONDITION.withDescription(error.getMessage());
-    }
-    if (error instanceof LimitExceededException || error instanceof QueueFullException) {
-      return Status.RESOURCE_EXHAUSTED.withDescription(error.getMessage());
-    }
-    if (error instanceof ModelUnavailableException
-        || error instanceof CatalogUnavailableException) {
-      return Status.UNAVAILABLE.withDescription(error.getMessage());
-    }
-    if (error instanceof StatusRuntimeException e) {
-      return e.getStatus();
-    }
-    if (error instanceof StatusException e) {
-      return e.getStatus();
-    }
-    String incident = UUID.randomUUID().toString().substring(0, 8);
-    log.error("internal error, incident {}", incident, error);
-    return Status.INTERNAL.withDescription(
-        "internal error, incident " + incident + "; the server log has the details");
+    return STATUSES.toStatus(error);
   }
 }

@@ -5,8 +5,11 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.latentserve.inference.core.InvalidInputException;
 import io.latentserve.inference.core.LogWeightsChunk;
+import io.latentserve.inference.core.ModelCatalog;
 import io.latentserve.inference.core.ModelId;
+import io.latentserve.inference.core.ModelLease;
 import io.latentserve.inference.core.SampleRange;
+import io.latentserve.inference.core.ServedModel;
 import io.latentserve.inference.core.VaeModel;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.proto.v1.DecodeRequest;
@@ -157,7 +160,7 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
           FloatTensor x = requiredInput("x", request.hasX(), request.getX(), model);
           List<FloatTensor> z = new ArrayList<>(request.getZCount());
           for (int i = 0; i < request.getZCount(); i++) {
-            z.add(TensorCodec.decode("z[" + i + "]", request.getZ(i)));
+            z.add(ProtoMapping.decode("z[" + i + "]", request.getZ(i)));
           }
           FloatTensor condition = condition(request.hasCondition(), request.getCondition());
           return model
@@ -304,7 +307,7 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
               + "] for model "
               + model.id());
     }
-    return TensorCodec.decode(field, tensor);
+    return ProtoMapping.decode(field, tensor);
   }
 
   /**
@@ -312,7 +315,7 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
    * check.
    */
   private static FloatTensor condition(boolean present, Tensor tensor) {
-    return present ? TensorCodec.decodeCondition("condition", tensor) : null;
+    return present ? ProtoMapping.decodeCondition("condition", tensor) : null;
   }
 
   private static FloatTensor requiredLatent(String field, boolean present, Tensor tensor, int dim) {
@@ -320,7 +323,7 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
       throw new InvalidInputException(
           field, field + " is missing, expected a tensor [N, " + dim + "]");
     }
-    return TensorCodec.decode(field, tensor);
+    return ProtoMapping.decode(field, tensor);
   }
 
   private void served(ModelId id, String method, FloatTensor rowsOf) {

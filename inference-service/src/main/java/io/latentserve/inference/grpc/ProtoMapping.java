@@ -1,11 +1,14 @@
 package io.latentserve.inference.grpc;
 
 import io.latentserve.inference.core.DecodeResult;
+import io.latentserve.inference.core.InvalidInputException;
 import io.latentserve.inference.core.LatentLayerResult;
 import io.latentserve.inference.core.LogProbResult;
 import io.latentserve.inference.core.LogWeightsChunk;
 import io.latentserve.inference.core.ModelId;
+import io.latentserve.inference.core.ServedModel;
 import io.latentserve.inference.core.VaeModel;
+import io.latentserve.model.FloatTensor;
 import io.latentserve.proto.v1.DecodeResponse;
 import io.latentserve.proto.v1.ImportanceWeightsChunk;
 import io.latentserve.proto.v1.LatentDistribution;
@@ -13,12 +16,36 @@ import io.latentserve.proto.v1.LogProbResponse;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.ModelRef;
 import io.latentserve.proto.v1.SampleResponse;
-import io.latentserve.service.LatentDistributions;
-import io.latentserve.service.ModelInfos;
+import io.latentserve.proto.v1.Tensor;
+import io.latentserve.wire.LatentDistributions;
+import io.latentserve.wire.ModelInfos;
+import io.latentserve.wire.TensorCodec;
+import io.latentserve.wire.TensorFormatException;
 
-/** Core values to {@code latentserve.v1} messages. */
+/** Core values to {@code latentserve.v1} messages, and request tensors to core values. */
 final class ProtoMapping {
   private ProtoMapping() {}
+
+  /**
+   * Decodes a request tensor with the shared codec; a malformed one is the caller's {@link
+   * InvalidInputException}, naming the field.
+   */
+  static FloatTensor decode(String field, Tensor tensor) {
+    try {
+      return TensorCodec.decode(field, tensor);
+    } catch (TensorFormatException e) {
+      throw new InvalidInputException(e.field(), e.getMessage());
+    }
+  }
+
+  /** Decodes a request's condition y (float32 or float64 only), as {@link #decode}. */
+  static FloatTensor decodeCondition(String field, Tensor tensor) {
+    try {
+      return TensorCodec.decodeCondition(field, tensor);
+    } catch (TensorFormatException e) {
+      throw new InvalidInputException(e.field(), e.getMessage());
+    }
+  }
 
   static ModelRef ref(ModelId id) {
     return ModelRef.newBuilder().setName(id.name()).setVersion(id.version()).build();

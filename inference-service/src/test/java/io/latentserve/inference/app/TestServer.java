@@ -8,6 +8,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.latentserve.inference.core.ModelLoader;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.proto.v1.ModelRef;
 import java.io.IOException;

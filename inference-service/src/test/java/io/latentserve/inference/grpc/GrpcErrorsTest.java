@@ -3,9 +3,12 @@ package io.latentserve.inference.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
+import io.latentserve.inference.core.CatalogUnavailableException;
+import io.latentserve.inference.core.FailedPreconditionException;
 import io.latentserve.inference.core.InferenceFailedException;
 import io.latentserve.inference.core.InvalidInputException;
 import io.latentserve.inference.core.LimitExceededException;
+import io.latentserve.inference.core.ModelNotFoundException;
 import io.latentserve.inference.core.ModelUnavailableException;
 import io.latentserve.inference.core.QueueFullException;
 import org.junit.jupiter.api.Test;

@@ -32,7 +32,7 @@ final class CatalogDatasetSource implements DatasetSource {
                         "spec.dataset",
                         "spec.dataset \""
                             + dataset
-                            + "\" is not in the catalogue; known data sets: "
+                            + "\" is not in the catalogue; known datasets: "
                             + String.join(", ", DatasetCatalog.names())));
     if (!catalog.isAvailable(dataset)) {
       throw unavailable(dataset);
@@ -52,7 +52,7 @@ final class CatalogDatasetSource implements DatasetSource {
 
   private DatasetUnavailableException unavailable(String dataset) {
     return new DatasetUnavailableException(
-        "data set "
+        "dataset "
             + dataset
             + " is not downloaded on the trainer: run `"
             + DatasetCatalog.fetchCommand(dataset)

@@ -1,12 +1,12 @@
 package io.latentserve.trainer.app;
 
-import static io.latentserve.service.SettingChecks.checkHost;
-import static io.latentserve.service.SettingChecks.checkNonNegative;
-import static io.latentserve.service.SettingChecks.checkPort;
-import static io.latentserve.service.SettingChecks.checkPositive;
+import static io.latentserve.server.SettingChecks.checkHost;
+import static io.latentserve.server.SettingChecks.checkNonNegative;
+import static io.latentserve.server.SettingChecks.checkPort;
+import static io.latentserve.server.SettingChecks.checkPositive;
 
-import io.latentserve.service.EnvironmentSettings;
-import io.latentserve.service.ServerTransports;
+import io.latentserve.server.EnvironmentSettings;
+import io.latentserve.server.ServerTransports;
 import io.latentserve.trainer.core.JobManagerOptions;
 import java.nio.file.Path;
 import java.time.Duration;

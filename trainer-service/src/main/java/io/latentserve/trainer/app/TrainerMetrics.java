@@ -15,7 +15,7 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>{@code grpc_server_*}: per-RPC calls and latency histograms, recorded into {@link
- *       #registry()} by {@link io.latentserve.service.GrpcServerLifecycle}
+ *       #registry()} by {@link io.latentserve.server.GrpcServerLifecycle}
  *   <li>{@code latentserve_trainer_jobs}{state}: jobs in each state now (queued, running,
  *       succeeded, failed, cancelled)
  *   <li>{@code latentserve_trainer_steps_total}{model}: optimizer steps taken, by model name

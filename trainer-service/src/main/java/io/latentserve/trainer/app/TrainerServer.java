@@ -3,14 +3,15 @@ package io.latentserve.trainer.app;
 import io.grpc.ServerBuilder;
 import io.latentserve.bundle.FileSystemModelRepository;
 import io.latentserve.proto.v1.TrainerGrpc;
-import io.latentserve.service.GrpcServerLifecycle;
-import io.latentserve.service.ServerTransports;
+import io.latentserve.server.GrpcServerLifecycle;
+import io.latentserve.server.ServerTransports;
 import io.latentserve.trainer.core.BundlePublisher;
 import io.latentserve.trainer.core.DatasetSource;
 import io.latentserve.trainer.core.FileJobStore;
 import io.latentserve.trainer.core.JobManager;
 import io.latentserve.trainer.core.TrainingBackend;
 import io.latentserve.trainer.grpc.TrainerGrpcService;
+import io.latentserve.trainer.onnx.OnnxModelExporter;
 import io.latentserve.trainer.samediff.SameDiffBackend;
 import java.io.IOException;
 import java.time.Clock;
@@ -70,7 +71,8 @@ public final class TrainerServer implements AutoCloseable {
             new FileJobStore(config.jobsDir()),
             datasets,
             backend,
-            new BundlePublisher(new FileSystemModelRepository(config.modelRepository())),
+            new BundlePublisher(
+                new FileSystemModelRepository(config.modelRepository()), new OnnxModelExporter()),
             config.jobOptions(),
             metrics,
             Clock.systemUTC());

@@ -1,27 +1,25 @@
 package io.latentserve.trainer.core;
 
 import io.latentserve.bundle.Bundle;
-import io.latentserve.bundle.GraphRole;
 import io.latentserve.bundle.Manifest;
 import io.latentserve.bundle.ModelRepository;
 import io.latentserve.bundle.Provenance;
-import io.latentserve.bundle.onnx.ExportedGraphs;
-import io.latentserve.bundle.onnx.VaeOnnxExporter;
 import io.latentserve.model.LatentserveVersion;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * Writes a trained model as an ONNX bundle ({@link VaeOnnxExporter}) with its provenance and
- * publishes it atomically into a {@link ModelRepository}.
+ * Writes a trained model as a bundle (its graphs from a {@link ModelExporter}) with its provenance
+ * and publishes it atomically into a {@link ModelRepository}.
  */
 public final class BundlePublisher {
   private final ModelRepository repository;
+  private final ModelExporter exporter;
 
-  public BundlePublisher(ModelRepository repository) {
+  public BundlePublisher(ModelRepository repository, ModelExporter exporter) {
     this.repository = Objects.requireNonNull(repository, "repository");
+    this.exporter = Objects.requireNonNull(exporter, "exporter");
   }
 
   public ModelRepository repository() {
@@ -34,7 +32,7 @@ public final class BundlePublisher {
    * @return the published bundle
    */
   public Bundle publish(TrainingSpec spec, TrainingResult result, Instant created) {
-    ExportedGraphs graphs = VaeOnnxExporter.export(result.weights());
+    ExportedModel graphs = exporter.export(result.weights());
     Provenance provenance =
         new Provenance(
             TrainingSpecJson.write(spec),
@@ -51,10 +49,6 @@ public final class BundlePublisher {
             graphs.specs(),
             provenance,
             Map.of());
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    for (GraphRole role : graphs.specs().keySet()) {
-      files.put(graphs.specs().get(role).file(), graphs.model(role));
-    }
-    return repository.publish(spec.modelName(), manifest, files);
+    return repository.publish(spec.modelName(), manifest, graphs.files());
   }
 }

@@ -1,16 +1,11 @@
 package io.latentserve.trainer.core;
 
 import io.latentserve.bundle.Bundle;
-import io.latentserve.bundle.Manifest;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -136,7 +131,7 @@ public final class JobManager implements AutoCloseable {
           "spec.architecture",
           "the architecture takes "
               + spec.architecture().inputDim()
-              + " features, data set "
+              + " features, dataset "
               + spec.dataset()
               + " has "
               + shape.dimension());
@@ -391,7 +386,7 @@ public final class JobManager implements AutoCloseable {
       Bundle bundle = publisher.publish(spec, result, clock.instant());
       PublishedModel published =
           new PublishedModel(
-              bundle.modelName(), bundle.version(), bundle.manifest(), manifestSha256(bundle));
+              bundle.modelName(), bundle.version(), bundle.manifest(), bundle.manifestSha256());
       store.deleteCheckpoint(id);
       synchronized (handle) {
         finish(handle, handle.job.withPublished(published, now()));
@@ -423,7 +418,7 @@ public final class JobManager implements AutoCloseable {
     } catch (DatasetUnavailableException e) {
       fail(handle, e.getMessage());
     } catch (IOException e) {
-      fail(handle, "cannot read data set " + spec.dataset() + ": " + e.getMessage());
+      fail(handle, "cannot read dataset " + spec.dataset() + ": " + e.getMessage());
     } catch (RuntimeException | Error e) {
       log.error("job {} failed", id, e);
       fail(handle, "internal error: " + e.getClass().getSimpleName() + " (see the trainer's log)");
@@ -479,15 +474,6 @@ public final class JobManager implements AutoCloseable {
 
   private Instant now() {
     return clock.instant();
-  }
-
-  private static String manifestSha256(Bundle bundle) throws IOException {
-    byte[] bytes = Files.readAllBytes(bundle.directory().resolve(Manifest.FILE_NAME));
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private record Watcher(Consumer<JobEvent> onEvent, Consumer<Throwable> onEnd) {}

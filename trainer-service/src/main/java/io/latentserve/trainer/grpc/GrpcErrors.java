@@ -10,9 +10,7 @@ import io.latentserve.trainer.core.JobNotFoundException;
 import io.latentserve.trainer.core.JobStateException;
 import io.latentserve.trainer.core.SpecTooLargeException;
 import io.latentserve.trainer.core.TrainerUnavailableException;
-import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.latentserve.wire.ErrorStatuses;
 
 /**
  * Maps the trainer's exceptions to the gRPC status a caller sees.
@@ -30,7 +28,17 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class GrpcErrors {
-  private static final Logger log = LoggerFactory.getLogger(GrpcErrors.class);
+  private static final ErrorStatuses STATUSES =
+      ErrorStatuses.builder()
+          .map(SpecTooLargeException.class, Status.Code.RESOURCE_EXHAUSTED)
+          .map(CapacityExceededException.class, Status.Code.RESOURCE_EXHAUSTED)
+          .map(InvalidSpecException.class, Status.Code.INVALID_ARGUMENT)
+          .map(JobConflictException.class, Status.Code.ALREADY_EXISTS)
+          .map(JobNotFoundException.class, Status.Code.NOT_FOUND)
+          .map(JobStateException.class, Status.Code.FAILED_PRECONDITION)
+          .map(DatasetUnavailableException.class, Status.Code.FAILED_PRECONDITION)
+          .map(TrainerUnavailableException.class, Status.Code.UNAVAILABLE)
+          .build();
 
   private GrpcErrors() {}
 
@@ -39,30 +47,6 @@ public final class GrpcErrors {
   }
 
   public static Status toStatus(Throwable error) {
-    if (error instanceof SpecTooLargeException || error instanceof CapacityExceededException) {
-      return Status.RESOURCE_EXHAUSTED.withDescription(error.getMessage());
-    }
-    if (error instanceof InvalidSpecException) {
-      return Status.INVALID_ARGUMENT.withDescription(error.getMessage());
-    }
-    if (error instanceof JobConflictException) {
-      return Status.ALREADY_EXISTS.withDescription(error.getMessage());
-    }
-    if (error instanceof JobNotFoundException) {
-      return Status.NOT_FOUND.withDescription(error.getMessage());
-    }
-    if (error instanceof JobStateException || error instanceof DatasetUnavailableException) {
-      return Status.FAILED_PRECONDITION.withDescription(error.getMessage());
-    }
-    if (error instanceof TrainerUnavailableException) {
-      return Status.UNAVAILABLE.withDescription(error.getMessage());
-    }
-    if (error instanceof StatusRuntimeException e) {
-      return e.getStatus();
-    }
-    String incident = UUID.randomUUID().toString().substring(0, 8);
-    log.error("internal error, incident {}", incident, error);
-    return Status.INTERNAL.withDescription(
-        "internal error, incident " + incident + "; the server log has the details");
+    return STATUSES.toStatus(error);
   }
 }

@@ -11,6 +11,7 @@ import io.latentserve.model.Activation;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
+import io.latentserve.trainer.onnx.OnnxModelExporter;
 import io.latentserve.trainer.samediff.SameDiffBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +53,8 @@ class JobManagerTest {
             new FileJobStore(dir.resolve("jobs")),
             new InMemoryDatasets(Map.of("tiny", TrainingLoopTest.tinyData(), "nan", nanData())),
             new SameDiffBackend(),
-            new BundlePublisher(new FileSystemModelRepository(dir.resolve("models"))),
+            new BundlePublisher(
+                new FileSystemModelRepository(dir.resolve("models")), new OnnxModelExporter()),
             options,
             TrainerListener.NONE,
             Clock.systemUTC());
@@ -199,7 +201,7 @@ class JobManagerTest {
                 manager.submit(
                     new TrainingSpec("w", "tiny", wide, new Objective.Elbo(), 0.01, 5, 1, 1, 1)))
         .isInstanceOf(InvalidSpecException.class)
-        .hasMessage("the architecture takes 784 features, data set tiny has 6")
+        .hasMessage("the architecture takes 784 features, dataset tiny has 6")
         .extracting(e -> ((InvalidSpecException) e).field())
         .isEqualTo("spec.architecture");
     TrainingSpec huge =

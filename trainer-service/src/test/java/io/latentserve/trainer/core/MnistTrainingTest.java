@@ -10,6 +10,7 @@ import io.latentserve.datasets.DatasetCatalog;
 import io.latentserve.datasets.Split;
 import io.latentserve.model.LatentserveVersion;
 import io.latentserve.model.VaeArchitecture;
+import io.latentserve.trainer.onnx.OnnxModelExporter;
 import io.latentserve.trainer.samediff.SameDiffBackend;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,7 +58,8 @@ class MnistTrainingTest {
 
     Instant created = Instant.parse("2026-01-02T03:04:05Z");
     Bundle bundle =
-        new BundlePublisher(new FileSystemModelRepository(root)).publish(spec, result, created);
+        new BundlePublisher(new FileSystemModelRepository(root), new OnnxModelExporter())
+            .publish(spec, result, created);
     assertThat(bundle.version()).isEqualTo(1);
     Bundle reopened = new FileSystemModelRepository(root).open("mnist-iwae", 1);
     Provenance provenance = reopened.manifest().provenance();

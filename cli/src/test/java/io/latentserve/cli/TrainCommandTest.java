@@ -1,0 +1,252 @@
+package io.latentserve.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.latentserve.proto.v1.Job;
+import io.latentserve.proto.v1.JobEvent;
+import io.latentserve.proto.v1.JobPhase;
+import io.latentserve.proto.v1.JobSpec;
+import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.LatentFamily;
+import io.latentserve.proto.v1.RwsPhi;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** {@code latentserve train}: the job it submits, and the flags it refuses. */
+class TrainCommandTest {
+  /** Options that shape how the command runs, not the job. */
+  private static final Set<String> CLIENT_OPTIONS = Set.of("--detach", "--trainer");
+
+  /**
+   * For each option, a value other than its default and the flags it needs with it; an option
+   * missing here fails the walk below, so a new option must say how it reaches the job.
+   */
+  private static final Map<String, List<String>> SAMPLES =
+      Map.ofEntries(
+          Map.entry("--model", List.of("--model", "other")),
+          Map.entry("--dataset", List.of("--dataset", "fashion-mnist")),
+          Map.entry("--preset", List.of("--preset", "iwae2")),
+          Map.entry("--layer", List.of("--preset", "custom", "--layer", "20:64,64")),
+          Map.entry("--activation", List.of("--activation", "relu")),
+          Map.entry("--likelihood", List.of("--likelihood", "gaussian-learned")),
+          Map.entry("--sigma", List.of("--likelihood", "gaussian-fixed", "--sigma", "0.1")),
+          Map.entry("--conditional", List.of("--conditional")),
+          Map.entry("--objective", List.of("--objective", "info-vae")),
+          Map.entry("--k", List.of("--objective", "iwae", "--k", "7")),
+          Map.entry("--beta", List.of("--objective", "beta-vae", "--beta", "4")),
+          Map.entry("--alpha", List.of("--objective", "info-vae", "--alpha", "0.5")),
+          Map.entry("--lambda", List.of("--objective", "info-vae", "--lambda", "10")),
+          Map.entry("--epochs", List.of("--epochs", "3")),
+          Map.entry("--batch-size", List.of("--batch-size", "50")),
+          Map.entry("--learning-rate", List.of("--learning-rate", "0.01")),
+          Map.entry("--seed", List.of("--seed", "7")),
+          Map.entry("--validation-k", List.of("--validation-k", "20")),
+          Map.entry(
+              "--latent",
+              List.of(
+                  "--preset",
+                  "custom",
+                  "--layer",
+                  "20:",
+                  "--latent",
+                  "bernoulli",
+                  "--objective",
+                  "vimco")),
+          Map.entry("--rws-phi", List.of("--objective", "rws", "--rws-phi", "both")));
+
+  private static TrainCommand parse(List<String> args) {
+    TrainCommand train = new TrainCommand();
+    List<String> all = new ArrayList<>(args);
+    if (!args.contains("--model")) {
+      all.addAll(List.of("--model", "m"));
+    }
+    new CommandLine(train).parseArgs(all.toArray(String[]::new));
+    return train;
+  }
+
+  private static JobSpec spec(String... args) {
+    return parse(List.of(args)).jobSpec();
+  }
+
+  /**
+   * The rule: every option of {@code train} either reaches the job (with what it needs) or is
+   * refused with an error naming it when given without what it needs. None is silently ignored.
+   */
+  @Test
+  void everyOption_eitherChangesTheJobOrIsRefusedNamingIt() {
+    JobSpec baseline = spec();
+    for (OptionSpec option : new CommandLine(new TrainCommand()).getCommandSpec().options()) {
+      String name = option.longestName();
+      if (option.usageHelp() || option.versionHelp() || CLIENT_OPTIONS.contains(name)) {
+        continue;
+      }
+      assertThat(SAMPLES).as("a sample of %s", name).containsKey(name);
+      List<String> sample = SAMPLES.get(name);
+
+      assertThat(parse(sample).jobSpec()).as("%s reaches the job", sample).isNotEqualTo(baseline);
+
+      // The option alone, without the choice that uses it: it changes the job or is refused.
+      List<String> alone = sample.subList(sample.indexOf(name), sample.size());
+      if (alone.size() < sample.size()) {
+        assertThatThrownBy(() -> parse(alone).jobSpec())
+            .as("%s without %s", alone, sample.subList(0, sample.indexOf(name)))
+            .isInstanceOf(CliException.class)
+            .hasMessageStartingWith(name + " needs ");
+      }
+    }
+  }
+
+  @Test
+  void layer_withoutPresetCustom_isRefusedNamingBoth() {
+    assertThatThrownBy(() -> spec("--layer", "20:64,64"))
+        .hasMessage("--layer needs --preset custom (--preset iwae1 has its own layers)");
+  }
+
+  @Test
+  void beta_withoutBetaVae_isRefused() {
+    assertThatThrownBy(() -> spec("--beta", "4"))
+        .hasMessage("--beta needs --objective beta-vae (--objective elbo does not use it)");
+    assertThatThrownBy(() -> spec("--objective", "beta-vae"))
+        .hasMessage("--objective beta-vae needs --beta B, e.g. --beta 4");
+  }
+
+  @Test
+  void k_withTheDefaultObjective_isRefused() {
+    assertThatThrownBy(() -> spec("--k", "5"))
+        .hasMessage(
+            "--k needs --objective iwae, dreg, vimco or rws (--objective elbo draws one sample)");
+  }
+
+  @Test
+  void iwae_withoutK_trainsWithTheDocumentedDefaultK() {
+    assertThat(spec("--objective", "iwae").getObjective().getIwae().getK())
+        .isEqualTo(TrainCommand.DEFAULT_K)
+        .isEqualTo(5);
+    assertThat(spec("--objective", "dreg").getObjective().getDreg().getK()).isEqualTo(5);
+  }
+
+  @Test
+  void unknownValues_areRefusedNamingTheFlag() {
+    assertThatThrownBy(() -> spec("--objective", "iwea"))
+        .hasMessage(
+            "--objective must be elbo, beta-vae, iwae, dreg, info-vae, vimco or rws, got \"iwea\"");
+    assertThatThrownBy(() -> spec("--likelihood", "poisson"))
+        .hasMessage("--likelihood does not accept \"poisson\"");
+    assertThatThrownBy(() -> spec("--activation", "unspecified"))
+        .hasMessage("--activation does not accept \"unspecified\"");
+  }
+
+  @Test
+  void phaseLabel_lastEventAfterFinalBounds_keepsTheLabelOfTheLastPhase() {
+    Job running =
+        Job.newBuilder()
+            .setState(JobState.JOB_STATE_RUNNING)
+            .setEpoch(10)
+            .setSpec(JobSpec.newBuilder().setEpochs(10))
+            .build();
+    Job succeeded = running.toBuilder().setState(JobState.JOB_STATE_SUCCEEDED).build();
+
+    String training = TrainCommand.phaseLabel(JobEvent.getDefaultInstance(), running, null);
+    String bounds =
+        TrainCommand.phaseLabel(
+            JobEvent.newBuilder().setPhase(JobPhase.JOB_PHASE_FINAL_BOUNDS).build(),
+            running,
+            training);
+    String last = TrainCommand.phaseLabel(JobEvent.getDefaultInstance(), succeeded, bounds);
+
+    assertThat(training).isEqualTo("epoch 10/10");
+    assertThat(last).isEqualTo("final bounds");
+  }
+
+  @Test
+  void sinceCreated_jobRunningForAMinute_isAMinute() {
+    Job job =
+        Job.newBuilder()
+            .setCreated(com.google.protobuf.Timestamp.newBuilder().setSeconds(1000))
+            .setUpdated(com.google.protobuf.Timestamp.newBuilder().setSeconds(1061))
+            .build();
+
+    assertThat(TrainCommand.sinceCreated(job)).hasSeconds(61);
+  }
+
+  @Test
+  void enumNames_printWithoutTheirTypePrefix() {
+    assertThat(Jobs.name(JobState.JOB_STATE_CANCELLED)).isEqualTo("CANCELLED");
+    assertThat(Jobs.name(io.latentserve.proto.v1.Likelihood.LIKELIHOOD_BERNOULLI))
+        .isEqualTo("BERNOULLI");
+    assertThat(Jobs.name(JobPhase.JOB_PHASE_FINAL_BOUNDS)).isEqualTo("FINAL_BOUNDS");
+  }
+
+  @Test
+  void jobSpec_bernoulliLinearLayerWithVimco_sigmoidBeliefNetSpec() {
+    JobSpec spec =
+        spec(
+            "--model",
+            "sbn",
+            "--latent",
+            "bernoulli",
+            "--preset",
+            "custom",
+            "--layer",
+            "200:",
+            "--objective",
+            "vimco",
+            "--k",
+            "5");
+    assertThat(spec.getArchitecture().getLayersCount()).isEqualTo(1);
+    assertThat(spec.getArchitecture().getLayers(0).getLatentDim()).isEqualTo(200);
+    assertThat(spec.getArchitecture().getLayers(0).getHiddenList()).isEmpty();
+    assertThat(spec.getArchitecture().getLayers(0).getFamily())
+        .isEqualTo(LatentFamily.LATENT_FAMILY_BERNOULLI);
+    assertThat(spec.getObjective().getVimco().getK()).isEqualTo(5);
+  }
+
+  @Test
+  void jobSpec_rwsWithPhi_rwsObjective() {
+    JobSpec spec =
+        spec(
+            "--model",
+            "sbn",
+            "--latent",
+            "bernoulli",
+            "--preset",
+            "custom",
+            "--layer",
+            "20:",
+            "--layer",
+            "10:",
+            "--objective",
+            "rws",
+            "--k",
+            "5",
+            "--rws-phi",
+            "both");
+    assertThat(spec.getArchitecture().getLayersList())
+        .allSatisfy(l -> assertThat(l.getFamily()).isEqualTo(LatentFamily.LATENT_FAMILY_BERNOULLI));
+    assertThat(spec.getObjective().getRws().getK()).isEqualTo(5);
+    assertThat(spec.getObjective().getRws().getPhi()).isEqualTo(RwsPhi.RWS_PHI_BOTH);
+    assertThat(
+            spec("--model", "m", "--objective", "rws", "--k", "3").getObjective().getRws().getPhi())
+        .isEqualTo(RwsPhi.RWS_PHI_WAKE);
+  }
+
+  @Test
+  void jobSpec_bernoulliWithPreset_rejected() {
+    assertThatThrownBy(() -> spec("--model", "m", "--latent", "bernoulli", "--objective", "vimco"))
+        .isInstanceOf(CliException.class)
+        .hasMessage("--latent needs --preset custom (--preset iwae1 has gaussian layers)");
+  }
+
+  @Test
+  void jobSpec_rwsPhiWithoutRws_refusedNamingIt() {
+    assertThatThrownBy(() -> spec("--objective", "vimco", "--rws-phi", "sleep"))
+        .isInstanceOf(CliException.class)
+        .hasMessage("--rws-phi needs --objective rws (--objective vimco does not use it)");
+  }
+}

@@ -1,0 +1,87 @@
+package io.latentserve.server;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * Serves {@code GET /metrics} (and {@code HEAD}) in the Prometheus text format on its own port;
+ * other paths get 404, other methods 405. One daemon thread answers the scrapes.
+ */
+public final class MetricsHttpServer implements AutoCloseable {
+  /** The Prometheus text exposition format, version 0.0.4. */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private MetricsHttpServer(HttpServer server, ExecutorService executor) {
+    this.server = server;
+    this.executor = executor;
+  }
+
+  /**
+   * Starts serving on every interface.
+   *
+   * @param port the port; 0 picks a free one
+   * @param scrape produces the exposition text for each request
+   * @throws IOException if the port cannot be bound
+   */
+  public static MetricsHttpServer start(int port, Supplier<String> scrape) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+    ExecutorService executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "metrics-http");
+              t.setDaemon(true);
+              return t;
+            });
+    server.setExecutor(executor);
+    server.createContext("/metrics", exchange -> handle(exchange, scrape));
+    server.start();
+    return new MetricsHttpServer(server, executor);
+  }
+
+  private static void handle(HttpExchange exchange, Supplier<String> scrape) throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      if (!exchange.getRequestURI().getPath().equals("/metrics")) {
+        exchange.sendResponseHeaders(404, -1);
+        return;
+      }
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        exchange.sendResponseHeaders(405, -1);
+        return;
+      }
+      byte[] body = scrape.get().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+      if (method.equals("HEAD")) {
+        exchange.sendResponseHeaders(200, -1);
+        return;
+      }
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+
+  /** The bound port. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Stops serving at once and ends its thread. */
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}
