@@ -10,6 +10,7 @@ const { parseArgs } = require('node:util');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const { encodeFloat32, decodeFloat32 } = require('./tensor');
+const { decodeDistribution } = require('./latent');
 
 // The API's .proto files, where they live in this repository.
 const DEFAULT_PROTO_DIR = path.resolve(__dirname, '..', '..', 'proto', 'src', 'main', 'proto');
@@ -164,8 +165,12 @@ async function run(options) {
     );
     const model = { name: info.name, version: info.version };
     const features = info.inputShape.map(Number).reduce((a, d) => a * d, 1);
-    const layers = info.latentLayers.map((l) => `${l.name}[${l.dim}]`).join(', ');
-    console.log(`model ${modelName(model)} on ${options.target}: input ${features}, latent ${layers}, ${info.device}`);
+    const family = (f) => f.replace(/^LATENT_FAMILY_/, '').toLowerCase();
+    const layers = info.latentLayers.map((l) => `${l.name}[${l.dim}] ${family(l.family)}`).join(', ');
+    const prior = info.prior.replace(/^PRIOR_/, '').toLowerCase();
+    console.log(
+      `model ${modelName(model)} on ${options.target}: input ${features}, latent ${layers}, prior ${prior}, ${info.device}`,
+    );
 
     const input = inputBatch(options, features);
     const x = encodeFloat32(input.shape, input.values);
@@ -177,18 +182,15 @@ async function run(options) {
       { model, x, sample: true, seed: options.seed, firstRow: 0 },
       options.timeoutMs,
     );
-    const encodeLayers = encoded.layers.map((layer) => ({
-      layer: layer.layer,
-      mean: decodeFloat32(`layers[${layer.layer}].mean`, layer.mean),
-      logVariance: decodeFloat32(`layers[${layer.layer}].log_variance`, layer.logVariance),
-      sample: decodeFloat32(`layers[${layer.layer}].sample`, layer.sample),
-    }));
+    // Each layer's parameters come in its family's case: gaussian {mean, logVariance}, bernoulli {logits}.
+    const encodeLayers = encoded.layers.map(decodeDistribution);
     console.log(`Encode (${modelName(encoded.model)}), seed ${options.seed}:`);
     for (const layer of encodeLayers) {
-      const dim = layer.mean.shape[1];
+      const [name, first] = Object.entries(layer.parameters)[0];
+      const dim = first.shape[1];
       for (let i = 0; i < rows; i++) {
-        const head = Array.from(layer.mean.values.subarray(i * dim, i * dim + 3), (v) => v.toFixed(4));
-        console.log(`  row ${i} ${layer.layer}: mean [${head.join(', ')}, ...] (${dim} dims)`);
+        const head = Array.from(first.values.subarray(i * dim, i * dim + 3), (v) => v.toFixed(4));
+        console.log(`  row ${i} ${layer.layer} (${layer.family}): ${name} [${head.join(', ')}, ...] (${dim} dims)`);
       }
     }
 
@@ -257,8 +259,8 @@ async function run(options) {
           model: ref(encoded.model),
           layers: encodeLayers.map((l) => ({
             layer: l.layer,
-            mean: tensorJson(l.mean),
-            logVariance: tensorJson(l.logVariance),
+            family: l.family,
+            parameters: Object.fromEntries(Object.entries(l.parameters).map(([name, t]) => [name, tensorJson(t)])),
             sample: tensorJson(l.sample),
           })),
         },

@@ -2,17 +2,18 @@ package io.latentserve.bench;
 
 import io.latentserve.evaluator.core.Decoding;
 import io.latentserve.evaluator.core.Encoding;
-import io.latentserve.evaluator.core.GaussianLayer;
 import io.latentserve.evaluator.core.ImportanceWeights;
 import io.latentserve.evaluator.core.InferenceClient;
 import io.latentserve.evaluator.core.InferenceException;
 import io.latentserve.evaluator.core.LatentLayerInfo;
+import io.latentserve.evaluator.core.LayerDistribution;
 import io.latentserve.evaluator.core.LayerLogDensity;
 import io.latentserve.evaluator.core.LogDensities;
 import io.latentserve.evaluator.core.ModelDescription;
 import io.latentserve.evaluator.core.ModelKey;
 import io.latentserve.evaluator.core.PriorSamples;
 import io.latentserve.inference.core.DecodeResult;
+import io.latentserve.inference.core.LatentLayerResult;
 import io.latentserve.inference.core.LogProbResult;
 import io.latentserve.inference.core.LogWeightsChunk;
 import io.latentserve.inference.core.SampleRange;
@@ -48,7 +49,9 @@ final class InProcessInferenceClient implements InferenceClient {
             List.of((long) a.inputDim()),
             a.likelihood(),
             a.likelihoodSigma(),
-            a.layers().stream().map(l -> new LatentLayerInfo(l.name(), l.latentDim())).toList(),
+            a.layers().stream()
+                .map(l -> new LatentLayerInfo(l.name(), l.latentDim(), l.family()))
+                .toList(),
             model.device(),
             "",
             "",
@@ -57,7 +60,9 @@ final class InProcessInferenceClient implements InferenceClient {
             Map.of(),
             "",
             "",
-            null);
+            null,
+            a.conditionDim(),
+            a.prior());
   }
 
   @Override
@@ -145,7 +150,7 @@ final class InProcessInferenceClient implements InferenceClient {
       ModelKey key, int n, FloatTensor condition, long seed, boolean sampleX) {
     requireNoCondition(condition);
     SampleResult r = model.sample(n, seed, sampleX);
-    return new PriorSamples(r.z(), r.decoded().xMean(), r.decoded().xSample());
+    return new PriorSamples(layer(r.prior()), r.decoded().xMean(), r.decoded().xSample());
   }
 
   @Override
@@ -171,8 +176,8 @@ final class InProcessInferenceClient implements InferenceClient {
     }
   }
 
-  private static GaussianLayer layer(io.latentserve.inference.core.GaussianLayer l) {
-    return new GaussianLayer(l.layer(), l.mean(), l.logVariance(), l.sample());
+  private static LayerDistribution layer(LatentLayerResult l) {
+    return new LayerDistribution(l.layer(), l.family(), l.parameters(), l.sample());
   }
 
   @Override

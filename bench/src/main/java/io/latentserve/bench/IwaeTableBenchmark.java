@@ -15,12 +15,15 @@ import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.Metric;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.ModelRef;
 import io.latentserve.proto.v1.Objective;
 import io.latentserve.proto.v1.Optimizer;
+import io.latentserve.proto.v1.RwsPhi;
+import io.latentserve.proto.v1.StochasticLayerSpec;
 import io.latentserve.proto.v1.SubmitJobRequest;
 import io.latentserve.proto.v1.TrainerGrpc;
 import io.latentserve.proto.v1.WatchJobRequest;
@@ -36,27 +39,109 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The IWAE paper's table (Burda et al. 2016, table 1, MNIST) on mnist-10k, through the real
- * services: a trainer-service trains each model with the same budget (epochs, batch 100, Adam,
- * learning rate 1e-3, seed 1), an inference-service hot-loads the bundles, and an evaluator-service
- * computes the test log-likelihood with k = 5000 importance samples.
+ * Tables of models trained, served and evaluated on mnist-10k through the real services: a
+ * trainer-service trains each model with the same budget (epochs, batch 100, Adam, learning rate
+ * 1e-3, seed 1), an inference-service hot-loads the bundles, and an evaluator-service computes the
+ * test log-likelihood with k = 5000 importance samples.
  *
- * <p>Usage: {@code bench/run iwae-table [--epochs E] [--k 5000] [--data-dir DIR] [--work DIR]
- * [--only NAME]}. It prints one line per epoch while training and the table at the end.
+ * <ul>
+ *   <li>{@code iwae}: the IWAE paper's table (Burda et al. 2016, table 1, MNIST).
+ *   <li>{@code families}: a one-layer sigmoid belief net of 200 Bernoulli units (linear networks,
+ *       learned prior) trained with VIMCO k=5 and with reweighted wake-sleep (wake and sleep) k=5,
+ *       beside a one-layer model of 200 Gaussian units with the same linear networks trained with
+ *       IWAE k=5.
+ * </ul>
+ *
+ * <p>Usage: {@code bench/run iwae-table [--table iwae|families] [--epochs E] [--k 5000] [--data-dir
+ * DIR] [--work DIR] [--only NAME]}. It prints one line per epoch while training and the table at
+ * the end, with the training steps per second the trainer reported in the last epoch.
  */
 public final class IwaeTableBenchmark {
   private static final String DATASET = "mnist-10k";
 
-  /** One row of the paper's table: architecture, objective, training k and the paper's NLL. */
-  private record Row(String name, Architecture.Preset preset, boolean iwae, int k, double paper) {}
+  /**
+   * One row of a table: what to train, and the published NLL to compare with (NaN for none).
+   *
+   * @param layers the description in the table's first column, e.g. "1" or "200 bernoulli"
+   * @param objective the objective's name in the table, e.g. "IWAE", "RWS (wake+sleep)"
+   */
+  private record Row(
+      String name,
+      String layers,
+      String objective,
+      int k,
+      Architecture architecture,
+      Objective trainingObjective,
+      double paper) {}
 
-  private static final List<Row> ROWS =
+  private static Row iwaeRow(
+      String name, Architecture.Preset preset, boolean iwae, int k, double paper) {
+    Objective objective =
+        iwae
+            ? Objective.newBuilder().setIwae(Objective.Iwae.newBuilder().setK(k)).build()
+            : Objective.newBuilder().setElbo(Objective.Elbo.getDefaultInstance()).build();
+    return new Row(
+        name,
+        preset == Architecture.Preset.PRESET_IWAE_1_LAYER ? "1" : "2",
+        iwae ? "IWAE" : "VAE",
+        k,
+        Architecture.newBuilder()
+            .setPreset(preset)
+            .setActivation(io.latentserve.proto.v1.Activation.ACTIVATION_TANH)
+            .setLikelihood(Likelihood.LIKELIHOOD_BERNOULLI)
+            .build(),
+        objective,
+        paper);
+  }
+
+  private static final List<Row> IWAE_ROWS =
       List.of(
-          new Row("vae-1layer-k1", Architecture.Preset.PRESET_IWAE_1_LAYER, false, 1, 86.76),
-          new Row("iwae-1layer-k5", Architecture.Preset.PRESET_IWAE_1_LAYER, true, 5, 85.54),
-          new Row("iwae-1layer-k50", Architecture.Preset.PRESET_IWAE_1_LAYER, true, 50, 84.78),
-          new Row("vae-2layer-k1", Architecture.Preset.PRESET_IWAE_2_LAYER, false, 1, 85.33),
-          new Row("iwae-2layer-k5", Architecture.Preset.PRESET_IWAE_2_LAYER, true, 5, 83.89));
+          iwaeRow("vae-1layer-k1", Architecture.Preset.PRESET_IWAE_1_LAYER, false, 1, 86.76),
+          iwaeRow("iwae-1layer-k5", Architecture.Preset.PRESET_IWAE_1_LAYER, true, 5, 85.54),
+          iwaeRow("iwae-1layer-k50", Architecture.Preset.PRESET_IWAE_1_LAYER, true, 50, 84.78),
+          iwaeRow("vae-2layer-k1", Architecture.Preset.PRESET_IWAE_2_LAYER, false, 1, 85.33),
+          iwaeRow("iwae-2layer-k5", Architecture.Preset.PRESET_IWAE_2_LAYER, true, 5, 83.89));
+
+  /** One linear layer of 200 units of {@code family}, Bernoulli pixels. */
+  private static Architecture linear200(LatentFamily family) {
+    return Architecture.newBuilder()
+        .addLayers(StochasticLayerSpec.newBuilder().setLatentDim(200).setFamily(family))
+        .setActivation(io.latentserve.proto.v1.Activation.ACTIVATION_TANH)
+        .setLikelihood(Likelihood.LIKELIHOOD_BERNOULLI)
+        .build();
+  }
+
+  private static final List<Row> FAMILY_ROWS =
+      List.of(
+          new Row(
+              "sbn200-vimco-k5",
+              "200 bernoulli",
+              "VIMCO",
+              5,
+              linear200(LatentFamily.LATENT_FAMILY_BERNOULLI),
+              Objective.newBuilder().setVimco(Objective.Vimco.newBuilder().setK(5)).build(),
+              Double.NaN),
+          new Row(
+              "sbn200-rws-k5",
+              "200 bernoulli",
+              "RWS (wake+sleep)",
+              5,
+              linear200(LatentFamily.LATENT_FAMILY_BERNOULLI),
+              Objective.newBuilder()
+                  .setRws(Objective.Rws.newBuilder().setK(5).setPhi(RwsPhi.RWS_PHI_BOTH))
+                  .build(),
+              Double.NaN),
+          new Row(
+              "gauss200-iwae-k5",
+              "200 gaussian",
+              "IWAE",
+              5,
+              linear200(LatentFamily.LATENT_FAMILY_GAUSSIAN),
+              Objective.newBuilder().setIwae(Objective.Iwae.newBuilder().setK(5)).build(),
+              Double.NaN));
+
+  private List<Row> rows = IWAE_ROWS;
+  private String table = "iwae";
 
   private int epochs = 10;
   private int evalK = 5000;
@@ -75,6 +160,17 @@ public final class IwaeTableBenchmark {
         case "--data-dir" -> b.dataDir = args[++i];
         case "--work" -> b.work = Path.of(args[++i]);
         case "--only" -> b.only = args[++i];
+        case "--table" -> {
+          b.table = args[++i];
+          b.rows =
+              switch (b.table) {
+                case "iwae" -> IWAE_ROWS;
+                case "families" -> FAMILY_ROWS;
+                default ->
+                    throw new IllegalArgumentException(
+                        "--table must be iwae or families, got " + b.table);
+              };
+        }
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -87,29 +183,30 @@ public final class IwaeTableBenchmark {
       work = Files.createTempDirectory("latentserve-iwae-table");
     }
     System.out.printf(
-        "IWAE table on %s: %d epochs per model, test IW-LL with k=%d; data %s, work %s%n",
-        DATASET, epochs, evalK, data, work);
+        "%s table on %s: %d epochs per model, test IW-LL with k=%d; data %s, work %s%n",
+        table, DATASET, epochs, evalK, data, work);
     try (LocalServices services = new LocalServices(work, data)) {
       services.start().awaitServing(Duration.ofMinutes(3));
       ServiceProcess inference = services.inference();
       ServiceProcess trainer = services.trainer();
       ServiceProcess evaluator = services.evaluator();
       List<String> lines = new ArrayList<>();
-      for (Row row : ROWS) {
+      for (Row row : rows) {
         if (!row.name().contains(only)) {
           continue;
         }
         Instant trainStart = Instant.now();
-        Job job = train(trainer, row);
+        Trained trained = train(trainer, row);
+        Job job = trained.job();
         Duration trainTime = Duration.between(trainStart, Instant.now());
         LocalServices.awaitServed(inference, job.getPublished());
         EvaluationReport report = evaluate(evaluator, job.getPublished());
         String line =
             String.format(
                 Locale.ROOT,
-                "| %s | %s | %d | %.2f | %.2f +- %.2f | %.2f | %s | %.2f | %s | %.0f |",
-                row.preset() == Architecture.Preset.PRESET_IWAE_1_LAYER ? "1" : "2",
-                row.iwae() ? "IWAE" : "VAE",
+                "| %s | %s | %d | %.2f | %.2f +- %.2f | %.2f | %s | %.2f | %.1f | %s | %.0f |",
+                row.layers(),
+                row.objective(),
                 row.k(),
                 row.paper(),
                 -report.getIwll().getValue(),
@@ -117,6 +214,7 @@ public final class IwaeTableBenchmark {
                 -report.getElbo().getValue(),
                 activeUnits(report),
                 job.getEpoch() == 0 ? Double.NaN : -finalTrainBound(job),
+                trained.stepsPerSecond(),
                 format(trainTime),
                 report.getWallTime().getSeconds() + report.getWallTime().getNanos() / 1e9);
         lines.add(line);
@@ -127,8 +225,9 @@ public final class IwaeTableBenchmark {
           "| layers | objective | k | paper NLL | test NLL (k="
               + evalK
               + ") | test -ELBO |"
-              + " active units | train -bound | train time | eval s |");
-      System.out.println("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+              + " active units | train -bound | steps/s | train time | eval s |");
+      System.out.println(
+          "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
       lines.forEach(System.out::println);
     }
   }
@@ -148,21 +247,16 @@ public final class IwaeTableBenchmark {
         .orElse(Double.NaN);
   }
 
-  private Job train(ServiceProcess trainer, Row row) {
-    Objective objective =
-        row.iwae()
-            ? Objective.newBuilder().setIwae(Objective.Iwae.newBuilder().setK(row.k())).build()
-            : Objective.newBuilder().setElbo(Objective.Elbo.getDefaultInstance()).build();
+  /** A finished job and the trainer's steps per second in its last training epoch. */
+  private record Trained(Job job, double stepsPerSecond) {}
+
+  private Trained train(ServiceProcess trainer, Row row) {
     JobSpec spec =
         JobSpec.newBuilder()
             .setModelName(row.name())
             .setDataset(DATASET)
-            .setArchitecture(
-                Architecture.newBuilder()
-                    .setPreset(row.preset())
-                    .setActivation(io.latentserve.proto.v1.Activation.ACTIVATION_TANH)
-                    .setLikelihood(Likelihood.LIKELIHOOD_BERNOULLI))
-            .setObjective(objective)
+            .setArchitecture(row.architecture())
+            .setObjective(row.trainingObjective())
             .setOptimizer(Optimizer.newBuilder().setLearningRate(1e-3).setBatchSize(100))
             .setEpochs(epochs)
             .setSeed(1)
@@ -181,9 +275,13 @@ public final class IwaeTableBenchmark {
           stub.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build());
       int lastEpoch = -1;
       Job last = job;
+      double stepsPerSecond = Double.NaN;
       while (events.hasNext()) {
         JobEvent event = events.next();
         last = event.getJob();
+        if (event.getStepsPerSecond() > 0) {
+          stepsPerSecond = event.getStepsPerSecond();
+        }
         if (last.getEpoch() != lastEpoch || isTerminal(last.getState())) {
           lastEpoch = last.getEpoch();
           System.out.printf(
@@ -202,7 +300,7 @@ public final class IwaeTableBenchmark {
         throw new IllegalStateException(
             row.name() + " ended " + last.getState() + ": " + last.getReason());
       }
-      return last;
+      return new Trained(last, stepsPerSecond);
     } finally {
       channel.shutdownNow();
     }

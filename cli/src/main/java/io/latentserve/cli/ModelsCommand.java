@@ -5,6 +5,7 @@ import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.proto.v1.ListModelsRequest;
 import io.latentserve.proto.v1.ModelInfo;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -37,13 +38,20 @@ final class ModelsCommand implements Runnable {
         return;
       }
       out.printf(
-          "%-24s %-15s %-6s %-10s %-9s %-24s %s%n",
-          "MODEL", "VERSION", "DEVICE", "INPUT", "CONDITION", "LIKELIHOOD", "LATENTS");
+          "%-24s %-15s %-6s %-10s %-9s %-24s %-15s %s%n",
+          "MODEL",
+          "VERSION",
+          "DEVICE",
+          "INPUT",
+          "CONDITION",
+          "LIKELIHOOD",
+          "PRIOR",
+          "LATENTS (layer 1 first)");
       Map<String, Long> latest = new HashMap<>();
       models.forEach(m -> latest.merge(m.getName(), m.getVersion(), Math::max));
       for (ModelInfo m : models) {
         out.printf(
-            "%-24s %-15s %-6s %-10s %-9s %-24s %s%n",
+            "%-24s %-15s %-6s %-10s %-9s %-24s %-15s %s%n",
             m.getName(),
             m.getVersion() == latest.get(m.getName())
                 ? m.getVersion() + " latest"
@@ -52,8 +60,16 @@ final class ModelsCommand implements Runnable {
             m.getInputShapeList(),
             m.getConditionDim() == 0 ? "-" : "[" + m.getConditionDim() + "]",
             Jobs.name(m.getLikelihood()),
+            Jobs.name(m.getPrior()).toLowerCase(Locale.ROOT),
             m.getLatentLayersList().stream()
-                .map(l -> l.getName() + "(" + l.getDim() + ")")
+                .map(
+                    l ->
+                        l.getName()
+                            + "("
+                            + l.getDim()
+                            + " "
+                            + Jobs.name(l.getFamily()).toLowerCase(Locale.ROOT)
+                            + ")")
                 .collect(Collectors.joining(",")));
       }
     } finally {

@@ -7,9 +7,11 @@ import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.Objective;
 import io.latentserve.proto.v1.Optimizer;
+import io.latentserve.proto.v1.RwsPhi;
 import io.latentserve.proto.v1.StochasticLayerSpec;
 import io.latentserve.proto.v1.SubmitJobRequest;
 import io.latentserve.proto.v1.TrainerGrpc;
@@ -33,6 +35,8 @@ import picocli.CommandLine.Spec;
     description = "Train a VAE on a running trainer-service and publish it as a bundle.")
 final class TrainCommand implements Callable<Integer> {
   static final int DEFAULT_K = 5;
+  private static final java.util.Set<String> SAMPLING_OBJECTIVES =
+      java.util.Set.of("iwae", "dreg", "vimco", "rws");
   static final double DEFAULT_ALPHA = 0;
   static final double DEFAULT_LAMBDA = 1000;
 
@@ -62,8 +66,19 @@ final class TrainCommand implements Callable<Integer> {
       names = "--layer",
       description =
           "Custom stochastic layer LATENT:HIDDEN,HIDDEN... (repeat, layer 1 first), e.g. 20:64,64;"
-              + " required with --preset custom, refused with the other presets (no default).")
+              + " no widths after the colon (200:) makes a linear layer; required with --preset"
+              + " custom, refused with the other presets (no default).")
   List<String> layers = List.of();
+
+  @Option(
+      names = "--latent",
+      defaultValue = "gaussian",
+      description =
+          "Family of the custom layers: gaussian or bernoulli (binary units with a learned prior,"
+              + " a sigmoid belief net with linear layers; train it with vimco or rws)"
+              + " (default: ${DEFAULT-VALUE}).")
+  // Initialized for commands built in code (quickstart), which picocli does not parse.
+  String latent = "gaussian";
 
   @Option(
       names = "--activation",
@@ -90,16 +105,25 @@ final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--objective",
       defaultValue = "elbo",
-      description = "elbo, beta-vae, iwae, dreg or info-vae (default: ${DEFAULT-VALUE}).")
+      description =
+          "elbo, beta-vae, iwae, dreg, info-vae, vimco or rws (default: ${DEFAULT-VALUE}).")
   String objective;
 
   @Option(
       names = "--k",
       description =
-          "Importance samples of iwae and dreg, refused with the other objectives (default: "
+          "Importance samples of iwae, dreg, vimco (>= 2) and rws, refused with the other"
+              + " objectives (default: "
               + DEFAULT_K
               + ").")
   Integer k;
+
+  @Option(
+      names = "--rws-phi",
+      description =
+          "Updates of the inference network in rws: wake, sleep or both; refused with the other"
+              + " objectives (default: wake).")
+  String rwsPhi;
 
   @Option(
       names = "--beta",
@@ -303,9 +327,15 @@ final class TrainCommand implements Callable<Integer> {
         if (layers.isEmpty()) {
           throw new CliException("--preset custom needs at least one --layer LATENT:HIDDEN,...");
         }
-        layers.forEach(l -> architecture.addLayers(layer(l)));
+        LatentFamily latentFamily =
+            enumValue(LatentFamily.class, "LATENT_FAMILY_", latent, "--latent");
+        layers.forEach(l -> architecture.addLayers(layer(l).toBuilder().setFamily(latentFamily)));
       }
       default -> throw new CliException("--preset must be iwae1, iwae2 or custom, got " + preset);
+    }
+    if (architecture.getLayersCount() == 0 && !latent.equalsIgnoreCase("gaussian")) {
+      throw new CliException(
+          "--latent needs --preset custom (--preset " + preset + " has gaussian layers)");
     }
     Objective.Builder obj = Objective.newBuilder();
     String objectiveName = objective.toLowerCase(Locale.ROOT);
@@ -324,16 +354,30 @@ final class TrainCommand implements Callable<Integer> {
               Objective.InfoVae.newBuilder()
                   .setAlpha(alpha == null ? DEFAULT_ALPHA : alpha)
                   .setLambda(lambda == null ? DEFAULT_LAMBDA : lambda));
+      case "vimco" -> obj.setVimco(Objective.Vimco.newBuilder().setK(k == null ? DEFAULT_K : k));
+      case "rws" ->
+          obj.setRws(
+              Objective.Rws.newBuilder()
+                  .setK(k == null ? DEFAULT_K : k)
+                  .setPhi(
+                      enumValue(
+                          RwsPhi.class,
+                          "RWS_PHI_",
+                          rwsPhi == null ? "wake" : rwsPhi,
+                          "--rws-phi")));
       default ->
           throw new CliException(
-              "--objective must be elbo, beta-vae, iwae, dreg or info-vae, got \""
+              "--objective must be elbo, beta-vae, iwae, dreg, info-vae, vimco or rws, got \""
                   + objective
                   + "\"");
     }
-    if (k != null && !objectiveName.equals("iwae") && !objectiveName.equals("dreg")) {
+    if (k != null && !SAMPLING_OBJECTIVES.contains(objectiveName)) {
       throw new CliException(
-          "--k needs --objective iwae or dreg (--objective " + objective + " draws one sample)");
+          "--k needs --objective iwae, dreg, vimco or rws (--objective "
+              + objective
+              + " draws one sample)");
     }
+    onlyWith(rwsPhi, "--rws-phi", "--objective rws", objective, "rws");
     onlyWith(beta, "--beta", "--objective beta-vae", objective, "beta-vae");
     onlyWith(alpha, "--alpha", "--objective info-vae", objective, "info-vae");
     onlyWith(lambda, "--lambda", "--objective info-vae", objective, "info-vae");

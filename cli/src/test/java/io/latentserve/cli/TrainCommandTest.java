@@ -8,6 +8,8 @@ import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobPhase;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.LatentFamily;
+import io.latentserve.proto.v1.RwsPhi;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +46,19 @@ class TrainCommandTest {
           Map.entry("--batch-size", List.of("--batch-size", "50")),
           Map.entry("--learning-rate", List.of("--learning-rate", "0.01")),
           Map.entry("--seed", List.of("--seed", "7")),
-          Map.entry("--validation-k", List.of("--validation-k", "20")));
+          Map.entry("--validation-k", List.of("--validation-k", "20")),
+          Map.entry(
+              "--latent",
+              List.of(
+                  "--preset",
+                  "custom",
+                  "--layer",
+                  "20:",
+                  "--latent",
+                  "bernoulli",
+                  "--objective",
+                  "vimco")),
+          Map.entry("--rws-phi", List.of("--objective", "rws", "--rws-phi", "both")));
 
   private static TrainCommand parse(List<String> args) {
     TrainCommand train = new TrainCommand();
@@ -105,7 +119,8 @@ class TrainCommandTest {
   @Test
   void k_withTheDefaultObjective_isRefused() {
     assertThatThrownBy(() -> spec("--k", "5"))
-        .hasMessage("--k needs --objective iwae or dreg (--objective elbo draws one sample)");
+        .hasMessage(
+            "--k needs --objective iwae, dreg, vimco or rws (--objective elbo draws one sample)");
   }
 
   @Test
@@ -119,7 +134,8 @@ class TrainCommandTest {
   @Test
   void unknownValues_areRefusedNamingTheFlag() {
     assertThatThrownBy(() -> spec("--objective", "iwea"))
-        .hasMessage("--objective must be elbo, beta-vae, iwae, dreg or info-vae, got \"iwea\"");
+        .hasMessage(
+            "--objective must be elbo, beta-vae, iwae, dreg, info-vae, vimco or rws, got \"iwea\"");
     assertThatThrownBy(() -> spec("--likelihood", "poisson"))
         .hasMessage("--likelihood does not accept \"poisson\"");
     assertThatThrownBy(() -> spec("--activation", "unspecified"))
@@ -165,5 +181,72 @@ class TrainCommandTest {
     assertThat(Jobs.name(io.latentserve.proto.v1.Likelihood.LIKELIHOOD_BERNOULLI))
         .isEqualTo("BERNOULLI");
     assertThat(Jobs.name(JobPhase.JOB_PHASE_FINAL_BOUNDS)).isEqualTo("FINAL_BOUNDS");
+  }
+
+  @Test
+  void jobSpec_bernoulliLinearLayerWithVimco_sigmoidBeliefNetSpec() {
+    JobSpec spec =
+        spec(
+            "--model",
+            "sbn",
+            "--latent",
+            "bernoulli",
+            "--preset",
+            "custom",
+            "--layer",
+            "200:",
+            "--objective",
+            "vimco",
+            "--k",
+            "5");
+    assertThat(spec.getArchitecture().getLayersCount()).isEqualTo(1);
+    assertThat(spec.getArchitecture().getLayers(0).getLatentDim()).isEqualTo(200);
+    assertThat(spec.getArchitecture().getLayers(0).getHiddenList()).isEmpty();
+    assertThat(spec.getArchitecture().getLayers(0).getFamily())
+        .isEqualTo(LatentFamily.LATENT_FAMILY_BERNOULLI);
+    assertThat(spec.getObjective().getVimco().getK()).isEqualTo(5);
+  }
+
+  @Test
+  void jobSpec_rwsWithPhi_rwsObjective() {
+    JobSpec spec =
+        spec(
+            "--model",
+            "sbn",
+            "--latent",
+            "bernoulli",
+            "--preset",
+            "custom",
+            "--layer",
+            "20:",
+            "--layer",
+            "10:",
+            "--objective",
+            "rws",
+            "--k",
+            "5",
+            "--rws-phi",
+            "both");
+    assertThat(spec.getArchitecture().getLayersList())
+        .allSatisfy(l -> assertThat(l.getFamily()).isEqualTo(LatentFamily.LATENT_FAMILY_BERNOULLI));
+    assertThat(spec.getObjective().getRws().getK()).isEqualTo(5);
+    assertThat(spec.getObjective().getRws().getPhi()).isEqualTo(RwsPhi.RWS_PHI_BOTH);
+    assertThat(
+            spec("--model", "m", "--objective", "rws", "--k", "3").getObjective().getRws().getPhi())
+        .isEqualTo(RwsPhi.RWS_PHI_WAKE);
+  }
+
+  @Test
+  void jobSpec_bernoulliWithPreset_rejected() {
+    assertThatThrownBy(() -> spec("--model", "m", "--latent", "bernoulli", "--objective", "vimco"))
+        .isInstanceOf(CliException.class)
+        .hasMessage("--latent needs --preset custom (--preset iwae1 has gaussian layers)");
+  }
+
+  @Test
+  void jobSpec_rwsPhiWithoutRws_refusedNamingIt() {
+    assertThatThrownBy(() -> spec("--objective", "vimco", "--rws-phi", "sleep"))
+        .isInstanceOf(CliException.class)
+        .hasMessage("--rws-phi needs --objective rws (--objective vimco does not use it)");
   }
 }

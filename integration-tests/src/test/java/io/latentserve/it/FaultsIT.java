@@ -423,7 +423,7 @@ class FaultsIT {
     for (int l = 0; l < architecture.layerCount(); l++) {
       zeros.add(FloatTensor.zeros(x.dim(0), architecture.layer(l).latentDim()));
     }
-    means.put(version, reference.encode(x, zeros).layers().get(0).mean().data());
+    means.put(version, reference.encode(x, zeros).layers().get(0).parameter("mean").data());
     Bundle bundle = DemoBundle.IWAE1.publish(repository, "demo", seed);
     assertThat(bundle.version()).isEqualTo(version);
   }
@@ -446,7 +446,8 @@ class FaultsIT {
       if (expected == null) {
         problems.add("Encode answered from version " + version + ", never published");
       } else {
-        float[] mean = TensorCodec.decode("mean", encoded.getLayers(0).getMean()).data();
+        float[] mean =
+            TensorCodec.decode("mean", encoded.getLayers(0).getGaussian().getMean()).data();
         for (int i = 0; i < expected.length; i++) {
           if (Math.abs(mean[i] - expected[i]) > 1e-4) {
             problems.add(

@@ -92,7 +92,7 @@ class InferenceServiceIT {
 
     assertThat(response.getModel().getVersion()).isEqualTo(1);
     assertThat(response.getLayersList()).hasSize(1);
-    assertThat(TensorCodec.decode("mean", response.getLayers(0).getMean()).shape())
+    assertThat(TensorCodec.decode("mean", response.getLayers(0).getGaussian().getMean()).shape())
         .containsExactly(2, 50);
   }
 

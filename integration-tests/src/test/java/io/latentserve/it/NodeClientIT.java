@@ -13,11 +13,11 @@ import io.latentserve.cli.ServiceProcess;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.proto.v1.EncodeRequest;
 import io.latentserve.proto.v1.EncodeResponse;
-import io.latentserve.proto.v1.GaussianParams;
 import io.latentserve.proto.v1.GetModelRequest;
 import io.latentserve.proto.v1.ImportanceWeightsChunk;
 import io.latentserve.proto.v1.ImportanceWeightsRequest;
 import io.latentserve.proto.v1.InferenceGrpc;
+import io.latentserve.proto.v1.LatentDistribution;
 import io.latentserve.proto.v1.LogProbRequest;
 import io.latentserve.proto.v1.LogProbResponse;
 import io.latentserve.proto.v1.ModelInfo;
@@ -213,13 +213,17 @@ class NodeClientIT {
     JsonNode layers = fromNode.at("/encode/layers");
     assertThat(layers).hasSize(2).hasSize(encoded.getLayersCount());
     for (int l = 0; l < encoded.getLayersCount(); l++) {
-      GaussianParams expected = encoded.getLayers(l);
+      LatentDistribution expected = encoded.getLayers(l);
       JsonNode actual = layers.get(l);
       assertThat(actual.get("layer").asText()).isEqualTo(expected.getLayer());
-      assertSameFloat32(actual.get("mean"), expected.getMean(), expected.getLayer() + ".mean");
+      assertThat(actual.get("family").asText()).isEqualTo("gaussian");
       assertSameFloat32(
-          actual.get("logVariance"),
-          expected.getLogVariance(),
+          actual.at("/parameters/mean"),
+          expected.getGaussian().getMean(),
+          expected.getLayer() + ".mean");
+      assertSameFloat32(
+          actual.at("/parameters/logVariance"),
+          expected.getGaussian().getLogVariance(),
           expected.getLayer() + ".log_variance");
       assertSameFloat32(
           actual.get("sample"), expected.getSample(), expected.getLayer() + ".sample");

@@ -19,7 +19,11 @@ public final class GraphNames {
 
   private GraphNames() {}
 
-  /** Reparameterization noise of a layer, e.g. "eps_z1". */
+  /**
+   * The noise a layer's samples are drawn from, of its family's {@link
+   * io.latentserve.model.NoiseKind} (N(0, 1) for Gaussian, Logistic(0, 1) for Bernoulli), e.g.
+   * "eps_z1".
+   */
   public static String eps(String layer) {
     return "eps_" + layer;
   }
@@ -29,20 +33,37 @@ public final class GraphNames {
     return layer;
   }
 
+  /**
+   * One parameter of a layer's posterior, named by its family ({@link
+   * io.latentserve.model.LatentFamily#parameterNames()}), e.g. "z1_mean", "z1_logvar", "z1_logits".
+   */
+  public static String parameter(String layer, String parameter) {
+    return layer + "_" + parameter;
+  }
+
+  /** One parameter of a layer's prior, e.g. "z1_prior_mean", "z2_prior_logits". */
+  public static String priorParameter(String layer, String parameter) {
+    return layer + "_prior_" + parameter;
+  }
+
+  /** The mean of a Gaussian layer's posterior, {@code parameter(layer, "mean")}. */
   public static String mean(String layer) {
-    return layer + "_mean";
+    return parameter(layer, "mean");
   }
 
+  /** The log variance of a Gaussian layer's posterior, {@code parameter(layer, "logvar")}. */
   public static String logVariance(String layer) {
-    return layer + "_logvar";
+    return parameter(layer, "logvar");
   }
 
+  /** The mean of a Gaussian layer's prior, {@code priorParameter(layer, "mean")}. */
   public static String priorMean(String layer) {
-    return layer + "_prior_mean";
+    return priorParameter(layer, "mean");
   }
 
+  /** The log variance of a Gaussian layer's prior, {@code priorParameter(layer, "logvar")}. */
   public static String priorLogVariance(String layer) {
-    return layer + "_prior_logvar";
+    return priorParameter(layer, "logvar");
   }
 
   /** Per-layer log prior density log p(z_l | z_{l+1}), e.g. "log_p_z1". */

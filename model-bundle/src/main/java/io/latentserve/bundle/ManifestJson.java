@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentserve.model.Activation;
+import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.Prior;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
 import java.time.Instant;
@@ -24,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -37,7 +40,9 @@ import java.util.function.Supplier;
  *   "conditionDim": 10,
  *   "likelihood": {"family": "bernoulli" | "gaussian_fixed" | "gaussian_learned", "sigma": 0.0},
  *   "activation": "tanh" | "relu",
- *   "latentLayers": [{"name": "z1", "dim": 50, "family": "gaussian", "hidden": [200, 200]}],
+ *   "latentLayers": [{"name": "z1", "dim": 50, "family": "gaussian" | "bernoulli",
+ *                     "hidden": [200, 200]}],
+ *   "prior": "standard_normal" | "conditional" | "learned",
  *   "graphs": {
  *     "encoder": {"file": "encoder.onnx",
  *                 "inputs": [{"name": "x", "shape": [-1, 784]}, ...], "outputs": [...]},
@@ -54,9 +59,12 @@ import java.util.function.Supplier;
  * deviation of {@code gaussian_fixed} and 0 for the other families; shapes use -1 for a dynamic
  * dimension; graphs are keyed by the lower-case {@link GraphRole} name; non-finite metrics are the
  * strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Unknown fields are ignored;
- * every listed field is required except {@code conditionDim}: the size C of the condition y of a
- * conditional model (see {@link VaeArchitecture}), written only when it is > 0 and read as 0 when
- * absent, so that unconditional manifests are the same as before conditioning existed.
+ * {@code prior} is the top layer's {@link io.latentserve.model.Prior}, read as the default prior of
+ * the top layer's family when absent (bundles written before latent families had no other); every
+ * listed field is required except {@code prior} and {@code conditionDim}: the size C of the
+ * condition y of a conditional model (see {@link VaeArchitecture}), written only when it is > 0 and
+ * read as 0 when absent, so that unconditional manifests are the same as before conditioning
+ * existed.
  */
 public final class ManifestJson {
   private static final ObjectMapper MAPPER =
@@ -64,7 +72,6 @@ public final class ManifestJson {
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .enable(SerializationFeature.INDENT_OUTPUT);
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final String GAUSSIAN = "gaussian";
   private static final int MAX_SHOWN_CHARS = 80;
 
   private ManifestJson() {}
@@ -87,10 +94,11 @@ public final class ManifestJson {
       ObjectNode node = layers.addObject();
       node.put("name", layer.name());
       node.put("dim", layer.latentDim());
-      node.put("family", GAUSSIAN);
+      node.put("family", layer.family().name());
       ArrayNode hidden = node.putArray("hidden");
       layer.hidden().forEach(hidden::add);
     }
+    root.put("prior", arch.prior().name());
     ObjectNode graphs = root.putObject("graphs");
     for (GraphRole role : GraphRole.values()) {
       GraphSpec spec = manifest.graphs().get(role);
@@ -211,21 +219,23 @@ public final class ManifestJson {
         throw nameField.bad("a name distinct from the layers before");
       }
       int dim = layer.field("dim").positiveInt();
-      Field layerFamily = layer.field("family");
-      if (!layerFamily.node.isTextual() || !layerFamily.node.textValue().equals(GAUSSIAN)) {
-        throw layerFamily.bad("\"" + GAUSSIAN + "\"");
-      }
+      Field familyOfLayer = layer.field("family");
+      LatentFamily latentFamily = familyOfLayer.named(LatentFamily.all(), LatentFamily::name);
       Field hiddenField = layer.field("hidden");
       hiddenField.requireArray("an array of hidden widths > 0");
       List<Integer> hidden = new ArrayList<>();
       for (int j = 0; j < hiddenField.node.size(); j++) {
         hidden.add(hiddenField.element(j).positiveInt());
       }
-      layers.add(layer.construct(() -> new StochasticLayer(name, dim, hidden)));
+      layers.add(layer.construct(() -> new StochasticLayer(name, dim, hidden, latentFamily)));
     }
     int c = conditionDim;
+    Prior prior =
+        root.node.has("prior")
+            ? root.field("prior").named(Prior.all(), Prior::name)
+            : Prior.defaultFor(layers.get(layers.size() - 1).family(), c);
     return root.construct(
-        () -> new VaeArchitecture(inputDim, layers, activation, family, sigma, c));
+        () -> new VaeArchitecture(inputDim, layers, activation, family, sigma, c, prior));
   }
 
   private static Map<GraphRole, GraphSpec> readGraphs(Field graphsField) {
@@ -450,6 +460,18 @@ public final class ManifestJson {
         }
       }
       throw bad("a number, \"NaN\", \"Infinity\" or \"-Infinity\"");
+    }
+
+    /** The value among {@code values} whose name is this field's text. */
+    <T> T named(List<T> values, Function<T, String> name) {
+      if (node.isTextual()) {
+        for (T value : values) {
+          if (name.apply(value).equals(node.textValue())) {
+            return value;
+          }
+        }
+      }
+      throw bad("one of " + values.stream().map(name).toList());
     }
 
     <E extends Enum<E>> E enumValue(Class<E> type) {

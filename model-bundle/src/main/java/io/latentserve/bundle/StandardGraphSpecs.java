@@ -17,11 +17,13 @@ import java.util.Map;
  * reader checks a manifest against them. Order within a list:
  *
  * <ul>
- *   <li>{@link GraphRole#ENCODER}: inputs x, then eps of each layer bottom-up; outputs mean,
- *       logvar, sample of each layer bottom-up.
+ *   <li>{@link GraphRole#ENCODER}: inputs x, then eps of each layer bottom-up; outputs the
+ *       parameters of the layer's family in order (mean, logvar; logits), then the sample, of each
+ *       layer bottom-up.
  *   <li>{@link GraphRole#DECODER}: inputs the top sample, then eps of each layer below the top
- *       bottom-up; outputs x_mean, x_logvar (learned Gaussian only), then prior mean, prior logvar,
- *       sample of each layer below the top, bottom-up.
+ *       bottom-up; outputs x_mean, x_logvar (learned Gaussian only), then the prior parameters
+ *       (prior mean, prior logvar; prior logits) and the sample of each layer below the top,
+ *       bottom-up.
  *   <li>{@link GraphRole#LOG_JOINT}: inputs x, then the sample of each layer bottom-up; outputs
  *       log_px_z, log_pz, then log_p_&lt;layer&gt; bottom-up.
  *   <li>{@link GraphRole#LOG_POSTERIOR}: inputs as LOG_JOINT; outputs log_qz, then
@@ -31,8 +33,9 @@ import java.util.Map;
  * </ul>
  *
  * <p>A conditional architecture adds the input condition [N, C] to every graph, second (after x, or
- * after the top sample in the decoder), and the decoder's outputs end with the top layer's prior
- * mean and log variance [N, d_L].
+ * after the top sample in the decoder). When the top prior has weights (conditional or learned),
+ * the decoder's outputs end with the top layer's prior parameters [N, d_L] (for a learned prior its
+ * constants, repeated on every row).
  */
 public final class StandardGraphSpecs {
   private static final long DYNAMIC = -1;
@@ -62,8 +65,9 @@ public final class StandardGraphSpecs {
           inputs.add(matrix(GraphNames.eps(layer.name()), layer.latentDim()));
         }
         for (StochasticLayer layer : layers) {
-          outputs.add(matrix(GraphNames.mean(layer.name()), layer.latentDim()));
-          outputs.add(matrix(GraphNames.logVariance(layer.name()), layer.latentDim()));
+          for (String parameter : layer.family().parameterNames()) {
+            outputs.add(matrix(GraphNames.parameter(layer.name(), parameter), layer.latentDim()));
+          }
           outputs.add(matrix(GraphNames.sample(layer.name()), layer.latentDim()));
         }
       }
@@ -80,13 +84,11 @@ public final class StandardGraphSpecs {
           outputs.add(matrix(GraphNames.X_LOGVAR, d));
         }
         for (StochasticLayer layer : below) {
-          outputs.add(matrix(GraphNames.priorMean(layer.name()), layer.latentDim()));
-          outputs.add(matrix(GraphNames.priorLogVariance(layer.name()), layer.latentDim()));
+          addPriorParameters(layer, outputs);
           outputs.add(matrix(GraphNames.sample(layer.name()), layer.latentDim()));
         }
-        if (architecture.conditional()) {
-          outputs.add(matrix(GraphNames.priorMean(top.name()), top.latentDim()));
-          outputs.add(matrix(GraphNames.priorLogVariance(top.name()), top.latentDim()));
+        if (architecture.prior().hasWeights()) {
+          addPriorParameters(top, outputs);
         }
       }
       case LOG_JOINT -> {
@@ -128,6 +130,13 @@ public final class StandardGraphSpecs {
     addCondition(architecture, inputs);
     for (StochasticLayer layer : architecture.layers()) {
       inputs.add(matrix(GraphNames.sample(layer.name()), layer.latentDim()));
+    }
+  }
+
+  /** The parameters of a layer's prior, [N, d_l] each, in its family's order. */
+  private static void addPriorParameters(StochasticLayer layer, List<TensorSpec> outputs) {
+    for (String parameter : layer.family().parameterNames()) {
+      outputs.add(matrix(GraphNames.priorParameter(layer.name(), parameter), layer.latentDim()));
     }
   }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.latentserve.model.Prior;
 import io.latentserve.model.VaeArchitecture;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -36,7 +37,35 @@ class ManifestJsonTest {
         VaeArchitecture.iwaeOneLayer(),
         VaeArchitecture.iwaeTwoLayer(),
         TestBundles.linearGaussian(),
-        VaeArchitecture.iwaeTwoLayer().withConditionDim(10));
+        VaeArchitecture.iwaeTwoLayer().withConditionDim(10),
+        VaeArchitecture.sigmoidBeliefNet(784, 200, 200),
+        VaeArchitecture.sigmoidBeliefNet(784, 200).withConditionDim(10));
+  }
+
+  @Test
+  void write_bernoulliLayers_recordsFamiliesAndPrior() throws Exception {
+    JsonNode json =
+        MAPPER.readTree(
+            ManifestJson.write(withDigests(VaeArchitecture.sigmoidBeliefNet(784, 200, 100))));
+
+    assertThat(json.get("latentLayers").toString())
+        .isEqualTo(
+            "[{\"name\":\"z1\",\"dim\":200,\"family\":\"bernoulli\",\"hidden\":[]},"
+                + "{\"name\":\"z2\",\"dim\":100,\"family\":\"bernoulli\",\"hidden\":[]}]");
+    assertThat(json.get("prior").textValue()).isEqualTo("learned");
+  }
+
+  @Test
+  void read_withoutPrior_takesTheTopFamilysDefault() throws Exception {
+    ObjectNode json =
+        (ObjectNode)
+            MAPPER.readTree(
+                ManifestJson.write(withDigests(VaeArchitecture.sigmoidBeliefNet(784, 200))));
+    json.remove("prior");
+
+    Manifest read = ManifestJson.read(MAPPER.writeValueAsString(json));
+
+    assertThat(read.architecture().prior()).isEqualTo(Prior.LEARNED);
   }
 
   @Test
@@ -64,6 +93,7 @@ class ManifestJsonTest {
                 ManifestJson.write(
                     withDigests(VaeArchitecture.iwaeOneLayer().withConditionDim(10))));
     json.remove("conditionDim");
+    json.remove("prior");
     json.set(
         "graphs",
         MAPPER
@@ -164,6 +194,14 @@ class ManifestJsonTest {
         bad("missing sha256", remove("", "sha256"), "sha256: required"),
         bad("missing graphs", remove("", "graphs"), "graphs: required"),
         bad(
+            "unknown prior",
+            json -> json.put("prior", "rbm"),
+            "prior: expected one of [standard_normal, conditional, learned], got \"rbm\""),
+        bad(
+            "prior that does not suit the top layer",
+            json -> json.put("prior", "conditional"),
+            "the conditional prior needs a conditional model (conditionDim > 0)"),
+        bad(
             "two input dimensions",
             json -> ((ArrayNode) json.get("inputShape")).add(2),
             "inputShape: expected an array of one integer [D], got [784,2]"),
@@ -198,8 +236,8 @@ class ManifestJsonTest {
             "latentLayers[0].dim: expected an integer > 0, got 2.5"),
         bad(
             "bernoulli latent layer",
-            json -> ((ObjectNode) json.at("/latentLayers/0")).put("family", "bernoulli"),
-            "latentLayers[0].family: expected \"gaussian\", got \"bernoulli\""),
+            json -> ((ObjectNode) json.at("/latentLayers/0")).put("family", "poisson"),
+            "latentLayers[0].family: expected one of [gaussian, bernoulli], got \"poisson\""),
         bad(
             "repeated layer name",
             json -> ((ObjectNode) json.at("/latentLayers/1")).put("name", "z1"),

@@ -40,6 +40,9 @@ public final class CounterNoise {
 
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
+  /** Keeps logistic draws apart from the Gaussian and uniform ones at the same index. */
+  private static final long LOGISTIC_OFFSET = 0x2545F4914F6CDD1DL;
+
   private static final long MANTISSA_BITS = 0x000F_FFFF_FFFF_FFFFL;
   private static final long ONE_BITS = 0x3FF0_0000_0000_0000L;
   private static final long SQRT2_MANTISSA =
@@ -158,6 +161,20 @@ public final class CounterNoise {
                         + t2 * (L5 + t2 * (L7 + t2 * (L9 + t2 * (L11 + t2 * (L13 + t2 * L15)))))));
     double lnU1 = (e - 32) * LN2 + lnM;
     return Math.sqrt(-2 * lnU1);
+  }
+
+  /**
+   * Fills {@code dst[offset, offset + length)} with standard logistic draws number {@code
+   * firstIndex...} of a row: log u - log(1 - u) with u = (b + 1/2) / 2^53 in (0, 1) from 53 bits b
+   * of the counter's hash, so every draw is finite (|eps| < 37.5). {@link StrictMath#log} makes the
+   * value the same on every JVM and processor.
+   */
+  public static void logistic(long rowKey, long firstIndex, float[] dst, int offset, int length) {
+    for (int i = 0; i < length; i++) {
+      long bits = mix(rowKey + GOLDEN * (firstIndex + i + LOGISTIC_OFFSET)) >>> 11;
+      double u = (bits + 0.5) * 0x1.0p-53;
+      dst[offset + i] = (float) (StrictMath.log(u) - StrictMath.log1p(-u));
+    }
   }
 
   /** A uniform draw in [0, 1) at {@code index} of a row. */

@@ -1,15 +1,17 @@
 package io.latentserve.model;
 
 /**
- * An affine map y = x W + b.
+ * An affine map y = x W + b. A map with {@code in = 0} reads nothing: it is the learned constant b
+ * (the parameters of a {@link Prior#LEARNED} prior).
  *
  * @param weight [in, out] row-major
  * @param bias [out]
  */
 public record Dense(int in, int out, float[] weight, float[] bias) {
   public Dense {
-    if (in <= 0 || out <= 0) {
-      throw new IllegalArgumentException("dense layer sizes must be > 0, got " + in + "x" + out);
+    if (in < 0 || out <= 0) {
+      throw new IllegalArgumentException(
+          "dense layer sizes must be in >= 0 and out > 0, got " + in + "x" + out);
     }
     if (weight.length != (long) in * out) {
       throw new IllegalArgumentException(

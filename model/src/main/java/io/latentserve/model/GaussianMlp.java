@@ -3,11 +3,13 @@ package io.latentserve.model;
 import java.util.List;
 
 /**
- * A multilayer perceptron with a mean head and an optional log-variance head: the building block of
- * every encoder q(z_l|.) and decoder p(.|z_l) in a {@link VaeArchitecture}.
+ * A multilayer perceptron with one or two heads, one per parameter of the distribution it outputs:
+ * the building block of every encoder q(z_l|.) and decoder p(.|z_l) in a {@link VaeArchitecture}.
+ * The first head gives the first parameter of the family (a Gaussian mean, Bernoulli logits), the
+ * second, where the family has one, the log variance.
  *
  * @param hidden hidden layers, each followed by the architecture's activation
- * @param mean head producing the mean (or Bernoulli logits), no activation
+ * @param mean head producing the first parameter (mean or logits), no activation
  * @param logVariance head producing the log variance, no activation; null where the family has none
  */
 public record GaussianMlp(List<Dense> hidden, Dense mean, Dense logVariance) {
@@ -35,5 +37,15 @@ public record GaussianMlp(List<Dense> hidden, Dense mean, Dense logVariance) {
 
   public int outputDim() {
     return mean.out();
+  }
+
+  /** Number of heads: 1, or 2 with a log-variance head. */
+  public int headCount() {
+    return logVariance == null ? 1 : 2;
+  }
+
+  /** The heads in parameter order. */
+  public List<Dense> heads() {
+    return logVariance == null ? List.of(mean) : List.of(mean, logVariance);
   }
 }

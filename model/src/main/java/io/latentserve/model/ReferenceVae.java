@@ -11,18 +11,20 @@ import java.util.Objects;
  * no vectorization.
  *
  * <p>Each method mirrors one bundle graph (see {@code io.latentserve.bundle.GraphRole}) with the
- * same inputs, outputs and formulas: hidden layers use the architecture's activation; samples are
- * {@code z = mean + exp(logvar / 2) * eps}; Gaussian log densities are {@code sum_d -0.5 (log 2 pi
- * + logvar + (z - mean)^2 exp(-logvar))}; the Bernoulli log likelihood is {@code sum_d x l -
- * softplus(l)} over the logits l; the fixed-sigma Gaussian likelihood uses the architecture's
- * sigma; the top layer's prior is N(0, I). Layer lists run bottom-up (index 0 is z1, next to the
+ * same inputs, outputs and formulas: hidden layers use the architecture's activation; each latent
+ * layer samples, and measures log densities, as its {@link LatentFamily} says (a Gaussian {@code z
+ * = mean + exp(logvar / 2) * eps}, a Bernoulli {@code z = 1[l + eps > 0]}), from the noise of the
+ * family's {@link NoiseKind}; the Bernoulli log likelihood is {@code sum_d x l - softplus(l)} over
+ * the logits l; the fixed-sigma Gaussian likelihood uses the architecture's sigma; the top layer's
+ * prior is the architecture's {@link Prior}. Layer lists run bottom-up (index 0 is z1, next to the
  * data). Inputs are float32 {@link FloatTensor}s; arithmetic is double; parameters and samples come
  * back as float32 tensors, log densities as doubles in nats.
  *
  * <p>For a conditional architecture ({@link VaeArchitecture#conditional()}) every method takes the
  * condition y [N, C] (one row per example, shared by all of its samples), every network reads its
  * input concatenated with y as {@link VaeWeights} lays out, and the top layer's prior is p(z_L|y) =
- * N(mu(y), diag exp(logvar(y))). The overloads without a condition serve unconditional models only.
+ * N(mu(y), diag exp(logvar(y))) (or the top family's parameters affine in y). The overloads without
+ * a condition serve unconditional models only.
  */
 public final class ReferenceVae {
   private static final double LOG_2PI = Math.log(2 * Math.PI);
@@ -45,21 +47,49 @@ public final class ReferenceVae {
     return weights;
   }
 
-  /** Mean and log variance of one diagonal-Gaussian latent layer, each [N, d_l] float32. */
-  public record Gaussian(FloatTensor mean, FloatTensor logVariance) {
-    public Gaussian {
-      Objects.requireNonNull(mean, "mean");
-      Objects.requireNonNull(logVariance, "logVariance");
+  /**
+   * The parameters of one latent layer's distribution in its family, in {@link
+   * LatentFamily#parameterNames()} order, each [N, d_l] float32.
+   */
+  public record LayerParameters(LatentFamily family, List<FloatTensor> parameters) {
+    public LayerParameters {
+      Objects.requireNonNull(family, "family");
+      parameters = List.copyOf(parameters);
+      if (parameters.size() != family.parameterCount()) {
+        throw new IllegalArgumentException(
+            family.name() + " needs " + family.parameterCount() + " parameters");
+      }
+    }
+
+    /** The parameter named {@code name}, e.g. "mean", "logvar" or "logits". */
+    public FloatTensor parameter(String name) {
+      return parameters.get(index(family, name));
     }
   }
 
-  /** Mean, log variance and sample of one diagonal-Gaussian latent layer, each [N, d_l] float32. */
-  public record LayerSample(FloatTensor mean, FloatTensor logVariance, FloatTensor sample) {
+  /**
+   * The parameters of one latent layer's distribution, as {@link LayerParameters}, and a sample
+   * drawn from it, [N, d_l] float32.
+   */
+  public record LayerSample(LatentFamily family, List<FloatTensor> parameters, FloatTensor sample) {
     public LayerSample {
-      Objects.requireNonNull(mean, "mean");
-      Objects.requireNonNull(logVariance, "logVariance");
       Objects.requireNonNull(sample, "sample");
+      parameters = new LayerParameters(family, parameters).parameters();
     }
+
+    /** The parameter named {@code name}, e.g. "mean", "logvar" or "logits". */
+    public FloatTensor parameter(String name) {
+      return parameters.get(index(family, name));
+    }
+  }
+
+  private static int index(LatentFamily family, String name) {
+    int i = family.parameterNames().indexOf(name);
+    if (i < 0) {
+      throw new IllegalArgumentException(
+          family.name() + " has the parameters " + family.parameterNames() + ", not " + name);
+    }
+    return i;
   }
 
   /** Output of {@link #encode}: q(z_l|z_{l-1}) per layer, bottom-up. */
@@ -176,7 +206,7 @@ public final class ReferenceVae {
    * conditioning the next layer on that sample.
    *
    * @param x [N, D] float32
-   * @param eps standard-normal noise per layer, bottom-up, each [N, d_l]
+   * @param eps noise of each layer's {@link LatentFamily#noise()} kind, bottom-up, each [N, d_l]
    */
   public Encoding encode(FloatTensor x, List<FloatTensor> eps) {
     return encode(x, null, eps);
@@ -190,34 +220,21 @@ public final class ReferenceVae {
     int n = checkData(x);
     checkCondition(condition, n);
     checkLatents("eps", eps, 0, n, false);
-    List<double[][]> means = new ArrayList<>();
-    List<double[][]> logVars = new ArrayList<>();
-    List<double[][]> samples = new ArrayList<>();
+    List<LayerRows> rows = new ArrayList<>();
     for (int l = 0; l < architecture.layerCount(); l++) {
-      means.add(new double[n][]);
-      logVars.add(new double[n][]);
-      samples.add(new double[n][]);
+      rows.add(new LayerRows(architecture.layer(l), n));
     }
     for (int i = 0; i < n; i++) {
       double[] below = row(x, i);
       double[] y = conditionRow(condition, i);
       for (int l = 0; l < architecture.layerCount(); l++) {
         Heads q = encoders.get(l).apply(join(below, y), architecture.activation());
-        double[] z = sample(q, row(eps.get(l), i));
-        means.get(l)[i] = q.mean();
-        logVars.get(l)[i] = q.logVariance();
-        samples.get(l)[i] = z;
+        double[] z = architecture.family(l).sample(q.parameters(), row(eps.get(l), i));
+        rows.get(l).set(i, q, z);
         below = z;
       }
     }
-    List<LayerSample> layers = new ArrayList<>();
-    for (int l = 0; l < architecture.layerCount(); l++) {
-      int d = architecture.layer(l).latentDim();
-      layers.add(
-          new LayerSample(
-              tensor(means.get(l), d), tensor(logVars.get(l), d), tensor(samples.get(l), d)));
-    }
-    return new Encoding(layers);
+    return new Encoding(rows.stream().map(LayerRows::toSample).toList());
   }
 
   /**
@@ -225,7 +242,8 @@ public final class ReferenceVae {
    * layer below the top, then the parameters of p(x|z1).
    *
    * @param top [N, d_L] sample of the top layer
-   * @param epsBelowTop noise per layer below the top, bottom-up, each [N, d_l]; empty for one layer
+   * @param epsBelowTop noise of each layer's family below the top, bottom-up, each [N, d_l]; empty
+   *     for one layer
    */
   public Decoding decode(FloatTensor top, List<FloatTensor> epsBelowTop) {
     return decode(top, null, epsBelowTop);
@@ -257,19 +275,18 @@ public final class ReferenceVae {
     int dim = architecture.inputDim();
     double[][] xMean = new double[n][];
     double[][] xLogVar = new double[n][];
-    List<double[][][]> below = new ArrayList<>();
+    List<LayerRows> below = new ArrayList<>();
     for (int l = 0; l < topIndex; l++) {
-      below.add(new double[3][n][]);
+      below.add(new LayerRows(architecture.layer(l), n));
     }
     for (int i = 0; i < n; i++) {
       double[] z = row(top, i);
       double[] y = conditionRow(condition, i);
       for (int l = topIndex; l > 0; l--) {
         Heads p = decoders.get(l).apply(join(z, y), architecture.activation());
-        double[] zBelow = sample(p, row(epsBelowTop.get(l - 1), i));
-        below.get(l - 1)[0][i] = p.mean();
-        below.get(l - 1)[1][i] = p.logVariance();
-        below.get(l - 1)[2][i] = zBelow;
+        double[] zBelow =
+            architecture.family(l - 1).sample(p.parameters(), row(epsBelowTop.get(l - 1), i));
+        below.get(l - 1).set(i, p, zBelow);
         z = zBelow;
       }
       Heads px = decoders.get(0).apply(join(z, y), architecture.activation());
@@ -282,12 +299,7 @@ public final class ReferenceVae {
       xMean[i] = mean;
       xLogVar[i] = px.logVariance();
     }
-    List<LayerSample> layers = new ArrayList<>();
-    for (int l = 0; l < topIndex; l++) {
-      double[][][] layer = below.get(l);
-      int d = architecture.layer(l).latentDim();
-      layers.add(new LayerSample(tensor(layer[0], d), tensor(layer[1], d), tensor(layer[2], d)));
-    }
+    List<LayerSample> layers = below.stream().map(LayerRows::toSample).toList();
     FloatTensor logVar =
         architecture.likelihood() == LikelihoodFamily.GAUSSIAN_LEARNED
             ? tensor(xLogVar, dim)
@@ -296,30 +308,38 @@ public final class ReferenceVae {
   }
 
   /**
-   * The top layer's prior p(z_L|y) of a conditional model: mean mu(y) and log variance logvar(y),
-   * each [N, d_L], as the decoder graph of a conditional bundle outputs them.
+   * The parameters of the top layer's prior p(z_L|y) for n rows, each [n, d_L], as the decoder
+   * graph outputs them for a prior with weights: for a conditional model mu(y) and logvar(y) (or
+   * the top family's parameters affine in y), for a {@link Prior#LEARNED} prior its constants
+   * repeated on every row, for {@link Prior#STANDARD_NORMAL} zeros.
    *
-   * @param condition y [N, C]
-   * @throws IllegalArgumentException for an unconditional model, whose prior is N(0, I)
+   * @param n rows; must equal the condition's rows for a conditional model
+   * @param condition y [n, C] for a conditional model, else null
    */
-  public Gaussian topPrior(FloatTensor condition) {
-    if (!architecture.conditional()) {
-      throw new IllegalArgumentException("an unconditional model's top prior is N(0, I)");
+  public LayerParameters topPrior(int n, FloatTensor condition) {
+    checkCondition(condition, n);
+    LayerRows rows = new LayerRows(architecture.top(), n);
+    for (int i = 0; i < n; i++) {
+      rows.set(i, new Heads(topPriorParameters(conditionRow(condition, i))), null);
     }
+    return rows.toParameters();
+  }
+
+  /** {@link #topPrior(int, FloatTensor)} of a conditional model, one row per row of y [N, C]. */
+  public LayerParameters topPrior(FloatTensor condition) {
     if (condition == null) {
       throw new IllegalArgumentException("condition is required for a conditional model");
     }
-    checkMatrix("condition", condition, -1, architecture.conditionDim());
-    int n = (int) condition.dim(0);
-    double[][] mean = new double[n][];
-    double[][] logVar = new double[n][];
-    for (int i = 0; i < n; i++) {
-      Heads p = prior.apply(row(condition, i), architecture.activation());
-      mean[i] = p.mean();
-      logVar[i] = p.logVariance();
+    return topPrior((int) condition.dim(0), condition);
+  }
+
+  /** The top prior's parameters for one example (y null when unconditional). */
+  private double[][] topPriorParameters(double[] y) {
+    Prior p = architecture.prior();
+    if (!p.hasWeights()) {
+      return architecture.top().family().standardParameters(architecture.top().latentDim());
     }
-    int d = architecture.top().latentDim();
-    return new Gaussian(tensor(mean, d), tensor(logVar, d));
+    return prior.apply(y == null ? new double[0] : y, architecture.activation()).parameters();
   }
 
   /**
@@ -340,6 +360,7 @@ public final class ReferenceVae {
     int n = checkData(x);
     checkCondition(condition, n);
     checkLatents("z", z, 0, n, false);
+    checkSupport(z);
     int layers = architecture.layerCount();
     double[] logPx = new double[n];
     double[] logPz = new double[n];
@@ -381,6 +402,7 @@ public final class ReferenceVae {
     int n = checkData(x);
     checkCondition(condition, n);
     checkLatents("z", z, 0, n, false);
+    checkSupport(z);
     int layers = architecture.layerCount();
     double[] logQz = new double[n];
     List<double[]> logQ = new ArrayList<>();
@@ -393,7 +415,7 @@ public final class ReferenceVae {
       for (int l = 0; l < layers; l++) {
         Heads q = encoders.get(l).apply(join(below, y), architecture.activation());
         double[] zl = row(z.get(l), i);
-        double value = gaussianLogDensity(zl, q.mean(), q.logVariance());
+        double value = architecture.family(l).logDensity(zl, q.parameters());
         logQ.get(l)[i] = value;
         logQz[i] += value;
         below = zl;
@@ -403,12 +425,11 @@ public final class ReferenceVae {
   }
 
   /**
-   * The log-weights graph: K samples z ~ q(z|x) per example by reparameterization, and log w = log
-   * p(x|z) + log p(z) - log q(z|x) for each (Burda et al. 2015). log q uses {@code (z - mean)
-   * exp(-logvar / 2) = eps}.
+   * The log-weights graph: K samples z ~ q(z|x) per example drawn from the given noise, and log w =
+   * log p(x|z) + log p(z) - log q(z|x) for each (Burda et al. 2015).
    *
    * @param x [N, D]
-   * @param eps noise per layer, bottom-up, each [N, K, d_l]
+   * @param eps noise of each layer's family, bottom-up, each [N, K, d_l]
    */
   public LogWeights logWeights(FloatTensor x, List<FloatTensor> eps) {
     return logWeights(x, null, eps);
@@ -442,9 +463,10 @@ public final class ReferenceVae {
         for (int l = 0; l < layers; l++) {
           Heads q =
               l == 0 ? q1 : encoders.get(l).apply(join(z.get(l - 1), y), architecture.activation());
-          double[] e = sampleRow(eps.get(l), i, s, k);
-          z.add(sample(q, e));
-          logQ += logDensityFromNoise(q.logVariance(), e);
+          LatentFamily family = architecture.family(l);
+          double[] zl = family.sample(q.parameters(), sampleRow(eps.get(l), i, s, k));
+          z.add(zl);
+          logQ += family.logDensity(zl, q.parameters());
         }
         double logPrior = 0;
         for (double value : logPriors(z, y)) {
@@ -465,18 +487,9 @@ public final class ReferenceVae {
     double[] out = new double[top + 1];
     for (int l = 0; l < top; l++) {
       Heads p = decoders.get(l + 1).apply(join(z.get(l + 1), y), architecture.activation());
-      out[l] = gaussianLogDensity(z.get(l), p.mean(), p.logVariance());
+      out[l] = architecture.family(l).logDensity(z.get(l), p.parameters());
     }
-    if (y != null) {
-      Heads p = prior.apply(y, architecture.activation());
-      out[top] = gaussianLogDensity(z.get(top), p.mean(), p.logVariance());
-      return out;
-    }
-    double sum = 0;
-    for (double v : z.get(top)) {
-      sum += LOG_2PI + v * v;
-    }
-    out[top] = -0.5 * sum;
+    out[top] = architecture.family(top).logDensity(z.get(top), topPriorParameters(y));
     return out;
   }
 
@@ -500,34 +513,9 @@ public final class ReferenceVae {
           sum += -0.5 * (constant + diff * diff / (sigma * sigma));
         }
       }
-      case GAUSSIAN_LEARNED -> sum = gaussianLogDensity(x, mean, p.logVariance());
+      case GAUSSIAN_LEARNED -> sum = LatentFamily.GAUSSIAN.logDensity(x, p.parameters());
     }
     return sum;
-  }
-
-  private static double gaussianLogDensity(double[] z, double[] mean, double[] logVariance) {
-    double sum = 0;
-    for (int j = 0; j < z.length; j++) {
-      double diff = z[j] - mean[j];
-      sum += LOG_2PI + logVariance[j] + diff * diff * Math.exp(-logVariance[j]);
-    }
-    return -0.5 * sum;
-  }
-
-  private static double logDensityFromNoise(double[] logVariance, double[] eps) {
-    double sum = 0;
-    for (int j = 0; j < eps.length; j++) {
-      sum += LOG_2PI + logVariance[j] + eps[j] * eps[j];
-    }
-    return -0.5 * sum;
-  }
-
-  private static double[] sample(Heads q, double[] eps) {
-    double[] z = new double[eps.length];
-    for (int j = 0; j < z.length; j++) {
-      z[j] = q.mean()[j] + Math.exp(0.5 * q.logVariance()[j]) * eps[j];
-    }
-    return z;
   }
 
   /** Checks that a conditional model has a condition [n, C] and an unconditional one has none. */
@@ -592,6 +580,33 @@ public final class ReferenceVae {
     }
   }
 
+  /** Checks that every latent value lies in its layer family's support. */
+  private void checkSupport(List<FloatTensor> z) {
+    for (int l = 0; l < z.size(); l++) {
+      LatentFamily family = architecture.family(l);
+      float[] data = z.get(l).data();
+      int width = architecture.layer(l).latentDim();
+      for (int i = 0; i < data.length; i++) {
+        if (!family.inSupport(data[i])) {
+          throw new IllegalArgumentException(
+              "z of "
+                  + architecture.layer(l).name()
+                  + " must be "
+                  + family.support()
+                  + " ("
+                  + family.name()
+                  + "), got "
+                  + data[i]
+                  + " at ["
+                  + i / width
+                  + ", "
+                  + i % width
+                  + "]");
+        }
+      }
+    }
+  }
+
   private static void checkMatrix(String what, FloatTensor t, long rows, long columns) {
     if (t.rank() != 2 || t.dim(1) != columns || (rows >= 0 && t.dim(0) != rows)) {
       throw new IllegalArgumentException(
@@ -649,8 +664,49 @@ public final class ReferenceVae {
     return out;
   }
 
-  /** Mean (or logits) and log variance (null where the family has none) for one example. */
-  private record Heads(double[] mean, double[] logVariance) {}
+  /** One example's network outputs, one array per head in parameter order. */
+  private record Heads(double[][] parameters) {
+    double[] mean() {
+      return parameters[0];
+    }
+
+    double[] logVariance() {
+      return parameters.length > 1 ? parameters[1] : null;
+    }
+  }
+
+  /** One latent layer's parameters (and samples) row by row, turned into float32 tensors. */
+  private static final class LayerRows {
+    private final StochasticLayer layer;
+    private final double[][][] parameters;
+    private final double[][] samples;
+
+    LayerRows(StochasticLayer layer, int n) {
+      this.layer = layer;
+      this.parameters = new double[layer.family().parameterCount()][n][];
+      this.samples = new double[n][];
+    }
+
+    void set(int row, Heads heads, double[] sample) {
+      for (int p = 0; p < parameters.length; p++) {
+        parameters[p][row] = heads.parameters()[p];
+      }
+      samples[row] = sample;
+    }
+
+    LayerParameters toParameters() {
+      List<FloatTensor> tensors = new ArrayList<>();
+      for (double[][] parameter : parameters) {
+        tensors.add(tensor(parameter, layer.latentDim()));
+      }
+      return new LayerParameters(layer.family(), tensors);
+    }
+
+    LayerSample toSample() {
+      return new LayerSample(
+          layer.family(), toParameters().parameters(), tensor(samples, layer.latentDim()));
+    }
+  }
 
   /** A {@link Dense} layer with its parameters widened to double once. */
   private record Affine(int in, int out, double[] weight, double[] bias) {
@@ -703,7 +759,10 @@ public final class ReferenceVae {
               };
         }
       }
-      return new Heads(mean.apply(h), logVariance == null ? null : logVariance.apply(h));
+      return new Heads(
+          logVariance == null
+              ? new double[][] {mean.apply(h)}
+              : new double[][] {mean.apply(h), logVariance.apply(h)});
     }
   }
 }

@@ -3,12 +3,15 @@ package io.latentserve.model;
 import java.util.List;
 
 /**
- * The shape of a VAE with one or more diagonal-Gaussian stochastic layers, optionally conditioned
- * on a vector y.
+ * The shape of a VAE with one or more stochastic layers, each of its own {@link LatentFamily},
+ * optionally conditioned on a vector y: its latent layers, its top {@link Prior}, its inference
+ * structure (the bottom-up chain q(z_1|x) q(z_2|z_1) ... of the IWAE paper) and its networks.
  *
  * <p>Layer 1 is next to the data. The encoder maps x (or the sample of layer l-1) through layer l's
- * hidden widths to the mean and log variance of q(z_l|.). The decoder maps z_l through the reversed
- * widths to the parameters of p(z_{l-1}|z_l), and z1 to p(x|z1). The top layer's prior is N(0, I).
+ * hidden widths to the parameters of q(z_l|.) in layer l's family. The decoder maps z_l through the
+ * reversed widths to the parameters of p(z_{l-1}|z_l) (in layer l-1's family), and z1 to p(x|z1).
+ * The top layer's prior is {@link #prior()}: N(0, I) for a Gaussian top layer by default, learned
+ * factorial parameters (e.g. Bernoulli logits) for other families.
  *
  * <p>A <em>conditional</em> architecture ({@code conditionDim} C > 0) is the CVAE of Sohn, Lee and
  * Yan (2015), the CIWAE when evaluated with k importance samples: every network also reads a
@@ -21,6 +24,7 @@ import java.util.List;
  * @param likelihoodSigma standard deviation of p(x|z) for {@link LikelihoodFamily#GAUSSIAN_FIXED},
  *     else 0
  * @param conditionDim size C of the condition y, >= 0; 0 for an unconditional model
+ * @param prior the top layer's prior, suited to its family and to {@code conditionDim}
  */
 public record VaeArchitecture(
     int inputDim,
@@ -28,7 +32,8 @@ public record VaeArchitecture(
     Activation activation,
     LikelihoodFamily likelihood,
     double likelihoodSigma,
-    int conditionDim) {
+    int conditionDim,
+    Prior prior) {
 
   public VaeArchitecture {
     if (inputDim <= 0) {
@@ -57,6 +62,30 @@ public record VaeArchitecture(
               + " for "
               + likelihood);
     }
+    if (prior == null) {
+      throw new IllegalArgumentException("prior is required");
+    }
+    prior.check(layers.get(layers.size() - 1).family(), conditionDim);
+  }
+
+  /** An architecture with the {@link Prior#defaultFor default prior} of its top layer. */
+  public VaeArchitecture(
+      int inputDim,
+      List<StochasticLayer> layers,
+      Activation activation,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma,
+      int conditionDim) {
+    this(
+        inputDim,
+        layers,
+        activation,
+        likelihood,
+        likelihoodSigma,
+        conditionDim,
+        layers == null || layers.isEmpty()
+            ? Prior.STANDARD_NORMAL
+            : Prior.defaultFor(layers.get(layers.size() - 1).family(), conditionDim));
   }
 
   /** An unconditional architecture ({@code conditionDim} 0). */
@@ -101,6 +130,44 @@ public record VaeArchitecture(
   public VaeArchitecture withConditionDim(int conditionDim) {
     return new VaeArchitecture(
         inputDim, layers, activation, likelihood, likelihoodSigma, conditionDim);
+  }
+
+  /**
+   * A sigmoid belief net (Neal 1992; the VIMCO and reweighted wake-sleep papers): Bernoulli layers
+   * of the given sizes with linear networks, bottom-up, a learned factorial Bernoulli prior on top,
+   * Bernoulli pixels; e.g. {@code sigmoidBeliefNet(784, 200, 200)} is the 784-200-200 stack.
+   */
+  public static VaeArchitecture sigmoidBeliefNet(int inputDim, int... layerSizes) {
+    List<StochasticLayer> layers = new java.util.ArrayList<>();
+    for (int i = 0; i < layerSizes.length; i++) {
+      layers.add(
+          new StochasticLayer("z" + (i + 1), layerSizes[i], List.of(), LatentFamily.BERNOULLI));
+    }
+    return new VaeArchitecture(inputDim, layers, Activation.TANH, LikelihoodFamily.BERNOULLI, 0);
+  }
+
+  /** The family of layer {@code index}. */
+  public LatentFamily family(int index) {
+    return layers.get(index).family();
+  }
+
+  /**
+   * Whether every layer's samples are differentiable in its parameters, as the ELBO, IWAE, DReG and
+   * InfoVAE objectives need (see {@link LatentFamily#reparameterizable()}).
+   */
+  public boolean reparameterizable() {
+    return layers.stream().allMatch(l -> l.family().reparameterizable());
+  }
+
+  /**
+   * Heads of layer {@code index}'s decoder: the parameter count of p(z_{l-1}|z_l)'s family for a
+   * layer above the first, else of p(x|z1) (2 for a learned-variance Gaussian likelihood, else 1).
+   */
+  public int decoderHeadCount(int index) {
+    if (index > 0) {
+      return family(index - 1).parameterCount();
+    }
+    return likelihood == LikelihoodFamily.GAUSSIAN_LEARNED ? 2 : 1;
   }
 
   /** Whether the model reads a condition y ({@code conditionDim > 0}). */

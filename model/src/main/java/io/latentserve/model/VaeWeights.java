@@ -7,10 +7,11 @@ import java.util.SplittableRandom;
 /**
  * Every parameter of a VAE with a given {@link VaeArchitecture}.
  *
- * <p>{@code encoders.get(l)} maps the layer below (x for l = 0) to q(z_{l+1}|.): a mean and a log
- * variance of size latentDim. {@code decoders.get(l)} maps z_{l+1} to the parameters of the layer
+ * <p>{@code encoders.get(l)} maps the layer below (x for l = 0) to the parameters of q(z_{l+1}|.)
+ * in that layer's {@link LatentFamily}, one head of size latentDim per parameter (a mean and a log
+ * variance; Bernoulli logits). {@code decoders.get(l)} maps z_{l+1} to the parameters of the layer
  * below: for l = 0 the likelihood p(x|z1) (Bernoulli logits, or a Gaussian mean with a log variance
- * when it is learned), else the Gaussian p(z_l|z_{l+1}).
+ * when it is learned), else p(z_l|z_{l+1}) in layer l's family.
  *
  * <p><b>Conditional models</b> (C = {@code architecture.conditionDim()} > 0) take the condition y
  * [N, C] by concatenation, and these are exactly the parameters a trainer must produce:
@@ -23,14 +24,16 @@ import java.util.SplittableRandom;
  *       and the last C rows multiply y. Equivalently {@code h = input W_input + y W_y + b}. Input
  *       widths are {@link VaeArchitecture#encoderNetworkInputDim} and {@link
  *       VaeArchitecture#decoderNetworkInputDim}.
- *   <li>{@code prior} is the top layer's prior p(z_L|y) = N(mu(y), diag exp(logvar(y))): a network
- *       without hidden layers whose mean head maps y to mu(y) = y W_mu + b_mu and whose
- *       log-variance head maps y to logvar(y) = y W_logvar + b_logvar, each Dense [C, d_L].
+ *   <li>{@code prior} is the top layer's prior p(z_L|y), e.g. N(mu(y), diag exp(logvar(y))): a
+ *       network without hidden layers whose heads map y to the parameters, mu(y) = y W_mu + b_mu
+ *       and logvar(y) = y W_logvar + b_logvar, each Dense [C, d_L].
  * </ul>
  *
- * For an unconditional model (C = 0) {@code prior} is null and the top prior is N(0, I).
+ * A {@link Prior#LEARNED} prior has the same network with no input (each head a Dense [0, d_L]: its
+ * bias is the parameter, e.g. the logits of a factorial Bernoulli prior). A {@link
+ * Prior#STANDARD_NORMAL} prior has no weights: {@code prior} is null.
  *
- * @param prior the conditional prior of the top layer; null for an unconditional model
+ * @param prior the weights of the top layer's prior; null when {@link Prior#hasWeights()} is false
  */
 public record VaeWeights(
     VaeArchitecture architecture,
@@ -60,34 +63,34 @@ public record VaeWeights(
           architecture.encoderNetworkInputDim(l),
           layer.latentDim(),
           layer.hidden(),
-          true);
-      boolean decoderHasLogVariance =
-          l > 0 || architecture.likelihood() == LikelihoodFamily.GAUSSIAN_LEARNED;
+          layer.family().parameterCount());
       checkShape(
           "decoder " + layer.name(),
           decoders.get(l),
           architecture.decoderNetworkInputDim(l),
           architecture.decoderOutputDim(l),
           reversed(layer.hidden()),
-          decoderHasLogVariance);
+          architecture.decoderHeadCount(l));
     }
-    if (architecture.conditional()) {
+    Prior topPrior = architecture.prior();
+    if (topPrior.hasWeights()) {
       if (prior == null) {
         throw new IllegalArgumentException(
-            "a conditional architecture (conditionDim "
-                + architecture.conditionDim()
-                + ") needs the weights of its prior p(z_L|y)");
+            "a model with the "
+                + topPrior.name()
+                + " prior needs the weights of its prior of "
+                + architecture.top().name());
       }
       checkShape(
           "prior of " + architecture.top().name(),
           prior,
-          architecture.conditionDim(),
+          topPrior.networkInputDim(architecture.conditionDim()),
           architecture.top().latentDim(),
           List.of(),
-          true);
+          architecture.top().family().parameterCount());
     } else if (prior != null) {
       throw new IllegalArgumentException(
-          "an unconditional architecture has the prior N(0, I) and no prior weights");
+          "the " + topPrior.name() + " prior has no weights, got prior weights");
     }
   }
 
@@ -98,7 +101,7 @@ public record VaeWeights(
   }
 
   private static void checkShape(
-      String what, GaussianMlp mlp, int in, int out, List<Integer> hidden, boolean logVariance) {
+      String what, GaussianMlp mlp, int in, int out, List<Integer> hidden, int heads) {
     List<Integer> actualHidden = mlp.hidden().stream().map(Dense::out).toList();
     if (mlp.inputDim() != in || mlp.outputDim() != out || !actualHidden.equals(hidden)) {
       throw new IllegalArgumentException(
@@ -116,9 +119,9 @@ public record VaeWeights(
               + " -> "
               + mlp.outputDim());
     }
-    if ((mlp.logVariance() != null) != logVariance) {
+    if (mlp.headCount() != heads) {
       throw new IllegalArgumentException(
-          what + (logVariance ? " needs" : " must not have") + " a log-variance head");
+          what + (heads == 2 ? " needs" : " must not have") + " a log-variance head");
     }
   }
 
@@ -146,8 +149,8 @@ public record VaeWeights(
               architecture.encoderNetworkInputDim(l),
               layer.hidden(),
               layer.latentDim(),
-              true));
-      boolean logVariance = l > 0 || architecture.likelihood() == LikelihoodFamily.GAUSSIAN_LEARNED;
+              layer.family().parameterCount() == 2));
+      boolean logVariance = architecture.decoderHeadCount(l) == 2;
       decoders.add(
           randomMlp(
               random,
@@ -156,14 +159,15 @@ public record VaeWeights(
               architecture.decoderOutputDim(l),
               logVariance));
     }
+    Prior topPrior = architecture.prior();
     GaussianMlp prior =
-        architecture.conditional()
+        topPrior.hasWeights()
             ? randomMlp(
                 random,
-                architecture.conditionDim(),
+                topPrior.networkInputDim(architecture.conditionDim()),
                 List.of(),
                 architecture.top().latentDim(),
-                true)
+                architecture.top().family().parameterCount() == 2)
             : null;
     return new VaeWeights(architecture, encoders, decoders, prior);
   }
@@ -182,6 +186,7 @@ public record VaeWeights(
   }
 
   private static Dense glorot(SplittableRandom random, int in, int out, double scale) {
+    // in = 0 (a learned constant) has no weights to draw: its bias starts at zero.
     double limit = scale * Math.sqrt(6.0 / (in + out));
     float[] w = new float[in * out];
     for (int i = 0; i < w.length; i++) {

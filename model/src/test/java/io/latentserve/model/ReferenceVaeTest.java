@@ -195,7 +195,8 @@ class ReferenceVaeTest {
 
     for (int i = 0; i < 6; i++) {
       double expected =
-          layer.mean().data()[i] + Math.exp(0.5 * layer.logVariance().data()[i]) * eps.data()[i];
+          layer.parameter("mean").data()[i]
+              + Math.exp(0.5 * layer.parameter("logvar").data()[i]) * eps.data()[i];
       assertThat((double) layer.sample().data()[i]).isCloseTo(expected, within(1e-5));
     }
   }

@@ -4,7 +4,6 @@ import com.google.protobuf.Timestamp;
 import io.latentserve.bundle.Provenance;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
-import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.LatentLayer;
 import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.ModelInfo;
@@ -31,6 +30,7 @@ public final class ModelInfos {
             .setLikelihood(likelihood(architecture))
             .setLikelihoodSigma(architecture.likelihoodSigma())
             .setConditionDim(architecture.conditionDim())
+            .setPrior(LatentDistributions.toApi(architecture.prior()))
             .setProvenance(provenance(provenance))
             .setManifestSha256(manifestSha256);
     for (StochasticLayer layer : architecture.layers()) {
@@ -38,7 +38,7 @@ public final class ModelInfos {
           LatentLayer.newBuilder()
               .setName(layer.name())
               .setDim(layer.latentDim())
-              .setFamily(LatentFamily.LATENT_FAMILY_GAUSSIAN));
+              .setFamily(LatentDistributions.toApi(layer.family())));
     }
     return b;
   }

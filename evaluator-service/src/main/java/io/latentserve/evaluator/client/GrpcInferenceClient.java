@@ -9,28 +9,31 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.latentserve.evaluator.core.Decoding;
 import io.latentserve.evaluator.core.Encoding;
-import io.latentserve.evaluator.core.GaussianLayer;
 import io.latentserve.evaluator.core.ImportanceWeights;
 import io.latentserve.evaluator.core.InferenceClient;
 import io.latentserve.evaluator.core.InferenceException;
 import io.latentserve.evaluator.core.LatentLayerInfo;
+import io.latentserve.evaluator.core.LayerDistribution;
 import io.latentserve.evaluator.core.LayerLogDensity;
 import io.latentserve.evaluator.core.LogDensities;
 import io.latentserve.evaluator.core.ModelDescription;
 import io.latentserve.evaluator.core.ModelKey;
 import io.latentserve.evaluator.core.PriorSamples;
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.Prior;
 import io.latentserve.proto.v1.DataType;
 import io.latentserve.proto.v1.DecodeRequest;
 import io.latentserve.proto.v1.DecodeResponse;
 import io.latentserve.proto.v1.EncodeRequest;
 import io.latentserve.proto.v1.EncodeResponse;
-import io.latentserve.proto.v1.GaussianParams;
 import io.latentserve.proto.v1.GetModelRequest;
 import io.latentserve.proto.v1.ImportanceWeightsChunk;
 import io.latentserve.proto.v1.ImportanceWeightsRequest;
 import io.latentserve.proto.v1.InferenceGrpc;
+import io.latentserve.proto.v1.LatentDistribution;
+import io.latentserve.proto.v1.LatentLayer;
 import io.latentserve.proto.v1.LayerLogProb;
 import io.latentserve.proto.v1.LogProbRequest;
 import io.latentserve.proto.v1.LogProbResponse;
@@ -40,6 +43,7 @@ import io.latentserve.proto.v1.Provenance;
 import io.latentserve.proto.v1.SampleRequest;
 import io.latentserve.proto.v1.SampleResponse;
 import io.latentserve.proto.v1.Tensor;
+import io.latentserve.wire.LatentDistributions;
 import io.latentserve.wire.TensorCodec;
 import io.latentserve.wire.TensorFormatException;
 import java.time.Duration;
@@ -187,7 +191,7 @@ public final class GrpcInferenceClient implements InferenceClient {
         s -> {
           EncodeResponse response = s.encode(request);
           return new Encoding(
-              response.getLayersList().stream().map(p -> gaussian(p, sample)).toList());
+              response.getLayersList().stream().map(p -> distribution(p, sample)).toList());
         });
   }
 
@@ -217,7 +221,9 @@ public final class GrpcInferenceClient implements InferenceClient {
           return new Decoding(
               output("x_mean", r.getXMean()),
               r.hasXSample() ? Optional.of(output("x_sample", r.getXSample())) : Optional.empty(),
-              r.getIntermediateLayersList().stream().map(p -> gaussian(p, p.hasSample())).toList());
+              r.getIntermediateLayersList().stream()
+                  .map(p -> distribution(p, p.hasSample()))
+                  .toList());
         });
   }
 
@@ -234,8 +240,14 @@ public final class GrpcInferenceClient implements InferenceClient {
         "Sample",
         s -> {
           SampleResponse r = s.sample(request);
+          if (!r.getPrior().hasSample()) {
+            throw new InferenceException(
+                InferenceException.Reason.INTERNAL,
+                target,
+                "inference at " + target + " returned Sample without the prior's draws");
+          }
           return new PriorSamples(
-              output("z", r.getZ()),
+              distribution(r.getPrior(), true),
               output("x_mean", r.getXMean()),
               r.hasXSample() ? Optional.of(output("x_sample", r.getXSample())) : Optional.empty());
         });
@@ -392,12 +404,28 @@ public final class GrpcInferenceClient implements InferenceClient {
     return new InferenceException(reason, target, message, e);
   }
 
-  private static GaussianLayer gaussian(GaussianParams p, boolean withSample) {
+  /** A layer's distribution from its family's params case (see {@link LatentDistributions}). */
+  private LayerDistribution distribution(LatentDistribution p, boolean withSample) {
     String layer = p.getLayer();
-    return new GaussianLayer(
+    LatentFamily family;
+    try {
+      family = LatentDistributions.family(p);
+    } catch (IllegalArgumentException e) {
+      throw new InferenceException(
+          InferenceException.Reason.INTERNAL,
+          target,
+          "inference at " + target + " returned " + e.getMessage(),
+          e);
+    }
+    List<Tensor> wire = LatentDistributions.parameters(p);
+    List<FloatTensor> parameters = new ArrayList<>();
+    for (int i = 0; i < wire.size(); i++) {
+      parameters.add(output(layer + "." + family.parameterNames().get(i), wire.get(i)));
+    }
+    return new LayerDistribution(
         layer,
-        output(layer + ".mean", p.getMean()),
-        output(layer + ".log_variance", p.getLogVariance()),
+        family,
+        parameters,
         withSample && p.hasSample()
             ? Optional.of(output(layer + ".sample", p.getSample()))
             : Optional.empty());
@@ -421,7 +449,10 @@ public final class GrpcInferenceClient implements InferenceClient {
         likelihood,
         info.getLikelihoodSigma(),
         info.getLatentLayersList().stream()
-            .map(l -> new LatentLayerInfo(l.getName(), l.getDim()))
+            .map(
+                l ->
+                    new LatentLayerInfo(
+                        l.getName(), l.getDim(), LatentDistributions.fromApi(l.getFamily())))
             .toList(),
         info.getDevice(),
         info.getManifestSha256(),
@@ -434,7 +465,17 @@ public final class GrpcInferenceClient implements InferenceClient {
         p.hasCreated()
             ? Instant.ofEpochSecond(p.getCreated().getSeconds(), p.getCreated().getNanos())
             : null,
-        info.getConditionDim());
+        info.getConditionDim(),
+        prior(info));
+  }
+
+  /** The model's top prior; an unset one is the default of its top layer's family. */
+  private static Prior prior(ModelInfo info) {
+    if (info.getPrior() == io.latentserve.proto.v1.Prior.PRIOR_UNSPECIFIED) {
+      LatentLayer top = info.getLatentLayers(info.getLatentLayersCount() - 1);
+      return Prior.defaultFor(LatentDistributions.fromApi(top.getFamily()), info.getConditionDim());
+    }
+    return LatentDistributions.fromApi(info.getPrior());
   }
 
   /** Collects streamed chunks of samples into [N, k] arrays, checking they cover [0, k) once. */

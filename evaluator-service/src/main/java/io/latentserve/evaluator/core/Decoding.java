@@ -13,7 +13,7 @@ import java.util.Optional;
  * @param intermediateLayers prior parameters p(z_l|z_{l+1}) of the layers below the top
  */
 public record Decoding(
-    FloatTensor xMean, Optional<FloatTensor> xSample, List<GaussianLayer> intermediateLayers) {
+    FloatTensor xMean, Optional<FloatTensor> xSample, List<LayerDistribution> intermediateLayers) {
   public Decoding {
     Objects.requireNonNull(xMean, "xMean");
     Objects.requireNonNull(xSample, "xSample");

@@ -3,11 +3,11 @@ package io.latentserve.evaluator.core;
 import java.util.List;
 
 /**
- * Parameters of q(z|x) for every latent layer.
+ * Parameters of q(z|x) for every latent layer, each in its family.
  *
  * @param layers one entry per latent layer, layer 1 first
  */
-public record Encoding(List<GaussianLayer> layers) {
+public record Encoding(List<LayerDistribution> layers) {
   public Encoding {
     layers = List.copyOf(layers);
     if (layers.isEmpty()) {
@@ -16,12 +16,12 @@ public record Encoding(List<GaussianLayer> layers) {
   }
 
   /** Layer 1, next to the data. */
-  public GaussianLayer bottom() {
+  public LayerDistribution bottom() {
     return layers.get(0);
   }
 
   /** The top layer. */
-  public GaussianLayer top() {
+  public LayerDistribution top() {
     return layers.get(layers.size() - 1);
   }
 }

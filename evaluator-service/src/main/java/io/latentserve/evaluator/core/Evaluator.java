@@ -2,7 +2,9 @@ package io.latentserve.evaluator.core;
 
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.Prior;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +39,15 @@ import java.util.function.BooleanSupplier;
  * inline condition. Every call then carries y's rows with x's, so the IW-LL is of log p(x|y), the
  * ELBO bounds it, rates are KL(q(z|x, y) || p(z|y)), the MMD's prior draws come from p(z|y_i) of
  * the same examples, and the prior previews show one row of draws per class.
+ *
+ * <p>Every latent family is evaluated alike, through {@link LatentFamily}: the top layer's rate is
+ * the analytic {@link LatentFamily#klDivergence} of q(z_L|z_{L-1}) from the prior's parameters (the
+ * family's standard parameters for N(0, I); otherwise those Sample returns: p(z|y_i) of each
+ * example, or the learned constants), averaged over posterior draws of the layers below. A lower
+ * layer's rate stays the Monte Carlo E_q[log q(z_l|z_{l-1}) - log p(z_l|z_{l+1})] from LogProb at
+ * the same draws: z_{l+1} is drawn from z_l, so the KL against p(z_l|z_{l+1}) at a drawn z_{l+1}
+ * would not be that layer's share of the total rate. Active units use {@link
+ * LatentFamily#expectation}, the mutual information {@link LatentFamily#logDensity}.
  */
 public final class Evaluator {
   public static final String PHASE_MODEL = "model";
@@ -373,8 +384,11 @@ public final class Evaluator {
       long phaseStart = System.nanoTime();
       boolean rates = request.wants(Metric.RATES);
       boolean means = request.wants(Metric.ACTIVE_UNITS);
-      int draws = rates ? options.rateSamples() : 1;
       int layerCount = model.layers().size();
+      int top = layerCount - 1;
+      LatentFamily topFamily = model.topLayer().family();
+      // A one-layer model's rate is analytic for each example: one draw does.
+      int draws = rates && layerCount > 1 ? options.rateSamples() : 1;
       Posterior p = new Posterior(model, n);
       forEachRange(
           PHASE_POSTERIOR,
@@ -386,6 +400,7 @@ public final class Evaluator {
                 means ? client.encode(key, x, y, false, request.seed(), from) : null;
             Encoding first = null;
             double[][] rateSums = new double[layerCount][m];
+            LayerDistribution topPrior = rates ? topPrior(model, m, y) : null;
             for (int s = 0; s < draws; s++) {
               long seed = Seeds.derive(request.seed(), Seeds.RATES, s);
               Encoding sampled = client.encode(key, x, y, true, seed, from);
@@ -393,8 +408,14 @@ public final class Evaluator {
                 first = sampled;
               }
               if (rates) {
+                LayerDistribution q = sampled.top();
+                for (int r = 0; r < m; r++) {
+                  rateSums[top][r] += topFamily.klDivergence(q.row(r), topPrior.row(r));
+                }
+              }
+              if (rates && layerCount > 1) {
                 List<FloatTensor> z = new ArrayList<>();
-                for (GaussianLayer layer : sampled.layers()) {
+                for (LayerDistribution layer : sampled.layers()) {
                   z.add(
                       layer
                           .sample()
@@ -406,7 +427,7 @@ public final class Evaluator {
                                       "encode returned no sample for layer " + layer.layer())));
                 }
                 LogDensities densities = client.logProb(key, x, y, z);
-                for (int l = 0; l < layerCount; l++) {
+                for (int l = 0; l < top; l++) {
                   float[] q = densities.layers().get(l).logPosterior().data();
                   float[] prior = densities.layers().get(l).logPrior().data();
                   for (int r = 0; r < m; r++) {
@@ -422,17 +443,59 @@ public final class Evaluator {
       return p;
     }
 
+    /**
+     * The top layer's prior for rows {@code m} with condition rows {@code y}: the family's standard
+     * parameters for a prior without weights, else the parameters Sample returns (they do not
+     * depend on the seed).
+     */
+    private LayerDistribution topPrior(ModelDescription model, int m, FloatTensor y) {
+      LatentLayerInfo top = model.topLayer();
+      if (!model.prior().hasWeights()) {
+        List<FloatTensor> parameters = new ArrayList<>();
+        for (double[] values : top.family().standardParameters(top.dim())) {
+          float[] data = new float[m * top.dim()];
+          for (int r = 0; r < m; r++) {
+            for (int c = 0; c < top.dim(); c++) {
+              data[r * top.dim() + c] = (float) values[c];
+            }
+          }
+          parameters.add(FloatTensor.of(data, m, top.dim()));
+        }
+        return new LayerDistribution(
+            top.name(), top.family(), parameters, java.util.Optional.empty());
+      }
+      LayerDistribution prior = client.sample(key, m, y, request.seed(), false).prior();
+      if (prior.family() != top.family() || prior.rows() != m || prior.dim() != top.dim()) {
+        throw new InferenceException(
+            InferenceException.Reason.INTERNAL,
+            "",
+            "inference returned a "
+                + prior.family().name()
+                + " prior ["
+                + prior.rows()
+                + ", "
+                + prior.dim()
+                + "] for layer "
+                + top.name()
+                + ", expected "
+                + top.family().name()
+                + " ["
+                + m
+                + ", "
+                + top.dim()
+                + "]");
+      }
+      return prior;
+    }
+
     private MutualInformationReport mutualInformation(Posterior p) {
       long phaseStart = System.nanoTime();
       progress(PHASE_MUTUAL_INFORMATION, 0, n, 0);
-      int d = p.bottomDim;
-      FloatTensor mean = FloatTensor.of(p.bottomMean, n, d);
-      FloatTensor logVar = FloatTensor.of(p.bottomLogVariance, n, d);
-      FloatTensor z = FloatTensor.of(p.bottomSample, n, d);
-      Estimate aggregate = MutualInformationEstimator.aggregate(mean, logVar, z);
+      LayerDistribution bottom = p.bottom();
+      Estimate aggregate = MutualInformationEstimator.aggregate(bottom);
       checkCancelled();
       int batch = request.miBatchSize();
-      double minibatch = MutualInformationEstimator.minibatch(mean, logVar, z, batch);
+      double minibatch = MutualInformationEstimator.minibatch(bottom, batch);
       progress(PHASE_MUTUAL_INFORMATION, n, n, 0);
       phaseTimes.put(PHASE_MUTUAL_INFORMATION, since(phaseStart));
       return new MutualInformationReport(aggregate, Math.log(n), minibatch, Math.min(batch, n));
@@ -448,15 +511,16 @@ public final class Evaluator {
       float[] q = new float[m * d];
       System.arraycopy(p.topSample, 0, q, 0, m * d);
       float[] prior = new float[m * d];
-      if (condition == null) {
+      if (model.prior() == Prior.STANDARD_NORMAL) {
         long seed = Seeds.derive(request.seed(), Seeds.MMD, 0);
         for (int r = 0; r < m; r++) {
           CounterNoise.gaussian(
               CounterNoise.rowKey(seed, CounterNoise.Stream.PRIOR, r), 0, prior, r * d, d);
         }
       } else {
-        // p(z) of a conditional model is the mixture of p(z|y) over the data's conditions: one
-        // draw from p(z|y_r) for each of the m examples whose posterior draws q(z) holds.
+        // Draws from the served prior. p(z) of a conditional model is the mixture of p(z|y) over
+        // the data's conditions: one draw from p(z|y_r) for each of the m examples whose posterior
+        // draws q(z) holds.
         int rows = options.maxRowsPerCall();
         for (int from = 0, call = 0; from < m; from += rows, call++) {
           int count = Math.min(rows, m - from);
@@ -523,7 +587,7 @@ public final class Evaluator {
         FloatTensor y = conditionRows(0, recon);
         Encoding encoding = client.encode(key, originals, y, false, request.seed(), 0);
         reconstructions =
-            client.decode(key, encoding.top().mean(), y, false, request.seed(), 0).xMean();
+            client.decode(key, encoding.top().expectation(), y, false, request.seed(), 0).xMean();
       }
       progress(PHASE_PREVIEWS, samples + recon, samples + recon, 0);
       phaseTimes.put(PHASE_PREVIEWS, since(phaseStart));
@@ -628,8 +692,8 @@ public final class Evaluator {
   /** Posterior statistics of every example, filled range by range. */
   private static final class Posterior {
     final int bottomDim;
-    final float[] bottomMean;
-    final float[] bottomLogVariance;
+    final LatentLayerInfo bottomLayer;
+    final float[][] bottomParameters;
     final float[] bottomSample;
     final float[] topSample;
     final float[][] means;
@@ -642,8 +706,8 @@ public final class Evaluator {
       dims = layers.stream().mapToInt(LatentLayerInfo::dim).toArray();
       bottomDim = dims[0];
       topDim = dims[dims.length - 1];
-      bottomMean = new float[n * bottomDim];
-      bottomLogVariance = new float[n * bottomDim];
+      bottomLayer = layers.get(0);
+      bottomParameters = new float[bottomLayer.family().parameterCount()][n * bottomDim];
       bottomSample = new float[n * bottomDim];
       topSample = new float[n * topDim];
       means = new float[dims.length][];
@@ -655,14 +719,15 @@ public final class Evaluator {
 
     void add(int from, PosteriorChunk chunk, int draws) {
       Encoding sampled = chunk.sampled();
-      int m = (int) sampled.bottom().mean().dim(0);
-      copy(sampled.bottom().mean(), bottomMean, from, bottomDim);
-      copy(sampled.bottom().logVariance(), bottomLogVariance, from, bottomDim);
+      int m = sampled.bottom().rows();
+      for (int p = 0; p < bottomParameters.length; p++) {
+        copy(sampled.bottom().parameters().get(p), bottomParameters[p], from, bottomDim);
+      }
       copy(sampled.bottom().sample().orElseThrow(), bottomSample, from, bottomDim);
       copy(sampled.top().sample().orElseThrow(), topSample, from, topDim);
       if (chunk.means() != null) {
         for (int l = 0; l < dims.length; l++) {
-          copy(chunk.means().layers().get(l).mean(), means[l], from, dims[l]);
+          copy(chunk.means().layers().get(l).expectation(), means[l], from, dims[l]);
         }
       }
       for (int l = 0; l < dims.length; l++) {
@@ -670,6 +735,20 @@ public final class Evaluator {
           rates[l][from + r] = chunk.rateSums()[l][r] / draws;
         }
       }
+    }
+
+    /** Layer 1's posterior of every example, with the first rate draw as its sample. */
+    LayerDistribution bottom() {
+      int n = bottomSample.length / bottomDim;
+      List<FloatTensor> parameters = new ArrayList<>();
+      for (float[] values : bottomParameters) {
+        parameters.add(FloatTensor.of(values, n, bottomDim));
+      }
+      return new LayerDistribution(
+          bottomLayer.name(),
+          bottomLayer.family(),
+          parameters,
+          java.util.Optional.of(FloatTensor.of(bottomSample, n, bottomDim)));
     }
 
     private static void copy(FloatTensor src, float[] dst, int fromRow, int dim) {

@@ -1,6 +1,7 @@
 package io.latentserve.evaluator.core;
 
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.Prior;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,8 @@ import java.util.Objects;
  * @param codeVersion latentserve version that wrote the bundle, or empty
  * @param created when the bundle was written; null when unknown
  * @param conditionDim size C of the condition y of a conditional model, 0 for an unconditional one
+ * @param prior the top layer's prior, suited to its family and to {@code conditionDim}; null reads
+ *     as the top family's {@link Prior#defaultFor default} (reports stored before priors name none)
  */
 public record ModelDescription(
     String name,
@@ -43,7 +46,8 @@ public record ModelDescription(
     String specJson,
     String codeVersion,
     Instant created,
-    int conditionDim) {
+    int conditionDim,
+    Prior prior) {
 
   public ModelDescription {
     Objects.requireNonNull(name, "name");
@@ -69,6 +73,53 @@ public record ModelDescription(
     if (conditionDim < 0) {
       throw new IllegalArgumentException("conditionDim must be >= 0, got " + conditionDim);
     }
+    if (prior == null) {
+      prior = Prior.defaultFor(layers.get(layers.size() - 1).family(), conditionDim);
+    }
+    prior.check(layers.get(layers.size() - 1).family(), conditionDim);
+  }
+
+  /**
+   * A description with the {@link Prior#defaultFor default prior} of its top layer: N(0, I) for an
+   * unconditional Gaussian top layer, p(z|y) for a conditional model, learned otherwise.
+   */
+  public ModelDescription(
+      String name,
+      long version,
+      List<Long> inputShape,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma,
+      List<LatentLayerInfo> layers,
+      String device,
+      String manifestSha256,
+      String trainingDataset,
+      long trainingSeed,
+      int epochs,
+      Map<String, Double> finalMetrics,
+      String specJson,
+      String codeVersion,
+      Instant created,
+      int conditionDim) {
+    this(
+        name,
+        version,
+        inputShape,
+        likelihood,
+        likelihoodSigma,
+        layers,
+        device,
+        manifestSha256,
+        trainingDataset,
+        trainingSeed,
+        epochs,
+        finalMetrics,
+        specJson,
+        codeVersion,
+        created,
+        conditionDim,
+        layers == null || layers.isEmpty()
+            ? Prior.STANDARD_NORMAL
+            : Prior.defaultFor(layers.get(layers.size() - 1).family(), conditionDim));
   }
 
   /** The description of an unconditional model ({@code conditionDim} 0). */
@@ -121,7 +172,7 @@ public record ModelDescription(
     return Math.toIntExact(d);
   }
 
-  /** The top latent layer, whose prior is N(0, I). */
+  /** The top latent layer, whose prior is {@link #prior()}. */
   public LatentLayerInfo topLayer() {
     return layers.get(layers.size() - 1);
   }

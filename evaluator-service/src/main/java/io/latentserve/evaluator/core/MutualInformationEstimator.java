@@ -1,16 +1,19 @@
 package io.latentserve.evaluator.core;
 
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LatentFamily;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
- * Estimators of the mutual information I(x;z) between the data and a diagonal-Gaussian latent layer
- * under the encoder's joint q(x, z) = p_data(x) q(z|x), with p_data uniform over the N evaluation
- * examples.
+ * Estimators of the mutual information I(x;z) between the data and a latent layer of any {@link
+ * LatentFamily} under the encoder's joint q(x, z) = p_data(x) q(z|x), with p_data uniform over the
+ * N evaluation examples; densities are the family's {@link LatentFamily#logDensity} (for a Gaussian
+ * layer in an equivalent vectorized form).
  *
  * <p>For a hierarchical encoder that is a Markov chain x -> z1 -> z2 -> ..., the upper layers
  * depend on x only through z1, so I(x; z1, ..., zL) = I(x; z1): estimating it on layer 1, whose
- * posterior is an exact diagonal Gaussian, covers every layer.
+ * posterior q(z1|x) is exactly a member of its family, covers every layer.
  */
 public final class MutualInformationEstimator {
   private static final double LOG_2PI = Math.log(2 * Math.PI);
@@ -36,10 +39,20 @@ public final class MutualInformationEstimator {
    * @return the estimate and the standard error of the mean of its N terms, nats
    */
   public static Estimate aggregate(FloatTensor mean, FloatTensor logVariance, FloatTensor z) {
-    int n = check(mean, logVariance, z);
-    int d = mean.rowSize();
-    Posteriors q = new Posteriors(mean.data(), logVariance.data(), n, d);
-    float[] zs = z.data();
+    check(mean, logVariance, z);
+    return aggregate(LayerDistribution.gaussian("z", mean, logVariance, Optional.of(z)));
+  }
+
+  /**
+   * {@link #aggregate(FloatTensor, FloatTensor, FloatTensor)} for a layer of any family.
+   *
+   * @param q q(z|x_n) for every example n, with one draw z_i ~ q(z|x_i) per row as its sample
+   */
+  public static Estimate aggregate(LayerDistribution q) {
+    int n = check(q);
+    int d = q.dim();
+    RowDensities densities = RowDensities.of(q);
+    float[] zs = q.sample().orElseThrow().data();
     double logN = Math.log(n);
     double[] terms = new double[n];
     IntStream.range(0, (n + BLOCK - 1) / BLOCK)
@@ -48,7 +61,7 @@ public final class MutualInformationEstimator {
             block -> {
               double[] logDensities = new double[n];
               for (int i = block * BLOCK; i < Math.min(n, (block + 1) * BLOCK); i++) {
-                q.logDensities(zs, i * d, 0, n, logDensities);
+                densities.logDensities(zs, i * d, 0, n, logDensities);
                 terms[i] = logDensities[i] - (logSumExp(logDensities, n) - logN);
               }
             });
@@ -70,14 +83,25 @@ public final class MutualInformationEstimator {
    */
   public static double minibatch(
       FloatTensor mean, FloatTensor logVariance, FloatTensor z, int batchSize) {
-    int n = check(mean, logVariance, z);
+    check(mean, logVariance, z);
+    return minibatch(LayerDistribution.gaussian("z", mean, logVariance, Optional.of(z)), batchSize);
+  }
+
+  /**
+   * {@link #minibatch(FloatTensor, FloatTensor, FloatTensor, int)} for a layer of any family: the
+   * entropy in closed form for a Gaussian layer, else by its one-sample unbiased estimate -H(q(z|
+   * x_i)) ~ log q(z_i|x_i) at the row's own draw.
+   *
+   * @param q q(z|x_n) for every example n, with one draw z_i ~ q(z|x_i) per row as its sample
+   */
+  public static double minibatch(LayerDistribution q, int batchSize) {
+    int n = check(q);
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     }
-    int d = mean.rowSize();
-    Posteriors q = new Posteriors(mean.data(), logVariance.data(), n, d);
-    float[] lv = logVariance.data();
-    float[] zs = z.data();
+    int d = q.dim();
+    RowDensities densities = RowDensities.of(q);
+    float[] zs = q.sample().orElseThrow().data();
     double total = 0;
     double[] logDensities = new double[Math.min(batchSize, n)];
     for (int start = 0; start < n; start += batchSize) {
@@ -86,12 +110,8 @@ public final class MutualInformationEstimator {
       double negEntropy = 0;
       double logQz = 0;
       for (int i = start; i < end; i++) {
-        double sumLogVar = 0;
-        for (int c = 0; c < d; c++) {
-          sumLogVar += lv[i * d + c];
-        }
-        negEntropy += -0.5 * d * LOG_2PI - 0.5 * (d + sumLogVar);
-        q.logDensities(zs, i * d, start, end, logDensities);
+        negEntropy += densities.negativeEntropy(i, zs, i * d);
+        densities.logDensities(zs, i * d, start, end, logDensities);
         logQz += logSumExp(logDensities, size) - Math.log(size);
       }
       total += negEntropy - logQz;
@@ -113,6 +133,21 @@ public final class MutualInformationEstimator {
     return n;
   }
 
+  private static int check(LayerDistribution q) {
+    if (q.sample().isEmpty()) {
+      throw new IllegalArgumentException("layer " + q.layer() + " needs one draw per row");
+    }
+    if (!java.util.Arrays.equals(q.sample().get().shape(), q.parameters().get(0).shape())) {
+      throw new IllegalArgumentException(
+          "layer " + q.layer() + ": the draws must be [N, d] like the parameters");
+    }
+    int n = q.rows();
+    if (n < 1) {
+      throw new IllegalArgumentException("mutual information needs at least one example");
+    }
+    return n;
+  }
+
   static double logSumExp(double[] a, int length) {
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < length; i++) {
@@ -128,15 +163,70 @@ public final class MutualInformationEstimator {
     return max + Math.log(sum);
   }
 
+  /** log q(z|x_n) of N posteriors at given z, and each posterior's negative entropy. */
+  private interface RowDensities {
+    /** out[n - from] = log q(z | x_n) for n in [from, to), z = zs[offset, offset + d). */
+    void logDensities(float[] zs, int offset, int from, int to, double[] out);
+
+    /** -H(q(z|x_i)), or an unbiased estimate of it from the draw z = zs[offset, offset + d). */
+    double negativeEntropy(int i, float[] zs, int offset);
+
+    static RowDensities of(LayerDistribution q) {
+      if (q.family() == LatentFamily.GAUSSIAN) {
+        return new Posteriors(q.mean().data(), q.logVariance().data(), q.rows(), q.dim());
+      }
+      return new FamilyRows(q);
+    }
+  }
+
+  /** Any family through {@link LatentFamily#logDensity}, each row's parameters widened once. */
+  private static final class FamilyRows implements RowDensities {
+    private final LatentFamily family;
+    private final double[][][] parameters;
+    private final int d;
+
+    FamilyRows(LayerDistribution q) {
+      this.family = q.family();
+      this.d = q.dim();
+      this.parameters = new double[q.rows()][][];
+      for (int r = 0; r < parameters.length; r++) {
+        parameters[r] = q.row(r);
+      }
+    }
+
+    @Override
+    public void logDensities(float[] zs, int offset, int from, int to, double[] out) {
+      double[] z = row(zs, offset);
+      for (int r = from; r < to; r++) {
+        out[r - from] = family.logDensity(z, parameters[r]);
+      }
+    }
+
+    @Override
+    public double negativeEntropy(int i, float[] zs, int offset) {
+      return family.logDensity(row(zs, offset), parameters[i]);
+    }
+
+    private double[] row(float[] zs, int offset) {
+      double[] z = new double[d];
+      for (int c = 0; c < d; c++) {
+        z[c] = zs[offset + c];
+      }
+      return z;
+    }
+  }
+
   /** N diagonal Gaussians, with their inverse variances and normalizers precomputed. */
-  private static final class Posteriors {
+  private static final class Posteriors implements RowDensities {
     private final float[] mean;
+    private final float[] logVariance;
     private final double[] inverseVariance;
     private final double[] logNormalizer;
     private final int d;
 
     Posteriors(float[] mean, float[] logVariance, int n, int d) {
       this.mean = mean;
+      this.logVariance = logVariance;
       this.d = d;
       this.inverseVariance = new double[n * d];
       this.logNormalizer = new double[n];
@@ -151,8 +241,18 @@ public final class MutualInformationEstimator {
       }
     }
 
-    /** out[n - from] = log q(z | x_n) for n in [from, to), z = zs[offset, offset + d). */
-    void logDensities(float[] zs, int offset, int from, int to, double[] out) {
+    /** The closed form -0.5 (d log 2 pi + d + sum_c logvar_c). */
+    @Override
+    public double negativeEntropy(int i, float[] zs, int offset) {
+      double sumLogVar = 0;
+      for (int c = 0; c < d; c++) {
+        sumLogVar += logVariance[i * d + c];
+      }
+      return -0.5 * d * LOG_2PI - 0.5 * (d + sumLogVar);
+    }
+
+    @Override
+    public void logDensities(float[] zs, int offset, int from, int to, double[] out) {
       for (int r = from; r < to; r++) {
         double quad = 0;
         int base = r * d;

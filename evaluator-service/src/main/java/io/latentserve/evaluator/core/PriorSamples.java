@@ -5,16 +5,26 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Draws z ~ p(z) of the top layer, decoded to p(x|z).
+ * Draws z ~ p(z_L) of the top layer's prior, decoded to p(x|z).
  *
- * @param z top-layer draws, [n, d_top] float32
+ * @param prior the top layer's prior for every draw, [n, d_top] parameters in its family (N(0, I),
+ *     p(z|y_i), or the learned constants on every row), with the draws z as its sample
  * @param xMean mean of p(x|z1), [n, D] float32
  * @param xSample draws x ~ p(x|z1), [n, D] float32, when asked for
  */
-public record PriorSamples(FloatTensor z, FloatTensor xMean, Optional<FloatTensor> xSample) {
+public record PriorSamples(
+    LayerDistribution prior, FloatTensor xMean, Optional<FloatTensor> xSample) {
   public PriorSamples {
-    Objects.requireNonNull(z, "z");
+    Objects.requireNonNull(prior, "prior");
     Objects.requireNonNull(xMean, "xMean");
     Objects.requireNonNull(xSample, "xSample");
+    if (prior.sample().isEmpty()) {
+      throw new IllegalArgumentException("the prior of prior samples carries the draws z");
+    }
+  }
+
+  /** The top-layer draws, [n, d_top] float32. */
+  public FloatTensor z() {
+    return prior.sample().orElseThrow();
   }
 }

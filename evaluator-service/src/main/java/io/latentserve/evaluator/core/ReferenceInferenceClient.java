@@ -2,6 +2,8 @@ package io.latentserve.evaluator.core;
 
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LatentFamily;
+import io.latentserve.model.NoiseKind;
 import io.latentserve.model.ReferenceVae;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
@@ -41,7 +43,9 @@ public final class ReferenceInferenceClient implements InferenceClient {
   public ReferenceInferenceClient add(String name, long version, VaeWeights weights) {
     VaeArchitecture a = weights.architecture();
     List<LatentLayerInfo> layers =
-        a.layers().stream().map(l -> new LatentLayerInfo(l.name(), l.latentDim())).toList();
+        a.layers().stream()
+            .map(l -> new LatentLayerInfo(l.name(), l.latentDim(), l.family()))
+            .toList();
     ModelDescription description =
         new ModelDescription(
             name,
@@ -59,7 +63,8 @@ public final class ReferenceInferenceClient implements InferenceClient {
             "",
             "",
             null,
-            a.conditionDim());
+            a.conditionDim(),
+            a.prior());
     int[] offsets = new int[a.layerCount()];
     int total = 0;
     for (int l = 0; l < a.layerCount(); l++) {
@@ -172,7 +177,9 @@ public final class ReferenceInferenceClient implements InferenceClient {
       for (int i = 0; i < n; i++) {
         long key = CounterNoise.rowKey(seed, CounterNoise.Stream.LATENT, firstRow + i);
         for (int j = 0; j < k; j++) {
-          CounterNoise.gaussian(key, (long) j * s.total() + s.offsets()[l], e, (i * k + j) * d, d);
+          a.family(l)
+              .noise()
+              .fill(key, (long) j * s.total() + s.offsets()[l], e, (i * k + j) * d, d);
         }
       }
       eps.add(FloatTensor.of(e, n, k, d));
@@ -206,6 +213,7 @@ public final class ReferenceInferenceClient implements InferenceClient {
     for (int l = 0; l < a.layerCount(); l++) {
       eps.add(
           noise(
+              a.family(l).noise(),
               CounterNoise.Stream.LATENT,
               seed,
               firstRow,
@@ -215,14 +223,14 @@ public final class ReferenceInferenceClient implements InferenceClient {
               sample));
     }
     ReferenceVae.Encoding e = s.vae().encode(x, condition, eps);
-    List<GaussianLayer> layers = new ArrayList<>();
+    List<LayerDistribution> layers = new ArrayList<>();
     for (int l = 0; l < a.layerCount(); l++) {
       ReferenceVae.LayerSample ls = e.layers().get(l);
       layers.add(
-          new GaussianLayer(
+          new LayerDistribution(
               a.layer(l).name(),
-              ls.mean(),
-              ls.logVariance(),
+              ls.family(),
+              ls.parameters(),
               sample ? Optional.of(ls.sample()) : Optional.empty()));
     }
     return new Encoding(layers);
@@ -262,6 +270,7 @@ public final class ReferenceInferenceClient implements InferenceClient {
     for (int l = 0; l < a.layerCount() - 1; l++) {
       eps.add(
           noise(
+              a.family(l).noise(),
               CounterNoise.Stream.PRIOR,
               seed,
               firstRow,
@@ -271,12 +280,12 @@ public final class ReferenceInferenceClient implements InferenceClient {
               sample));
     }
     ReferenceVae.Decoding d = s.vae().decode(zTop, condition, eps);
-    List<GaussianLayer> intermediate = new ArrayList<>();
+    List<LayerDistribution> intermediate = new ArrayList<>();
     for (int l = a.layerCount() - 2; l >= 0; l--) {
       ReferenceVae.LayerSample ls = d.layersBelowTop().get(l);
       intermediate.add(
-          new GaussianLayer(
-              a.layer(l).name(), ls.mean(), ls.logVariance(), Optional.of(ls.sample())));
+          new LayerDistribution(
+              a.layer(l).name(), ls.family(), ls.parameters(), Optional.of(ls.sample())));
     }
     Optional<FloatTensor> xSample =
         sample ? Optional.of(sampleX(a, d, seed, firstRow)) : Optional.empty();
@@ -319,7 +328,10 @@ public final class ReferenceInferenceClient implements InferenceClient {
     return FloatTensor.of(x, n, width);
   }
 
-  /** Draw i is z_i = mu(y_i) + exp(logvar(y_i) / 2) * eps_i for a conditional model. */
+  /**
+   * Draw i is the top family's sample from the prior's parameters of row i (N(0, I), p(z|y_i), the
+   * learned constants) with PRIOR noise of the family's kind.
+   */
   @Override
   public PriorSamples sample(
       ModelKey model, int n, FloatTensor condition, long seed, boolean sampleX) {
@@ -330,27 +342,30 @@ public final class ReferenceInferenceClient implements InferenceClient {
     checkCondition(s, condition, n);
     VaeArchitecture a = s.vae().weights().architecture();
     int top = a.layerCount() - 1;
-    FloatTensor z =
-        noise(
-            CounterNoise.Stream.PRIOR,
-            seed,
-            0,
-            n,
-            a.layer(top).latentDim(),
-            s.offsets()[top],
-            true);
-    if (condition != null) {
-      ReferenceVae.Gaussian prior = s.vae().topPrior(condition);
-      float[] values = z.data().clone();
-      float[] mean = prior.mean().data();
-      float[] logVariance = prior.logVariance().data();
-      for (int i = 0; i < values.length; i++) {
-        values[i] = mean[i] + (float) Math.exp(0.5 * logVariance[i]) * values[i];
+    int dim = a.layer(top).latentDim();
+    LatentFamily family = a.family(top);
+    FloatTensor eps =
+        noise(family.noise(), CounterNoise.Stream.PRIOR, seed, 0, n, dim, s.offsets()[top], true);
+    ReferenceVae.LayerParameters prior = s.vae().topPrior(n, condition);
+    LayerDistribution parameters =
+        new LayerDistribution(a.top().name(), family, prior.parameters(), Optional.empty());
+    float[] z = new float[n * dim];
+    for (int i = 0; i < n; i++) {
+      double[] noise = new double[dim];
+      for (int c = 0; c < dim; c++) {
+        noise[c] = eps.data()[i * dim + c];
       }
-      z = FloatTensor.of(values, z.shape());
+      double[] draw = family.sample(parameters.row(i), noise);
+      for (int c = 0; c < dim; c++) {
+        z[i * dim + c] = (float) draw[c];
+      }
     }
-    Decoding d = decodeChecked(s, z, condition, sampleX, seed, 0);
-    return new PriorSamples(z, d.xMean(), d.xSample());
+    FloatTensor zTop = FloatTensor.of(z, n, dim);
+    Decoding d = decodeChecked(s, zTop, condition, sampleX, seed, 0);
+    return new PriorSamples(
+        new LayerDistribution(a.top().name(), family, prior.parameters(), Optional.of(zTop)),
+        d.xMean(),
+        d.xSample());
   }
 
   @Override
@@ -406,6 +421,7 @@ public final class ReferenceInferenceClient implements InferenceClient {
   }
 
   private static FloatTensor noise(
+      NoiseKind kind,
       CounterNoise.Stream stream,
       long seed,
       long firstRow,
@@ -416,7 +432,7 @@ public final class ReferenceInferenceClient implements InferenceClient {
     float[] e = new float[n * d];
     if (draw) {
       for (int i = 0; i < n; i++) {
-        CounterNoise.gaussian(CounterNoise.rowKey(seed, stream, firstRow + i), offset, e, i * d, d);
+        kind.fill(CounterNoise.rowKey(seed, stream, firstRow + i), offset, e, i * d, d);
       }
     }
     return FloatTensor.of(e, n, d);

@@ -16,13 +16,13 @@ import io.latentserve.evaluator.core.Progress;
 import io.latentserve.evaluator.report.ReportFiles;
 import io.latentserve.proto.v1.EvaluateRequest;
 import io.latentserve.proto.v1.EvaluationProgress;
-import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.LatentLayer;
 import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.Metric;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.MutualInformation;
 import io.latentserve.proto.v1.Provenance;
+import io.latentserve.wire.LatentDistributions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -171,6 +171,7 @@ final class ProtoMapping {
                 })
             .setLikelihoodSigma(m.likelihoodSigma())
             .setConditionDim(m.conditionDim())
+            .setPrior(LatentDistributions.toApi(m.prior()))
             .setDevice(m.device())
             .setManifestSha256(m.manifestSha256());
     for (LatentLayerInfo l : m.layers()) {
@@ -178,7 +179,7 @@ final class ProtoMapping {
           LatentLayer.newBuilder()
               .setName(l.name())
               .setDim(l.dim())
-              .setFamily(LatentFamily.LATENT_FAMILY_GAUSSIAN));
+              .setFamily(LatentDistributions.toApi(l.family())));
     }
     Provenance.Builder p =
         Provenance.newBuilder()

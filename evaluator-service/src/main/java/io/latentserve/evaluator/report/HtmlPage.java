@@ -56,6 +56,7 @@ final class HtmlPage {
         .append("</p>\n<table>\n");
     row(b, "evaluation", escape(r.evaluationId()));
     row(b, "data", escape(r.dataDescription()) + ", " + r.examples() + " examples");
+    row(b, "prior of " + escape(r.model().topLayer().name()), escape(r.model().prior().name()));
     if (!r.condition().isEmpty()) {
       row(
           b,
@@ -100,11 +101,14 @@ final class HtmlPage {
       }
       b.append("</table>\n");
     }
-    b.append("<h2>Latent layers</h2>\n<table><tr><th>layer</th><th>units</th>")
+    b.append("<h2>Latent layers</h2>\n<table><tr><th>layer</th><th>family</th><th>units</th>")
         .append("<th>rate (nats)</th><th>active units</th></tr>\n");
-    for (LayerReport l : r.layers()) {
+    for (int i = 0; i < r.layers().size(); i++) {
+      LayerReport l = r.layers().get(i);
       b.append("<tr><td>")
           .append(escape(l.layer()))
+          .append("</td><td>")
+          .append(escape(r.model().layers().get(i).family().name()))
           .append("</td><td>")
           .append(l.dim())
           .append("</td><td>")

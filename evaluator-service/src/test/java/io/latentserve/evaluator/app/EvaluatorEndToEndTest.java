@@ -22,8 +22,10 @@ import io.latentserve.proto.v1.EvaluateRequest;
 import io.latentserve.proto.v1.EvaluationReport;
 import io.latentserve.proto.v1.EvaluatorGrpc;
 import io.latentserve.proto.v1.GetEvaluationRequest;
+import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.ModelRef;
+import io.latentserve.proto.v1.Prior;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -184,6 +186,83 @@ class EvaluatorEndToEndTest {
         .contains("latentserve_evaluation_examples_total 48.0")
         .containsPattern(
             "latentserve_inference_calls_total\\{method=\"ImportanceWeights\",status=\"OK\"\\} [1-9]");
+  }
+
+  /**
+   * A sigmoid belief net (784 pixels, 20 Bernoulli latents, a learned prior) evaluated over gRPC
+   * exactly as a Gaussian model is, with k = 5000: the report names the family and the prior, and
+   * every metric comes back.
+   */
+  @Test
+  void evaluate_bernoulliLatentsK5000_reportNamesFamilyAndPriorWithEveryMetric() throws Exception {
+    Path repository = dir.resolve("models");
+    Path data = dir.resolve("data");
+    writeData(data);
+    VaeBundles.publish(
+        new FileSystemModelRepository(repository),
+        "sbn",
+        VaeWeights.random(VaeArchitecture.sigmoidBeliefNet(784, 20), 5),
+        new Provenance(
+            "{}", "mnist-10k", 5, 0, Map.of(), "test", Instant.parse("2026-01-01T00:00:00Z")));
+    InferenceServer server =
+        InferenceServer.create(
+                InferenceConfig.builder()
+                    .port(0)
+                    .metricsPort(0)
+                    .modelRepository(repository)
+                    .device("cpu")
+                    .intraOpThreads(1)
+                    .shutdownGrace(Duration.ofSeconds(2))
+                    .build())
+            .start();
+    replicas.add(server);
+    evaluator =
+        EvaluatorServer.create(
+                EvaluatorConfig.builder()
+                    .port(0)
+                    .metricsPort(0)
+                    .inferenceTarget("127.0.0.1:" + server.port())
+                    .reportsDir(dir.resolve("reports"))
+                    .dataDir(data)
+                    .shutdownGrace(Duration.ofSeconds(2))
+                    .build())
+            .start();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", evaluator.port()).usePlaintext().build();
+    awaitServing(server.port());
+    List<EvaluateEvent> events = new ArrayList<>();
+    EvaluatorGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(120, TimeUnit.SECONDS)
+        .evaluate(
+            EvaluateRequest.newBuilder()
+                .setModel(ModelRef.newBuilder().setName("sbn"))
+                .setDataset(
+                    DatasetSplit.newBuilder()
+                        .setName("mnist-10k")
+                        .setSplit("test")
+                        .setLimit(16)
+                        .setBinarizationSeed(1))
+                .setK(5000)
+                .setSeed(3)
+                .build())
+        .forEachRemaining(events::add);
+
+    EvaluationReport report = events.get(events.size() - 1).getReport();
+    assertThat(report.getModel().getLatentLayersList())
+        .extracting(l -> l.getName() + ":" + l.getFamily())
+        .containsExactly("z1:" + LatentFamily.LATENT_FAMILY_BERNOULLI);
+    assertThat(report.getModel().getPrior()).isEqualTo(Prior.PRIOR_LEARNED);
+    assertThat(report.getK()).isEqualTo(5000);
+    assertThat(report.getIwllCurveList()).hasSize(5);
+    assertThat(report.getIwll().getValue()).isGreaterThan(report.getElbo().getValue());
+    assertThat(report.getLayers(0).getRate().getValue()).isPositive();
+    assertThat(report.getLayers(0).getActiveUnits()).isBetween(0, 20);
+    assertThat(report.getLayers(0).getActivityCount()).isEqualTo(20);
+    assertThat(report.getMutualInformation().getAggregate()).isFinite();
+    assertThat(report.getMmdSamples()).isPositive();
+    assertThat(
+            Files.list(Path.of(report.getHtmlPath()).getParent())
+                .filter(p -> p.toString().endsWith(".png")))
+        .hasSize(5);
   }
 
   private static void awaitServing(int port) {

@@ -208,10 +208,11 @@ public abstract class InferenceClientContract {
             x,
             List.of(
                 FloatTensor.of(eps.get(0).data(), 3, 4), FloatTensor.of(eps.get(1).data(), 3, 2)));
-    assertThat(e.layers()).extracting(GaussianLayer::layer).containsExactly("z1", "z2");
+    assertThat(e.layers()).extracting(LayerDistribution::layer).containsExactly("z1", "z2");
     for (int l = 0; l < 2; l++) {
-      assertClose(e.layers().get(l).mean(), widen(expected.layers().get(l).mean()));
-      assertClose(e.layers().get(l).logVariance(), widen(expected.layers().get(l).logVariance()));
+      assertClose(e.layers().get(l).mean(), widen(expected.layers().get(l).parameter("mean")));
+      assertClose(
+          e.layers().get(l).logVariance(), widen(expected.layers().get(l).parameter("logvar")));
       assertClose(
           e.layers().get(l).sample().orElseThrow(), widen(expected.layers().get(l).sample()));
     }

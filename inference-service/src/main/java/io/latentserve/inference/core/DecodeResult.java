@@ -19,7 +19,7 @@ public record DecodeResult(
     FloatTensor xMean,
     Optional<FloatTensor> xLogVariance,
     Optional<FloatTensor> xSample,
-    List<GaussianLayer> intermediateLayers) {
+    List<LatentLayerResult> intermediateLayers) {
   public DecodeResult {
     Objects.requireNonNull(xMean, "xMean");
     Objects.requireNonNull(xLogVariance, "xLogVariance");

@@ -1,6 +1,8 @@
 package io.latentserve.inference.core;
 
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LatentFamily;
+import io.latentserve.model.StochasticLayer;
 import java.util.Arrays;
 
 /** Validation of request tensors and numbers, with messages that name field, expected, actual. */
@@ -107,6 +109,37 @@ final class InputChecks {
                 + "] is "
                 + v
                 + ": every value must be finite");
+      }
+    }
+  }
+
+  /**
+   * Throws for the first value of a layer's z outside its family's support (a Bernoulli unit that
+   * is not exactly 0 or 1), naming the field, the layer, the value and its [row, unit]; call after
+   * {@link #matrix}, which has checked the shape and that every value is finite.
+   */
+  static void support(String field, FloatTensor z, StochasticLayer layer) {
+    LatentFamily family = layer.family();
+    float[] data = z.data();
+    int width = layer.latentDim();
+    for (int i = 0; i < data.length; i++) {
+      if (!family.inSupport(data[i])) {
+        throw new InvalidInputException(
+            field,
+            field
+                + " (layer "
+                + layer.name()
+                + ", "
+                + family.name()
+                + ") must be "
+                + family.support()
+                + ", got "
+                + data[i]
+                + " at ["
+                + i / width
+                + ", "
+                + i % width
+                + "]");
       }
     }
   }

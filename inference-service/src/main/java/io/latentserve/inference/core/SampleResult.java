@@ -4,15 +4,25 @@ import io.latentserve.model.FloatTensor;
 import java.util.Objects;
 
 /**
- * Draws from the model: z ~ p(z_top) = N(0, I), decoded.
+ * Draws from the model: z ~ p(z_L) of the top layer's prior, decoded.
  *
- * @param z top-layer draws, [n, top dim] float32
+ * @param prior the top layer's prior for every draw, [n, top dim] parameters in the top layer's
+ *     family (N(0, I), p(z|y_i), or the learned constants on every row), with the draws as its
+ *     sample
  * @param decoded the draws decoded as {@link VaeModel#decode} would with the same seed and first
  *     row 0
  */
-public record SampleResult(FloatTensor z, DecodeResult decoded) {
+public record SampleResult(LatentLayerResult prior, DecodeResult decoded) {
   public SampleResult {
-    Objects.requireNonNull(z, "z");
+    Objects.requireNonNull(prior, "prior");
     Objects.requireNonNull(decoded, "decoded");
+    if (prior.sample().isEmpty()) {
+      throw new IllegalArgumentException("the prior of a sample result carries the draws");
+    }
+  }
+
+  /** The top-layer draws, [n, top dim] float32. */
+  public FloatTensor z() {
+    return prior.sample().orElseThrow();
   }
 }

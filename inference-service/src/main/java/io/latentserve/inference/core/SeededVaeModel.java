@@ -5,6 +5,7 @@ import io.latentserve.bundle.GraphNames;
 import io.latentserve.bundle.GraphRole;
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
@@ -25,6 +26,10 @@ import java.util.stream.IntStream;
  *
  * <p>Noise layout, with T the total latent size (sum of d_l) and o_l the offset of layer l (sum of
  * the sizes below it); row r = firstRow + i:
+ *
+ * <p>Each layer's noise is of its {@link LatentFamily#noise() family's kind} (N(0, 1) for a
+ * Gaussian layer, Logistic(0, 1) for a Bernoulli one), drawn at the same counter indices whatever
+ * the kind, so a Bernoulli draw too is a pure function of (seed, row, sample index, unit):
  *
  * <ul>
  *   <li>posterior noise eps of importance sample j, layer l, coordinate c: stream {@code LATENT},
@@ -47,9 +52,11 @@ import java.util.stream.IntStream;
  *
  * <p>A conditional model's condition y is fed to every graph as the input {@code condition}, placed
  * (and padded) exactly like the rows of x or z it belongs to, so the placement guarantees hold for
- * it too. Sample draws the top layer from p(z|y) = N(mu(y), diag exp(logvar(y))): a first decoder
- * run reads mu(y) and logvar(y) (outputs that do not depend on the z fed), then z = mu + exp(logvar
- * / 2) * eps with the PRIOR noise eps an unconditional model would use, then the decode proper.
+ * it too. Sample draws the top layer from its prior's parameters: the family's standard parameters
+ * for N(0, I); for a prior with weights (p(z|y) of a conditional model, learned constants) a first
+ * decoder run reads them from the decoder's {@code <top>_prior_<param>} outputs, which do not
+ * depend on the z fed. Then z = {@link LatentFamily#sample} of those parameters with the PRIOR
+ * noise eps of the family's kind, the same noise whatever the prior, then the decode proper.
  */
 public final class SeededVaeModel implements VaeModel {
   /** Noise values per ImportanceWeights chunk above which rows are filled in parallel. */
@@ -150,7 +157,7 @@ public final class SeededVaeModel implements VaeModel {
       if (sample) {
         for (int i = 0; i < n; i++) {
           long key = CounterNoise.rowKey(seed, CounterNoise.Stream.LATENT, firstRow + i);
-          CounterNoise.gaussian(key, offsets[l], eps, (lead + i) * d, d);
+          layers.get(l).family().noise().fill(key, offsets[l], eps, (lead + i) * d, d);
         }
       }
       inputs.put(GraphNames.eps(layers.get(l).name()), FloatTensor.of(eps, lead + n, d));
@@ -178,14 +185,18 @@ public final class SeededVaeModel implements VaeModel {
 
     EncodeResult result(Map<String, FloatTensor> outputs) {
       Map<String, FloatTensor> out = dropFront(outputs, lead, n);
-      List<GaussianLayer> result = new ArrayList<>(layers.size());
+      List<LatentLayerResult> result = new ArrayList<>(layers.size());
       for (StochasticLayer layer : layers) {
         String name = layer.name();
+        List<FloatTensor> parameters = new ArrayList<>();
+        for (String parameter : layer.family().parameterNames()) {
+          parameters.add(output(out, GraphRole.ENCODER, GraphNames.parameter(name, parameter)));
+        }
         result.add(
-            new GaussianLayer(
+            new LatentLayerResult(
                 name,
-                output(out, GraphRole.ENCODER, GraphNames.mean(name)),
-                output(out, GraphRole.ENCODER, GraphNames.logVariance(name)),
+                layer.family(),
+                parameters,
                 sample
                     ? Optional.of(output(out, GraphRole.ENCODER, GraphNames.sample(name)))
                     : Optional.empty()));
@@ -210,25 +221,65 @@ public final class SeededVaeModel implements VaeModel {
     InputChecks.count("n", n, limits.maxRowsPerRequest());
     checkCondition(condition, n, "n is " + n);
     int top = layers.size() - 1;
-    int d = layers.get(top).latentDim();
+    StochasticLayer layer = layers.get(top);
+    LatentFamily family = layer.family();
+    int d = layer.latentDim();
+    List<FloatTensor> parameters = topPriorParameters(n, condition, seed);
     float[] z = new float[n * d];
+    float[] eps = new float[d];
+    double[] noise = new double[d];
+    double[][] rowParameters = new double[family.parameterCount()][d];
     for (int i = 0; i < n; i++) {
       long key = CounterNoise.rowKey(seed, CounterNoise.Stream.PRIOR, i);
-      CounterNoise.gaussian(key, offsets[top], z, i * d, d);
-    }
-    if (condition != null) {
-      String name = layers.get(top).name();
-      Map<String, FloatTensor> prior =
-          decoderRun(FloatTensor.of(new float[n * d], n, d), condition, n, false, seed, 0);
-      float[] mean = output(prior, GraphRole.DECODER, GraphNames.priorMean(name)).data();
-      float[] logVariance =
-          output(prior, GraphRole.DECODER, GraphNames.priorLogVariance(name)).data();
-      for (int i = 0; i < z.length; i++) {
-        z[i] = mean[i] + (float) Math.exp(0.5 * logVariance[i]) * z[i];
+      family.noise().fill(key, offsets[top], eps, 0, d);
+      for (int c = 0; c < d; c++) {
+        noise[c] = eps[c];
+      }
+      for (int p = 0; p < rowParameters.length; p++) {
+        float[] values = parameters.get(p).data();
+        for (int c = 0; c < d; c++) {
+          rowParameters[p][c] = values[i * d + c];
+        }
+      }
+      double[] draw = family.sample(rowParameters, noise);
+      for (int c = 0; c < d; c++) {
+        z[i * d + c] = (float) draw[c];
       }
     }
     FloatTensor zTop = FloatTensor.of(z, n, d);
-    return new SampleResult(zTop, decodeChecked(zTop, condition, n, sampleX, seed, 0));
+    LatentLayerResult prior =
+        new LatentLayerResult(layer.name(), family, parameters, Optional.of(zTop));
+    return new SampleResult(prior, decodeChecked(zTop, condition, n, sampleX, seed, 0));
+  }
+
+  /**
+   * The top prior's parameters for n draws, each [n, d_L]: the family's standard parameters for a
+   * prior without weights, else the decoder's {@code <top>_prior_<param>} outputs of a run that
+   * feeds z = 0 (they do not depend on it).
+   */
+  private List<FloatTensor> topPriorParameters(int n, FloatTensor condition, long seed) {
+    StochasticLayer top = architecture.top();
+    int d = top.latentDim();
+    List<FloatTensor> parameters = new ArrayList<>();
+    if (!architecture.prior().hasWeights()) {
+      for (double[] values : top.family().standardParameters(d)) {
+        float[] data = new float[n * d];
+        for (int i = 0; i < n; i++) {
+          for (int c = 0; c < d; c++) {
+            data[i * d + c] = (float) values[c];
+          }
+        }
+        parameters.add(FloatTensor.of(data, n, d));
+      }
+      return parameters;
+    }
+    Map<String, FloatTensor> out =
+        decoderRun(FloatTensor.of(new float[n * d], n, d), condition, n, false, seed, 0);
+    for (String parameter : top.family().parameterNames()) {
+      parameters.add(
+          output(out, GraphRole.DECODER, GraphNames.priorParameter(top.name(), parameter)));
+    }
+    return parameters;
   }
 
   /**
@@ -247,7 +298,7 @@ public final class SeededVaeModel implements VaeModel {
       if (sample) {
         for (int i = 0; i < n; i++) {
           long key = CounterNoise.rowKey(seed, CounterNoise.Stream.PRIOR, firstRow + i);
-          CounterNoise.gaussian(key, offsets[l], eps, (lead + i) * d, d);
+          layers.get(l).family().noise().fill(key, offsets[l], eps, (lead + i) * d, d);
         }
       }
       inputs.put(GraphNames.eps(layers.get(l).name()), FloatTensor.of(eps, lead + n, d));
@@ -268,14 +319,19 @@ public final class SeededVaeModel implements VaeModel {
         sample
             ? Optional.of(sampleX(xMean, xLogVariance.orElse(null), seed, firstRow))
             : Optional.empty();
-    List<GaussianLayer> intermediate = new ArrayList<>(top);
+    List<LatentLayerResult> intermediate = new ArrayList<>(top);
     for (int l = top - 1; l >= 0; l--) {
-      String name = layers.get(l).name();
+      StochasticLayer layer = layers.get(l);
+      String name = layer.name();
+      List<FloatTensor> parameters = new ArrayList<>();
+      for (String parameter : layer.family().parameterNames()) {
+        parameters.add(output(out, GraphRole.DECODER, GraphNames.priorParameter(name, parameter)));
+      }
       intermediate.add(
-          new GaussianLayer(
+          new LatentLayerResult(
               name,
-              output(out, GraphRole.DECODER, GraphNames.priorMean(name)),
-              output(out, GraphRole.DECODER, GraphNames.priorLogVariance(name)),
+              layer.family(),
+              parameters,
               Optional.of(output(out, GraphRole.DECODER, GraphNames.sample(name)))));
     }
     return new DecodeResult(xMean, xLogVariance, xSample, intermediate);
@@ -371,6 +427,7 @@ public final class SeededVaeModel implements VaeModel {
         throw new InvalidInputException(
             field, field + " has " + rows + " rows, x has " + n + ": they must match");
       }
+      InputChecks.support(field, zl, layer);
       inputs.put(GraphNames.sample(layer.name()), zl);
     }
     return inputs;
@@ -453,9 +510,12 @@ public final class SeededVaeModel implements VaeModel {
           for (int s = 0; s < columns; s++) {
             long base = (firstSample + s) * totalLatentDim;
             for (int l = 0; l < layers.size(); l++) {
-              int d = layers.get(l).latentDim();
-              CounterNoise.gaussian(
-                  key, base + offsets[l], eps[l], ((lead + i) * columns + s) * d, d);
+              StochasticLayer layer = layers.get(l);
+              int d = layer.latentDim();
+              layer
+                  .family()
+                  .noise()
+                  .fill(key, base + offsets[l], eps[l], ((lead + i) * columns + s) * d, d);
             }
           }
         };

@@ -41,13 +41,15 @@ public interface VaeModel extends AutoCloseable {
   ModelLimits limits();
 
   /**
-   * Parameters of q(z|x) for every layer.
+   * Parameters of q(z|x) for every layer, in its family.
    *
    * @param x inputs [N, D], finite
-   * @param sample when true, every layer returns a sample z_l = mean + exp(logvar / 2) * eps, and
-   *     layer l+1 is conditioned on it; the noise equals importance sample 0 of {@link
-   *     #importanceWeights}. When false, eps = 0: each layer is conditioned on the mean below and
-   *     no sample is returned.
+   * @param sample when true, every layer returns a sample drawn with the noise of its family's kind
+   *     (z_l = mean + exp(logvar / 2) * eps for a Gaussian layer, 1[logits + eps > 0] for a
+   *     Bernoulli one), and layer l+1 is conditioned on it; the noise equals importance sample 0 of
+   *     {@link #importanceWeights}. When false, eps = 0: each layer is conditioned on the value
+   *     below at zero noise (the Gaussian mean, the Bernoulli mode 1[logits > 0]) and no sample is
+   *     returned.
    * @param seed noise seed
    * @param firstRow index of row 0 of x in the caller's numbering, >= 0
    */
@@ -78,7 +80,8 @@ public interface VaeModel extends AutoCloseable {
    *
    * @param zTop top-layer latents [N, d_top], finite
    * @param sample when true, the intermediate layers are sampled from p(z_l|z_{l+1}) and x is
-   *     sampled from p(x|z1); when false, they take their prior mean and no x sample is returned
+   *     sampled from p(x|z1); when false, they take their value at zero noise (the Gaussian mean,
+   *     the Bernoulli mode) and no x sample is returned
    * @param seed noise seed
    * @param firstRow index of row 0 in the caller's numbering, >= 0
    */
@@ -95,8 +98,8 @@ public interface VaeModel extends AutoCloseable {
       FloatTensor zTop, FloatTensor condition, boolean sample, long seed, long firstRow);
 
   /**
-   * {@code n} draws z ~ N(0, I) of the top layer, decoded as {@link #decode} does with the same
-   * seed and first row 0.
+   * {@code n} draws z ~ p(z_L) of the top layer's prior, with its parameters, decoded as {@link
+   * #decode} does with the same seed and first row 0.
    *
    * @param n number of draws, 1 to {@link ModelLimits#maxRowsPerRequest()}
    * @param sampleX as {@code sample} of {@link #decode}
@@ -107,8 +110,10 @@ public interface VaeModel extends AutoCloseable {
 
   /**
    * {@code n} draws of the top layer's prior, decoded as {@link #decode} does with the same seed,
-   * condition and first row 0. For a conditional model draw i is z_i = mu(y_i) + exp(logvar(y_i) /
-   * 2) * eps_i from p(z|y_i), with the same PRIOR noise eps_i an unconditional model uses.
+   * condition and first row 0. Draw i is the top family's sample from the prior's parameters (N(0,
+   * I); p(z|y_i) of a conditional model, e.g. z_i = mu(y_i) + exp(logvar(y_i) / 2) * eps_i; the
+   * learned constants of a learned prior) with PRIOR noise eps_i of the family's kind, the same
+   * noise whatever the prior.
    *
    * @param n number of draws, 1 to {@link ModelLimits#maxRowsPerRequest()}
    * @param condition y [n, C], one row per draw, for a conditional model; null for an unconditional
@@ -121,7 +126,8 @@ public interface VaeModel extends AutoCloseable {
    * Log densities of given (x, z) pairs.
    *
    * @param x inputs [N, D], finite
-   * @param z one tensor per latent layer, layer 1 first, each [N, d_l], finite
+   * @param z one tensor per latent layer, layer 1 first, each [N, d_l], every value in its layer
+   *     family's support (finite; exactly 0 or 1 for a Bernoulli layer)
    */
   default LogProbResult logProb(FloatTensor x, List<FloatTensor> z) {
     return logProb(x, null, z);

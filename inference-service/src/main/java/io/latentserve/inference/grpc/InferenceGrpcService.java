@@ -102,7 +102,7 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
                   r -> {
                     EncodeResponse.Builder b =
                         EncodeResponse.newBuilder().setModel(ProtoMapping.ref(model.id()));
-                    r.layers().forEach(l -> b.addLayers(ProtoMapping.gaussian(l)));
+                    r.layers().forEach(l -> b.addLayers(ProtoMapping.distribution(l)));
                     served(model.id(), "Encode", x);
                     return b.build();
                   });

@@ -1,8 +1,8 @@
 package io.latentserve.inference.grpc;
 
 import io.latentserve.inference.core.DecodeResult;
-import io.latentserve.inference.core.GaussianLayer;
 import io.latentserve.inference.core.InvalidInputException;
+import io.latentserve.inference.core.LatentLayerResult;
 import io.latentserve.inference.core.LogProbResult;
 import io.latentserve.inference.core.LogWeightsChunk;
 import io.latentserve.inference.core.ModelId;
@@ -10,13 +10,14 @@ import io.latentserve.inference.core.ServedModel;
 import io.latentserve.inference.core.VaeModel;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.proto.v1.DecodeResponse;
-import io.latentserve.proto.v1.GaussianParams;
 import io.latentserve.proto.v1.ImportanceWeightsChunk;
+import io.latentserve.proto.v1.LatentDistribution;
 import io.latentserve.proto.v1.LogProbResponse;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.ModelRef;
 import io.latentserve.proto.v1.SampleResponse;
 import io.latentserve.proto.v1.Tensor;
+import io.latentserve.wire.LatentDistributions;
 import io.latentserve.wire.ModelInfos;
 import io.latentserve.wire.TensorCodec;
 import io.latentserve.wire.TensorFormatException;
@@ -62,12 +63,15 @@ final class ProtoMapping {
         .build();
   }
 
-  static GaussianParams gaussian(GaussianLayer layer) {
-    GaussianParams.Builder b =
-        GaussianParams.newBuilder()
-            .setLayer(layer.layer())
-            .setMean(TensorCodec.encode(layer.mean()))
-            .setLogVariance(TensorCodec.encode(layer.logVariance()));
+  /**
+   * A layer's distribution in its family's {@code params} case (see {@link LatentDistributions}).
+   */
+  static LatentDistribution distribution(LatentLayerResult layer) {
+    LatentDistribution.Builder b =
+        LatentDistributions.distribution(
+            layer.layer(),
+            layer.family(),
+            layer.parameters().stream().map(TensorCodec::encode).toList());
     layer.sample().ifPresent(s -> b.setSample(TensorCodec.encode(s)));
     return b.build();
   }
@@ -77,7 +81,7 @@ final class ProtoMapping {
         DecodeResponse.newBuilder().setModel(ref(id)).setXMean(TensorCodec.encode(r.xMean()));
     r.xSample().ifPresent(s -> b.setXSample(TensorCodec.encode(s)));
     r.xLogVariance().ifPresent(v -> b.setXLogVariance(TensorCodec.encode(v)));
-    r.intermediateLayers().forEach(l -> b.addIntermediateLayers(gaussian(l)));
+    r.intermediateLayers().forEach(l -> b.addIntermediateLayers(distribution(l)));
     return b.build();
   }
 
@@ -86,11 +90,11 @@ final class ProtoMapping {
     SampleResponse.Builder b =
         SampleResponse.newBuilder()
             .setModel(ref(id))
-            .setZ(TensorCodec.encode(r.z()))
+            .setPrior(distribution(r.prior()))
             .setXMean(TensorCodec.encode(d.xMean()));
     d.xSample().ifPresent(s -> b.setXSample(TensorCodec.encode(s)));
     d.xLogVariance().ifPresent(v -> b.setXLogVariance(TensorCodec.encode(v)));
-    d.intermediateLayers().forEach(l -> b.addIntermediateLayers(gaussian(l)));
+    d.intermediateLayers().forEach(l -> b.addIntermediateLayers(distribution(l)));
     return b.build();
   }
 

@@ -17,11 +17,11 @@ import io.latentserve.proto.v1.DecodeRequest;
 import io.latentserve.proto.v1.DecodeResponse;
 import io.latentserve.proto.v1.EncodeRequest;
 import io.latentserve.proto.v1.EncodeResponse;
-import io.latentserve.proto.v1.GaussianParams;
 import io.latentserve.proto.v1.GetModelRequest;
 import io.latentserve.proto.v1.GetModelResponse;
 import io.latentserve.proto.v1.ImportanceWeightsChunk;
 import io.latentserve.proto.v1.ImportanceWeightsRequest;
+import io.latentserve.proto.v1.LatentDistribution;
 import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.ListModelsRequest;
@@ -110,9 +110,12 @@ class InferenceServerTest {
     EncodeResponse r = encode(3, true, 17, 0);
 
     assertThat(r.getModel()).isEqualTo(V1);
-    assertThat(r.getLayersList()).extracting(GaussianParams::getLayer).containsExactly("z1", "z2");
-    assertThat(r.getLayers(0).getMean().getShapeList()).containsExactly(3L, 8L);
-    assertThat(r.getLayers(1).getLogVariance().getShapeList()).containsExactly(3L, 4L);
+    assertThat(r.getLayersList())
+        .extracting(LatentDistribution::getLayer)
+        .containsExactly("z1", "z2");
+    assertThat(r.getLayers(0).getGaussian().getMean().getShapeList()).containsExactly(3L, 8L);
+    assertThat(r.getLayers(1).getGaussian().getLogVariance().getShapeList())
+        .containsExactly(3L, 4L);
     assertThat(r.getLayers(1).getSample().getShapeList()).containsExactly(3L, 4L);
   }
 
@@ -124,7 +127,8 @@ class InferenceServerTest {
 
     assertThat(a).isEqualTo(b);
     assertThat(floats(c.getLayers(0).getSample())).isNotEqualTo(floats(a.getLayers(0).getSample()));
-    assertThat(floats(c.getLayers(0).getMean())).isEqualTo(floats(a.getLayers(0).getMean()));
+    assertThat(floats(c.getLayers(0).getGaussian().getMean()))
+        .isEqualTo(floats(a.getLayers(0).getGaussian().getMean()));
   }
 
   @Test
@@ -151,7 +155,7 @@ class InferenceServerTest {
     assertThat(values(r.getXMean())).allMatch(p -> p > 0 && p < 1);
     assertThat(values(r.getXSample())).allMatch(v -> v == 0f || v == 1f);
     assertThat(r.getIntermediateLayersList())
-        .extracting(GaussianParams::getLayer)
+        .extracting(LatentDistribution::getLayer)
         .containsExactly("z1");
   }
 
@@ -163,7 +167,7 @@ class InferenceServerTest {
     SampleResponse a = server.inference().sample(request);
     SampleResponse b = server.inference().sample(request);
 
-    assertThat(a.getZ().getShapeList()).containsExactly(4L, 4L);
+    assertThat(a.getPrior().getSample().getShapeList()).containsExactly(4L, 4L);
     assertThat(a.getXMean().getShapeList()).containsExactly(4L, (long) D);
     assertThat(a.getXSample().getShapeList()).containsExactly(4L, (long) D);
     assertThat(a).isEqualTo(b);

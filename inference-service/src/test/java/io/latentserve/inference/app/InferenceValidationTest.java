@@ -170,7 +170,8 @@ class InferenceValidationTest {
       case SAMPLE ->
           assertThat(
                   stub.sample(SampleRequest.newBuilder().setModel(GOOD).setN(2).build())
-                      .getZ()
+                      .getPrior()
+                      .getSample()
                       .getShapeList())
               .containsExactly(2L, 4L);
       case LOG_PROB ->

@@ -66,9 +66,11 @@ public final class ReferenceGraphRunner implements GraphRunner {
         ReferenceVae.Encoding e = vae.encode(inputs.get(GraphNames.X), condition, eps);
         for (int l = 0; l < layers.size(); l++) {
           String name = layers.get(l).name();
-          out.put(GraphNames.mean(name), e.layers().get(l).mean());
-          out.put(GraphNames.logVariance(name), e.layers().get(l).logVariance());
-          out.put(GraphNames.sample(name), e.layers().get(l).sample());
+          ReferenceVae.LayerSample layer = e.layers().get(l);
+          for (String parameter : layer.family().parameterNames()) {
+            out.put(GraphNames.parameter(name, parameter), layer.parameter(parameter));
+          }
+          out.put(GraphNames.sample(name), layer.sample());
         }
       }
       case DECODER -> {
@@ -84,14 +86,21 @@ public final class ReferenceGraphRunner implements GraphRunner {
         }
         for (int l = 0; l < layers.size() - 1; l++) {
           String name = layers.get(l).name();
-          out.put(GraphNames.priorMean(name), d.layersBelowTop().get(l).mean());
-          out.put(GraphNames.priorLogVariance(name), d.layersBelowTop().get(l).logVariance());
-          out.put(GraphNames.sample(name), d.layersBelowTop().get(l).sample());
+          ReferenceVae.LayerSample layer = d.layersBelowTop().get(l);
+          for (String parameter : layer.family().parameterNames()) {
+            out.put(GraphNames.priorParameter(name, parameter), layer.parameter(parameter));
+          }
+          out.put(GraphNames.sample(name), layer.sample());
         }
-        if (condition != null) {
-          ReferenceVae.Gaussian prior = vae.topPrior(condition);
-          out.put(GraphNames.priorMean(architecture.top().name()), prior.mean());
-          out.put(GraphNames.priorLogVariance(architecture.top().name()), prior.logVariance());
+        if (architecture.prior().hasWeights()) {
+          // The bundle contract: the top prior's parameters, [N, d_L], whatever the top input
+          // holds.
+          ReferenceVae.LayerParameters prior = vae.topPrior((int) top.dim(0), condition);
+          for (String parameter : prior.family().parameterNames()) {
+            out.put(
+                GraphNames.priorParameter(architecture.top().name(), parameter),
+                prior.parameter(parameter));
+          }
         }
       }
       case LOG_JOINT -> {

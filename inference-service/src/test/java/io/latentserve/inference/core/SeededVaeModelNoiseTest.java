@@ -53,7 +53,7 @@ class SeededVaeModelNoiseTest {
   @Test
   void encode_sample_usesLatentStreamAtSampleZero() {
     long firstRow = 5;
-    GaussianLayer z1 = model.encode(x, true, SEED, firstRow).layers().get(0);
+    LatentLayerResult z1 = model.encode(x, true, SEED, firstRow).layers().get(0);
     float[] mean = z1.mean().data();
     float[] logVar = z1.logVariance().data();
     float[] z = z1.sample().orElseThrow().data();
@@ -106,7 +106,7 @@ class SeededVaeModelNoiseTest {
   void importanceWeights_sampleZero_matchesLogProbOfEncodeSample() {
     EncodeResult encoded = model.encode(x, true, SEED, 8);
     List<FloatTensor> z = new ArrayList<>();
-    for (GaussianLayer layer : encoded.layers()) {
+    for (LatentLayerResult layer : encoded.layers()) {
       z.add(layer.sample().orElseThrow());
     }
     LogProbResult logProb = model.logProb(x, z);
@@ -153,7 +153,7 @@ class SeededVaeModelNoiseTest {
     DecodeResult result = model.decode(TestModels.normal(3, 4, 5), false, SEED, 0);
     assertThat(result.xSample()).isEmpty();
     assertThat(result.xLogVariance()).isEmpty();
-    GaussianLayer z1 = result.intermediateLayers().get(0);
+    LatentLayerResult z1 = result.intermediateLayers().get(0);
     assertThat(z1.sample().orElseThrow()).isEqualTo(z1.mean());
   }
 

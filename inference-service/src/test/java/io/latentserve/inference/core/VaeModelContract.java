@@ -82,10 +82,10 @@ public abstract class VaeModelContract {
     ReferenceVae.Encoding expected =
         reference.encode(x, List.of(FloatTensor.zeros(7, 50), FloatTensor.zeros(7, 6)));
     for (int l = 0; l < 2; l++) {
-      GaussianLayer layer = result.layers().get(l);
+      LatentLayerResult layer = result.layers().get(l);
       assertThat(layer.layer()).isEqualTo(ARCHITECTURE.layer(l).name());
-      assertClose(layer.mean(), expected.layers().get(l).mean());
-      assertClose(layer.logVariance(), expected.layers().get(l).logVariance());
+      assertClose(layer.mean(), expected.layers().get(l).parameter("mean"));
+      assertClose(layer.logVariance(), expected.layers().get(l).parameter("logvar"));
       assertThat(layer.sample()).isEmpty();
     }
   }
@@ -112,9 +112,9 @@ public abstract class VaeModelContract {
     }
     ReferenceVae.Decoding expected = reference.decode(zTop, List.of(FloatTensor.of(eps, 7, 50)));
     assertClose(result.xMean(), expected.xMean());
-    GaussianLayer z1 = result.intermediateLayers().get(0);
+    LatentLayerResult z1 = result.intermediateLayers().get(0);
     assertThat(z1.layer()).isEqualTo("z1");
-    assertClose(z1.mean(), expected.layersBelowTop().get(0).mean());
+    assertClose(z1.mean(), expected.layersBelowTop().get(0).parameter("mean"));
     assertClose(z1.sample().orElseThrow(), expected.layersBelowTop().get(0).sample());
     assertThat(result.xSample().orElseThrow().data()).containsOnly(0f, 1f);
   }
@@ -243,7 +243,7 @@ public abstract class VaeModelContract {
     ReferenceVae.Encoding expected =
         conditionalReference.encode(x, labels, latentNoise(firstRow, 0, 1, false));
     for (int l = 0; l < 2; l++) {
-      assertClose(result.layers().get(l).mean(), expected.layers().get(l).mean());
+      assertClose(result.layers().get(l).mean(), expected.layers().get(l).parameter("mean"));
       assertClose(result.layers().get(l).sample().orElseThrow(), expected.layers().get(l).sample());
     }
   }
@@ -255,7 +255,9 @@ public abstract class VaeModelContract {
     ReferenceVae.Decoding expected =
         conditionalReference.decode(zTop, labels, List.of(FloatTensor.zeros(7, 50)));
     assertClose(result.xMean(), expected.xMean());
-    assertClose(result.intermediateLayers().get(0).mean(), expected.layersBelowTop().get(0).mean());
+    assertClose(
+        result.intermediateLayers().get(0).mean(),
+        expected.layersBelowTop().get(0).parameter("mean"));
   }
 
   @Test
@@ -267,11 +269,12 @@ public abstract class VaeModelContract {
       long key = CounterNoise.rowKey(SEED, CounterNoise.Stream.PRIOR, i);
       CounterNoise.gaussian(key, 50, eps, i * 6, 6);
     }
-    ReferenceVae.Gaussian prior = conditionalReference.topPrior(y);
+    ReferenceVae.LayerParameters prior = conditionalReference.topPrior(y);
     float[] z = new float[eps.length];
     for (int i = 0; i < z.length; i++) {
       z[i] =
-          prior.mean().data()[i] + (float) Math.exp(0.5 * prior.logVariance().data()[i]) * eps[i];
+          prior.parameter("mean").data()[i]
+              + (float) Math.exp(0.5 * prior.parameter("logvar").data()[i]) * eps[i];
     }
     assertClose(result.z(), FloatTensor.of(z, 4, 6));
     DecodeResult decoded = conditional.decode(result.z(), y, true, SEED, 0);

@@ -93,6 +93,22 @@ final class OnnxGraphBuilder {
         ONNXOperators.GEMM, List.<ONNXRef<?>>of(x, p.weight(), p.bias()), name + "/gemm", Map.of());
   }
 
+  /**
+   * The bias [out] of a layer without inputs ({@code in = 0}): the learned constant it stands for,
+   * broadcasting against any [.., out] tensor.
+   */
+  ONNXRef<?> constantLayer(Dense layer, String name) {
+    if (layer.in() != 0) {
+      throw new IllegalArgumentException(name + " reads " + layer.in() + " inputs, not 0");
+    }
+    return context.array(name + "/bias", layer.bias());
+  }
+
+  /** The shape of {@code x} as an int64 vector. */
+  ONNXRef<?> shapeOf(ONNXRef<?> x, String name) {
+    return context.operation(VaeOnnxOperators.SHAPE, List.of(x), name);
+  }
+
   /** The initializers of a layer's weight [in, out] and bias [out], shared by every use. */
   private Parameters parameters(Dense layer, String name) {
     return parameters.computeIfAbsent(

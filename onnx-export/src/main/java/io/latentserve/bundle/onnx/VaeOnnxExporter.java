@@ -4,7 +4,9 @@ import io.latentserve.bundle.GraphNames;
 import io.latentserve.bundle.GraphRole;
 import io.latentserve.bundle.GraphSpec;
 import io.latentserve.bundle.StandardGraphSpecs;
+import io.latentserve.model.Dense;
 import io.latentserve.model.GaussianMlp;
+import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LatentserveVersion;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
@@ -14,6 +16,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.tribuo.util.onnx.ONNXOperators;
 import org.tribuo.util.onnx.ONNXRef;
@@ -59,38 +62,6 @@ public final class VaeOnnxExporter {
   /** Metadata key of a one-line description of the architecture. */
   public static final String METADATA_ARCHITECTURE = "latentserve.architecture";
 
-  private static final float LOG_2PI = (float) Math.log(2 * Math.PI);
-
-  /** Most factors in one product of the Bernoulli log-likelihood's log-sigmoid terms. */
-  static final int MAX_LOG_GROUP = 64;
-
-  private VaeOnnxExporter() {}
-
-  /**
-   * Features per product in the Bernoulli log-likelihood's sum of log sigmoid(|l|), so that one Log
-   * per group replaces one per feature: the largest divisor g of {@code features} up to {@link
-   * #MAX_LOG_GROUP} whose group count {@code features / g} has at least as many factors of two
-   * (counting up to two) as {@code features}. A product of g factors in [1/2, 1] is at least 2^-64,
-   * far from float32 underflow, and its rounding error (about sqrt(g) ulp of a number near 1)
-   * matches that of summing the g logs.
-   *
-   * <p>The factor-of-two condition keeps the [.., features / g] tensors of the logs as aligned in
-   * memory as the [.., features] ones: ONNX Runtime's CPU reductions and its non-vectorized
-   * element-wise kernels round a row differently depending on its alignment, and the inference
-   * service places rows by an alignment computed from the model's widths (784 features give 16
-   * groups of 49, not 49 groups of 16).
-   */
-  static int logGroupSize(int features) {
-    int twos = Math.min(2, Integer.numberOfTrailingZeros(features));
-    for (int group = Math.min(MAX_LOG_GROUP, features); group > 1; group--) {
-      if (features % group == 0
-          && Math.min(2, Integer.numberOfTrailingZeros(features / group)) >= twos) {
-        return group;
-      }
-    }
-    return 1;
-  }
-
   /**
    * Writes every graph of {@code weights}.
    *
@@ -111,7 +82,7 @@ public final class VaeOnnxExporter {
   static String describe(VaeArchitecture architecture) {
     String layers =
         architecture.layers().stream()
-            .map(l -> l.name() + ":" + l.latentDim() + l.hidden())
+            .map(l -> l.name() + ":" + l.family().name() + ":" + l.latentDim() + l.hidden())
             .collect(Collectors.joining(","));
     return "input_dim="
         + architecture.inputDim()
@@ -123,6 +94,8 @@ public final class VaeOnnxExporter {
         + architecture.likelihood()
         + " likelihood_sigma="
         + architecture.likelihoodSigma()
+        + " prior="
+        + architecture.prior().name()
         + (architecture.conditional() ? " condition_dim=" + architecture.conditionDim() : "");
   }
 
@@ -175,15 +148,17 @@ public final class VaeOnnxExporter {
         String name = architecture.layer(l).name();
         String prefix = "encoder/" + name;
         Heads q = mlp(weights.encoders().get(l), conditioned(below, condition, prefix), prefix);
-        ONNXRef<?> z = sample(q, g.input(GraphNames.eps(name)), "encoder/" + name);
-        g.output(GraphNames.mean(name), q.mean());
-        g.output(GraphNames.logVariance(name), q.logVariance());
+        LatentFamily family = architecture.family(l);
+        ONNXRef<?> z =
+            OnnxLatentFamily.of(family)
+                .sample(g, q.parameters(), g.input(GraphNames.eps(name)), prefix);
+        outputParameters(family, q, parameter -> GraphNames.parameter(name, parameter));
         g.output(GraphNames.sample(name), z);
         below = z;
       }
-      return "latentserve VAE encoder: x [N,D] and eps [N,d_l] per layer -> mean, log variance and"
-          + " sample z = mean + exp(logvar/2) * eps of q(z_l|z_{l-1}) per layer, bottom-up"
-          + " (float32).";
+      return "latentserve VAE encoder: x [N,D] and eps [N,d_l] per layer -> the parameters of"
+          + " q(z_l|z_{l-1}) in the layer's family (Gaussian mean and log variance, Bernoulli"
+          + " logits) and its sample from eps, per layer, bottom-up (float32).";
     }
 
     private String decoder() {
@@ -194,9 +169,11 @@ public final class VaeOnnxExporter {
         String below = architecture.layer(l - 1).name();
         String prefix = "decoder/" + architecture.layer(l).name();
         Heads p = mlp(weights.decoders().get(l), conditioned(z, condition, prefix), prefix);
-        ONNXRef<?> zBelow = sample(p, g.input(GraphNames.eps(below)), "decoder/" + below);
-        g.output(GraphNames.priorMean(below), p.mean());
-        g.output(GraphNames.priorLogVariance(below), p.logVariance());
+        LatentFamily family = architecture.family(l - 1);
+        ONNXRef<?> zBelow =
+            OnnxLatentFamily.of(family)
+                .sample(g, p.parameters(), g.input(GraphNames.eps(below)), "decoder/" + below);
+        outputParameters(family, p, parameter -> GraphNames.priorParameter(below, parameter));
         g.output(GraphNames.sample(below), zBelow);
         z = zBelow;
       }
@@ -206,15 +183,29 @@ public final class VaeOnnxExporter {
       if (px.logVariance() != null) {
         g.output(GraphNames.X_LOGVAR, px.logVariance());
       }
-      if (condition != null) {
+      if (architecture.prior().hasWeights()) {
         String topName = architecture.top().name();
-        Heads prior = mlp(weights.prior(), condition, "prior/" + topName);
-        g.output(GraphNames.priorMean(topName), prior.mean());
-        g.output(GraphNames.priorLogVariance(topName), prior.logVariance());
+        ONNXRef<?> topInput = g.input(GraphNames.sample(topName));
+        Heads prior = topPrior(false);
+        if (condition == null) {
+          // A learned prior's parameters are constants: one row each per row of the top sample.
+          ONNXRef<?> rows = g.shapeOf(topInput, "prior/" + topName + "/rows");
+          List<ONNXRef<?>> repeated = new ArrayList<>();
+          for (int i = 0; i < prior.parameters().size(); i++) {
+            repeated.add(
+                g.expand(prior.parameters().get(i), rows, "prior/" + topName + "/rows" + i));
+          }
+          prior = new Heads(repeated);
+        }
+        outputParameters(
+            architecture.top().family(),
+            prior,
+            parameter -> GraphNames.priorParameter(topName, parameter));
       }
       return "latentserve VAE decoder: the top sample [N,d_L] and eps [N,d_l] per layer below ->"
-          + " p(z_{l-1}|z_l) mean, log variance and sample per layer below the top, then the mean"
-          + " of p(x|z1) (Bernoulli probabilities or Gaussian mean) [N,D] (float32).";
+          + " the parameters of p(z_{l-1}|z_l) in the layer's family and its sample, per layer"
+          + " below the top, then the mean of p(x|z1) (Bernoulli probabilities or Gaussian mean)"
+          + " [N,D], and the top prior's parameters where it has weights (float32).";
     }
 
     private String logJoint() {
@@ -241,7 +232,7 @@ public final class VaeOnnxExporter {
         String name = architecture.layer(l).name();
         String prefix = "encoder/" + name;
         Heads q = mlp(weights.encoders().get(l), conditioned(below, condition, prefix), prefix);
-        logQ.add(gaussianLogDensity(z.get(l), q, "log_q/" + name));
+        logQ.add(logDensity(l, z.get(l), q, 2, "log_q/" + name));
         below = z.get(l);
       }
       g.output(GraphNames.LOG_QZ, sum(logQ, "log_qz"));
@@ -280,50 +271,23 @@ public final class VaeOnnxExporter {
         String name = layer.name();
         String prefix = "encoder/" + name;
         ONNXRef<?> eps = g.input(GraphNames.eps(name));
-        ONNXRef<?> eps2 = g.mul(eps, eps, "log_q/" + name + "/eps2");
+        OnnxLatentFamily family = OnnxLatentFamily.of(layer.family());
+        OnnxLatentFamily.Drawn drawn;
         if (l == 0) {
           // q(z1|x, y) depends on the example alone: computed once, broadcast over the K samples.
           Heads q =
               mlp(weights.encoders().get(l), conditioned(x, perExampleCondition, prefix), prefix);
-          ONNXRef<?> mean = g.unsqueeze(q.mean(), 1, prefix + "/mean_nk");
-          ONNXRef<?> std =
-              g.unsqueeze(
-                  g.unary(
-                      VaeOnnxOperators.EXP,
-                      g.mul(q.logVariance(), 0.5f, prefix + "/half_logvar"),
-                      prefix + "/std"),
-                  1,
-                  prefix + "/std_nk");
-          ONNXRef<?> sample = g.add(mean, g.mul(std, eps, prefix + "/noise"), prefix + "/sample");
-          z.add(g.reshape(sample, new long[] {-1, layer.latentDim()}, prefix + "/sample_flat"));
-          // z - mean = exp(logvar/2) eps exactly, so the Mahalanobis term is eps^2; the log
-          // variance term is the same for all K samples of an example.
-          ONNXRef<?> perExample =
-              g.unsqueeze(
-                  g.sumLastAxis(
-                      g.add(q.logVariance(), LOG_2PI, "log_q/" + name + "/logvar_terms"),
-                      "log_q/" + name + "/logvar_sum"),
-                  1,
-                  "log_q/" + name + "/logvar_sum_nk");
-          ONNXRef<?> total =
-              g.add(
-                  g.sumLastAxis(eps2, "log_q/" + name + "/eps2_sum"),
-                  perExample,
-                  "log_q/" + name + "/sum");
-          logQ.add(flat(g.mul(total, -0.5f, "log_q/" + name), "log_q/" + name + "/flat"));
+          drawn = family.drawPerExample(g, q.parameters(), eps, layer.latentDim(), prefix);
         } else {
           Heads q =
               mlpMatrix(
                   weights.encoders().get(l), conditioned(z.get(l - 1), condition, prefix), prefix);
-          long[] flatShape = {-1, layer.latentDim()};
-          ONNXRef<?> epsFlat = g.reshape(eps, flatShape, prefix + "/eps_flat");
-          z.add(sample(q, epsFlat, prefix));
-          logQ.add(
-              logDensityFromSquares(
-                  q.logVariance(),
-                  g.reshape(eps2, flatShape, "log_q/" + name + "/eps2_flat"),
-                  "log_q/" + name));
+          ONNXRef<?> epsFlat =
+              g.reshape(eps, new long[] {-1, layer.latentDim()}, prefix + "/eps_flat");
+          drawn = family.drawPerSample(g, q.parameters(), epsFlat, layer.latentDim(), prefix);
         }
+        z.add(drawn.sample());
+        logQ.add(drawn.logDensity());
       }
       ONNXRef<?> logPx = logLikelihoodOfSamples(x, z.get(0), samples);
       ONNXRef<?> logPz = perSample(sum(logPriors(z, true), "log_pz"), samples, "log_pz");
@@ -334,7 +298,7 @@ public final class VaeOnnxExporter {
       g.output(GraphNames.LOG_PZ, logPz);
       g.output(GraphNames.LOG_QZ, logQz);
       return "latentserve VAE log importance weights: x [N,D] and eps [N,K,d_l] per layer -> z ~"
-          + " q(z|x) by reparameterization, then log w = log p(x|z) + log p(z) - log q(z|x),"
+          + " q(z|x) drawn from eps, then log w = log p(x|z) + log p(z) - log q(z|x),"
           + " log p(x|z), log p(z), log q(z|x) [N,K], in nats (float32).";
     }
 
@@ -359,13 +323,12 @@ public final class VaeOnnxExporter {
           g.concat(
               List.of(samples, g.longs(new long[] {architecture.inputDim()}, "x_width")),
               "samples_nkd");
-      Heads p3 =
-          new Heads(
-              g.reshape(p.mean(), nkd, "log_px_z/mean_nkd"),
-              p.logVariance() == null
-                  ? null
-                  : g.reshape(p.logVariance(), nkd, "log_px_z/logvar_nkd"));
-      return logLikelihood(g.unsqueeze(x, 1, "x_nk"), p3, 3);
+      List<ONNXRef<?>> p3 = new ArrayList<>();
+      p3.add(g.reshape(p.mean(), nkd, "log_px_z/mean_nkd"));
+      if (p.logVariance() != null) {
+        p3.add(g.reshape(p.logVariance(), nkd, "log_px_z/logvar_nkd"));
+      }
+      return logLikelihood(g.unsqueeze(x, 1, "x_nk"), new Heads(p3), 3);
     }
 
     private List<ONNXRef<?>> sampleInputs() {
@@ -377,8 +340,9 @@ public final class VaeOnnxExporter {
     }
 
     /**
-     * log p(z_l|z_{l+1}) per layer, bottom-up; N(0, I) for the top layer, or N(mu(y), diag
-     * exp(logvar(y))) for a conditional model, with y the graph's {@link #condition}.
+     * log p(z_l|z_{l+1}) per layer, bottom-up, each in layer l's family; for the top layer its
+     * {@link io.latentserve.model.Prior}: N(0, I), parameters affine in the graph's {@link
+     * #condition} y, or learned constants.
      *
      * @param matrices whether every z_l is a matrix [rows, d_l], so that dense layers are Gemms
      */
@@ -391,22 +355,51 @@ public final class VaeOnnxExporter {
         String prefix = "decoder/" + architecture.layer(l + 1).name();
         ONNXRef<?> input = conditioned(z.get(l + 1), condition, prefix);
         Heads p = matrices ? mlpMatrix(decoder, input, prefix) : mlp(decoder, input, prefix);
-        logPrior.add(gaussianLogDensity(z.get(l), p, "log_p/" + name));
+        logPrior.add(logDensity(l, z.get(l), p, 2, "log_p/" + name));
       }
       String topName = "log_p/" + architecture.layer(top).name();
-      if (condition != null) {
-        String prefix = "prior/" + architecture.layer(top).name();
-        Heads p =
-            matrices
-                ? mlpMatrix(weights.prior(), condition, prefix)
-                : mlp(weights.prior(), condition, prefix);
-        logPrior.add(gaussianLogDensity(z.get(top), p, topName));
+      if (!architecture.prior().hasWeights()) {
+        ONNXRef<?> squares = g.mul(z.get(top), z.get(top), topName + "/z2");
+        ONNXRef<?> terms = g.add(squares, GaussianOnnx.LOG_2PI, topName + "/terms");
+        logPrior.add(g.mul(g.sumLastAxis(terms, topName + "/sum"), -0.5f, topName));
         return logPrior;
       }
-      ONNXRef<?> squares = g.mul(z.get(top), z.get(top), topName + "/z2");
-      ONNXRef<?> terms = g.add(squares, LOG_2PI, topName + "/terms");
-      logPrior.add(g.mul(g.sumLastAxis(terms, topName + "/sum"), -0.5f, topName));
+      int rank = condition == null ? 1 : 2;
+      logPrior.add(logDensity(top, z.get(top), topPrior(matrices), rank, topName));
       return logPrior;
+    }
+
+    /**
+     * The parameters of the top layer's prior: heads affine in the graph's {@link #condition} y
+     * [rows, d_L], or, for a learned prior, its constants [d_L].
+     */
+    private Heads topPrior(boolean matrices) {
+      String prefix = "prior/" + architecture.top().name();
+      if (condition == null) {
+        List<ONNXRef<?>> constants = new ArrayList<>();
+        List<Dense> heads = weights.prior().heads();
+        for (int i = 0; i < heads.size(); i++) {
+          constants.add(g.constantLayer(heads.get(i), prefix + "/head" + i));
+        }
+        return new Heads(constants);
+      }
+      return matrices
+          ? mlpMatrix(weights.prior(), condition, prefix)
+          : mlp(weights.prior(), condition, prefix);
+    }
+
+    /** log density of layer {@code l}'s sample z under parameters of its family. */
+    private ONNXRef<?> logDensity(int l, ONNXRef<?> z, Heads p, int parameterRank, String name) {
+      return OnnxLatentFamily.of(architecture.family(l))
+          .logDensity(g, z, p.parameters(), architecture.layer(l).latentDim(), parameterRank, name);
+    }
+
+    /** Makes each parameter of {@code heads} the output its family's parameter name gives. */
+    private void outputParameters(LatentFamily family, Heads heads, Function<String, String> name) {
+      List<String> names = family.parameterNames();
+      for (int i = 0; i < names.size(); i++) {
+        g.output(name.apply(names.get(i)), heads.parameters().get(i));
+      }
     }
 
     /** log p(x|z1), summed over the D features. */
@@ -424,36 +417,8 @@ public final class VaeOnnxExporter {
     private ONNXRef<?> logLikelihood(ONNXRef<?> x, Heads p, int rank) {
       String name = "log_px_z";
       return switch (architecture.likelihood()) {
-        case BERNOULLI -> {
-          // x l - softplus(l) = (x l - relu(l)) + log sigmoid(|l|): the first term is <= 0 for x
-          // in [0, 1] and exact for a binary x, the second is summed as logs of group products.
-          ONNXRef<?> logits = p.mean();
-          ONNXRef<?> linear =
-              g.sub(
-                  g.mul(x, logits, name + "/xl"),
-                  g.unary(VaeOnnxOperators.RELU, logits, name + "/relu"),
-                  name + "/linear");
-          ONNXRef<?> sigmoids =
-              g.unary(
-                  ONNXOperators.SIGMOID,
-                  g.unary(VaeOnnxOperators.ABS, logits, name + "/abs"),
-                  name + "/sigmoid_abs");
-          int group = logGroupSize(architecture.inputDim());
-          ONNXRef<?> groups = sigmoids;
-          if (group > 1) {
-            long[] grouped = new long[rank + 1]; // leading zeros keep the leading dimensions
-            grouped[rank - 1] = architecture.inputDim() / group;
-            grouped[rank] = group;
-            groups =
-                g.productLastAxis(
-                    g.reshape(sigmoids, grouped, name + "/groups"), name + "/group_products");
-          }
-          ONNXRef<?> logSigmoids =
-              g.sumLastAxis(
-                  g.unary(VaeOnnxOperators.LOG, groups, name + "/group_logs"),
-                  name + "/log_sigmoid_sum");
-          yield g.add(g.sumLastAxis(linear, name + "/linear_sum"), logSigmoids, name);
-        }
+        case BERNOULLI ->
+            BernoulliOnnx.logMass(g, x, p.mean(), architecture.inputDim(), rank, name);
         case GAUSSIAN_FIXED -> {
           double sigma = architecture.likelihoodSigma();
           ONNXRef<?> diff = g.sub(x, p.mean(), name + "/diff");
@@ -464,7 +429,9 @@ public final class VaeOnnxExporter {
           yield g.add(
               g.mul(sumSquares, (float) (-0.5 / (sigma * sigma)), name + "/scaled"), offset, name);
         }
-        case GAUSSIAN_LEARNED -> gaussianLogDensity(x, p, name);
+        case GAUSSIAN_LEARNED ->
+            OnnxLatentFamily.of(LatentFamily.GAUSSIAN)
+                .logDensity(g, x, p.parameters(), architecture.inputDim(), rank, name);
       };
     }
 
@@ -481,10 +448,12 @@ public final class VaeOnnxExporter {
         ONNXRef<?> pre = g.dense(h, mlp.hidden().get(i), name + "/hidden" + i);
         h = g.unary(activation(), pre, name + "/hidden" + i + "/act");
       }
-      ONNXRef<?> mean = g.dense(h, mlp.mean(), name + "/mean");
-      ONNXRef<?> logVariance =
-          mlp.logVariance() == null ? null : g.dense(h, mlp.logVariance(), name + "/logvar");
-      return new Heads(mean, logVariance);
+      List<ONNXRef<?>> heads = new ArrayList<>();
+      heads.add(g.dense(h, mlp.mean(), name + "/mean"));
+      if (mlp.logVariance() != null) {
+        heads.add(g.dense(h, mlp.logVariance(), name + "/logvar"));
+      }
+      return new Heads(heads);
     }
 
     /** {@link #mlp} for a matrix input [rows, in]: each dense layer is one Gemm. */
@@ -494,10 +463,12 @@ public final class VaeOnnxExporter {
         ONNXRef<?> pre = g.denseMatrix(h, mlp.hidden().get(i), name + "/hidden" + i);
         h = g.unary(activation(), pre, name + "/hidden" + i + "/act");
       }
-      ONNXRef<?> mean = g.denseMatrix(h, mlp.mean(), name + "/mean");
-      ONNXRef<?> logVariance =
-          mlp.logVariance() == null ? null : g.denseMatrix(h, mlp.logVariance(), name + "/logvar");
-      return new Heads(mean, logVariance);
+      List<ONNXRef<?>> heads = new ArrayList<>();
+      heads.add(g.denseMatrix(h, mlp.mean(), name + "/mean"));
+      if (mlp.logVariance() != null) {
+        heads.add(g.denseMatrix(h, mlp.logVariance(), name + "/logvar"));
+      }
+      return new Heads(heads);
     }
 
     private VaeOnnxOperators activation() {
@@ -505,37 +476,6 @@ public final class VaeOnnxExporter {
         case TANH -> VaeOnnxOperators.TANH;
         case RELU -> VaeOnnxOperators.RELU;
       };
-    }
-
-    /** z = mean + exp(logvar / 2) * eps. */
-    private ONNXRef<?> sample(Heads q, ONNXRef<?> eps, String name) {
-      ONNXRef<?> std =
-          g.unary(
-              VaeOnnxOperators.EXP,
-              g.mul(q.logVariance(), 0.5f, name + "/half_logvar"),
-              name + "/std");
-      return g.add(q.mean(), g.mul(std, eps, name + "/noise"), name + "/sample");
-    }
-
-    /** sum_d -0.5 (log 2 pi + logvar + (z - mean)^2 exp(-logvar)): [.., d] -> [..]. */
-    private ONNXRef<?> gaussianLogDensity(ONNXRef<?> z, Heads p, String name) {
-      ONNXRef<?> diff = g.sub(z, p.mean(), name + "/diff");
-      ONNXRef<?> precision =
-          g.unary(
-              VaeOnnxOperators.EXP,
-              g.unary(ONNXOperators.NEG, p.logVariance(), name + "/neg_logvar"),
-              name + "/precision");
-      ONNXRef<?> squares =
-          g.mul(g.mul(diff, diff, name + "/diff2"), precision, name + "/mahalanobis");
-      return logDensityFromSquares(p.logVariance(), squares, name);
-    }
-
-    /** sum_d -0.5 (log 2 pi + logvar + squares), broadcasting logvar against squares. */
-    private ONNXRef<?> logDensityFromSquares(
-        ONNXRef<?> logVariance, ONNXRef<?> squares, String name) {
-      ONNXRef<?> terms =
-          g.add(g.add(squares, logVariance, name + "/plus_logvar"), LOG_2PI, name + "/terms");
-      return g.mul(g.sumLastAxis(terms, name + "/sum"), -0.5f, name);
     }
 
     private ONNXRef<?> sum(List<ONNXRef<?>> terms, String name) {
@@ -547,6 +487,14 @@ public final class VaeOnnxExporter {
     }
   }
 
-  /** Mean (or logits) and log variance (null where the family has none) of a Gaussian MLP. */
-  private record Heads(ONNXRef<?> mean, ONNXRef<?> logVariance) {}
+  /** A network's outputs, one per head in parameter order (mean, logvar; logits). */
+  private record Heads(List<ONNXRef<?>> parameters) {
+    ONNXRef<?> mean() {
+      return parameters.get(0);
+    }
+
+    ONNXRef<?> logVariance() {
+      return parameters.size() > 1 ? parameters.get(1) : null;
+    }
+  }
 }

@@ -26,6 +26,8 @@ enum VaeOnnxOperators implements ONNXOperator {
   LOG("Log", 1),
   /** Element-wise absolute value. */
   ABS("Abs", 1),
+  /** Element-wise sign: -1, 0 or 1. */
+  SIGN("Sign", 1),
   /** The data (input 0) with the shape given by input 1 (int64; -1 infers one dimension). */
   RESHAPE("Reshape", 2),
   /** The shape of the input as an int64 vector. */

@@ -19,6 +19,7 @@ import io.latentserve.model.CounterNoise;
 import io.latentserve.model.Dense;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.GaussianMlp;
+import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.ReferenceVae;
 import io.latentserve.model.StochasticLayer;
@@ -136,7 +137,31 @@ class VaeOnnxExporterTest {
                 Activation.TANH,
                 LikelihoodFamily.GAUSSIAN_FIXED,
                 0.3,
-                4)));
+                4)),
+        Named.of("sigmoidBeliefNetTwoLayer", VaeArchitecture.sigmoidBeliefNet(20, 8, 4)),
+        Named.of(
+            "sigmoidBeliefNetConditional",
+            VaeArchitecture.sigmoidBeliefNet(20, 6).withConditionDim(3)),
+        Named.of(
+            "gaussianBelowBernoulliTop",
+            new VaeArchitecture(
+                20,
+                List.of(
+                    new StochasticLayer("z1", 8, List.of(16), LatentFamily.GAUSSIAN),
+                    new StochasticLayer("z2", 5, List.of(12), LatentFamily.BERNOULLI)),
+                Activation.TANH,
+                LikelihoodFamily.BERNOULLI,
+                0)),
+        Named.of(
+            "bernoulliBelowGaussianTop",
+            new VaeArchitecture(
+                12,
+                List.of(
+                    new StochasticLayer("z1", 6, List.of(10), LatentFamily.BERNOULLI),
+                    new StochasticLayer("z2", 3, List.of(), LatentFamily.GAUSSIAN)),
+                Activation.RELU,
+                LikelihoodFamily.GAUSSIAN_LEARNED,
+                0)));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -205,11 +230,10 @@ class VaeOnnxExporterTest {
     for (int l = 0; l < architecture.layerCount(); l++) {
       String name = architecture.layer(l).name();
       ReferenceVae.LayerSample layer = expected.layers().get(l);
-      assertClose(onnx.get(GraphNames.mean(name)), layer.mean(), GraphNames.mean(name));
-      assertClose(
-          onnx.get(GraphNames.logVariance(name)),
-          layer.logVariance(),
-          GraphNames.logVariance(name));
+      for (String parameter : layer.family().parameterNames()) {
+        String output = GraphNames.parameter(name, parameter);
+        assertClose(onnx.get(output), layer.parameter(parameter), output);
+      }
       assertClose(onnx.get(GraphNames.sample(name)), layer.sample(), GraphNames.sample(name));
     }
   }
@@ -217,7 +241,7 @@ class VaeOnnxExporterTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("architectures")
   void decoderGraph_seededInputs_matchesReference(VaeArchitecture architecture) throws Exception {
-    List<FloatTensor> latents = noise(architecture, N, 1, CounterNoise.Stream.PRIOR, false);
+    List<FloatTensor> latents = latents(architecture, N);
     FloatTensor top = latents.get(latents.size() - 1);
     List<FloatTensor> eps =
         noise(architecture, N, 1, CounterNoise.Stream.LATENT, false)
@@ -233,14 +257,13 @@ class VaeOnnxExporterTest {
     Map<String, FloatTensor> onnx = run(architecture, GraphRole.DECODER, inputs);
 
     ReferenceVae.Decoding expected = reference(architecture).decode(top, y, eps);
-    if (architecture.conditional()) {
+    if (architecture.prior().hasWeights()) {
       String name = architecture.top().name();
-      ReferenceVae.Gaussian prior = reference(architecture).topPrior(y);
-      assertClose(onnx.get(GraphNames.priorMean(name)), prior.mean(), GraphNames.priorMean(name));
-      assertClose(
-          onnx.get(GraphNames.priorLogVariance(name)),
-          prior.logVariance(),
-          GraphNames.priorLogVariance(name));
+      ReferenceVae.LayerParameters prior = reference(architecture).topPrior(N, y);
+      for (String parameter : prior.family().parameterNames()) {
+        String output = GraphNames.priorParameter(name, parameter);
+        assertClose(onnx.get(output), prior.parameter(parameter), output);
+      }
     }
     assertClose(onnx.get(GraphNames.X_MEAN), expected.xMean(), GraphNames.X_MEAN);
     if (architecture.likelihood() == LikelihoodFamily.GAUSSIAN_LEARNED) {
@@ -249,11 +272,10 @@ class VaeOnnxExporterTest {
     for (int l = 0; l < eps.size(); l++) {
       String name = architecture.layer(l).name();
       ReferenceVae.LayerSample layer = expected.layersBelowTop().get(l);
-      assertClose(onnx.get(GraphNames.priorMean(name)), layer.mean(), GraphNames.priorMean(name));
-      assertClose(
-          onnx.get(GraphNames.priorLogVariance(name)),
-          layer.logVariance(),
-          GraphNames.priorLogVariance(name));
+      for (String parameter : layer.family().parameterNames()) {
+        String output = GraphNames.priorParameter(name, parameter);
+        assertClose(onnx.get(output), layer.parameter(parameter), output);
+      }
       assertClose(onnx.get(GraphNames.sample(name)), layer.sample(), GraphNames.sample(name));
     }
   }
@@ -263,7 +285,7 @@ class VaeOnnxExporterTest {
   void logJointGraph_seededInputs_matchesReference(VaeArchitecture architecture) throws Exception {
     FloatTensor x = data(architecture, N);
     FloatTensor y = condition(architecture, N);
-    List<FloatTensor> z = noise(architecture, N, 1, CounterNoise.Stream.PRIOR, false);
+    List<FloatTensor> z = latents(architecture, N);
 
     Map<String, FloatTensor> onnx =
         run(architecture, GraphRole.LOG_JOINT, dataAndSamples(architecture, x, y, z));
@@ -283,7 +305,7 @@ class VaeOnnxExporterTest {
       throws Exception {
     FloatTensor x = data(architecture, N);
     FloatTensor y = condition(architecture, N);
-    List<FloatTensor> z = noise(architecture, N, 1, CounterNoise.Stream.PRIOR, false);
+    List<FloatTensor> z = latents(architecture, N);
 
     Map<String, FloatTensor> onnx =
         run(architecture, GraphRole.LOG_POSTERIOR, dataAndSamples(architecture, x, y, z));
@@ -455,13 +477,13 @@ class VaeOnnxExporterTest {
 
   @Test
   void logGroupSize_features_largestDivisorKeepingTheGroupCountAligned() {
-    assertThat(VaeOnnxExporter.logGroupSize(784)).isEqualTo(49); // 16 groups
-    assertThat(VaeOnnxExporter.logGroupSize(20)).isEqualTo(5); // 4 groups
-    assertThat(VaeOnnxExporter.logGroupSize(10)).isEqualTo(5); // 2 groups
-    assertThat(VaeOnnxExporter.logGroupSize(15)).isEqualTo(15);
-    assertThat(VaeOnnxExporter.logGroupSize(4096)).isEqualTo(64);
-    assertThat(VaeOnnxExporter.logGroupSize(67)).isEqualTo(1); // prime above the limit
-    assertThat(VaeOnnxExporter.logGroupSize(1)).isEqualTo(1);
+    assertThat(BernoulliOnnx.logGroupSize(784)).isEqualTo(49); // 16 groups
+    assertThat(BernoulliOnnx.logGroupSize(20)).isEqualTo(5); // 4 groups
+    assertThat(BernoulliOnnx.logGroupSize(10)).isEqualTo(5); // 2 groups
+    assertThat(BernoulliOnnx.logGroupSize(15)).isEqualTo(15);
+    assertThat(BernoulliOnnx.logGroupSize(4096)).isEqualTo(64);
+    assertThat(BernoulliOnnx.logGroupSize(67)).isEqualTo(1); // prime above the limit
+    assertThat(BernoulliOnnx.logGroupSize(1)).isEqualTo(1);
   }
 
   // ---- helpers ----
@@ -544,11 +566,32 @@ class VaeOnnxExporterTest {
       for (int i = 0; i < n; i++) {
         long key = CounterNoise.rowKey(DATA_SEED, stream, i);
         for (int s = 0; s < k; s++) {
-          CounterNoise.gaussian(key, (long) s * total + offset, values, (i * k + s) * d, d);
+          layer.family().noise().fill(key, (long) s * total + offset, values, (i * k + s) * d, d);
         }
       }
       out.add(perSample ? FloatTensor.of(values, n, k, d) : FloatTensor.of(values, n, d));
       offset += d;
+    }
+    return out;
+  }
+
+  /**
+   * Latent values z [n, d_l] per layer in each layer's support: Gaussian draws, and for Bernoulli
+   * layers the signs of logistic draws as 0 or 1.
+   */
+  private static List<FloatTensor> latents(VaeArchitecture architecture, int n) {
+    List<FloatTensor> out = new ArrayList<>();
+    for (FloatTensor values : noise(architecture, n, 1, CounterNoise.Stream.PRIOR, false)) {
+      out.add(values);
+    }
+    for (int l = 0; l < architecture.layerCount(); l++) {
+      if (architecture.family(l) == LatentFamily.BERNOULLI) {
+        float[] v = out.get(l).copyData();
+        for (int i = 0; i < v.length; i++) {
+          v[i] = v[i] > 0 ? 1 : 0;
+        }
+        out.set(l, FloatTensor.of(v, out.get(l).shape()));
+      }
     }
     return out;
   }

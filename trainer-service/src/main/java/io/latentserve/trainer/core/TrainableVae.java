@@ -61,8 +61,11 @@ public interface TrainableVae extends AutoCloseable {
    *     scales them by its prior p(z|y), one per sample row: m = rows K); null for the other
    *     objectives
    * @param y [rows, C] the condition of a conditional model (one-hot labels), else null
+   * @param dreams the noise of one ancestral sample (x', z') ~ p per row for the sleep-phi term of
+   *     reweighted wake-sleep, as {@link LatentNoise#dreams} lays it out (per layer [rows, d_l],
+   *     then the observation noise [rows, D]); null for the other objectives
    */
-  record Batch(float[] x, int rows, float[][] eps, float[] priorEps, float[] y) {
+  record Batch(float[] x, int rows, float[][] eps, float[] priorEps, float[] y, float[][] dreams) {
     public Batch {
       if (rows <= 0 || x.length % rows != 0) {
         throw new IllegalArgumentException(
@@ -72,6 +75,11 @@ public interface TrainableVae extends AutoCloseable {
         throw new IllegalArgumentException(
             "y has " + y.length + " values, not a whole number of " + rows + " rows");
       }
+    }
+
+    /** A batch without dreams. */
+    public Batch(float[] x, int rows, float[][] eps, float[] priorEps, float[] y) {
+      this(x, rows, eps, priorEps, y, null);
     }
 
     /** A batch of an unconditional model. */

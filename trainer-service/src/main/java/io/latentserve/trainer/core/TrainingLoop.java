@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * permutation seeded by (seed, e); a Bernoulli model sees them binarized afresh every epoch
  * (dynamic binarization, as in the IWAE experiments), seeded by (seed, e) and each example's index;
  * step s (counted over the whole run) draws its noise from {@link LatentNoise} with the spec's seed
- * at rows {@code s * batchSize ...}. A run resumed from a {@link Checkpoint} therefore continues
- * exactly as the uninterrupted run would have, given a deterministic engine.
+ * at rows {@code s * batchSize ...} (and, for the sleep phase of reweighted wake-sleep, its dreams
+ * from {@link LatentNoise#dreams} at the same rows). A run resumed from a {@link Checkpoint}
+ * therefore continues exactly as the uninterrupted run would have, given a deterministic engine.
  *
  * <p>Metrics, nats per example: {@code train_loss} (mean loss of the last epoch), {@code
  * train_<bound>} (the objective's bound, ELBO or IWAE with its k, over the whole training split
@@ -106,6 +107,7 @@ public final class TrainingLoop {
     int dim = architecture.inputDim();
     boolean bernoulli = architecture.likelihood() == LikelihoodFamily.BERNOULLI;
     boolean info = spec.objective() instanceof Objective.InfoVae;
+    boolean sleep = spec.objective() instanceof Objective.Rws rws && rws.phi().sleep();
 
     try (TrainableVae model =
         backend.create(
@@ -154,8 +156,10 @@ public final class TrainingLoop {
           float[][] eps = LatentNoise.latent(architecture, spec.seed(), firstRow, rows, k);
           float[] prior =
               info ? LatentNoise.prior(architecture, spec.seed(), firstRow * k, rows * k) : null;
+          float[][] dreams =
+              sleep ? LatentNoise.dreams(architecture, spec.seed(), firstRow, rows) : null;
           TrainableVae.StepResult result =
-              model.step(new TrainableVae.Batch(xs, rows, eps, prior, y));
+              model.step(new TrainableVae.Batch(xs, rows, eps, prior, y, dreams));
           lossSum += result.loss() * rows;
           boundSum += result.bound() * rows;
           rate.tick();

@@ -46,6 +46,11 @@ public record TrainingSpec(
     if (objective == null) {
       throw new InvalidSpecException("spec.objective", "spec.objective is required, got none");
     }
+    try {
+      objective.check(architecture);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSpecException("spec.objective", e.getMessage());
+    }
     if (!(learningRate > 0 && learningRate <= 1)) {
       throw new InvalidSpecException(
           "spec.optimizer.learning_rate",

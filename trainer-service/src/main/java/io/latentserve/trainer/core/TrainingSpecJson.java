@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentserve.model.Activation;
+import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.Prior;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
 import java.util.ArrayList;
@@ -20,13 +22,16 @@ import java.util.Locale;
  * {"model_name": "mnist-iwae", "dataset": "mnist-10k",
  *  "architecture": {"input_dim": 784, "activation": "tanh", "likelihood": "bernoulli",
  *                   "likelihood_sigma": 0, "layers": [{"name": "z1", "latent_dim": 50,
- *                   "hidden": [200, 200]}]},
+ *                   "hidden": [200, 200], "family": "gaussian"}], "prior": "standard_normal"},
  *  "objective": {"kind": "iwae", "k": 5},
  *  "optimizer": {"learning_rate": 0.001, "batch_size": 100},
  *  "epochs": 10, "seed": "42", "validation_k": 5000}
  * }</pre>
  *
- * The seed is a decimal string of the unsigned 64-bit value, which JSON numbers cannot all hold.
+ * A layer without "family" is Gaussian and an architecture without "prior" has its top family's
+ * default prior (specs written before latent families). VIMCO is {@code {"kind": "vimco", "k": 5}},
+ * reweighted wake-sleep {@code {"kind": "rws", "k": 5, "phi": "wake"}}. The seed is a decimal
+ * string of the unsigned 64-bit value, which JSON numbers cannot all hold.
  */
 public final class TrainingSpecJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -57,7 +62,9 @@ public final class TrainingSpecJson {
       l.put("latent_dim", layer.latentDim());
       ArrayNode hidden = l.putArray("hidden");
       layer.hidden().forEach(hidden::add);
+      l.put("family", layer.family().name());
     }
+    arch.put("prior", a.prior().name());
     ObjectNode objective = root.putObject("objective");
     objective.put("kind", spec.objective().name());
     Objective o = spec.objective();
@@ -70,6 +77,11 @@ public final class TrainingSpecJson {
     } else if (o instanceof Objective.InfoVae info) {
       objective.put("alpha", info.alpha());
       objective.put("lambda", info.lambda());
+    } else if (o instanceof Objective.Vimco v) {
+      objective.put("k", v.k());
+    } else if (o instanceof Objective.Rws r) {
+      objective.put("k", r.k());
+      objective.put("phi", r.phi().name().toLowerCase(Locale.ROOT));
     }
     ObjectNode optimizer = root.putObject("optimizer");
     optimizer.put("learning_rate", spec.learningRate());
@@ -94,10 +106,24 @@ public final class TrainingSpecJson {
     for (JsonNode l : required(a, "layers")) {
       List<Integer> hidden = new ArrayList<>();
       required(l, "hidden").forEach(h -> hidden.add(h.intValue()));
+      LatentFamily family =
+          l.hasNonNull("family")
+              ? LatentFamily.byName(l.get("family").textValue())
+              : LatentFamily.GAUSSIAN;
       layers.add(
           new StochasticLayer(
-              required(l, "name").textValue(), required(l, "latent_dim").intValue(), hidden));
+              required(l, "name").textValue(),
+              required(l, "latent_dim").intValue(),
+              hidden,
+              family));
     }
+    int conditionDim = a.path("condition_dim").asInt(0);
+    Prior prior =
+        a.hasNonNull("prior")
+            ? Prior.byName(a.get("prior").textValue())
+            : layers.isEmpty()
+                ? Prior.STANDARD_NORMAL
+                : Prior.defaultFor(layers.get(layers.size() - 1).family(), conditionDim);
     VaeArchitecture architecture =
         new VaeArchitecture(
             required(a, "input_dim").intValue(),
@@ -106,7 +132,8 @@ public final class TrainingSpecJson {
             LikelihoodFamily.valueOf(
                 required(a, "likelihood").textValue().toUpperCase(Locale.ROOT)),
             required(a, "likelihood_sigma").doubleValue(),
-            a.path("condition_dim").asInt(0));
+            conditionDim,
+            prior);
     JsonNode o = required(root, "objective");
     String kind = required(o, "kind").textValue();
     Objective objective =
@@ -118,6 +145,12 @@ public final class TrainingSpecJson {
           case "info_vae" ->
               new Objective.InfoVae(
                   required(o, "alpha").doubleValue(), required(o, "lambda").doubleValue());
+          case "vimco" -> new Objective.Vimco(required(o, "k").intValue());
+          case "rws" ->
+              new Objective.Rws(
+                  required(o, "k").intValue(),
+                  Objective.RwsPhi.valueOf(
+                      required(o, "phi").textValue().toUpperCase(Locale.ROOT)));
           default -> throw new IllegalArgumentException("unknown objective kind " + kind);
         };
     JsonNode opt = required(root, "optimizer");

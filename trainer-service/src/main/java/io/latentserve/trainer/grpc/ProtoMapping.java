@@ -12,9 +12,11 @@ import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobPhase;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.Objective;
 import io.latentserve.proto.v1.Optimizer;
+import io.latentserve.proto.v1.RwsPhi;
 import io.latentserve.proto.v1.StochasticLayerSpec;
 import io.latentserve.trainer.core.DatasetSource;
 import io.latentserve.trainer.core.InvalidSpecException;
@@ -127,7 +129,9 @@ final class ProtoMapping {
                   field + ".hidden[" + h + "] must be > 0, got " + s.getHidden(h));
             }
           }
-          layers.add(new StochasticLayer("z" + (l + 1), s.getLatentDim(), s.getHiddenList()));
+          layers.add(
+              new StochasticLayer(
+                  "z" + (l + 1), s.getLatentDim(), s.getHiddenList(), family(s, field)));
         }
       }
       default ->
@@ -154,6 +158,23 @@ final class ProtoMapping {
     return new VaeArchitecture(inputDim, layers, activation, likelihood, sigma, conditionDim);
   }
 
+  static io.latentserve.model.LatentFamily family(StochasticLayerSpec s, String field) {
+    return switch (s.getFamily()) {
+      case LATENT_FAMILY_UNSPECIFIED, LATENT_FAMILY_GAUSSIAN ->
+          io.latentserve.model.LatentFamily.GAUSSIAN;
+      case LATENT_FAMILY_BERNOULLI -> io.latentserve.model.LatentFamily.BERNOULLI;
+      default ->
+          throw new InvalidSpecException(
+              field + ".family", field + ".family " + s.getFamilyValue() + " is unknown");
+    };
+  }
+
+  static LatentFamily family(io.latentserve.model.LatentFamily family) {
+    return family == io.latentserve.model.LatentFamily.BERNOULLI
+        ? LatentFamily.LATENT_FAMILY_BERNOULLI
+        : LatentFamily.LATENT_FAMILY_GAUSSIAN;
+  }
+
   static io.latentserve.trainer.core.Objective objective(JobSpec spec) {
     Objective o = spec.getObjective();
     return switch (o.getKindCase()) {
@@ -176,10 +197,40 @@ final class ProtoMapping {
               () ->
                   new io.latentserve.trainer.core.Objective.InfoVae(
                       o.getInfoVae().getAlpha(), o.getInfoVae().getLambda()));
+      case VIMCO ->
+          field(
+              "spec.objective.vimco.k",
+              () -> new io.latentserve.trainer.core.Objective.Vimco(o.getVimco().getK()));
+      case RWS ->
+          field(
+              "spec.objective.rws",
+              () ->
+                  new io.latentserve.trainer.core.Objective.Rws(
+                      o.getRws().getK(), rwsPhi(o.getRws())));
       case KIND_NOT_SET ->
           throw new InvalidSpecException(
               "spec.objective",
-              "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae");
+              "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, vimco, rws");
+    };
+  }
+
+  private static io.latentserve.trainer.core.Objective.RwsPhi rwsPhi(Objective.Rws rws) {
+    return switch (rws.getPhi()) {
+      case RWS_PHI_UNSPECIFIED, RWS_PHI_WAKE -> io.latentserve.trainer.core.Objective.RwsPhi.WAKE;
+      case RWS_PHI_SLEEP -> io.latentserve.trainer.core.Objective.RwsPhi.SLEEP;
+      case RWS_PHI_BOTH -> io.latentserve.trainer.core.Objective.RwsPhi.BOTH;
+      default ->
+          throw new InvalidSpecException(
+              "spec.objective.rws.phi",
+              "spec.objective.rws.phi " + rws.getPhiValue() + " is unknown");
+    };
+  }
+
+  private static RwsPhi rwsPhi(io.latentserve.trainer.core.Objective.RwsPhi phi) {
+    return switch (phi) {
+      case WAKE -> RwsPhi.RWS_PHI_WAKE;
+      case SLEEP -> RwsPhi.RWS_PHI_SLEEP;
+      case BOTH -> RwsPhi.RWS_PHI_BOTH;
     };
   }
 
@@ -209,7 +260,8 @@ final class ProtoMapping {
       arch.addLayers(
           StochasticLayerSpec.newBuilder()
               .setLatentDim(layer.latentDim())
-              .addAllHidden(layer.hidden()));
+              .addAllHidden(layer.hidden())
+              .setFamily(family(layer.family())));
     }
     Objective.Builder objective = Objective.newBuilder();
     io.latentserve.trainer.core.Objective o = spec.objective();
@@ -222,6 +274,10 @@ final class ProtoMapping {
     } else if (o instanceof io.latentserve.trainer.core.Objective.InfoVae info) {
       objective.setInfoVae(
           Objective.InfoVae.newBuilder().setAlpha(info.alpha()).setLambda(info.lambda()));
+    } else if (o instanceof io.latentserve.trainer.core.Objective.Vimco v) {
+      objective.setVimco(Objective.Vimco.newBuilder().setK(v.k()));
+    } else if (o instanceof io.latentserve.trainer.core.Objective.Rws r) {
+      objective.setRws(Objective.Rws.newBuilder().setK(r.k()).setPhi(rwsPhi(r.phi())));
     } else {
       objective.setElbo(Objective.Elbo.getDefaultInstance());
     }

@@ -3,6 +3,7 @@ package io.latentserve.trainer.samediff;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
 import io.latentserve.model.VaeWeights;
+import io.latentserve.trainer.core.ImportanceSignals;
 import io.latentserve.trainer.core.NonFiniteLossException;
 import io.latentserve.trainer.core.Objective;
 import io.latentserve.trainer.core.OptimizerSnapshot;
@@ -30,8 +31,10 @@ import org.nd4j.linalg.learning.config.Adam;
  * 0.9, beta2 0.999, epsilon 1e-8) applied by ND4J's fused updater. A step with a non-finite loss or
  * gradient changes nothing and throws {@link NonFiniteLossException}.
  *
- * <p>DReG takes two passes per step: a forward pass for the normalized weights w~, then the
- * gradient pass with w~ fed in as a constant.
+ * <p>DReG, VIMCO and reweighted wake-sleep take two passes per step: a forward pass for the log
+ * weights, from which {@link ImportanceSignals} computes the normalized weights w~ (and VIMCO's
+ * leave-one-out signals), then the gradient pass with those fed in as constants. VIMCO's and RWS's
+ * reported loss is the negative IWAE bound (their surrogates' values mean nothing).
  */
 public final class SameDiffVae implements TrainableVae {
   private static final String MOMENT1 = "adam_m/";
@@ -214,8 +217,12 @@ public final class SameDiffVae implements TrainableVae {
   public StepResult step(Batch batch) {
     checkOpen();
     OutAndGrad result = evaluate(batch);
-    double loss = result.getOutputs().get(VaeGraph.LOSS).getDouble(0);
     double bound = result.getOutputs().get(VaeGraph.BOUND).getDouble(0);
+    // VIMCO's and RWS's surrogates are not objectives: their loss is the negative IWAE bound
+    double loss =
+        graph.objective().reparameterized()
+            ? result.getOutputs().get(VaeGraph.LOSS).getDouble(0)
+            : -bound;
     Map<String, INDArray> grads = result.getGradients();
     if (!Double.isFinite(loss) || !Double.isFinite(bound)) {
       throw new NonFiniteLossException(
@@ -256,18 +263,69 @@ public final class SameDiffVae implements TrainableVae {
    * forward pass that fixes w~.
    */
   OutAndGrad evaluate(Batch batch) {
-    int k = graph.objective().samples();
-    if (graph.objective() instanceof Objective.InfoVae && batch.priorEps() == null) {
+    return gradients(stepPlaceholders(batch));
+  }
+
+  /**
+   * Every placeholder of a step's gradient pass: the batch, and the constants that a forward pass
+   * computes first (DReG's w~; the normalized weights and VIMCO's leave-one-out signals, from
+   * {@link ImportanceSignals}).
+   */
+  Map<String, INDArray> stepPlaceholders(Batch batch) {
+    Objective objective = graph.objective();
+    int k = objective.samples();
+    if (objective instanceof Objective.InfoVae && batch.priorEps() == null) {
       throw new IllegalArgumentException("InfoVAE needs priorEps, got null");
     }
     Map<String, INDArray> ph =
         placeholders(batch.x(), batch.rows(), batch.eps(), k, batch.priorEps(), null);
     putCondition(ph, batch.y(), batch.rows(), k);
-    if (graph.objective() instanceof Objective.Dreg) {
+    if (objective instanceof Objective.Dreg) {
       INDArray logW = sd.output(ph, VaeGraph.LOG_W).get(VaeGraph.LOG_W);
       ph.put(VaeGraph.DREG_WEIGHT, normalizedWeights(logW));
+    } else if (!objective.reparameterized()) {
+      INDArray logW = sd.output(ph, VaeGraph.LOG_W).get(VaeGraph.LOG_W);
+      double[] values = logW.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+      int rows = batch.rows();
+      ph.put(
+          VaeGraph.NORMALIZED_WEIGHT,
+          signal(ImportanceSignals.normalizedWeights(values, rows, k), rows, k));
+      if (objective instanceof Objective.Vimco) {
+        ph.put(
+            VaeGraph.VIMCO_SIGNAL,
+            signal(ImportanceSignals.vimcoSignals(values, rows, k), rows, k));
+      }
+      if (objective instanceof Objective.Rws rws && rws.phi().sleep()) {
+        putDreams(ph, batch.dreams(), rows);
+      }
     }
-    return gradients(ph);
+    return ph;
+  }
+
+  private INDArray signal(double[] values, int rows, int k) {
+    return Nd4j.createFromArray(values).reshape('c', rows, k).castTo(graph.dataType());
+  }
+
+  /** The sleep phase's dream noise, [rows, d_l] per layer and [rows, D]. */
+  private void putDreams(Map<String, INDArray> ph, float[][] dreams, int rows) {
+    VaeArchitecture arch = graph.architecture();
+    int layers = arch.layerCount();
+    if (dreams == null || dreams.length != layers + 1) {
+      throw new IllegalArgumentException(
+          "the sleep phase of rws needs dream noise for "
+              + layers
+              + " layers and x, got "
+              + (dreams == null ? "none" : dreams.length + " arrays"));
+    }
+    for (int l = 0; l <= layers; l++) {
+      int width = l < layers ? arch.layer(l).latentDim() : arch.inputDim();
+      String name = l < layers ? VaeGraph.dreamEps(arch.layer(l)) : VaeGraph.DREAM_X_NOISE;
+      if (dreams[l].length != (long) rows * width) {
+        throw new IllegalArgumentException(
+            name + " has " + dreams[l].length + " values, [" + rows + ", " + width + "] expected");
+      }
+      ph.put(name, Nd4j.create(dreams[l], new long[] {rows, width}, 'c').castTo(graph.dataType()));
+    }
   }
 
   /** Loss, bound and every parameter's gradient for the given placeholders, no update. */

@@ -2,7 +2,9 @@ package io.latentserve.trainer.samediff;
 
 import io.latentserve.model.Dense;
 import io.latentserve.model.GaussianMlp;
+import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.Prior;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
 import io.latentserve.model.VaeWeights;
@@ -35,6 +37,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * and logvar affine in y (the layout of {@link VaeWeights}). InfoVAE's prior draws become mu(y) +
  * exp(logvar(y) / 2) prior_eps, one per sample row.
  *
+ * <p>Latent layers follow their {@link LatentFamily} ({@link SdFamily}): a layer's encoder and the
+ * decoder above it have one head per family parameter (outputs {@code <layer>_mean}, {@code
+ * <layer>_logvar} or {@code <layer>_logits}); Bernoulli samples are z = step(l + eps) with logistic
+ * eps. The top prior is N(0, I), the conditional prior, or a learned one, whose parameters are the
+ * variables {@code prior_<top>_<parameter>_b} [d].
+ *
+ * <p>VIMCO and reweighted wake-sleep hold every sample constant (a stop-gradient), measure log q at
+ * the samples from the family's density, and read their learning signals as placeholders computed
+ * from a forward pass: {@code normalized_weight} [B, K] (w~) and, for VIMCO, {@code vimco_signal}
+ * [B, K] (L - L_{-j}). The sleep phase of wake-sleep adds the dream noise placeholders {@code
+ * dream_eps_<layer>} [M, d_l] and {@code dream_x_noise} [M, D] (M = B) and the output {@code
+ * sleep_log_qz} [M].
+ *
  * <p>Layer 1's posterior is evaluated once per example and broadcast over the K samples; every
  * layer above works on the B K samples as rows. Log densities follow the bundle's formulas (see
  * {@code io.latentserve.model.ReferenceVae}); log q uses (z - mean) exp(-logvar / 2) = eps except
@@ -53,6 +68,11 @@ final class VaeGraph {
   static final String LOG_QZ = "log_qz";
   static final String LOSS = "loss";
   static final String BOUND = "bound";
+  static final String NORMALIZED_WEIGHT = "normalized_weight";
+  static final String VIMCO_SIGNAL = "vimco_signal";
+  static final String DREAM_X_NOISE = "dream_x_noise";
+  static final String DREAM_X = "dream_x";
+  static final String SLEEP_LOG_QZ = "sleep_log_qz";
 
   private final VaeArchitecture architecture;
   private final Objective objective;
@@ -104,6 +124,11 @@ final class VaeGraph {
     return "eps_" + layer.name();
   }
 
+  /** The placeholder of a layer's dream noise in reweighted wake-sleep's sleep phase. */
+  static String dreamEps(StochasticLayer layer) {
+    return "dream_eps_" + layer.name();
+  }
+
   /**
    * Name of one parameter: {@code <enc|dec>_<layer>_<h<i>|mean|logvar>_<w|b>}, e.g. {@code
    * enc_z1_h0_w}.
@@ -144,6 +169,9 @@ final class VaeGraph {
     SDVariable yRows = c == 0 ? null : sd.placeHolder(Y_ROWS, dataType, -1, c);
 
     boolean dreg = objective instanceof Objective.Dreg;
+    // VIMCO and RWS hold the samples constant: a reparameterized sample must be detached, or its
+    // path gradient would be counted on top of the score-function (or self-normalized) gradient.
+    boolean detached = !objective.reparameterized();
     SDVariable dregWeight = null;
     SDVariable rowScale = null;
     if (dreg) {
@@ -159,21 +187,31 @@ final class VaeGraph {
     SDVariable logQ = null;
     for (int l = 0; l < layers; l++) {
       StochasticLayer layer = architecture.layer(l);
+      LatentFamily family = layer.family();
+      SdFamily sdFamily = SdFamily.of(family);
       int d = layer.latentDim();
       SDVariable input = l == 0 ? withCondition(x, y) : withCondition(z.get(l - 1), yRows);
-      SDVariable[] heads = mlp(true, layer.name(), weights.encoders().get(l), input, false);
-      SDVariable mean = heads[0].rename(layer.name() + "_mean");
-      SDVariable logVar = heads[1].rename(layer.name() + "_logvar");
+      SDVariable[] q =
+          mlp(
+              Network.ENCODER,
+              layer.name(),
+              weights.encoders().get(l),
+              family.parameterNames(),
+              input,
+              false);
+      for (int p = 0; p < q.length; p++) {
+        q[p] = q[p].rename(layer.name() + "_" + family.parameterNames().get(p));
+      }
       SDVariable e = eps.get(l);
-      SDVariable sample;
       SDVariable sampleRows;
       if (l == 0) {
-        // [B, 1, d] + [B, 1, d] * [B, K, d]
-        sample =
-            mean.reshape(-1, 1, d).add(sd.math().exp(logVar.reshape(-1, 1, d).mul(0.5)).mul(e));
-        sampleRows = sample.reshape(-1, d);
+        // [B, 1, d] parameters against [B, K, d] noise
+        sampleRows = sdFamily.sample(perExample(q, d), e).reshape(-1, d);
       } else {
-        sampleRows = mean.add(sd.math().exp(logVar.mul(0.5)).mul(e.reshape(-1, d)));
+        sampleRows = sdFamily.sample(q, e.reshape(-1, d));
+      }
+      if (detached) {
+        sampleRows = SdMath.stopGradient(sampleRows);
       }
       sampleRows = sampleRows.rename(layer.name());
       z.add(sampleRows);
@@ -184,8 +222,8 @@ final class VaeGraph {
         score.add(scored);
         if (l == 0) {
           // q(z1|x): its parameters depend on x alone, so holding them fixed is a stop-gradient
-          SDVariable m = SdMath.stopGradient(mean);
-          SDVariable lv = SdMath.stopGradient(logVar);
+          SDVariable m = SdMath.stopGradient(q[0]);
+          SDVariable lv = SdMath.stopGradient(q[1]);
           SDVariable scored3 = scored.reshape(withLast(d));
           layerLogQ =
               SdMath.gaussianLogDensity(scored3, m.reshape(-1, 1, d), lv.reshape(-1, 1, d), 2, d)
@@ -195,15 +233,27 @@ final class VaeGraph {
           // which the path gradient flows (rescaled once, like every scored sample)
           SDVariable[] frozen =
               mlp(
-                  true,
+                  Network.ENCODER,
                   layer.name(),
                   weights.encoders().get(l),
+                  family.parameterNames(),
                   withCondition(score.get(l - 1), yRows),
                   true);
           layerLogQ = SdMath.gaussianLogDensity(scored, frozen[0], frozen[1], 1, d);
         }
+      } else if (detached) {
+        score.add(sampleRows);
+        if (l == 0) {
+          layerLogQ =
+              sdFamily
+                  .logDensity(sampleRows.reshape(withLast(d)), perExample(q, d), 2, d)
+                  .reshape(-1);
+        } else {
+          layerLogQ = sdFamily.logDensity(sampleRows, q, 1, d);
+        }
       } else {
         score.add(sampleRows);
+        SDVariable logVar = q[1];
         SDVariable e2 = SdMath.sum(e.mul(e), 2, d, false); // [B, K]
         if (l == 0) {
           // -0.5 (d log 2 pi + sum logvar + sum eps^2), the logvar sum shared by the K samples
@@ -217,61 +267,40 @@ final class VaeGraph {
       logQ = logQ == null ? layerLogQ : logQ.add(layerLogQ);
     }
 
-    // Prior: N(0, I) (or p(z_L|y)) on the top layer, p(z_l | z_{l+1}) from decoder l+1 below it.
-    // [B K]
+    // Prior: N(0, I), p(z_L|y) or learned constants on the top layer, p(z_l | z_{l+1}) from
+    // decoder l+1 below it. [B K]
     StochasticLayer top = architecture.top();
     SDVariable topScore = score.get(layers - 1);
-    SDVariable[] conditionalPrior = null;
+    SDVariable[] topPrior = priorParameters(weights, yRows);
     SDVariable logP;
-    if (c == 0) {
+    if (topPrior == null) {
       logP =
           SdMath.sum(topScore.mul(topScore), 1, top.latentDim(), false)
               .add(top.latentDim() * SdMath.LOG_2PI)
               .mul(-0.5);
     } else {
-      conditionalPrior = mlp(Network.PRIOR, top.name(), weights.prior(), yRows, false);
-      logP =
-          SdMath.gaussianLogDensity(
-              topScore, conditionalPrior[0], conditionalPrior[1], 1, top.latentDim());
+      logP = SdFamily.of(top.family()).logDensity(topScore, topPrior, 1, top.latentDim());
     }
     for (int l = layers - 2; l >= 0; l--) {
       StochasticLayer layer = architecture.layer(l);
       SDVariable[] heads =
           mlp(
-              false,
+              Network.DECODER,
               architecture.layer(l + 1).name(),
               weights.decoders().get(l + 1),
+              layer.family().parameterNames(),
               withCondition(score.get(l + 1), yRows),
               false);
       logP =
           logP.add(
-              SdMath.gaussianLogDensity(score.get(l), heads[0], heads[1], 1, layer.latentDim()));
+              SdFamily.of(layer.family()).logDensity(score.get(l), heads, 1, layer.latentDim()));
     }
 
     // Likelihood p(x | z1) over the B K sample rows, against x repeated K times (x_rows, fed by
     // the caller): elementwise ops on [B K, D] without broadcasting, which ND4J runs far faster.
-    SDVariable[] px =
-        mlp(
-            false,
-            architecture.layer(0).name(),
-            weights.decoders().get(0),
-            withCondition(score.get(0), yRows),
-            false);
     int dim = architecture.inputDim();
     SDVariable xRows = sd.placeHolder(X_ROWS, dataType, -1, dim);
-    SDVariable mean = px[0];
-    SDVariable logPx =
-        switch (architecture.likelihood()) {
-          case BERNOULLI -> SdMath.sum(xRows.mul(mean).sub(SdMath.softplus(mean)), 1, dim, false);
-          case GAUSSIAN_FIXED -> {
-            double sigma = architecture.likelihoodSigma();
-            SDVariable diff = xRows.sub(mean);
-            SDVariable terms =
-                diff.mul(diff).mul(1.0 / (sigma * sigma)).add(SdMath.LOG_2PI + 2 * Math.log(sigma));
-            yield SdMath.sum(terms, 1, dim, false).mul(-0.5);
-          }
-          case GAUSSIAN_LEARNED -> SdMath.gaussianLogDensity(xRows, mean, px[1], 1, dim);
-        };
+    SDVariable logPx = logLikelihood(xRows, withCondition(score.get(0), yRows), weights);
 
     SDVariable logPz = logP.reshape(bk).rename(LOG_PZ);
     SDVariable logQz = logQ.reshape(bk).rename(LOG_QZ);
@@ -296,9 +325,9 @@ final class VaeGraph {
       bound = logW.mean();
       SDVariable priorEps = sd.placeHolder(PRIOR_EPS, dataType, -1, top.latentDim());
       SDVariable priorDraws =
-          conditionalPrior == null
+          topPrior == null
               ? priorEps
-              : conditionalPrior[0].add(sd.math().exp(conditionalPrior[1].mul(0.5)).mul(priorEps));
+              : topPrior[0].add(sd.math().exp(topPrior[1].mul(0.5)).mul(priorEps));
       SDVariable mmd = SdMath.mmd(z.get(layers - 1), priorDraws, top.latentDim()).rename("mmd");
       loss =
           logPx
@@ -306,6 +335,26 @@ final class VaeGraph {
               .add(logQz.sub(logPz).mul(info.klWeight()))
               .mean()
               .add(mmd.mul(info.mmdWeight()));
+    } else if (objective instanceof Objective.Vimco) {
+      bound = SdMath.logMeanExp(logW, 1, k).mean();
+      // sum_j sg(w~_j) log w_j + sg(L - L_{-j}) log q_j per example, the signals constants fed
+      // from a forward pass; summed over the K samples, averaged over the batch
+      SDVariable weight = sd.placeHolder(NORMALIZED_WEIGHT, dataType, -1, -1);
+      SDVariable signal = sd.placeHolder(VIMCO_SIGNAL, dataType, -1, -1);
+      loss = SdMath.sum(weight.mul(logW).add(signal.mul(logQz)), 1, k, false).mean().neg();
+    } else if (objective instanceof Objective.Rws rws) {
+      bound = SdMath.logMeanExp(logW, 1, k).mean();
+      SDVariable weight = sd.placeHolder(NORMALIZED_WEIGHT, dataType, -1, -1);
+      // With the samples constant, log p(x, z) depends on the decoders and the prior alone (theta)
+      // and log q(z|x) on the encoders alone (phi): one sum routes each term to its parameters.
+      SDVariable wake = logPx.add(logPz);
+      if (rws.phi().wake()) {
+        wake = wake.add(logQz);
+      }
+      loss = SdMath.sum(weight.mul(wake), 1, k, false).mean().neg();
+      if (rws.phi().sleep()) {
+        loss = loss.sub(sleepLogQ(weights, y).mean());
+      }
     } else {
       bound = logW.mean();
       loss = bound.neg();
@@ -313,6 +362,147 @@ final class VaeGraph {
     bound.rename(BOUND);
     loss.rename(LOSS);
     sd.setLossVariables(loss);
+  }
+
+  /** Each parameter [B, d] as [B, 1, d], to broadcast over the K samples of a row. */
+  private static SDVariable[] perExample(SDVariable[] parameters, int d) {
+    SDVariable[] out = new SDVariable[parameters.length];
+    for (int p = 0; p < parameters.length; p++) {
+      out[p] = parameters[p].reshape(-1, 1, d);
+    }
+    return out;
+  }
+
+  /**
+   * The top prior's parameters for rows of the condition {@code condition} (ignored without one):
+   * null for N(0, I), the conditional prior's heads [rows, d], or a learned prior's constants [1,
+   * d] (broadcast over rows). A learned prior's variables are its heads' biases, {@code
+   * prior_<top>_<parameter>_b}, [d].
+   */
+  private SDVariable[] priorParameters(VaeWeights weights, SDVariable condition) {
+    Prior prior = architecture.prior();
+    StochasticLayer top = architecture.top();
+    List<String> names = top.family().parameterNames();
+    if (!prior.hasWeights()) {
+      return null;
+    }
+    if (prior.networkInputDim(architecture.conditionDim()) > 0) {
+      return mlp(Network.PRIOR, top.name(), weights.prior(), names, condition, false);
+    }
+    SDVariable[] out = new SDVariable[names.size()];
+    for (int p = 0; p < names.size(); p++) {
+      String name = variableName(Network.PRIOR, top.name(), names.get(p), false);
+      SDVariable b;
+      if (sd.hasVariable(name)) {
+        b = sd.getVariable(name);
+      } else {
+        Dense head = weights.prior().heads().get(p);
+        b = sd.var(name, Nd4j.createFromArray(head.bias()).castTo(dataType));
+        parameterNames.add(name);
+      }
+      out[p] = b.reshape(1, top.latentDim());
+    }
+    return out;
+  }
+
+  /** log p(x|z1) [rows] for x [rows, D], the decoder reading {@code input} (z1 and y). */
+  private SDVariable logLikelihood(SDVariable x, SDVariable input, VaeWeights weights) {
+    SDVariable[] px =
+        mlp(
+            Network.DECODER,
+            architecture.layer(0).name(),
+            weights.decoders().get(0),
+            likelihoodHeads(),
+            input,
+            false);
+    int dim = architecture.inputDim();
+    SDVariable mean = px[0];
+    return switch (architecture.likelihood()) {
+      case BERNOULLI -> SdMath.sum(x.mul(mean).sub(SdMath.softplus(mean)), 1, dim, false);
+      case GAUSSIAN_FIXED -> {
+        double sigma = architecture.likelihoodSigma();
+        SDVariable diff = x.sub(mean);
+        SDVariable terms =
+            diff.mul(diff).mul(1.0 / (sigma * sigma)).add(SdMath.LOG_2PI + 2 * Math.log(sigma));
+        yield SdMath.sum(terms, 1, dim, false).mul(-0.5);
+      }
+      case GAUSSIAN_LEARNED -> SdMath.gaussianLogDensity(x, mean, px[1], 1, dim);
+    };
+  }
+
+  /** Names of the likelihood decoder's heads: mean, and logvar where it is learned. */
+  private List<String> likelihoodHeads() {
+    return architecture.likelihood() == LikelihoodFamily.GAUSSIAN_LEARNED
+        ? List.of("mean", "logvar")
+        : List.of("mean");
+  }
+
+  /**
+   * The sleep phase of reweighted wake-sleep: log q(z'|x') [M] at dreams (x', z') drawn ancestrally
+   * from the model (z_L from the prior with the noise {@code dream_eps_<top>}, each layer below
+   * from p(z_l|z_{l+1}) with {@code dream_eps_<layer>}, x' from p(x|z_1) with {@code
+   * dream_x_noise}), all detached, so that only the encoders get a gradient. M is the batch size (a
+   * conditional model's dreams read the batch's y). Outputs {@code dream_x} and {@code
+   * dream_<layer>}.
+   */
+  private SDVariable sleepLogQ(VaeWeights weights, SDVariable y) {
+    int layers = architecture.layerCount();
+    SDVariable[] dream = new SDVariable[layers];
+    SDVariable[] topPrior = priorParameters(weights, y);
+    StochasticLayer top = architecture.top();
+    SDVariable topEps = sd.placeHolder(dreamEps(top), dataType, -1, top.latentDim());
+    dream[layers - 1] =
+        topPrior == null ? topEps : SdFamily.of(top.family()).sample(topPrior, topEps);
+    dream[layers - 1] = SdMath.stopGradient(dream[layers - 1]).rename("dream_" + top.name());
+    for (int l = layers - 2; l >= 0; l--) {
+      StochasticLayer layer = architecture.layer(l);
+      SDVariable[] heads =
+          mlp(
+              Network.DECODER,
+              architecture.layer(l + 1).name(),
+              weights.decoders().get(l + 1),
+              layer.family().parameterNames(),
+              withCondition(dream[l + 1], y),
+              false);
+      SDVariable e = sd.placeHolder(dreamEps(layer), dataType, -1, layer.latentDim());
+      dream[l] =
+          SdMath.stopGradient(SdFamily.of(layer.family()).sample(heads, e))
+              .rename("dream_" + layer.name());
+    }
+    SDVariable[] px =
+        mlp(
+            Network.DECODER,
+            architecture.layer(0).name(),
+            weights.decoders().get(0),
+            likelihoodHeads(),
+            withCondition(dream[0], y),
+            false);
+    SDVariable noise = sd.placeHolder(DREAM_X_NOISE, dataType, -1, architecture.inputDim());
+    SDVariable x =
+        switch (architecture.likelihood()) {
+          // x = 1 iff u < sigmoid(logits), as the inference service's Sample draws it
+          case BERNOULLI -> sd.math().step(sd.nn().sigmoid(px[0]).sub(noise), 0.0);
+          case GAUSSIAN_FIXED -> px[0].add(noise.mul(architecture.likelihoodSigma()));
+          case GAUSSIAN_LEARNED -> px[0].add(sd.math().exp(px[1].mul(0.5)).mul(noise));
+        };
+    x = SdMath.stopGradient(x).rename(DREAM_X);
+    SDVariable below = x;
+    SDVariable logQ = null;
+    for (int l = 0; l < layers; l++) {
+      StochasticLayer layer = architecture.layer(l);
+      SDVariable[] q =
+          mlp(
+              Network.ENCODER,
+              layer.name(),
+              weights.encoders().get(l),
+              layer.family().parameterNames(),
+              withCondition(below, y),
+              false);
+      SDVariable term = SdFamily.of(layer.family()).logDensity(dream[l], q, 1, layer.latentDim());
+      logQ = logQ == null ? term : logQ.add(term);
+      below = dream[l];
+    }
+    return logQ.rename(SLEEP_LOG_QZ);
   }
 
   /**
@@ -328,44 +518,51 @@ final class VaeGraph {
   }
 
   /**
-   * The MLP of a {@link GaussianMlp} applied to rows of {@code input}: returns {mean, logVar}
-   * (logVar null where the MLP has no log-variance head). The first call creates the variables; a
-   * {@code frozen} call reuses them behind a stop-gradient.
+   * The MLP of a {@link GaussianMlp} applied to rows of {@code input}: returns its heads, named by
+   * {@code heads} (the family's parameter names, e.g. {mean, logvar} or {logits}). The first call
+   * for a network creates its variables, later ones reuse them; a {@code frozen} call reuses them
+   * behind a stop-gradient.
    */
   private SDVariable[] mlp(
-      boolean encoder, String layer, GaussianMlp weights, SDVariable input, boolean frozen) {
-    return mlp(encoder ? Network.ENCODER : Network.DECODER, layer, weights, input, frozen);
-  }
-
-  private SDVariable[] mlp(
-      Network encoder, String layer, GaussianMlp weights, SDVariable input, boolean frozen) {
+      Network network,
+      String layer,
+      GaussianMlp weights,
+      List<String> heads,
+      SDVariable input,
+      boolean frozen) {
+    if (heads.size() != weights.headCount()) {
+      throw new IllegalArgumentException(
+          network.prefix + layer + " has " + weights.headCount() + " heads, not " + heads);
+    }
     SDVariable h = input;
     for (int i = 0; i < weights.hidden().size(); i++) {
-      h = dense(encoder, layer, "h" + i, weights.hidden().get(i), h, frozen);
+      h = dense(network, layer, "h" + i, weights.hidden().get(i), h, frozen);
       h =
           switch (architecture.activation()) {
             case TANH -> sd.math().tanh(h);
             case RELU -> sd.nn().relu(h, 0);
           };
     }
-    SDVariable mean = dense(encoder, layer, "mean", weights.mean(), h, frozen);
-    SDVariable logVar =
-        weights.logVariance() == null
-            ? null
-            : dense(encoder, layer, "logvar", weights.logVariance(), h, frozen);
-    return new SDVariable[] {mean, logVar};
+    SDVariable[] out = new SDVariable[heads.size()];
+    for (int p = 0; p < out.length; p++) {
+      out[p] = dense(network, layer, heads.get(p), weights.heads().get(p), h, frozen);
+    }
+    return out;
   }
 
   private SDVariable dense(
-      Network encoder, String layer, String part, Dense dense, SDVariable in, boolean frozen) {
-    String wName = variableName(encoder, layer, part, true);
-    String bName = variableName(encoder, layer, part, false);
+      Network network, String layer, String part, Dense dense, SDVariable in, boolean frozen) {
+    String wName = variableName(network, layer, part, true);
+    String bName = variableName(network, layer, part, false);
     if (frozen) {
       return sd.nn()
           .linear(
               in,
               SdMath.stopGradient(sd.getVariable(wName)),
               SdMath.stopGradient(sd.getVariable(bName)));
+    }
+    if (sd.hasVariable(wName)) {
+      return sd.nn().linear(in, sd.getVariable(wName), sd.getVariable(bName));
     }
     INDArray w = Nd4j.createFromArray(dense.weight()).reshape(dense.in(), dense.out());
     INDArray b = Nd4j.createFromArray(dense.bias());
@@ -382,37 +579,48 @@ final class VaeGraph {
     List<GaussianMlp> decoders = new ArrayList<>();
     for (int l = 0; l < architecture.layerCount(); l++) {
       StochasticLayer layer = architecture.layer(l);
-      encoders.add(readMlp(true, layer.name(), layer.hidden().size(), true));
-      boolean logVar = l > 0 || architecture.likelihood() == LikelihoodFamily.GAUSSIAN_LEARNED;
-      decoders.add(readMlp(false, layer.name(), layer.hidden().size(), logVar));
+      int hidden = layer.hidden().size();
+      encoders.add(readMlp(Network.ENCODER, layer.name(), hidden, layer.family().parameterNames()));
+      List<String> decoderHeads =
+          l == 0 ? likelihoodHeads() : architecture.family(l - 1).parameterNames();
+      decoders.add(readMlp(Network.DECODER, layer.name(), hidden, decoderHeads));
     }
-    GaussianMlp prior =
-        architecture.conditional()
-            ? readMlp(Network.PRIOR, architecture.top().name(), 0, true)
-            : null;
-    return new VaeWeights(architecture, encoders, decoders, prior);
+    StochasticLayer top = architecture.top();
+    Prior prior = architecture.prior();
+    GaussianMlp priorWeights = null;
+    if (prior.networkInputDim(architecture.conditionDim()) > 0) {
+      priorWeights = readMlp(Network.PRIOR, top.name(), 0, top.family().parameterNames());
+    } else if (prior.hasWeights()) {
+      // a learned prior: heads without inputs, Dense [0, d] whose biases are the parameters
+      List<Dense> heads = new ArrayList<>();
+      for (String part : top.family().parameterNames()) {
+        INDArray b = sd.getVariable(variableName(Network.PRIOR, top.name(), part, false)).getArr();
+        heads.add(new Dense(0, top.latentDim(), new float[0], floats(b)));
+      }
+      priorWeights =
+          new GaussianMlp(List.of(), heads.get(0), heads.size() > 1 ? heads.get(1) : null);
+    }
+    return new VaeWeights(architecture, encoders, decoders, priorWeights);
   }
 
-  private GaussianMlp readMlp(boolean encoder, String layer, int hidden, boolean logVar) {
-    return readMlp(encoder ? Network.ENCODER : Network.DECODER, layer, hidden, logVar);
-  }
-
-  private GaussianMlp readMlp(Network encoder, String layer, int hidden, boolean logVar) {
+  private GaussianMlp readMlp(Network network, String layer, int hidden, List<String> heads) {
     List<Dense> h = new ArrayList<>();
     for (int i = 0; i < hidden; i++) {
-      h.add(readDense(encoder, layer, "h" + i));
+      h.add(readDense(network, layer, "h" + i));
     }
     return new GaussianMlp(
-        h, readDense(encoder, layer, "mean"), logVar ? readDense(encoder, layer, "logvar") : null);
+        h,
+        readDense(network, layer, heads.get(0)),
+        heads.size() > 1 ? readDense(network, layer, heads.get(1)) : null);
   }
 
-  private Dense readDense(Network encoder, String layer, String part) {
-    INDArray w = sd.getVariable(variableName(encoder, layer, part, true)).getArr();
-    INDArray b = sd.getVariable(variableName(encoder, layer, part, false)).getArr();
-    return new Dense(
-        (int) w.size(0),
-        (int) w.size(1),
-        w.castTo(DataType.FLOAT).dup('c').data().asFloat(),
-        b.castTo(DataType.FLOAT).dup('c').data().asFloat());
+  private Dense readDense(Network network, String layer, String part) {
+    INDArray w = sd.getVariable(variableName(network, layer, part, true)).getArr();
+    INDArray b = sd.getVariable(variableName(network, layer, part, false)).getArr();
+    return new Dense((int) w.size(0), (int) w.size(1), floats(w), floats(b));
+  }
+
+  private static float[] floats(INDArray a) {
+    return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
   }
 }

@@ -25,10 +25,12 @@ import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobPhase;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.Likelihood;
 import io.latentserve.proto.v1.ListJobsRequest;
 import io.latentserve.proto.v1.Objective;
 import io.latentserve.proto.v1.Optimizer;
+import io.latentserve.proto.v1.RwsPhi;
 import io.latentserve.proto.v1.StochasticLayerSpec;
 import io.latentserve.proto.v1.SubmitJobRequest;
 import io.latentserve.proto.v1.TrainerGrpc;
@@ -226,6 +228,56 @@ class TrainerServerTest {
   }
 
   @Test
+  void submitJob_sigmoidBeliefNetWithVimco_trainsAndPublishesABernoulliBundle() {
+    Job job =
+        submit(
+            spec("tiny-sbn", 2)
+                .setArchitecture(
+                    Architecture.newBuilder()
+                        .addLayers(
+                            StochasticLayerSpec.newBuilder()
+                                .setLatentDim(3)
+                                .setFamily(LatentFamily.LATENT_FAMILY_BERNOULLI)))
+                .setObjective(
+                    Objective.newBuilder().setVimco(Objective.Vimco.newBuilder().setK(4))));
+    assertThat(job.getSpec().getObjective().getVimco().getK()).isEqualTo(4);
+    assertThat(job.getSpec().getArchitecture().getLayers(0).getFamily())
+        .isEqualTo(LatentFamily.LATENT_FAMILY_BERNOULLI);
+
+    List<JobEvent> events =
+        drain(trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()));
+
+    JobEvent last = events.get(events.size() - 1);
+    assertThat(last.getJob().getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    assertThat(last.getValidationBound()).isNegative();
+    assertThat(last.getJob().getPublished().getProvenance().getFinalMetricsMap())
+        .containsKeys("train_iwae_k4", "validation_iwae_k10");
+    Manifest manifest =
+        new FileSystemModelRepository(dir.resolve("models")).open("tiny-sbn", 1).manifest();
+    assertThat(manifest.architecture().family(0))
+        .isEqualTo(io.latentserve.model.LatentFamily.BERNOULLI);
+    assertThat(manifest.architecture().prior()).isEqualTo(io.latentserve.model.Prior.LEARNED);
+  }
+
+  @Test
+  void submitJob_rwsWithSleep_trainsAndPublishes() {
+    Job job =
+        submit(
+            spec("tiny-rws", 1)
+                .setObjective(
+                    Objective.newBuilder()
+                        .setRws(Objective.Rws.newBuilder().setK(3).setPhi(RwsPhi.RWS_PHI_BOTH))));
+    assertThat(job.getSpec().getObjective().getRws().getPhi()).isEqualTo(RwsPhi.RWS_PHI_BOTH);
+    JobEvent last =
+        drain(trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()))
+            .stream()
+            .reduce((a, b) -> b)
+            .orElseThrow();
+    assertThat(last.getJob().getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    assertThat(last.getJob().getPublished().getVersion()).isEqualTo(1);
+  }
+
+  @Test
   void submitJob_invalidFields_invalidArgumentNamingTheField() {
     assertStatus(
         () -> submit(spec("x", 1).setOptimizer(Optimizer.newBuilder().setBatchSize(8))),
@@ -234,7 +286,7 @@ class TrainerServerTest {
     assertStatus(
         () -> submit(spec("x", 1).clearObjective()),
         Status.Code.INVALID_ARGUMENT,
-        "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae");
+        "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, vimco, rws");
     assertStatus(
         () ->
             submit(
@@ -279,6 +331,27 @@ class TrainerServerTest {
         () -> submit(spec("x", 1).setDataset("mnist-11k")),
         Status.Code.INVALID_ARGUMENT,
         "spec.dataset mnist-11k is unknown; known: [tiny]");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setArchitecture(
+                        Architecture.newBuilder()
+                            .addLayers(
+                                StochasticLayerSpec.newBuilder()
+                                    .setLatentDim(3)
+                                    .setFamily(LatentFamily.LATENT_FAMILY_BERNOULLI)))),
+        Status.Code.INVALID_ARGUMENT,
+        "objective iwae needs reparameterizable latents, layer z1 is bernoulli; use vimco or rws");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setObjective(
+                        Objective.newBuilder().setVimco(Objective.Vimco.newBuilder().setK(1)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.vimco.k: k must be >= 2 for vimco (its baseline leaves one sample out),"
+            + " got 1");
     assertStatus(
         () -> trainer.submitJob(SubmitJobRequest.getDefaultInstance()),
         Status.Code.INVALID_ARGUMENT,

@@ -144,6 +144,114 @@ public class TrainingLoopTest {
         .isGreaterThanOrEqualTo(result.metrics().get("train_iwae_k3") - 0.5);
   }
 
+  /** A sigmoid belief net (6 pixels, 3 Bernoulli units, learned prior) on tinyData. */
+  private static final VaeArchitecture SBN = VaeArchitecture.sigmoidBeliefNet(6, 3);
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"vimco", "rws-sleep", "rws-both"})
+  void run_sigmoidBeliefNet_boundImprovesAndWeightsLoadIntoTheReference(String name) {
+    Objective objective =
+        switch (name) {
+          case "vimco" -> new Objective.Vimco(4);
+          case "rws-sleep" -> new Objective.Rws(4, Objective.RwsPhi.SLEEP);
+          default -> new Objective.Rws(4, Objective.RwsPhi.BOTH);
+        };
+    List<TrainingProgress> events = new ArrayList<>();
+    TrainingSpec spec = new TrainingSpec("tiny-sbn", "tiny", SBN, objective, 0.05, 8, 8, 7, 20);
+    TrainingResult result =
+        loop(spec, tinyData(), CheckpointStore.none()).run(events::add, () -> false);
+    List<TrainingProgress> epochEnds =
+        events.stream()
+            .filter(e -> e.phase() == TrainingProgress.Phase.TRAINING)
+            .filter(e -> e.step() % TrainingLoop.stepsPerEpoch(50, 8) == 0)
+            .toList();
+    assertThat(epochEnds).hasSize(8);
+    // the reported loss is the negative IWAE bound of the batches
+    assertThat(epochEnds.get(7).trainBound()).isGreaterThan(epochEnds.get(0).trainBound() + 0.3);
+    assertThat(epochEnds.get(7).loss()).isCloseTo(-epochEnds.get(7).trainBound(), within(1e-9));
+    assertThat(result.metrics()).containsKeys("train_iwae_k4", "validation_iwae_k20");
+    VaeWeights weights = result.weights();
+    assertThat(weights.prior().mean().in()).isZero();
+    assertThat(new io.latentserve.model.ReferenceVae(weights).topPrior(1, null).family())
+        .isEqualTo(io.latentserve.model.LatentFamily.BERNOULLI);
+  }
+
+  @Test
+  void spec_bernoulliLayerWithIwae_invalidNamingObjectiveAndFamily() {
+    assertThatThrownBy(
+            () -> new TrainingSpec("m", "tiny", SBN, new Objective.Iwae(5), 0.01, 8, 1, 1, 10))
+        .isInstanceOfSatisfying(
+            InvalidSpecException.class,
+            e -> {
+              assertThat(e.field()).isEqualTo("spec.objective");
+              assertThat(e.getMessage())
+                  .isEqualTo(
+                      "objective iwae needs reparameterizable latents, layer z1 is bernoulli;"
+                          + " use vimco or rws");
+            });
+  }
+
+  @Test
+  void specJson_familiesPriorAndNewObjectives_roundTrip() {
+    VaeArchitecture mixed =
+        new VaeArchitecture(
+            6,
+            List.of(
+                new StochasticLayer(
+                    "z1", 3, List.of(), io.latentserve.model.LatentFamily.BERNOULLI),
+                new StochasticLayer("z2", 2, List.of(4))),
+            Activation.TANH,
+            LikelihoodFamily.BERNOULLI,
+            0,
+            0,
+            io.latentserve.model.Prior.LEARNED);
+    for (TrainingSpec spec :
+        List.of(
+            new TrainingSpec("a", "tiny", SBN, new Objective.Vimco(5), 0.01, 8, 1, -3, 10),
+            new TrainingSpec(
+                "b", "tiny", mixed, new Objective.Rws(3, Objective.RwsPhi.BOTH), 0.01, 8, 1, 1, 10),
+            spec(new Objective.Iwae(2), 1))) {
+      assertThat(TrainingSpecJson.read(TrainingSpecJson.write(spec))).isEqualTo(spec);
+    }
+    // a spec written before families: Gaussian layers, the default prior
+    String old =
+        TrainingSpecJson.write(spec(new Objective.Iwae(2), 1))
+            .replace(",\"family\":\"gaussian\"", "")
+            .replace(",\"prior\":\"standard_normal\"", "");
+    assertThat(old).doesNotContain("family").doesNotContain("prior");
+    assertThat(TrainingSpecJson.read(old)).isEqualTo(spec(new Objective.Iwae(2), 1));
+  }
+
+  @Test
+  void latentNoise_families_gaussianUnchangedAndBernoulliLogistic() {
+    VaeArchitecture mixed =
+        new VaeArchitecture(
+            6,
+            List.of(
+                new StochasticLayer(
+                    "z1", 3, List.of(), io.latentserve.model.LatentFamily.BERNOULLI),
+                new StochasticLayer("z2", 2, List.of(4))),
+            Activation.TANH,
+            LikelihoodFamily.BERNOULLI,
+            0);
+    float[][] eps = LatentNoise.latent(mixed, 9, 4, 2, 3);
+    for (int i = 0; i < 2; i++) {
+      long key =
+          io.latentserve.model.CounterNoise.rowKey(
+              9, io.latentserve.model.CounterNoise.Stream.LATENT, 4 + i);
+      for (int j = 0; j < 3; j++) {
+        float[] logistic = new float[3];
+        io.latentserve.model.CounterNoise.logistic(key, j * 5L, logistic, 0, 3);
+        float[] normal = new float[2];
+        io.latentserve.model.CounterNoise.gaussian(key, j * 5L + 3, normal, 0, 2);
+        assertThat(java.util.Arrays.copyOfRange(eps[0], (i * 3 + j) * 3, (i * 3 + j + 1) * 3))
+            .containsExactly(logistic);
+        assertThat(java.util.Arrays.copyOfRange(eps[1], (i * 3 + j) * 2, (i * 3 + j + 1) * 2))
+            .containsExactly(normal);
+      }
+    }
+  }
+
   @Test
   void run_sameSpecTwice_identicalWeights() {
     TrainingResult a =

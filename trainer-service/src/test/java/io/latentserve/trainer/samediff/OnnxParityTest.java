@@ -37,31 +37,41 @@ class OnnxParityTest {
   private static final int K = 5;
   private static final double RELATIVE = 1e-4;
 
+  private static final Objective IWAE = new Objective.Iwae(K);
+
   static Stream<Arguments> models() {
     return Stream.of(
-        Arguments.of(TinyModels.twoLayer(LikelihoodFamily.BERNOULLI, Activation.TANH)),
-        Arguments.of(TinyModels.oneLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.RELU)),
-        Arguments.of(TinyModels.linear()),
+        Arguments.of(TinyModels.twoLayer(LikelihoodFamily.BERNOULLI, Activation.TANH), IWAE),
+        Arguments.of(TinyModels.oneLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.RELU), IWAE),
+        Arguments.of(TinyModels.linear(), IWAE),
         Arguments.of(
-            TinyModels.twoLayer(LikelihoodFamily.BERNOULLI, Activation.TANH).withConditionDim(3)),
+            TinyModels.twoLayer(LikelihoodFamily.BERNOULLI, Activation.TANH).withConditionDim(3),
+            IWAE),
         Arguments.of(
             TinyModels.oneLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.RELU)
-                .withConditionDim(2)),
+                .withConditionDim(2),
+            IWAE),
         Arguments.of(
             new VaeArchitecture(
                 784,
                 List.of(new StochasticLayer("z1", 50, List.of(200, 200))),
                 Activation.TANH,
                 LikelihoodFamily.BERNOULLI,
-                0)));
+                0),
+            IWAE),
+        // sigmoid belief nets (Bernoulli layers, learned prior) trained with VIMCO and RWS
+        Arguments.of(VaeArchitecture.sigmoidBeliefNet(TinyModels.D, 4), new Objective.Vimco(K)),
+        Arguments.of(
+            VaeArchitecture.sigmoidBeliefNet(TinyModels.D, 4, 3),
+            new Objective.Rws(K, Objective.RwsPhi.WAKE)));
   }
 
   @ParameterizedTest
   @MethodSource("models")
-  void exportedGraphs_afterTraining_matchSameDiffWithin1e4Relative(VaeArchitecture architecture)
-      throws OrtException {
+  void exportedGraphs_afterTraining_matchSameDiffWithin1e4Relative(
+      VaeArchitecture architecture, Objective objective) throws OrtException {
     try (SameDiffVae model =
-        SameDiffVae.create(TinyModels.weights(architecture, 1), new Objective.Iwae(K), 1e-2)) {
+        SameDiffVae.create(TinyModels.weights(architecture, 1), objective, 1e-2)) {
       for (int step = 0; step < 5; step++) {
         float[] x = TinyModels.data(architecture, ROWS, 100 + step);
         model.step(
@@ -70,7 +80,8 @@ class OnnxParityTest {
                 ROWS,
                 LatentNoise.latent(architecture, 3, step * ROWS, ROWS, K),
                 null,
-                TinyModels.conditions(architecture, ROWS, 200 + step)));
+                TinyModels.conditions(architecture, ROWS, 200 + step),
+                LatentNoise.dreams(architecture, 3, step * ROWS, ROWS)));
       }
       ExportedGraphs graphs = VaeOnnxExporter.export(model.weights());
       float[] x = TinyModels.data(architecture, ROWS, 7);
@@ -81,8 +92,9 @@ class OnnxParityTest {
       float[][] eps1 = LatentNoise.latent(architecture, 11, 0, ROWS, 1);
       List<String> names = new java.util.ArrayList<>();
       for (StochasticLayer layer : architecture.layers()) {
-        names.add(GraphNames.mean(layer.name()));
-        names.add(GraphNames.logVariance(layer.name()));
+        for (String parameter : layer.family().parameterNames()) {
+          names.add(GraphNames.parameter(layer.name(), parameter));
+        }
         names.add(GraphNames.sample(layer.name()));
       }
       Map<String, INDArray> expected =
