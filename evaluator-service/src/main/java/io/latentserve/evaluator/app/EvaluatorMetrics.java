@@ -1,8 +1,8 @@
 package io.latentserve.evaluator.app;
 
 import io.latentserve.evaluator.client.InferenceCallListener;
+import io.latentserve.evaluator.core.EvaluationListener;
 import io.latentserve.evaluator.core.Progress;
-import io.latentserve.evaluator.grpc.EvaluationListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;

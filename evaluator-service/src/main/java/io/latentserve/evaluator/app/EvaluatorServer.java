@@ -3,6 +3,7 @@ package io.latentserve.evaluator.app;
 import io.grpc.ServerBuilder;
 import io.latentserve.evaluator.client.GrpcInferenceClient;
 import io.latentserve.evaluator.core.DatasetSource;
+import io.latentserve.evaluator.core.EvaluationService;
 import io.latentserve.evaluator.core.Evaluator;
 import io.latentserve.evaluator.core.InferenceClient;
 import io.latentserve.evaluator.grpc.EvaluatorGrpcService;
@@ -39,7 +40,7 @@ public final class EvaluatorServer implements AutoCloseable {
   private final InferenceClient inference;
   private final ExecutorService evaluations;
   private final ExecutorService inferenceCalls;
-  private final EvaluatorGrpcService service;
+  private final EvaluationService evaluationService;
   private final GrpcServerLifecycle lifecycle;
 
   /**
@@ -71,8 +72,8 @@ public final class EvaluatorServer implements AutoCloseable {
             config.maxConcurrentEvaluations() * config.parallelCalls(), threads("inference-call"));
     Evaluator evaluator =
         new Evaluator(inference, datasets, config.evaluatorOptions(), Clock.systemUTC());
-    this.service =
-        new EvaluatorGrpcService(
+    this.evaluationService =
+        new EvaluationService(
             evaluator,
             new ReportStore(config.reportsDir()),
             evaluations,
@@ -82,10 +83,10 @@ public final class EvaluatorServer implements AutoCloseable {
             Clock.systemUTC());
     this.lifecycle =
         GrpcServerLifecycle.builder(SERVICE_NAME, serverBuilder)
-            .addService(service)
+            .addService(new EvaluatorGrpcService(evaluationService))
             .metrics(metrics.registry(), config.metricsPort())
             .shutdownGrace(config.shutdownGrace())
-            .drainAlso(service::awaitIdle)
+            .drainAlso(evaluationService::awaitIdle)
             .onStop(this::closeClients)
             .build();
   }
@@ -131,9 +132,9 @@ public final class EvaluatorServer implements AutoCloseable {
     return metrics;
   }
 
-  /** The Evaluator service, e.g. to wait until no evaluation runs. */
-  public EvaluatorGrpcService service() {
-    return service;
+  /** The evaluations, e.g. to wait until none runs. */
+  public EvaluationService evaluationService() {
+    return evaluationService;
   }
 
   /**

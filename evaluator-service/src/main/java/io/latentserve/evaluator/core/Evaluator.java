@@ -5,6 +5,7 @@ import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.Prior;
+import io.latentserve.model.Seeds;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,6 +51,11 @@ import java.util.function.BooleanSupplier;
  * LatentFamily#expectation}, the mutual information {@link LatentFamily#logDensity}.
  */
 public final class Evaluator {
+  // Purposes of Seeds.derive; the numbers are fixed: a new one changes every evaluation's draws.
+  private static final long RATES_SEEDS = 2;
+  private static final long MMD_SEEDS = 3;
+  private static final long PREVIEW_SEEDS = 4;
+
   public static final String PHASE_MODEL = "model";
   public static final String PHASE_WEIGHTS = "importance-weights";
   public static final String PHASE_POSTERIOR = "posterior-statistics";
@@ -402,7 +408,7 @@ public final class Evaluator {
             double[][] rateSums = new double[layerCount][m];
             LayerDistribution topPrior = rates ? topPrior(model, m, y) : null;
             for (int s = 0; s < draws; s++) {
-              long seed = Seeds.derive(request.seed(), Seeds.RATES, s);
+              long seed = Seeds.derive(request.seed(), RATES_SEEDS, s);
               Encoding sampled = client.encode(key, x, y, true, seed, from);
               if (s == 0) {
                 first = sampled;
@@ -512,7 +518,7 @@ public final class Evaluator {
       System.arraycopy(p.topSample, 0, q, 0, m * d);
       float[] prior = new float[m * d];
       if (model.prior() == Prior.STANDARD_NORMAL) {
-        long seed = Seeds.derive(request.seed(), Seeds.MMD, 0);
+        long seed = Seeds.derive(request.seed(), MMD_SEEDS, 0);
         for (int r = 0; r < m; r++) {
           CounterNoise.gaussian(
               CounterNoise.rowKey(seed, CounterNoise.Stream.PRIOR, r), 0, prior, r * d, d);
@@ -530,7 +536,7 @@ public final class Evaluator {
                       key,
                       count,
                       conditionRows(from, count),
-                      Seeds.derive(request.seed(), Seeds.MMD, call),
+                      Seeds.derive(request.seed(), MMD_SEEDS, call),
                       false)
                   .z();
           System.arraycopy(z.data(), 0, prior, from * d, count * d);
@@ -573,13 +579,13 @@ public final class Evaluator {
                     key,
                     samples,
                     FloatTensor.of(y, samples, c),
-                    Seeds.derive(request.seed(), Seeds.PREVIEW, 0),
+                    Seeds.derive(request.seed(), PREVIEW_SEEDS, 0),
                     false)
                 .xMean();
       } else if (samples > 0) {
         prior =
             client
-                .sample(key, samples, Seeds.derive(request.seed(), Seeds.PREVIEW, 0), false)
+                .sample(key, samples, Seeds.derive(request.seed(), PREVIEW_SEEDS, 0), false)
                 .xMean();
       }
       if (recon > 0) {

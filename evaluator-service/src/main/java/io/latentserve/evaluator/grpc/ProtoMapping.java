@@ -13,7 +13,7 @@ import io.latentserve.evaluator.core.ModelDescription;
 import io.latentserve.evaluator.core.ModelKey;
 import io.latentserve.evaluator.core.MutualInformationReport;
 import io.latentserve.evaluator.core.Progress;
-import io.latentserve.evaluator.report.ReportFiles;
+import io.latentserve.evaluator.core.ReportFiles;
 import io.latentserve.proto.v1.EvaluateRequest;
 import io.latentserve.proto.v1.EvaluationProgress;
 import io.latentserve.proto.v1.LatentLayer;

@@ -2,6 +2,8 @@ package io.latentserve.evaluator.report;
 
 import io.latentserve.evaluator.core.EvaluationOutcome;
 import io.latentserve.evaluator.core.EvaluationReport;
+import io.latentserve.evaluator.core.ReportFiles;
+import io.latentserve.evaluator.core.ReportRepository;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -24,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@link ReportWriter}. A report is written into a hidden temporary folder and renamed into place,
  * so a reader never sees half a report.
  */
-public final class ReportStore {
+public final class ReportStore implements ReportRepository {
   private static final Logger log = LoggerFactory.getLogger(ReportStore.class);
 
   /** Evaluation identifiers: lower-case letters, digits and dashes, 1 to 64 characters. */
@@ -46,6 +48,7 @@ public final class ReportStore {
   }
 
   /** The files a stored report has (whether or not it exists yet). */
+  @Override
   public ReportFiles files(String id) {
     Path dir = folder(id);
     return new ReportFiles(
@@ -61,6 +64,7 @@ public final class ReportStore {
   }
 
   /** Writes an evaluation's report, replacing any earlier one with the same id. */
+  @Override
   public ReportFiles save(EvaluationOutcome outcome) throws IOException {
     String id = outcome.report().evaluationId();
     Path target = folder(id);
@@ -89,6 +93,7 @@ public final class ReportStore {
   }
 
   /** A stored report, or empty when there is none with this id. */
+  @Override
   public Optional<EvaluationReport> load(String id) throws IOException {
     Path json = folder(id).resolve(ReportWriter.JSON);
     try {
@@ -99,6 +104,7 @@ public final class ReportStore {
   }
 
   /** Every readable stored report, newest first; unreadable folders are skipped and logged. */
+  @Override
   public List<EvaluationReport> list() throws IOException {
     List<EvaluationReport> reports = new ArrayList<>();
     if (!Files.isDirectory(root)) {

@@ -6,6 +6,7 @@ import io.latentserve.evaluator.core.EvaluationReport;
 import io.latentserve.evaluator.core.IwllPoint;
 import io.latentserve.evaluator.core.LayerReport;
 import io.latentserve.evaluator.core.Previews;
+import io.latentserve.evaluator.core.ReportFiles;
 import io.latentserve.model.FloatTensor;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

@@ -7,12 +7,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.latentserve.evaluator.core.EvaluationListener;
+import io.latentserve.evaluator.core.EvaluationService;
 import io.latentserve.evaluator.core.Evaluator;
 import io.latentserve.evaluator.core.EvaluatorOptions;
 import io.latentserve.evaluator.core.InferenceClientContract;
 import io.latentserve.evaluator.core.Progress;
 import io.latentserve.evaluator.core.ReferenceInferenceClient;
-import io.latentserve.evaluator.grpc.EvaluationListener;
 import io.latentserve.evaluator.grpc.EvaluatorGrpcService;
 import io.latentserve.evaluator.report.ReportStore;
 import io.latentserve.model.FloatTensor;
@@ -226,8 +227,8 @@ class EvaluatorMetricsTest {
     closeables.add(calls::shutdownNow);
     closeables.add(inference);
     // 8 rows per call, one call at a time: progress at 8, 16, 24 and 30 examples, in that order
-    EvaluatorGrpcService service =
-        new EvaluatorGrpcService(
+    EvaluationService service =
+        new EvaluationService(
             new Evaluator(inference, new EvaluatorOptions(2000, 8, 1 << 14, 1, 2, 200, 0, 0)),
             new ReportStore(reports),
             evaluations,
@@ -236,7 +237,11 @@ class EvaluatorMetricsTest {
             listener,
             Clock.systemUTC());
     String name = InProcessServerBuilder.generateName();
-    Server server = InProcessServerBuilder.forName(name).addService(service).build().start();
+    Server server =
+        InProcessServerBuilder.forName(name)
+            .addService(new EvaluatorGrpcService(service))
+            .build()
+            .start();
     ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
     closeables.add(server::shutdownNow);
     closeables.add(channel::shutdownNow);

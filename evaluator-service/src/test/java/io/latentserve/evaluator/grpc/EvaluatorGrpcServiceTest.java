@@ -24,6 +24,8 @@ import io.latentserve.evaluator.client.GrpcInferenceClient;
 import io.latentserve.evaluator.client.InferenceCallListener;
 import io.latentserve.evaluator.client.InferenceClientConfig;
 import io.latentserve.evaluator.client.InferenceReplicas;
+import io.latentserve.evaluator.core.EvaluationListener;
+import io.latentserve.evaluator.core.EvaluationService;
 import io.latentserve.evaluator.core.Evaluator;
 import io.latentserve.evaluator.core.EvaluatorOptions;
 import io.latentserve.evaluator.core.InferenceClient;
@@ -91,7 +93,7 @@ class EvaluatorGrpcServiceTest {
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final List<EvaluationListener.Outcome> outcomes = new CopyOnWriteArrayList<>();
-  private EvaluatorGrpcService service;
+  private EvaluationService service;
   private EvaluatorGrpc.EvaluatorBlockingStub blocking;
   private EvaluatorGrpc.EvaluatorStub async;
   private HealthGrpc.HealthBlockingStub health;
@@ -119,7 +121,7 @@ class EvaluatorGrpcServiceTest {
           }
         };
     service =
-        new EvaluatorGrpcService(
+        new EvaluationService(
             new Evaluator(inference, new CatalogDatasetSource(data), options, Clock.systemUTC()),
             new ReportStore(reports),
             evaluations,
@@ -131,7 +133,7 @@ class EvaluatorGrpcServiceTest {
     GrpcServerLifecycle server =
         GrpcServerLifecycle.builder(
                 EvaluatorGrpc.SERVICE_NAME, InProcessServerBuilder.forName(name))
-            .addService(service)
+            .addService(new EvaluatorGrpcService(service))
             .metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 0)
             .shutdownGrace(Duration.ofSeconds(5))
             .drainAlso(service::awaitIdle)

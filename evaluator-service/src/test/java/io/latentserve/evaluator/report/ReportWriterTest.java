@@ -11,6 +11,7 @@ import io.latentserve.evaluator.core.Metric;
 import io.latentserve.evaluator.core.ModelKey;
 import io.latentserve.evaluator.core.ProgressListener;
 import io.latentserve.evaluator.core.ReferenceInferenceClient;
+import io.latentserve.evaluator.core.ReportFiles;
 import io.latentserve.model.Activation;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LikelihoodFamily;

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Real bundles for tests: random VAE weights exported to ONNX and published to a repository. */
-final class TestBundles {
+public final class TestBundles {
   /** A small two-layer MNIST-shaped VAE: 784-16-(8)-8-(4), tanh, Bernoulli pixels. */
   static final VaeArchitecture ARCHITECTURE =
       new VaeArchitecture(
@@ -29,7 +29,7 @@ final class TestBundles {
   private TestBundles() {}
 
   /** Publishes the next version of {@code model} with weights drawn from {@code seed}. */
-  static Bundle publish(FileSystemModelRepository repository, String model, long seed) {
+  public static Bundle publish(FileSystemModelRepository repository, String model, long seed) {
     Provenance provenance =
         new Provenance(
             "{\"generator\":\"VaeWeights.random\",\"seed\":" + seed + "}",
@@ -65,7 +65,7 @@ final class TestBundles {
   }
 
   /** {@code rows} dynamically binarized pseudo-images, [rows, 784] row-major, seeded. */
-  static float[] binaryImages(int rows, long seed) {
+  public static float[] binaryImages(int rows, long seed) {
     float[] x = new float[rows * ARCHITECTURE.inputDim()];
     for (int i = 0; i < rows; i++) {
       long key = CounterNoise.rowKey(seed, CounterNoise.Stream.BINARIZATION, i);

@@ -3,6 +3,7 @@ package io.latentserve.trainer.core;
 import io.latentserve.datasets.Binarizer;
 import io.latentserve.datasets.Dataset;
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.Seeds;
 import io.latentserve.model.VaeArchitecture;
 import io.latentserve.model.VaeWeights;
 import java.time.Duration;
@@ -33,6 +34,14 @@ import org.slf4j.LoggerFactory;
  * spec's validation k, over the validation split binarized once).
  */
 public final class TrainingLoop {
+  // Purposes of Seeds.derive; the numbers are fixed: a new one changes every job's draws.
+  private static final long SHUFFLE_SEEDS = 1;
+  private static final long BINARIZATION_SEEDS = 2;
+  private static final long FINAL_BINARIZATION_SEEDS = 3;
+  private static final long FINAL_NOISE_SEEDS = 4;
+  private static final long VALIDATION_BINARIZATION_SEEDS = 5;
+  private static final long VALIDATION_NOISE_SEEDS = 6;
+
   /** Receives progress; called on the training thread, so it must return quickly. */
   public interface Listener {
     void onProgress(TrainingProgress progress);
@@ -138,9 +147,9 @@ public final class TrainingLoop {
       double lastEpochBound = Double.NaN;
       float[] x = new float[batch * dim];
       for (; epoch < spec.epochs(); epoch++) {
-        int[] order = permutation(n, Seeds.derive(spec.seed(), Seeds.SHUFFLE, epoch));
+        int[] order = permutation(n, Seeds.derive(spec.seed(), SHUFFLE_SEEDS, epoch));
         Binarizer binarizer =
-            bernoulli ? new Binarizer(Seeds.derive(spec.seed(), Seeds.BINARIZATION, epoch)) : null;
+            bernoulli ? new Binarizer(Seeds.derive(spec.seed(), BINARIZATION_SEEDS, epoch)) : null;
         for (; stepInEpoch < stepsPerEpoch; stepInEpoch++) {
           if (cancelled.getAsBoolean()) {
             throw new JobCancelledException(
@@ -236,9 +245,9 @@ public final class TrainingLoop {
               train,
               k,
               bernoulli
-                  ? new Binarizer(Seeds.derive(spec.seed(), Seeds.FINAL_BINARIZATION, 0))
+                  ? new Binarizer(Seeds.derive(spec.seed(), FINAL_BINARIZATION_SEEDS, 0))
                   : null,
-              Seeds.derive(spec.seed(), Seeds.FINAL_NOISE, 0),
+              Seeds.derive(spec.seed(), FINAL_NOISE_SEEDS, 0),
               cancelled);
       metrics.put("train_" + boundName(k), trainBound);
       int validationK = spec.validationK();
@@ -248,9 +257,9 @@ public final class TrainingLoop {
               data.validation(),
               validationK,
               bernoulli
-                  ? new Binarizer(Seeds.derive(spec.seed(), Seeds.VALIDATION_BINARIZATION, 0))
+                  ? new Binarizer(Seeds.derive(spec.seed(), VALIDATION_BINARIZATION_SEEDS, 0))
                   : null,
-              Seeds.derive(spec.seed(), Seeds.VALIDATION_NOISE, 0),
+              Seeds.derive(spec.seed(), VALIDATION_NOISE_SEEDS, 0),
               cancelled);
       metrics.put("validation_" + boundName(validationK), validationBound);
       log.info(

@@ -1,6 +1,5 @@
-package io.latentserve.evaluator.grpc;
+package io.latentserve.evaluator.core;
 
-import io.latentserve.evaluator.core.Progress;
 import java.time.Duration;
 
 /**

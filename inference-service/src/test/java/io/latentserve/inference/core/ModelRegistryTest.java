@@ -1,4 +1,4 @@
-package io.latentserve.inference.app;
+package io.latentserve.inference.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,15 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.latentserve.bundle.Bundle;
 import io.latentserve.bundle.FileSystemModelRepository;
 import io.latentserve.bundle.GraphRole;
-import io.latentserve.inference.batching.BatchListener;
-import io.latentserve.inference.core.CatalogUnavailableException;
-import io.latentserve.inference.core.FailedPreconditionException;
-import io.latentserve.inference.core.ModelLease;
-import io.latentserve.inference.core.ModelNotFoundException;
-import io.latentserve.inference.core.ModelRegistry;
-import io.latentserve.inference.core.ModelUnavailableException;
-import io.latentserve.inference.core.ServedModel;
-import io.latentserve.inference.core.VaeModel;
+import io.latentserve.inference.app.TestBundles;
+import io.latentserve.inference.onnx.OnnxConfig;
+import io.latentserve.inference.onnx.OnnxDevice;
+import io.latentserve.inference.onnx.OnnxVaeModels;
 import io.latentserve.model.FloatTensor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,10 +30,12 @@ class ModelRegistryTest {
   @BeforeEach
   void createRegistry() {
     repository = new FileSystemModelRepository(root);
-    InferenceConfig config = TestServer.config(root).batching(false).build();
+    OnnxConfig cpu = new OnnxConfig(OnnxDevice.parse("cpu"), 1);
     registry =
         new ModelRegistry(
-            repository, new OnnxModelLoader(config, id -> BatchListener.NONE), changes::add);
+            repository,
+            bundle -> OnnxVaeModels.open(bundle, cpu, ModelLimits.DEFAULT),
+            changes::add);
   }
 
   @AfterEach

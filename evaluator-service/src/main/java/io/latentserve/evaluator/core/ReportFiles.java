@@ -1,4 +1,4 @@
-package io.latentserve.evaluator.report;
+package io.latentserve.evaluator.core;
 
 import java.nio.file.Path;
 import java.util.List;
