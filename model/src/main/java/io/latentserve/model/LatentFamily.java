@@ -57,6 +57,20 @@ public interface LatentFamily {
    */
   List<String> parameterNames();
 
+  /**
+   * The position of the parameter named {@code name} in {@link #parameterNames()}.
+   *
+   * @throws IllegalArgumentException naming the family's parameters when it has no such one
+   */
+  default int parameterIndex(String name) {
+    int i = parameterNames().indexOf(name);
+    if (i < 0) {
+      throw new IllegalArgumentException(
+          name() + " has the parameters " + parameterNames() + ", not " + name);
+    }
+    return i;
+  }
+
   /** Number of parameters, i.e. of network heads, per unit. */
   default int parameterCount() {
     return parameterNames().size();

@@ -63,7 +63,7 @@ public final class ReferenceVae {
 
     /** The parameter named {@code name}, e.g. "mean", "logvar" or "logits". */
     public FloatTensor parameter(String name) {
-      return parameters.get(index(family, name));
+      return parameters.get(family.parameterIndex(name));
     }
   }
 
@@ -79,17 +79,8 @@ public final class ReferenceVae {
 
     /** The parameter named {@code name}, e.g. "mean", "logvar" or "logits". */
     public FloatTensor parameter(String name) {
-      return parameters.get(index(family, name));
+      return parameters.get(family.parameterIndex(name));
     }
-  }
-
-  private static int index(LatentFamily family, String name) {
-    int i = family.parameterNames().indexOf(name);
-    if (i < 0) {
-      throw new IllegalArgumentException(
-          family.name() + " has the parameters " + family.parameterNames() + ", not " + name);
-    }
-    return i;
   }
 
   /** Output of {@link #encode}: q(z_l|z_{l-1}) per layer, bottom-up. */

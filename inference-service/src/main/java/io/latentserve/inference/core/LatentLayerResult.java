@@ -40,12 +40,7 @@ public record LatentLayerResult(
 
   /** The parameter named {@code name}, e.g. "mean", "logvar" or "logits". */
   public FloatTensor parameter(String name) {
-    int i = family.parameterNames().indexOf(name);
-    if (i < 0) {
-      throw new IllegalArgumentException(
-          "layer " + layer + " (" + family.name() + ") has no parameter " + name);
-    }
-    return parameters.get(i);
+    return parameters.get(family.parameterIndex(name));
   }
 
   /** The Gaussian mean; shorthand for {@code parameter("mean")}. */
