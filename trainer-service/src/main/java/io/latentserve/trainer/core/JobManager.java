@@ -324,7 +324,7 @@ public final class JobManager implements AutoCloseable {
     for (Handle h : all) {
       synchronized (h) {
         for (Watcher w : h.watchers) {
-          w.onEnd.accept(new TrainerUnavailableException("the trainer is shutting down"));
+          end(h, w, new TrainerUnavailableException("the trainer is shutting down"));
         }
         h.watchers.clear();
       }
@@ -443,15 +443,37 @@ public final class JobManager implements AutoCloseable {
     store.save(job);
     JobEvent event = new JobEvent(job);
     for (Watcher w : handle.watchers) {
-      w.onEvent.accept(event);
+      try {
+        w.onEvent.accept(event);
+      } catch (RuntimeException e) {
+        dropWatcher(handle, w, e);
+      }
     }
+  }
+
+  /** Tells a watcher its watch ended ({@code cause} null for the job's end). */
+  private void end(Handle handle, Watcher w, Throwable cause) {
+    try {
+      w.onEnd.accept(cause);
+    } catch (RuntimeException e) {
+      dropWatcher(handle, w, e);
+    }
+  }
+
+  /**
+   * Drops a watcher whose callback threw: a watcher's failure (a client stream gone bad, a bug in
+   * an observer) must never reach the job's thread, which would fail a training job for it.
+   */
+  private void dropWatcher(Handle handle, Watcher w, RuntimeException e) {
+    handle.watchers.remove(w);
+    log.warn("job {}: a watcher failed and no longer receives events", handle.job.id(), e);
   }
 
   /** Records and announces the terminal state; the caller holds the handle's lock. */
   private void finish(Handle handle, Job job) {
     update(handle, job);
     for (Watcher w : handle.watchers) {
-      w.onEnd.accept(null);
+      end(handle, w, null);
     }
     handle.watchers.clear();
     handle.notifyAll();

@@ -126,6 +126,35 @@ class JobManagerTest {
     assertThat(manager.list()).containsExactly(done);
   }
 
+  /**
+   * A watcher whose callback throws (a broken client stream, a bug in an observer) is dropped; the
+   * job, and every other watcher, go on to the end.
+   */
+  @Test
+  void watch_callbackThrows_jobAndOtherWatchersCarryOn() throws Exception {
+    JobManager manager = manager(options(4, Duration.ofMinutes(1)));
+    Job job = manager.submit(spec("tiny-w", 2));
+    java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    manager.watch(
+        job.id(),
+        event -> {
+          if (calls.incrementAndGet() > 1) {
+            throw new IllegalStateException("the watcher's client went away");
+          }
+        },
+        end -> {
+          throw new IllegalStateException("and cannot be told the end either");
+        });
+    Events events = new Events(manager, job.id());
+
+    Job done = events.await(j -> j.state().isTerminal());
+
+    assertThat(done.state()).as("reason: %s", done.reason()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(events.end.get(10, TimeUnit.SECONDS)).isNull();
+    assertThat(calls.get()).as("the failing watcher is called until it throws").isEqualTo(2);
+  }
+
   @Test
   void submit_sameModelWhileQueuedOrRunning_conflicts() {
     JobManager manager = manager(options(4, Duration.ofMinutes(1)));
