@@ -6,14 +6,12 @@ import io.latentserve.evaluator.core.ImportanceWeights;
 import io.latentserve.evaluator.core.InferenceClient;
 import io.latentserve.evaluator.core.InferenceException;
 import io.latentserve.evaluator.core.LatentLayerInfo;
-import io.latentserve.evaluator.core.LayerDistribution;
 import io.latentserve.evaluator.core.LayerLogDensity;
 import io.latentserve.evaluator.core.LogDensities;
 import io.latentserve.evaluator.core.ModelDescription;
 import io.latentserve.evaluator.core.ModelKey;
 import io.latentserve.evaluator.core.PriorSamples;
 import io.latentserve.inference.core.DecodeResult;
-import io.latentserve.inference.core.LatentLayerResult;
 import io.latentserve.inference.core.LogProbResult;
 import io.latentserve.inference.core.LogWeightsChunk;
 import io.latentserve.inference.core.SampleRange;
@@ -123,10 +121,7 @@ final class InProcessInferenceClient implements InferenceClient {
       long seed,
       long firstRow) {
     requireNoCondition(condition);
-    return new Encoding(
-        model.encode(x, sample, seed, firstRow).layers().stream()
-            .map(InProcessInferenceClient::layer)
-            .toList());
+    return new Encoding(model.encode(x, sample, seed, firstRow).layers());
   }
 
   @Override
@@ -139,10 +134,7 @@ final class InProcessInferenceClient implements InferenceClient {
       long firstRow) {
     requireNoCondition(condition);
     DecodeResult r = model.decode(zTop, sample, seed, firstRow);
-    return new Decoding(
-        r.xMean(),
-        r.xSample(),
-        r.intermediateLayers().stream().map(InProcessInferenceClient::layer).toList());
+    return new Decoding(r.xMean(), r.xSample(), r.intermediateLayers());
   }
 
   @Override
@@ -150,7 +142,7 @@ final class InProcessInferenceClient implements InferenceClient {
       ModelKey key, int n, FloatTensor condition, long seed, boolean sampleX) {
     requireNoCondition(condition);
     SampleResult r = model.sample(n, seed, sampleX);
-    return new PriorSamples(layer(r.prior()), r.decoded().xMean(), r.decoded().xSample());
+    return new PriorSamples(r.prior(), r.decoded().xMean(), r.decoded().xSample());
   }
 
   @Override
@@ -174,10 +166,6 @@ final class InProcessInferenceClient implements InferenceClient {
           "",
           "this inference client cannot send a condition to a conditional model");
     }
-  }
-
-  private static LayerDistribution layer(LatentLayerResult l) {
-    return new LayerDistribution(l.layer(), l.family(), l.parameters(), l.sample());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.latentserve.evaluator.core;
 
+import io.latentserve.model.LayerDistribution;
 import java.util.List;
 
 /**

@@ -3,6 +3,7 @@ package io.latentserve.evaluator.core;
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LatentFamily;
+import io.latentserve.model.LayerDistribution;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.Prior;
 import io.latentserve.model.Seeds;

@@ -2,6 +2,7 @@ package io.latentserve.evaluator.core;
 
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LatentFamily;
+import io.latentserve.model.LayerDistribution;
 import java.util.Optional;
 import java.util.stream.IntStream;
 

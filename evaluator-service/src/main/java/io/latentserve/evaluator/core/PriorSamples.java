@@ -1,6 +1,7 @@
 package io.latentserve.evaluator.core;
 
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LayerDistribution;
 import java.util.Objects;
 import java.util.Optional;
 

@@ -3,6 +3,7 @@ package io.latentserve.evaluator.core;
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LatentFamily;
+import io.latentserve.model.LayerDistribution;
 import io.latentserve.model.NoiseKind;
 import io.latentserve.model.ReferenceVae;
 import io.latentserve.model.StochasticLayer;

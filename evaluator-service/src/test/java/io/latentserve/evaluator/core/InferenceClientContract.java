@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.latentserve.model.Activation;
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LayerDistribution;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.ReferenceVae;
 import io.latentserve.model.StochasticLayer;

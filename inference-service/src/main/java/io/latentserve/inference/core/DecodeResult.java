@@ -1,6 +1,7 @@
 package io.latentserve.inference.core;
 
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LayerDistribution;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,7 +20,7 @@ public record DecodeResult(
     FloatTensor xMean,
     Optional<FloatTensor> xLogVariance,
     Optional<FloatTensor> xSample,
-    List<LatentLayerResult> intermediateLayers) {
+    List<LayerDistribution> intermediateLayers) {
   public DecodeResult {
     Objects.requireNonNull(xMean, "xMean");
     Objects.requireNonNull(xLogVariance, "xLogVariance");

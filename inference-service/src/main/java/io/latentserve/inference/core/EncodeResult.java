@@ -1,5 +1,6 @@
 package io.latentserve.inference.core;
 
+import io.latentserve.model.LayerDistribution;
 import java.util.List;
 
 /**
@@ -7,7 +8,7 @@ import java.util.List;
  *
  * @param layers one entry per latent layer; each sample is present when the request sampled
  */
-public record EncodeResult(List<LatentLayerResult> layers) {
+public record EncodeResult(List<LayerDistribution> layers) {
   public EncodeResult {
     layers = List.copyOf(layers);
   }

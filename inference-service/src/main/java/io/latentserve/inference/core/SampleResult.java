@@ -1,6 +1,7 @@
 package io.latentserve.inference.core;
 
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LayerDistribution;
 import java.util.Objects;
 
 /**
@@ -12,7 +13,7 @@ import java.util.Objects;
  * @param decoded the draws decoded as {@link VaeModel#decode} would with the same seed and first
  *     row 0
  */
-public record SampleResult(LatentLayerResult prior, DecodeResult decoded) {
+public record SampleResult(LayerDistribution prior, DecodeResult decoded) {
   public SampleResult {
     Objects.requireNonNull(prior, "prior");
     Objects.requireNonNull(decoded, "decoded");

@@ -6,6 +6,7 @@ import io.latentserve.bundle.GraphRole;
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LatentFamily;
+import io.latentserve.model.LayerDistribution;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
@@ -185,7 +186,7 @@ public final class SeededVaeModel implements VaeModel {
 
     EncodeResult result(Map<String, FloatTensor> outputs) {
       Map<String, FloatTensor> out = dropFront(outputs, lead, n);
-      List<LatentLayerResult> result = new ArrayList<>(layers.size());
+      List<LayerDistribution> result = new ArrayList<>(layers.size());
       for (StochasticLayer layer : layers) {
         String name = layer.name();
         List<FloatTensor> parameters = new ArrayList<>();
@@ -193,7 +194,7 @@ public final class SeededVaeModel implements VaeModel {
           parameters.add(output(out, GraphRole.ENCODER, GraphNames.parameter(name, parameter)));
         }
         result.add(
-            new LatentLayerResult(
+            new LayerDistribution(
                 name,
                 layer.family(),
                 parameters,
@@ -247,8 +248,8 @@ public final class SeededVaeModel implements VaeModel {
       }
     }
     FloatTensor zTop = FloatTensor.of(z, n, d);
-    LatentLayerResult prior =
-        new LatentLayerResult(layer.name(), family, parameters, Optional.of(zTop));
+    LayerDistribution prior =
+        new LayerDistribution(layer.name(), family, parameters, Optional.of(zTop));
     return new SampleResult(prior, decodeChecked(zTop, condition, n, sampleX, seed, 0));
   }
 
@@ -319,7 +320,7 @@ public final class SeededVaeModel implements VaeModel {
         sample
             ? Optional.of(sampleX(xMean, xLogVariance.orElse(null), seed, firstRow))
             : Optional.empty();
-    List<LatentLayerResult> intermediate = new ArrayList<>(top);
+    List<LayerDistribution> intermediate = new ArrayList<>(top);
     for (int l = top - 1; l >= 0; l--) {
       StochasticLayer layer = layers.get(l);
       String name = layer.name();
@@ -328,7 +329,7 @@ public final class SeededVaeModel implements VaeModel {
         parameters.add(output(out, GraphRole.DECODER, GraphNames.priorParameter(name, parameter)));
       }
       intermediate.add(
-          new LatentLayerResult(
+          new LayerDistribution(
               name,
               layer.family(),
               parameters,

@@ -2,13 +2,13 @@ package io.latentserve.inference.grpc;
 
 import io.latentserve.inference.core.DecodeResult;
 import io.latentserve.inference.core.InvalidInputException;
-import io.latentserve.inference.core.LatentLayerResult;
 import io.latentserve.inference.core.LogProbResult;
 import io.latentserve.inference.core.LogWeightsChunk;
 import io.latentserve.inference.core.ModelId;
 import io.latentserve.inference.core.ServedModel;
 import io.latentserve.inference.core.VaeModel;
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LayerDistribution;
 import io.latentserve.proto.v1.DecodeResponse;
 import io.latentserve.proto.v1.ImportanceWeightsChunk;
 import io.latentserve.proto.v1.LatentDistribution;
@@ -66,7 +66,7 @@ final class ProtoMapping {
   /**
    * A layer's distribution in its family's {@code params} case (see {@link LatentDistributions}).
    */
-  static LatentDistribution distribution(LatentLayerResult layer) {
+  static LatentDistribution distribution(LayerDistribution layer) {
     LatentDistribution.Builder b =
         LatentDistributions.distribution(
             layer.layer(),

@@ -10,6 +10,7 @@ import io.latentserve.model.Dense;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.GaussianMlp;
 import io.latentserve.model.LatentFamily;
+import io.latentserve.model.LayerDistribution;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.NoiseKind;
 import io.latentserve.model.Prior;
@@ -90,7 +91,7 @@ class SeededVaeModelFamiliesTest {
     ReferenceVae.Encoding expected =
         reference.encode(x, List.of(noise(5, 0, firstRow), noise(3, 5, firstRow)));
     for (int l = 0; l < 2; l++) {
-      LatentLayerResult layer = result.layers().get(l);
+      LayerDistribution layer = result.layers().get(l);
       assertThat(layer.family()).isSameAs(LatentFamily.BERNOULLI);
       assertClose(layer.parameter("logits"), expected.layers().get(l).parameter("logits"));
       assertThat(layer.sample().orElseThrow()).isEqualTo(expected.layers().get(l).sample());
@@ -111,7 +112,7 @@ class SeededVaeModelFamiliesTest {
   @Test
   void sample_learnedPrior_drawsFromTheLearnedLogitsWithPriorLogisticNoise() {
     SampleResult result = model.sample(7, SEED, true);
-    LatentLayerResult prior = result.prior();
+    LayerDistribution prior = result.prior();
     assertThat(prior.layer()).isEqualTo("z2");
     assertThat(prior.family()).isSameAs(LatentFamily.BERNOULLI);
     float[] logits = prior.parameter("logits").data();
@@ -154,7 +155,7 @@ class SeededVaeModelFamiliesTest {
             TestModels.ID, MIXED, new ReferenceGraphRunner(mixed), ModelLimits.DEFAULT)) {
       SampleResult result = m.sample(3, SEED, false);
       assertThat(result.z().data()).containsOnly(0f, 1f);
-      LatentLayerResult z1 = result.decoded().intermediateLayers().get(0);
+      LayerDistribution z1 = result.decoded().intermediateLayers().get(0);
       assertThat(z1.family()).isSameAs(LatentFamily.GAUSSIAN);
       ReferenceVae.Decoding expected =
           new ReferenceVae(mixed).decode(result.z(), List.of(FloatTensor.zeros(3, 4)));

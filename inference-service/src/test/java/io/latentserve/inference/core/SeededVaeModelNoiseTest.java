@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LayerDistribution;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -53,7 +54,7 @@ class SeededVaeModelNoiseTest {
   @Test
   void encode_sample_usesLatentStreamAtSampleZero() {
     long firstRow = 5;
-    LatentLayerResult z1 = model.encode(x, true, SEED, firstRow).layers().get(0);
+    LayerDistribution z1 = model.encode(x, true, SEED, firstRow).layers().get(0);
     float[] mean = z1.mean().data();
     float[] logVar = z1.logVariance().data();
     float[] z = z1.sample().orElseThrow().data();
@@ -106,7 +107,7 @@ class SeededVaeModelNoiseTest {
   void importanceWeights_sampleZero_matchesLogProbOfEncodeSample() {
     EncodeResult encoded = model.encode(x, true, SEED, 8);
     List<FloatTensor> z = new ArrayList<>();
-    for (LatentLayerResult layer : encoded.layers()) {
+    for (LayerDistribution layer : encoded.layers()) {
       z.add(layer.sample().orElseThrow());
     }
     LogProbResult logProb = model.logProb(x, z);
@@ -153,7 +154,7 @@ class SeededVaeModelNoiseTest {
     DecodeResult result = model.decode(TestModels.normal(3, 4, 5), false, SEED, 0);
     assertThat(result.xSample()).isEmpty();
     assertThat(result.xLogVariance()).isEmpty();
-    LatentLayerResult z1 = result.intermediateLayers().get(0);
+    LayerDistribution z1 = result.intermediateLayers().get(0);
     assertThat(z1.sample().orElseThrow()).isEqualTo(z1.mean());
   }
 

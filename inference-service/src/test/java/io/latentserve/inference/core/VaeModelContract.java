@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.latentserve.model.Activation;
 import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
+import io.latentserve.model.LayerDistribution;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.ReferenceVae;
 import io.latentserve.model.StochasticLayer;
@@ -82,7 +83,7 @@ public abstract class VaeModelContract {
     ReferenceVae.Encoding expected =
         reference.encode(x, List.of(FloatTensor.zeros(7, 50), FloatTensor.zeros(7, 6)));
     for (int l = 0; l < 2; l++) {
-      LatentLayerResult layer = result.layers().get(l);
+      LayerDistribution layer = result.layers().get(l);
       assertThat(layer.layer()).isEqualTo(ARCHITECTURE.layer(l).name());
       assertClose(layer.mean(), expected.layers().get(l).parameter("mean"));
       assertClose(layer.logVariance(), expected.layers().get(l).parameter("logvar"));
@@ -112,7 +113,7 @@ public abstract class VaeModelContract {
     }
     ReferenceVae.Decoding expected = reference.decode(zTop, List.of(FloatTensor.of(eps, 7, 50)));
     assertClose(result.xMean(), expected.xMean());
-    LatentLayerResult z1 = result.intermediateLayers().get(0);
+    LayerDistribution z1 = result.intermediateLayers().get(0);
     assertThat(z1.layer()).isEqualTo("z1");
     assertClose(z1.mean(), expected.layersBelowTop().get(0).parameter("mean"));
     assertClose(z1.sample().orElseThrow(), expected.layersBelowTop().get(0).sample());

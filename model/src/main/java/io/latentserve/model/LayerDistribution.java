@@ -1,7 +1,5 @@
-package io.latentserve.evaluator.core;
+package io.latentserve.model;
 
-import io.latentserve.model.FloatTensor;
-import io.latentserve.model.LatentFamily;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -9,7 +7,8 @@ import java.util.Optional;
 
 /**
  * One latent layer's distribution in its {@link LatentFamily} for every row, and optionally a draw
- * from it.
+ * from it: what inference-service's Encode, Decode and Sample compute, and what the evaluator reads
+ * back from them.
  *
  * @param layer layer name, e.g. {@code "z1"}
  * @param family the layer's family
