@@ -3,7 +3,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { encodeFloat32, decodeFloat32 } = require('../tensor');
+const { encodeFloat32, encodePixels, encodeBinary, decodeFloat32 } = require('../tensor');
 const { logMeanExp, loadInferenceService } = require('../client');
 
 test('encodeFloat32 writes little-endian IEEE 754 single precision, row-major', () => {
@@ -31,6 +31,31 @@ test('decodeFloat32 with too few bytes for the shape names the field', () => {
 test('decodeFloat32 with another dtype throws', () => {
   const tensor = { shape: ['1'], dtype: 'DATA_TYPE_UINT8', data: Buffer.alloc(1) };
   assert.throws(() => decodeFloat32('x', tensor), /dtype DATA_TYPE_UINT8/);
+});
+
+test('encodeBinary sends 0/1 bytes that say they are already in the unit interval', () => {
+  const tensor = encodeBinary([2, 2], [0, 1, 1, 0]);
+  assert.equal(tensor.dtype, 'DATA_TYPE_UINT8');
+  assert.equal(tensor.encoding, 'VALUE_ENCODING_UNIT_INTERVAL');
+  assert.equal(tensor.data.toString('hex'), '00010100');
+  assert.throws(() => encodeBinary([1], [0.5]), /value 0 is 0.5, expected 0 or 1/);
+});
+
+test('encodePixels sends grey levels that say they are 0..255', () => {
+  const tensor = encodePixels([3], [0, 128, 255]);
+  assert.equal(tensor.encoding, 'VALUE_ENCODING_PIXELS_0_255');
+  assert.equal(tensor.data.toString('hex'), '0080ff');
+  assert.throws(() => encodePixels([1], [256]), /pixel 0 is 256/);
+});
+
+test('the loaded protos serialize a uint8 x with its encoding', () => {
+  const Inference = loadInferenceService(require('../client').DEFAULT_PROTO_DIR);
+  const encode = Inference.service.Encode;
+  const bytes = encode.requestSerialize({ x: encodeBinary([1, 2], [1, 0]) });
+  const back = encode.requestDeserialize(bytes);
+  assert.equal(back.x.dtype, 'DATA_TYPE_UINT8');
+  assert.equal(back.x.encoding, 'VALUE_ENCODING_UNIT_INTERVAL');
+  assert.equal(back.x.data.toString('hex'), '0100');
 });
 
 test('logMeanExp of large negative log weights neither underflows nor loses the mean', () => {

@@ -20,6 +20,7 @@ import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.proto.v1.LogProbRequest;
 import io.latentserve.proto.v1.ModelRef;
 import io.latentserve.proto.v1.Tensor;
+import io.latentserve.proto.v1.ValueEncoding;
 import io.latentserve.wire.TensorCodec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -193,6 +194,7 @@ public final class InferenceBenchmarks {
     Tensor.Builder tensor =
         Tensor.newBuilder()
             .setDtype(DataType.DATA_TYPE_UINT8)
+            .setEncoding(ValueEncoding.VALUE_ENCODING_PIXELS_0_255)
             .setData(UnsafeByteOperations.unsafeWrap(pixels));
     for (long d : x.shape()) {
       tensor.addShape(d);

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.proto.v1.DataType;
 import io.latentserve.proto.v1.Tensor;
+import io.latentserve.proto.v1.ValueEncoding;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -51,15 +52,89 @@ class TensorCodecTest {
   }
 
   @Test
-  void decode_uint8_scalesToUnitInterval() {
-    Tensor wire =
-        Tensor.newBuilder()
-            .addAllShape(List.of(3L))
-            .setDtype(DataType.DATA_TYPE_UINT8)
-            .setData(ByteString.copyFrom(new byte[] {0, (byte) 255, (byte) 51}))
-            .build();
+  void decode_uint8Pixels_dividesBy255() {
+    Tensor wire = uint8(ValueEncoding.VALUE_ENCODING_PIXELS_0_255, 0, 255, 51);
 
     assertThat(TensorCodec.decode("x", wire).data()).containsExactly(0f, 1f, 0.2f);
+  }
+
+  @Test
+  void decode_uint8UnitInterval_keepsBinarizedValues() {
+    Tensor wire = uint8(ValueEncoding.VALUE_ENCODING_UNIT_INTERVAL, 0, 1, 1);
+
+    assertThat(TensorCodec.decode("x", wire).data()).containsExactly(0f, 1f, 1f);
+  }
+
+  @Test
+  void decode_uint8WithoutEncoding_isRefusedNamingTheField() {
+    Tensor wire = uint8(ValueEncoding.VALUE_ENCODING_UNSPECIFIED, 0, 1, 1);
+
+    assertThatThrownBy(() -> TensorCodec.decode("x", wire))
+        .isInstanceOf(TensorFormatException.class)
+        .hasMessageStartingWith(
+            "x.encoding is VALUE_ENCODING_UNSPECIFIED, expected VALUE_ENCODING_PIXELS_0_255")
+        .extracting(e -> ((TensorFormatException) e).field())
+        .isEqualTo("x");
+  }
+
+  @Test
+  void decode_uint8UnitIntervalWithPixelValue_namesByteAndPosition() {
+    Tensor wire =
+        uint8(ValueEncoding.VALUE_ENCODING_UNIT_INTERVAL, 0, 1, 1, 0, 0, (byte) 200).toBuilder()
+            .clearShape()
+            .addAllShape(List.of(2L, 3L))
+            .build();
+
+    assertThatThrownBy(() -> TensorCodec.decode("x", wire))
+        .isInstanceOf(TensorFormatException.class)
+        .hasMessageStartingWith("x has byte 200 at [1, 2], expected 0 or 1");
+  }
+
+  @Test
+  void decode_floatWithEncoding_isRefused() {
+    Tensor wire =
+        TensorCodec.encode(new float[] {0.5f}, 1).toBuilder()
+            .setEncoding(ValueEncoding.VALUE_ENCODING_PIXELS_0_255)
+            .build();
+
+    assertThatThrownBy(() -> TensorCodec.decode("x", wire))
+        .hasMessageStartingWith(
+            "x.encoding is VALUE_ENCODING_PIXELS_0_255, expected VALUE_ENCODING_UNSPECIFIED for a"
+                + " float32 tensor");
+  }
+
+  @Test
+  void decode_unknownEncodingNumber_namesTheNumber() {
+    Tensor wire =
+        uint8(ValueEncoding.VALUE_ENCODING_UNSPECIFIED, 1).toBuilder().setEncodingValue(9).build();
+
+    assertThatThrownBy(() -> TensorCodec.decode("x", wire))
+        .hasMessageStartingWith("x.encoding is unknown value 9");
+  }
+
+  @Test
+  void encodeBinary_roundTripsThroughUnitInterval() {
+    FloatTensor x = FloatTensor.of(new float[] {0, 1, 1, 0, 1, 0}, 2, 3);
+
+    Tensor wire = TensorCodec.encodeBinary(x);
+
+    assertThat(wire.getData().size()).isEqualTo(6);
+    assertThat(TensorCodec.decode("x", wire).data()).containsExactly(x.data());
+    assertThatThrownBy(() -> TensorCodec.encodeBinary(FloatTensor.of(new float[] {0, 0.5f}, 1, 2)))
+        .hasMessage("value 0.5 at [0, 1] is neither 0 nor 1");
+  }
+
+  private static Tensor uint8(ValueEncoding encoding, int... bytes) {
+    byte[] data = new byte[bytes.length];
+    for (int i = 0; i < bytes.length; i++) {
+      data[i] = (byte) bytes[i];
+    }
+    return Tensor.newBuilder()
+        .addShape(bytes.length)
+        .setDtype(DataType.DATA_TYPE_UINT8)
+        .setEncoding(encoding)
+        .setData(ByteString.copyFrom(data))
+        .build();
   }
 
   @Test

@@ -238,6 +238,7 @@ public final class Evaluator {
         throw new InvalidEvaluationException(
             "data has " + d + " features, model " + model.id() + " expects " + model.inputDim());
       }
+      checkSizes(model);
       phaseTimes.put(PHASE_MODEL, since(phaseStart));
       progress(PHASE_MODEL, 1, 1, 0);
       checkCancelled();
@@ -313,6 +314,21 @@ public final class Evaluator {
               clock.instant(),
               conditionDescription);
       return new EvaluationOutcome(report, previews);
+    }
+
+    /**
+     * Checks, in 64 bits, every product of the evaluation's sizes that becomes an array: a model
+     * with wide layers and a long data set must fail as INVALID_ARGUMENT naming the sizes, not as
+     * an int overflow deep in the run.
+     */
+    private void checkSizes(ModelDescription model) {
+      for (LatentLayerInfo layer : model.layers()) {
+        ShapeProducts.arraySize("examples * latent units of layer " + layer.name(), n, layer.dim());
+      }
+      ShapeProducts.arraySize("examples * features", n, model.inputDim());
+      if (model.conditional()) {
+        ShapeProducts.arraySize("examples * condition_dim", n, model.conditionDim());
+      }
     }
 
     /** The data and each example's condition y for a conditional model. */

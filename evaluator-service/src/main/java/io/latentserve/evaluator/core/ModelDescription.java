@@ -165,11 +165,9 @@ public record ModelDescription(
 
   /** Flattened size D of one example: the product of {@link #inputShape()}. */
   public int inputDim() {
-    long d = 1;
-    for (long s : inputShape) {
-      d = Math.multiplyExact(d, s);
-    }
-    return Math.toIntExact(d);
+    return ShapeProducts.arraySize(
+        "model " + id() + " input shape " + inputShape + ": features",
+        inputShape.stream().mapToLong(Long::longValue).toArray());
   }
 
   /** The top latent layer, whose prior is {@link #prior()}. */

@@ -63,6 +63,9 @@ public final class EvaluatorGrpcService extends EvaluatorGrpc.EvaluatorImplBase 
           Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
     } catch (EvaluatorUnavailableException e) {
       observer.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+    } catch (RuntimeException e) {
+      // A bug: a thrown exception would reach the caller as UNKNOWN; this logs it as INTERNAL.
+      observer.onError(GrpcErrors.toStatus(e, Context.ROOT, "").asRuntimeException());
     }
   }
 

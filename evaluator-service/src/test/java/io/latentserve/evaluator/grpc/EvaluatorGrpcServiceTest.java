@@ -46,6 +46,7 @@ import io.latentserve.proto.v1.Metric;
 import io.latentserve.proto.v1.ModelRef;
 import io.latentserve.proto.v1.Tensor;
 import io.latentserve.server.GrpcServerLifecycle;
+import io.latentserve.wire.TensorCodec;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -68,6 +69,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The Evaluator service on an in-process server with grpc.health.v1 and reflection, as {@link
@@ -386,6 +389,88 @@ class EvaluatorGrpcServiceTest {
     return request(n, 3)
         .setModel(ModelRef.newBuilder().setName(CONDITIONAL))
         .addMetrics(Metric.METRIC_IWLL);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "4294967296, 4294967296, more than 2^63 - 1",
+    "9223372036854775807, 2, more than 2^63 - 1",
+    "2147483648, 2147483648, 4611686018427387904",
+    "3037000500, 3037000500, more than 2^63 - 1",
+  })
+  void evaluate_inlineShapeProductBeyond64BitLimits_returnsInvalidArgumentNamingField(
+      long n, long d, String elements) throws IOException {
+    startWithReference();
+    Tensor huge =
+        Tensor.newBuilder().setDtype(DataType.DATA_TYPE_FLOAT32).addShape(n).addShape(d).build();
+
+    assertFails(
+        request(1, 2).setInlineData(huge).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_data has shape ["
+            + n
+            + ", "
+            + d
+            + "] with "
+            + elements
+            + " elements, at most "
+            + (Integer.MAX_VALUE / 8)
+            + " allowed");
+    assertHealthy();
+  }
+
+  @Test
+  void evaluate_inlineUint8WithoutEncoding_returnsInvalidArgumentNamingEncoding()
+      throws IOException {
+    startWithReference();
+    Tensor bytes =
+        Tensor.newBuilder()
+            .setDtype(DataType.DATA_TYPE_UINT8)
+            .addShape(2)
+            .addShape(12)
+            .setData(ByteString.copyFrom(new byte[24]))
+            .build();
+
+    assertThatThrownBy(() -> evaluate(request(1, 2).setInlineData(bytes).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .startsWith("inline_data.encoding is VALUE_ENCODING_UNSPECIFIED, expected");
+            });
+    assertHealthy();
+  }
+
+  @Test
+  void evaluate_inlineBinarizedUint8_equalsTheSameDataAsFloat32() throws IOException {
+    startWithReference();
+    // Binarized, as the contract model's data is.
+    FloatTensor x = InferenceClientContract.data(6, 1);
+    float[] values = x.data();
+
+    List<EvaluateEvent> asBytes =
+        evaluate(
+            request(1, 4)
+                .setInlineData(TensorCodec.encodeBinary(x))
+                .addMetrics(Metric.METRIC_IWLL)
+                .build());
+    List<EvaluateEvent> asFloats =
+        evaluate(request(1, 4).setInlineData(tensor(x)).addMetrics(Metric.METRIC_IWLL).build());
+
+    double bytesIwll = asBytes.get(asBytes.size() - 1).getReport().getIwll().getValue();
+    double floatsIwll = asFloats.get(asFloats.size() - 1).getReport().getIwll().getValue();
+    assertThat(bytesIwll).isEqualTo(floatsIwll);
+    // Divided by 255, the ones would be other data with another likelihood.
+    FloatTensor scaled = FloatTensor.of(values.clone(), x.shape());
+    for (int i = 0; i < scaled.data().length; i++) {
+      scaled.data()[i] /= 255f;
+    }
+    List<EvaluateEvent> asPixels =
+        evaluate(
+            request(1, 4).setInlineData(tensor(scaled)).addMetrics(Metric.METRIC_IWLL).build());
+    assertThat(asPixels.get(asPixels.size() - 1).getReport().getIwll().getValue())
+        .isNotEqualTo(bytesIwll);
   }
 
   @Test
