@@ -531,8 +531,13 @@ public final class Evaluator {
       long phaseStart = System.nanoTime();
       progress(PHASE_MMD, 0, m, 0);
       int d = model.topLayer().dim();
+      // A seeded uniform subset of the examples, not the first m: dataset order is not random.
+      int[] subset = RandomSubset.choose(n, m, Seeds.derive(request.seed(), MMD_SEEDS, -1));
       float[] q = new float[m * d];
-      System.arraycopy(p.topSample, 0, q, 0, m * d);
+      for (int i = 0; i < m; i++) {
+        System.arraycopy(p.topSample, subset[i] * d, q, i * d, d);
+      }
+      FloatTensor subsetCondition = condition == null ? null : gather(condition, subset);
       float[] prior = new float[m * d];
       if (model.prior() == Prior.STANDARD_NORMAL) {
         long seed = Seeds.derive(request.seed(), MMD_SEEDS, 0);
@@ -552,7 +557,7 @@ public final class Evaluator {
                   .sample(
                       key,
                       count,
-                      conditionRows(from, count),
+                      subsetCondition == null ? null : subsetCondition.rows(from, from + count),
                       Seeds.derive(request.seed(), MMD_SEEDS, call),
                       false)
                   .z();
@@ -565,6 +570,16 @@ public final class Evaluator {
       progress(PHASE_MMD, m, m, 0);
       phaseTimes.put(PHASE_MMD, since(phaseStart));
       return value;
+    }
+
+    /** Rows {@code rows} of {@code t} [N, C], in that order. */
+    private static FloatTensor gather(FloatTensor t, int[] rows) {
+      int c = t.rowSize();
+      float[] out = new float[rows.length * c];
+      for (int i = 0; i < rows.length; i++) {
+        System.arraycopy(t.data(), rows[i] * c, out, i * c, c);
+      }
+      return FloatTensor.of(out, rows.length, c);
     }
 
     private Previews previews(ModelDescription model) {
