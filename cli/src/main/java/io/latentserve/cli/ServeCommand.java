@@ -83,7 +83,8 @@ final class ServeCommand {
               "<requests>",
               InferenceConfig.ENV_MAX_QUEUE_LENGTH,
               InferenceConfig::maxQueueLength,
-              "queued requests per model before `RESOURCE_EXHAUSTED`")
+              "queued requests per model, and requests of at least max-batch-rows rows running alone,"
+                  + " before `RESOURCE_EXHAUSTED`")
           .flag(
               "--max-message-bytes",
               "<size>",
@@ -114,6 +115,26 @@ final class ServeCommand {
               InferenceConfig.ENV_INTRA_OP_THREADS,
               InferenceConfig::intraOpThreads,
               "ONNX Runtime threads per session (0: ONNX Runtime chooses)")
+          .flag(
+              "--max-importance-streams",
+              "<streams>",
+              InferenceConfig.ENV_MAX_IMPORTANCE_STREAMS,
+              InferenceConfig::maxImportanceStreams,
+              "`ImportanceWeights` streams computed at once, off the gRPC threads; one more gets"
+                  + " `RESOURCE_EXHAUSTED`")
+          .flag(
+              "--stream-stall-timeout",
+              "<duration>",
+              InferenceConfig.ENV_STREAM_STALL_TIMEOUT,
+              InferenceConfig::streamStallTimeout,
+              "how long an `ImportanceWeights` stream waits for its client to read on; then it ends"
+                  + " (`DEADLINE_EXCEEDED`) and releases its model version")
+          .flag(
+              "--max-pooled-buffer-bytes",
+              "<size>",
+              InferenceConfig.ENV_MAX_POOLED_BUFFER_BYTES,
+              c -> ServiceSettings.bytes(c.maxPooledBufferBytes()),
+              "direct-buffer bytes kept for reuse per loaded model version, e.g. 64MiB")
           .env(
               InferenceConfig.ENV_SHUTDOWN_GRACE,
               InferenceConfig::shutdownGrace,
@@ -228,7 +249,14 @@ final class ServeCommand {
           .env(
               EvaluatorConfig.ENV_MAX_ATTEMPTS,
               EvaluatorConfig::maxAttempts,
-              "attempts per inference call (a retry goes to the next replica)")
+              "attempts per inference call (a retry goes to the next replica); a"
+                  + " `RESOURCE_EXHAUSTED` from a fixed limit is not retried")
+          .env(
+              EvaluatorConfig.ENV_VERSION_WAIT,
+              EvaluatorConfig::versionWait,
+              "how long a call pinned to a version retries `NOT_FOUND` and `FAILED_PRECONDITION`"
+                  + " from replicas that have not loaded it yet (on the others, and on the same one"
+                  + " after a pause)")
           .env(
               EvaluatorConfig.ENV_MAX_ROWS_PER_CALL,
               EvaluatorConfig::maxRowsPerCall,

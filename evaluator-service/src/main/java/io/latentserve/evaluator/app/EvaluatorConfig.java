@@ -37,6 +37,8 @@ import java.util.Objects;
  * @param rateSamples posterior draws per example for the per-layer rates
  * @param mmdSamples most draws per distribution for the MMD
  * @param shutdownGrace how long running evaluations may continue after shutdown begins
+ * @param versionWait how long an inference call pinned to a version retries NOT_FOUND and
+ *     FAILED_PRECONDITION from replicas that have not loaded it yet
  */
 public record EvaluatorConfig(
     String host,
@@ -53,7 +55,8 @@ public record EvaluatorConfig(
     int maxConcurrentEvaluations,
     int rateSamples,
     int mmdSamples,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    Duration versionWait) {
 
   public static final String ENV_HOST = "LATENTSERVE_HOST";
   public static final String ENV_PORT = "LATENTSERVE_PORT";
@@ -70,6 +73,7 @@ public record EvaluatorConfig(
   public static final String ENV_RATE_SAMPLES = "LATENTSERVE_RATE_SAMPLES";
   public static final String ENV_MMD_SAMPLES = "LATENTSERVE_MMD_SAMPLES";
   public static final String ENV_SHUTDOWN_GRACE = "LATENTSERVE_SHUTDOWN_GRACE";
+  public static final String ENV_VERSION_WAIT = "LATENTSERVE_VERSION_WAIT";
 
   public static final int DEFAULT_PORT = 50053;
   public static final int DEFAULT_METRICS_PORT = 9466;
@@ -83,15 +87,19 @@ public record EvaluatorConfig(
     checkNonNegative("shutdownGrace", shutdownGrace);
     checkPositive("maxConcurrentEvaluations", maxConcurrentEvaluations);
     // Both records validate the rest and name the setting.
-    inferenceClient(inferenceTarget, callDeadline, maxAttempts);
+    inferenceClient(inferenceTarget, callDeadline, maxAttempts, versionWait);
     options(maxK, maxRowsPerCall, parallelCalls, rateSamples, mmdSamples);
   }
 
   private static InferenceClientConfig inferenceClient(
-      String target, Duration deadline, int attempts) {
+      String target, Duration deadline, int attempts, Duration versionWait) {
     Objects.requireNonNull(target, "inferenceTarget");
     Objects.requireNonNull(deadline, "callDeadline");
-    return InferenceClientConfig.of(target).withCallDeadline(deadline).withMaxAttempts(attempts);
+    Objects.requireNonNull(versionWait, "versionWait");
+    return InferenceClientConfig.of(target)
+        .withCallDeadline(deadline)
+        .withMaxAttempts(attempts)
+        .withVersionWait(versionWait);
   }
 
   private static EvaluatorOptions options(
@@ -110,7 +118,7 @@ public record EvaluatorConfig(
 
   /** The inference client's settings. */
   public InferenceClientConfig inferenceClient() {
-    return inferenceClient(inferenceTarget, callDeadline, maxAttempts);
+    return inferenceClient(inferenceTarget, callDeadline, maxAttempts, versionWait);
   }
 
   /** The evaluation pipeline's settings. */
@@ -142,7 +150,8 @@ public record EvaluatorConfig(
         .maxConcurrentEvaluations(maxConcurrentEvaluations)
         .rateSamples(rateSamples)
         .mmdSamples(mmdSamples)
-        .shutdownGrace(shutdownGrace);
+        .shutdownGrace(shutdownGrace)
+        .versionWait(versionWait);
   }
 
   /**
@@ -160,6 +169,7 @@ public record EvaluatorConfig(
         .readString(ENV_INFERENCE_TARGET, b::inferenceTarget)
         .readDuration(ENV_CALL_DEADLINE, b::callDeadline)
         .readInt(ENV_MAX_ATTEMPTS, b::maxAttempts)
+        .readDuration(ENV_VERSION_WAIT, b::versionWait)
         .readPath(ENV_REPORTS_DIR, b::reportsDir)
         .readPath(ENV_DATA_DIR, b::dataDir)
         .readInt(ENV_MAX_K, b::maxK)
@@ -180,6 +190,7 @@ public record EvaluatorConfig(
     private String inferenceTarget = "localhost:50051";
     private Duration callDeadline = Duration.ofSeconds(60);
     private int maxAttempts = 4;
+    private Duration versionWait = InferenceClientConfig.DEFAULT_VERSION_WAIT;
     private Path reportsDir = Path.of("reports");
     private Path dataDir = Path.of("data");
     private int maxK = 5000;
@@ -214,6 +225,11 @@ public record EvaluatorConfig(
 
     public Builder callDeadline(Duration v) {
       callDeadline = v;
+      return this;
+    }
+
+    public Builder versionWait(Duration v) {
+      versionWait = v;
       return this;
     }
 
@@ -288,7 +304,8 @@ public record EvaluatorConfig(
           maxConcurrentEvaluations,
           rateSamples,
           mmdSamples,
-          shutdownGrace);
+          shutdownGrace,
+          versionWait);
     }
   }
 }

@@ -66,9 +66,12 @@ import org.slf4j.LoggerFactory;
  * {@code round_robin} policy, so consecutive calls go to different replicas. Every attempt has the
  * configured deadline (or the caller's, when shorter: calls inherit the current {@link Context}, so
  * cancelling the caller's context cancels them). A call that fails with UNAVAILABLE,
- * RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, or CANCELLED by the replica, is retried, up to {@link
- * InferenceClientConfig#maxAttempts()} attempts, and round-robin sends the retry to the next
- * replica; a streamed ImportanceWeights call is retried whole. Because every request carries its
+ * DEADLINE_EXCEEDED, CANCELLED by the replica, or a momentary RESOURCE_EXHAUSTED (one with
+ * pushback), is retried, up to {@link InferenceClientConfig#maxAttempts()} attempts, and
+ * round-robin sends the retry to the next replica; a RESOURCE_EXHAUSTED from a fixed limit is not.
+ * A call pinned to a version that gets NOT_FOUND or FAILED_PRECONDITION (a replica that has not
+ * loaded it yet) is retried for up to {@link InferenceClientConfig#versionWait()}; see {@link
+ * RetryKind}. A streamed ImportanceWeights call is retried whole. Because every request carries its
  * seed and first row, a retry returns the numbers the failed attempt would have.
  */
 public final class GrpcInferenceClient implements InferenceClient {
@@ -128,6 +131,7 @@ public final class GrpcInferenceClient implements InferenceClient {
   public ModelDescription describe(ModelKey model) {
     return call(
         "GetModel",
+        model.version() > 0,
         s ->
             describe(
                 s.getModel(GetModelRequest.newBuilder().setModel(ref(model)).build()).getModel()));
@@ -157,6 +161,7 @@ public final class GrpcInferenceClient implements InferenceClient {
     int n = (int) x.dim(0);
     return call(
         "ImportanceWeights",
+        model.version() > 0,
         s -> {
           Assembly assembly = new Assembly(n, k, includeComponents);
           Iterator<ImportanceWeightsChunk> chunks = s.importanceWeights(request);
@@ -188,6 +193,7 @@ public final class GrpcInferenceClient implements InferenceClient {
     EncodeRequest request = b.build();
     return call(
         "Encode",
+        model.version() > 0,
         s -> {
           EncodeResponse response = s.encode(request);
           return new Encoding(
@@ -216,6 +222,7 @@ public final class GrpcInferenceClient implements InferenceClient {
     DecodeRequest request = b.build();
     return call(
         "Decode",
+        model.version() > 0,
         s -> {
           DecodeResponse r = s.decode(request);
           return new Decoding(
@@ -238,6 +245,7 @@ public final class GrpcInferenceClient implements InferenceClient {
     SampleRequest request = b.build();
     return call(
         "Sample",
+        model.version() > 0,
         s -> {
           SampleResponse r = s.sample(request);
           if (!r.getPrior().hasSample()) {
@@ -267,6 +275,7 @@ public final class GrpcInferenceClient implements InferenceClient {
     LogProbRequest request = b.build();
     return call(
         "LogProb",
+        model.version() > 0,
         s -> {
           LogProbResponse r = s.logProb(request);
           List<LayerLogDensity> layers = new ArrayList<>();
@@ -297,13 +306,21 @@ public final class GrpcInferenceClient implements InferenceClient {
     }
   }
 
-  /** Runs one call with deadlines and bounded retries, mapping failures to InferenceException. */
-  private <T> T call(String method, Function<InferenceGrpc.InferenceBlockingStub, T> body) {
+  /**
+   * Runs one call with deadlines and bounded retries (see {@link RetryKind}), mapping failures to
+   * InferenceException.
+   *
+   * @param pinned whether the call names a concrete version (>= 1), so that NOT_FOUND may only mean
+   *     that a replica has not loaded it yet
+   */
+  private <T> T call(
+      String method, boolean pinned, Function<InferenceGrpc.InferenceBlockingStub, T> body) {
     StatusRuntimeException last = null;
-    for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
-      if (attempt > 1) {
-        backoff(attempt);
-      }
+    long versionDeadline = System.nanoTime() + config.versionWait().toNanos();
+    int replicaAttempts = 0;
+    int versionRetries = 0;
+    while (true) {
+      replicaAttempts++;
       long start = System.nanoTime();
       try {
         T result =
@@ -315,11 +332,29 @@ public final class GrpcInferenceClient implements InferenceClient {
         Status.Code code = e.getStatus().getCode();
         listener.onAttempt(method, code.name(), Duration.ofNanos(System.nanoTime() - start));
         last = e;
-        if (!retryable(code) || attempt == config.maxAttempts()) {
+        RetryKind kind =
+            callerStillWaiting() ? RetryKind.of(code, e.getTrailers(), pinned) : RetryKind.NONE;
+        long pauseNanos;
+        if (kind == RetryKind.REPLICA && replicaAttempts < config.maxAttempts()) {
+          pauseNanos =
+              Math.max(
+                  backoffNanos(replicaAttempts + 1),
+                  TimeUnit.MILLISECONDS.toNanos(RetryKind.pushback(e.getTrailers()).orElse(0)));
+        } else if (kind == RetryKind.VERSION) {
+          // A version retry does not use up the attempts meant for failing replicas: it waits
+          // for a scan, growing the pause to at most a second, until the version wait is over.
+          pauseNanos = Math.min(backoffNanos(2 + versionRetries), TimeUnit.SECONDS.toNanos(1));
+          if (System.nanoTime() + pauseNanos > versionDeadline) {
+            break;
+          }
+          versionRetries++;
+          replicaAttempts--;
+        } else {
           break;
         }
         listener.onRetry(method, code.name());
         log.debug("{} to {} failed with {}, retrying: {}", method, target, code, e.getMessage());
+        pause(pauseNanos);
       } catch (IllegalStateException | IllegalArgumentException e) {
         listener.onAttempt(method, "INTERNAL", Duration.ofNanos(System.nanoTime() - start));
         throw new InferenceException(
@@ -337,29 +372,23 @@ public final class GrpcInferenceClient implements InferenceClient {
     throw map(method, last);
   }
 
-  /**
-   * UNAVAILABLE, RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED are retried, and so is CANCELLED when
-   * neither the caller's context nor its thread was cancelled: the replica (e.g. one shutting down)
-   * cancelled the stream.
-   */
-  private boolean retryable(Status.Code code) {
+  /** Whether the caller still waits: neither its context nor its thread was cancelled. */
+  private static boolean callerStillWaiting() {
     Context context = Context.current();
     if (context.isCancelled() || Thread.currentThread().isInterrupted()) {
       return false;
     }
     Deadline deadline = context.getDeadline();
-    if (deadline != null && deadline.isExpired()) {
-      return false;
-    }
-    return code == Status.Code.UNAVAILABLE
-        || code == Status.Code.RESOURCE_EXHAUSTED
-        || code == Status.Code.DEADLINE_EXCEEDED
-        || code == Status.Code.CANCELLED;
+    return deadline == null || !deadline.isExpired();
   }
 
-  /** Waits before a retry so that round-robin sees a dead replica's connection state change. */
-  private void backoff(int attempt) {
-    long nanos = config.retryBackoff().toNanos() << Math.min(attempt - 2, 10);
+  /** The pause before attempt {@code attempt} (>= 2): the backoff, doubled for each further one. */
+  private long backoffNanos(int attempt) {
+    return config.retryBackoff().toNanos() << Math.min(attempt - 2, 10);
+  }
+
+  /** Waits before a retry (so that round-robin sees a dead replica's connection state change). */
+  private static void pause(long nanos) {
     long end = System.nanoTime() + nanos;
     while (System.nanoTime() < end && !Context.current().isCancelled()) {
       LockSupport.parkNanos(Math.min(end - System.nanoTime(), 10_000_000L));

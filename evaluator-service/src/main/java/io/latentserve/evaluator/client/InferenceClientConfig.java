@@ -16,18 +16,30 @@ import java.util.Objects;
  *     attempts in all
  * @param retryBackoff pause before the second attempt, doubled for each further one
  * @param maxInboundMessageBytes largest response message accepted
+ * @param versionWait how long a call pinned to a version keeps retrying NOT_FOUND and
+ *     FAILED_PRECONDITION (on the other replicas, and on the same one after a pause): a replica
+ *     loads a newly published version only at its next repository scan, so replicas disagree for up
+ *     to their reload interval
  */
 public record InferenceClientConfig(
     String target,
     Duration callDeadline,
     int maxAttempts,
     Duration retryBackoff,
-    int maxInboundMessageBytes) {
+    int maxInboundMessageBytes,
+    Duration versionWait) {
+
+  /** The default {@link #versionWait()}: three of inference-service's default reload intervals. */
+  public static final Duration DEFAULT_VERSION_WAIT = Duration.ofSeconds(15);
 
   public InferenceClientConfig {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(callDeadline, "callDeadline");
     Objects.requireNonNull(retryBackoff, "retryBackoff");
+    Objects.requireNonNull(versionWait, "versionWait");
+    if (versionWait.isNegative()) {
+      throw new IllegalArgumentException("versionWait must be >= 0, got " + versionWait);
+    }
     InferenceTargets.validate(target);
     if (callDeadline.isNegative() || callDeadline.isZero()) {
       throw new IllegalArgumentException("callDeadline must be > 0, got " + callDeadline);
@@ -44,6 +56,22 @@ public record InferenceClientConfig(
     }
   }
 
+  /** A config with the default {@link #versionWait()}. */
+  public InferenceClientConfig(
+      String target,
+      Duration callDeadline,
+      int maxAttempts,
+      Duration retryBackoff,
+      int maxInboundMessageBytes) {
+    this(
+        target,
+        callDeadline,
+        maxAttempts,
+        retryBackoff,
+        maxInboundMessageBytes,
+        DEFAULT_VERSION_WAIT);
+  }
+
   /** {@code target} with a 60 s deadline, 4 attempts, 50 ms initial backoff, 64 MiB messages. */
   public static InferenceClientConfig of(String target) {
     return new InferenceClientConfig(
@@ -52,11 +80,16 @@ public record InferenceClientConfig(
 
   public InferenceClientConfig withCallDeadline(Duration deadline) {
     return new InferenceClientConfig(
-        target, deadline, maxAttempts, retryBackoff, maxInboundMessageBytes);
+        target, deadline, maxAttempts, retryBackoff, maxInboundMessageBytes, versionWait);
   }
 
   public InferenceClientConfig withMaxAttempts(int attempts) {
     return new InferenceClientConfig(
-        target, callDeadline, attempts, retryBackoff, maxInboundMessageBytes);
+        target, callDeadline, attempts, retryBackoff, maxInboundMessageBytes, versionWait);
+  }
+
+  public InferenceClientConfig withVersionWait(Duration wait) {
+    return new InferenceClientConfig(
+        target, callDeadline, maxAttempts, retryBackoff, maxInboundMessageBytes, wait);
   }
 }

@@ -23,6 +23,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -50,41 +51,63 @@ public final class InferenceReplicas implements AutoCloseable {
   /** One replica per port; port 0 picks a free one. */
   private static InferenceReplicas start(
       Path repository, String model, VaeWeights weights, int[] ports) {
-    VaeBundles.publish(
-        new FileSystemModelRepository(repository),
-        model,
-        weights,
-        new Provenance(
-            "{\"generator\":\"test\"}",
-            "none",
-            42,
-            0,
-            Map.of(),
-            "test",
-            Instant.parse("2026-01-02T03:04:05Z")));
+    publish(repository, model, weights);
     InferenceReplicas replicas = new InferenceReplicas();
-    try {
-      for (int port : ports) {
-        InferenceServer server =
-            InferenceServer.create(
-                    InferenceConfig.builder()
-                        .port(port)
-                        .metricsPort(0)
-                        .modelRepository(repository)
-                        .device("cpu")
-                        .intraOpThreads(1)
-                        .reloadInterval(Duration.ofSeconds(30))
-                        .shutdownGrace(Duration.ofSeconds(5))
-                        .build())
-                .start();
-        replicas.servers.add(server);
-        awaitServing(server.port());
-      }
-    } catch (IOException e) {
-      replicas.close();
-      throw new UncheckedIOException(e);
+    for (int port : ports) {
+      replicas.add(repository, b -> b.port(port));
     }
     return replicas;
+  }
+
+  /** Publishes {@code weights} as the next version of {@code model}; returns that version. */
+  public static long publish(Path repository, String model, VaeWeights weights) {
+    return VaeBundles.publish(
+            new FileSystemModelRepository(repository),
+            model,
+            weights,
+            new Provenance(
+                "{\"generator\":\"test\"}",
+                "none",
+                42,
+                0,
+                Map.of(),
+                "test",
+                Instant.parse("2026-01-02T03:04:05Z")))
+        .version();
+  }
+
+  /** No replica yet; {@link #add} starts them. */
+  public static InferenceReplicas none() {
+    return new InferenceReplicas();
+  }
+
+  /**
+   * Starts one more replica over {@code repository} (already published into), with the test
+   * defaults changed by {@code settings}, and waits until it is SERVING.
+   */
+  public InferenceReplicas add(Path repository, UnaryOperator<InferenceConfig.Builder> settings) {
+    try {
+      InferenceServer server =
+          InferenceServer.create(
+                  settings
+                      .apply(
+                          InferenceConfig.builder()
+                              .port(0)
+                              .metricsPort(0)
+                              .modelRepository(repository)
+                              .device("cpu")
+                              .intraOpThreads(1)
+                              .reloadInterval(Duration.ofSeconds(30))
+                              .shutdownGrace(Duration.ofSeconds(5)))
+                      .build())
+              .start();
+      servers.add(server);
+      awaitServing(server.port());
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException(e);
+    }
+    return this;
   }
 
   /** {@code 127.0.0.1:p1,127.0.0.1:p2,...}. */

@@ -39,6 +39,11 @@ import java.util.regex.Pattern;
  * @param reloadInterval how often the repository is scanned for new and removed versions
  * @param intraOpThreads ONNX Runtime intra-op threads per session; 0 lets ONNX Runtime choose
  * @param shutdownGrace how long in-flight calls may run after shutdown begins
+ * @param maxImportanceStreams ImportanceWeights streams computed at once, each on a thread of its
+ *     own pool (not a gRPC thread); one more gets RESOURCE_EXHAUSTED
+ * @param streamStallTimeout how long an ImportanceWeights stream may wait for its client to read
+ *     the next chunk; then it ends with DEADLINE_EXCEEDED and releases its model version
+ * @param maxPooledBufferBytes bytes of direct buffers kept for reuse per loaded model version
  */
 public record InferenceConfig(
     String host,
@@ -55,7 +60,10 @@ public record InferenceConfig(
     int maxK,
     Duration reloadInterval,
     int intraOpThreads,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    int maxImportanceStreams,
+    Duration streamStallTimeout,
+    int maxPooledBufferBytes) {
 
   /** Environment variables read by {@link #fromEnvironment(Map)}. */
   public static final String ENV_HOST = "LATENTSERVE_HOST";
@@ -75,6 +83,9 @@ public record InferenceConfig(
   public static final String ENV_RELOAD_INTERVAL = "LATENTSERVE_RELOAD_INTERVAL";
   public static final String ENV_INTRA_OP_THREADS = "LATENTSERVE_INTRA_OP_THREADS";
   public static final String ENV_SHUTDOWN_GRACE = "LATENTSERVE_SHUTDOWN_GRACE";
+  public static final String ENV_MAX_IMPORTANCE_STREAMS = "LATENTSERVE_MAX_IMPORTANCE_STREAMS";
+  public static final String ENV_STREAM_STALL_TIMEOUT = "LATENTSERVE_STREAM_STALL_TIMEOUT";
+  public static final String ENV_MAX_POOLED_BUFFER_BYTES = "LATENTSERVE_MAX_POOLED_BUFFER_BYTES";
 
   public static final int DEFAULT_PORT = 50051;
   public static final int DEFAULT_METRICS_PORT = 9464;
@@ -108,6 +119,16 @@ public record InferenceConfig(
       throw new IllegalArgumentException("intraOpThreads must be >= 0, got " + intraOpThreads);
     }
     checkNonNegative("shutdownGrace", shutdownGrace);
+    checkPositive("maxImportanceStreams", maxImportanceStreams);
+    checkNonNegative("streamStallTimeout", streamStallTimeout);
+    if (streamStallTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "streamStallTimeout must be > 0, got " + streamStallTimeout);
+    }
+    if (maxPooledBufferBytes < 0) {
+      throw new IllegalArgumentException(
+          "maxPooledBufferBytes must be >= 0, got " + maxPooledBufferBytes);
+    }
   }
 
   /** The defaults: every setting as documented, the repository at {@code ./models}. */
@@ -132,7 +153,10 @@ public record InferenceConfig(
         .maxK(maxK)
         .reloadInterval(reloadInterval)
         .intraOpThreads(intraOpThreads)
-        .shutdownGrace(shutdownGrace);
+        .shutdownGrace(shutdownGrace)
+        .maxImportanceStreams(maxImportanceStreams)
+        .streamStallTimeout(streamStallTimeout)
+        .maxPooledBufferBytes(maxPooledBufferBytes);
   }
 
   /** The defaults. */
@@ -168,6 +192,9 @@ public record InferenceConfig(
         .readDuration(ENV_RELOAD_INTERVAL, b::reloadInterval)
         .readInt(ENV_INTRA_OP_THREADS, b::intraOpThreads)
         .readDuration(ENV_SHUTDOWN_GRACE, b::shutdownGrace)
+        .readInt(ENV_MAX_IMPORTANCE_STREAMS, b::maxImportanceStreams)
+        .readDuration(ENV_STREAM_STALL_TIMEOUT, b::streamStallTimeout)
+        .readBytes(ENV_MAX_POOLED_BUFFER_BYTES, b::maxPooledBufferBytes)
         .build(b::build);
   }
 
@@ -188,6 +215,9 @@ public record InferenceConfig(
     private Duration reloadInterval = Duration.ofSeconds(5);
     private int intraOpThreads = 0;
     private Duration shutdownGrace = Duration.ofSeconds(20);
+    private int maxImportanceStreams = 4;
+    private Duration streamStallTimeout = Duration.ofSeconds(30);
+    private int maxPooledBufferBytes = 64 << 20;
 
     private Builder() {}
 
@@ -266,6 +296,21 @@ public record InferenceConfig(
       return this;
     }
 
+    public Builder maxImportanceStreams(int maxImportanceStreams) {
+      this.maxImportanceStreams = maxImportanceStreams;
+      return this;
+    }
+
+    public Builder streamStallTimeout(Duration streamStallTimeout) {
+      this.streamStallTimeout = streamStallTimeout;
+      return this;
+    }
+
+    public Builder maxPooledBufferBytes(int maxPooledBufferBytes) {
+      this.maxPooledBufferBytes = maxPooledBufferBytes;
+      return this;
+    }
+
     /**
      * The validated config.
      *
@@ -287,7 +332,10 @@ public record InferenceConfig(
           maxK,
           reloadInterval,
           intraOpThreads,
-          shutdownGrace);
+          shutdownGrace,
+          maxImportanceStreams,
+          streamStallTimeout,
+          maxPooledBufferBytes);
     }
   }
 }

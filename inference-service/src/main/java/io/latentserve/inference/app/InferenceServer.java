@@ -4,6 +4,7 @@ import io.grpc.ServerBuilder;
 import io.latentserve.bundle.FileSystemModelRepository;
 import io.latentserve.inference.core.ModelLoader;
 import io.latentserve.inference.core.ModelRegistry;
+import io.latentserve.inference.grpc.ImportanceStreams;
 import io.latentserve.inference.grpc.InferenceGrpcService;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.server.GrpcServerLifecycle;
@@ -32,6 +33,7 @@ public final class InferenceServer implements AutoCloseable {
   private final InferenceConfig config;
   private final InferenceMetrics metrics = new InferenceMetrics();
   private final ModelRegistry registry;
+  private final ImportanceStreams streams;
   private final GrpcServerLifecycle lifecycle;
 
   /**
@@ -58,6 +60,8 @@ public final class InferenceServer implements AutoCloseable {
       ServerBuilder<?> serverBuilder,
       UnaryOperator<ModelLoader> wrapLoader) {
     this.config = Objects.requireNonNull(config, "config");
+    this.streams =
+        new ImportanceStreams(config.maxImportanceStreams(), config.streamStallTimeout());
     ModelLoader loader = wrapLoader.apply(new OnnxModelLoader(config, metrics::batchListener));
     this.registry =
         new ModelRegistry(
@@ -70,10 +74,14 @@ public final class InferenceServer implements AutoCloseable {
     this.lifecycle =
         GrpcServerLifecycle.builder(
                 SERVICE_NAME, serverBuilder.maxInboundMessageSize(config.maxMessageBytes()))
-            .addService(new InferenceGrpcService(registry, metrics.requestListener()))
+            .addService(new InferenceGrpcService(registry, metrics.requestListener(), streams))
             .metrics(metrics.registry(), config.metricsPort())
             .shutdownGrace(config.shutdownGrace())
-            .onStop(registry::close)
+            .onStop(
+                () -> {
+                  streams.close();
+                  registry.close();
+                })
             .build();
   }
 
@@ -113,6 +121,11 @@ public final class InferenceServer implements AutoCloseable {
   /** The served models. */
   public ModelRegistry models() {
     return registry;
+  }
+
+  /** Where ImportanceWeights streams run, and how many do now. */
+  public ImportanceStreams importanceStreams() {
+    return streams;
   }
 
   /** The metrics. */

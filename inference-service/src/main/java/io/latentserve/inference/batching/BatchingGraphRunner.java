@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>One dispatcher thread per runner takes the oldest queued request, waits at most {@link
  * BatchingConfig#maxQueueDelay()} after its arrival for compatible work (less once the batch is
  * full), and runs the batch. A request of {@code maxBatchRows} rows or more gains nothing from
- * merging and runs alone on the caller's thread, so that it does not hold up small requests. When
- * {@link BatchingConfig#maxQueueLength()} requests are waiting, further ones fail at once with
- * {@link QueueFullException}.
+ * merging and runs alone on the caller's thread, so that it does not hold up small requests; it
+ * still counts against the queue length while it runs, or any number of large requests could run at
+ * once. When {@link BatchingConfig#maxQueueLength()} requests are waiting or running alone, further
+ * ones fail at once with {@link QueueFullException}.
  *
  * <p>{@link #close()} stops accepting work, runs everything already queued, then closes the
  * delegate.
@@ -57,6 +58,7 @@ public final class BatchingGraphRunner implements GraphRunner {
   private final Thread dispatcher;
   private final int rowAlignment;
   private boolean closed;
+  private int runningAlone;
 
   /**
    * Starts the dispatcher thread.
@@ -106,16 +108,9 @@ public final class BatchingGraphRunner implements GraphRunner {
         return CompletableFuture.failedFuture(
             new ModelUnavailableException("runner " + delegate + " is closed"));
       }
-      if (queue.size() >= config.maxQueueLength()) {
+      if (queue.size() + runningAlone >= config.maxQueueLength()) {
         notifyRejected(role);
-        return CompletableFuture.failedFuture(
-            new QueueFullException(
-                "the batching queue of "
-                    + delegate
-                    + " holds "
-                    + queue.size()
-                    + " requests, the limit is "
-                    + config.maxQueueLength()));
+        return CompletableFuture.failedFuture(queueFull());
       }
       queue.addLast(pending);
       changed.signalAll();
@@ -131,10 +126,39 @@ public final class BatchingGraphRunner implements GraphRunner {
       if (closed) {
         throw new ModelUnavailableException("runner " + delegate + " is closed");
       }
+      if (queue.size() + runningAlone >= config.maxQueueLength()) {
+        notifyRejected(role);
+        throw queueFull();
+      }
+      runningAlone++;
     } finally {
       lock.unlock();
     }
-    return delegate.run(role, inputs);
+    try {
+      return delegate.run(role, inputs);
+    } finally {
+      lock.lock();
+      try {
+        runningAlone--;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** Called with the lock held. */
+  private QueueFullException queueFull() {
+    return new QueueFullException(
+        "the batching queue of "
+            + delegate
+            + " holds "
+            + queue.size()
+            + " requests and "
+            + runningAlone
+            + " run alone (of at least max-batch-rows "
+            + config.maxBatchRows()
+            + " rows), the limit is "
+            + config.maxQueueLength());
   }
 
   private static Map<String, FloatTensor> await(CompletableFuture<Map<String, FloatTensor>> f) {

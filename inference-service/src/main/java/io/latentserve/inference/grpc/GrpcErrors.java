@@ -1,5 +1,6 @@
 package io.latentserve.inference.grpc;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -42,9 +43,27 @@ public final class GrpcErrors {
 
   private GrpcErrors() {}
 
+  /**
+   * The trailer of gRFC A6 by which a server tells a client that a retry may succeed after the
+   * given milliseconds. Sent with the RESOURCE_EXHAUSTED of a momentary limit (a full queue, busy
+   * stream slots) and never with that of a fixed one (rows per request, k): clients such as the
+   * evaluator retry the first on another replica and give up on the second at once.
+   */
+  public static final Metadata.Key<String> RETRY_PUSHBACK =
+      Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** How long a client should wait before retrying a momentary RESOURCE_EXHAUSTED. */
+  static final long PUSHBACK_MILLIS = 20;
+
   /** The status for {@code error}, ready for {@code StreamObserver.onError}. */
   public static StatusRuntimeException toStatusException(Throwable error) {
-    return toStatus(error).asRuntimeException();
+    Status status = toStatus(error);
+    if (error instanceof QueueFullException) {
+      Metadata trailers = new Metadata();
+      trailers.put(RETRY_PUSHBACK, Long.toString(PUSHBACK_MILLIS));
+      return status.asRuntimeException(trailers);
+    }
+    return status.asRuntimeException();
   }
 
   /** The status for {@code error}; logs the ones that map to INTERNAL. */

@@ -1,6 +1,7 @@
 package io.latentserve.inference.grpc;
 
 import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.latentserve.inference.core.InvalidInputException;
@@ -34,6 +35,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -41,21 +45,28 @@ import java.util.function.Function;
  * {@link VaeModel}, and maps the result back. Every failure reaches the caller through {@code
  * onError} with the status {@link GrpcErrors} assigns.
  *
- * <p>ImportanceWeights computes one chunk of samples at a time and only while the transport can
- * take more ({@link ServerCallStreamObserver#isReady()}), so a slow reader holds back the work
- * instead of filling memory; a cancelled call stops after the chunk in progress.
+ * <p>ImportanceWeights runs on the threads of {@link ImportanceStreams}, not on gRPC's, at most its
+ * limit of streams at once. It computes one chunk of samples at a time and only while the transport
+ * can take more ({@link ServerCallStreamObserver#isReady()}), so a slow reader holds back the work
+ * instead of filling memory; a cancelled call stops after the chunk in progress, and a client that
+ * reads nothing for the stall timeout loses its stream, so that the model version it leased is
+ * released (and closed, if it was removed meanwhile).
  */
 public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
   private final ModelCatalog catalog;
   private final RequestListener listener;
+  private final ImportanceStreams streams;
 
   /**
    * @param catalog the loaded models
    * @param listener told about every successful request (metrics)
+   * @param streams where ImportanceWeights streams run; owned by the caller
    */
-  public InferenceGrpcService(ModelCatalog catalog, RequestListener listener) {
+  public InferenceGrpcService(
+      ModelCatalog catalog, RequestListener listener, ImportanceStreams streams) {
     this.catalog = Objects.requireNonNull(catalog, "catalog");
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.streams = Objects.requireNonNull(streams, "streams");
   }
 
   @Override
@@ -180,7 +191,10 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
         (ServerCallStreamObserver<ImportanceWeightsChunk>) out;
     ImportanceWeightsStream stream;
     ModelLease lease = null;
+    boolean slot = false;
     try {
+      streams.acquire();
+      slot = true;
       lease = acquire(request.getModel());
       VaeModel model = lease.served().model();
       FloatTensor x = requiredInput("x", request.hasX(), request.getX(), model);
@@ -194,18 +208,22 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
       if (lease != null) {
         lease.close();
       }
+      if (slot) {
+        streams.release();
+      }
       out.onError(GrpcErrors.toStatusException(e));
       return;
     }
     call.setOnCancelHandler(stream::cancel);
-    call.setOnReadyHandler(stream::drain);
-    stream.drain();
+    call.setOnReadyHandler(stream::schedule);
+    stream.schedule();
   }
 
   /**
-   * One ImportanceWeights call: computes and sends chunks while the call is ready, resuming from
-   * the on-ready handler. gRPC runs the handlers of one call one at a time, so no locking is
-   * needed.
+   * One ImportanceWeights call: computes and sends chunks on a worker of {@link ImportanceStreams}
+   * while the call is ready, resuming when the transport says it is ready again. One run at a time
+   * (a new run is scheduled only when none is pending), and every use of the observer holds this
+   * object's lock, since the on-ready, cancel and stall-timer callbacks come from other threads.
    */
   private final class ImportanceWeightsStream {
     private final ServerCallStreamObserver<ImportanceWeightsChunk> call;
@@ -216,8 +234,12 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
     private final ImportanceWeightsRequest request;
     private final ModelRef ref;
     private final Context context = Context.current();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private volatile boolean cancelled;
     private int next;
-    private volatile boolean finished;
+    private boolean finished;
+    private ScheduledFuture<?> stallTimer;
+    private int chunksAtStall = -1;
 
     ImportanceWeightsStream(
         ServerCallStreamObserver<ImportanceWeightsChunk> call,
@@ -235,15 +257,34 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
       this.ref = ProtoMapping.ref(lease.served().model().id());
     }
 
-    void drain() {
+    /** Runs the stream on a worker unless a run is already pending. */
+    void schedule() {
+      if (!scheduled.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        streams.execute(
+            () -> {
+              scheduled.set(false);
+              drain();
+            });
+      } catch (RejectedExecutionException e) {
+        // The server is stopping: the call is being cancelled; release what it holds.
+        synchronized (this) {
+          finish();
+        }
+      }
+    }
+
+    synchronized void drain() {
       if (finished) {
         return;
       }
       VaeModel model = lease.served().model();
       try {
         while (next < plan.size() && call.isReady()) {
-          if (call.isCancelled() || context.isCancelled()) {
-            cancel();
+          if (cancelled || call.isCancelled() || context.isCancelled()) {
+            finish();
             return;
           }
           SampleRange range = plan.get(next);
@@ -259,13 +300,18 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
           next++;
           call.onNext(ProtoMapping.chunk(ref, chunk));
         }
-        if (next == plan.size()) {
+        if (cancelled || call.isCancelled()) {
+          finish();
+        } else if (next == plan.size()) {
           finish();
           served(model.id(), "ImportanceWeights", x);
           call.onCompleted();
+        } else {
+          armStallTimer();
         }
       } catch (RuntimeException e) {
-        if (finished) {
+        if (finished || cancelled) {
+          finish();
           return; // cancelled while sending: nobody is listening any more
         }
         finish();
@@ -273,13 +319,59 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
       }
     }
 
-    void cancel() {
-      finish();
+    /** The client reads nothing for the stall timeout: the stream ends, its lease released. */
+    private void armStallTimer() {
+      if (stallTimer != null && chunksAtStall == next) {
+        return;
+      }
+      if (stallTimer != null) {
+        stallTimer.cancel(false);
+      }
+      chunksAtStall = next;
+      stallTimer = streams.schedule(this::checkStalled, streams.stallTimeout());
     }
 
+    private synchronized void checkStalled() {
+      stallTimer = null;
+      if (finished) {
+        return;
+      }
+      if (next == chunksAtStall && !call.isReady()) {
+        finish();
+        call.onError(
+            Status.DEADLINE_EXCEEDED
+                .withDescription(
+                    "ImportanceWeights of "
+                        + lease.served().model().id()
+                        + ": the client read nothing for "
+                        + streams.stallTimeout()
+                        + " (--stream-stall-timeout), the stream was ended after "
+                        + next
+                        + " of "
+                        + plan.size()
+                        + " chunks")
+                .asRuntimeException());
+      } else {
+        schedule();
+      }
+    }
+
+    void cancel() {
+      cancelled = true;
+      schedule();
+    }
+
+    /** Releases the lease and the stream's slot, once. Called with the lock held. */
     private void finish() {
+      if (finished) {
+        return;
+      }
       finished = true;
+      if (stallTimer != null) {
+        stallTimer.cancel(false);
+      }
       lease.close();
+      streams.release();
     }
   }
 

@@ -3,33 +3,42 @@ package io.latentserve.inference.onnx;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.ArrayDeque;
+import java.util.Deque;
 
 /**
- * A small pool of native-order direct buffers for ONNX Runtime inputs. Direct buffers are handed to
- * the engine without a copy, but are slow to allocate and freed only by the garbage collector, so
- * they are reused.
+ * A pool of native-order direct buffers for ONNX Runtime inputs, capped in bytes. Direct buffers
+ * are handed to the engine without a copy, but are slow to allocate and freed only by the garbage
+ * collector, so they are reused; the cap keeps what is held between requests bounded however large
+ * the requests were (a buffer over the cap is used once and left to the collector).
  */
 final class DirectBufferPool {
-  private final ConcurrentLinkedDeque<ByteBuffer> free = new ConcurrentLinkedDeque<>();
-  private final AtomicInteger pooled = new AtomicInteger();
-  private final int maxPooled;
+  private final Deque<ByteBuffer> free = new ArrayDeque<>();
+  private final long maxPooledBytes;
+  private long pooledBytes;
 
-  DirectBufferPool(int maxPooled) {
-    this.maxPooled = maxPooled;
+  /**
+   * @param maxPooledBytes most bytes of buffers kept for reuse, >= 0
+   */
+  DirectBufferPool(long maxPooledBytes) {
+    if (maxPooledBytes < 0) {
+      throw new IllegalArgumentException("maxPooledBytes must be >= 0, got " + maxPooledBytes);
+    }
+    this.maxPooledBytes = maxPooledBytes;
   }
 
   /** A buffer of at least {@code floats} float32 values, cleared. */
   ByteBuffer acquire(int floats) {
     long bytes = 4L * floats;
-    for (ByteBuffer b = free.pollFirst(); b != null; b = free.pollFirst()) {
-      pooled.decrementAndGet();
-      if (b.capacity() >= bytes) {
-        b.clear();
-        return b;
+    synchronized (this) {
+      for (ByteBuffer b = free.pollFirst(); b != null; b = free.pollFirst()) {
+        pooledBytes -= b.capacity();
+        if (b.capacity() >= bytes) {
+          b.clear();
+          return b;
+        }
+        // Too small: drop it and let the collector free it; a larger one replaces it on release.
       }
-      // Too small: drop it and let the collector free it; a larger one replaces it on release.
     }
     // Round up so that slightly larger requests reuse the buffer.
     long capacity = Math.max(bytes, Long.highestOneBit(Math.max(1, bytes - 1)) << 1);
@@ -46,12 +55,16 @@ final class DirectBufferPool {
     return view;
   }
 
-  /** Returns a buffer for reuse; dropped when the pool is full. */
-  void release(ByteBuffer buffer) {
-    if (pooled.incrementAndGet() <= maxPooled) {
+  /** Returns a buffer for reuse; dropped when keeping it would pass the cap. */
+  synchronized void release(ByteBuffer buffer) {
+    if (pooledBytes + buffer.capacity() <= maxPooledBytes) {
       free.offerFirst(buffer);
-    } else {
-      pooled.decrementAndGet();
+      pooledBytes += buffer.capacity();
     }
+  }
+
+  /** Bytes of the buffers held for reuse now. */
+  synchronized long pooledBytes() {
+    return pooledBytes;
   }
 }

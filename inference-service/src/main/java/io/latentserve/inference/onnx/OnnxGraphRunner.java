@@ -53,7 +53,7 @@ public final class OnnxGraphRunner implements GraphRunner {
   private final String device;
   private final Map<GraphRole, OrtSession> sessions;
   private final OrtEnvironment env;
-  private final DirectBufferPool buffers = new DirectBufferPool(32);
+  private final DirectBufferPool buffers;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private final int rowAlignment;
   private final long runSamples;
@@ -65,7 +65,9 @@ public final class OnnxGraphRunner implements GraphRunner {
       Map<GraphRole, OrtSession> sessions,
       OrtEnvironment env,
       int rowAlignment,
-      long runSamples) {
+      long runSamples,
+      long maxPooledBufferBytes) {
+    this.buffers = new DirectBufferPool(maxPooledBufferBytes);
     this.description = description;
     this.device = device;
     this.sessions = sessions;
@@ -100,7 +102,8 @@ public final class OnnxGraphRunner implements GraphRunner {
             sessions,
             env,
             alignment,
-            cpu ? config.cpuRunSamples() : Long.MAX_VALUE);
+            cpu ? config.cpuRunSamples() : Long.MAX_VALUE,
+            config.maxPooledBufferBytes());
       } catch (OrtException e) {
         last =
             new InferenceFailedException(

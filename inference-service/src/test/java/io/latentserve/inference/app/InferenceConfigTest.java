@@ -41,6 +41,9 @@ class InferenceConfigTest {
             Map.entry("LATENTSERVE_RELOAD_INTERVAL", "PT1M"),
             Map.entry("LATENTSERVE_INTRA_OP_THREADS", "2"),
             Map.entry("LATENTSERVE_SHUTDOWN_GRACE", "3s"),
+            Map.entry("LATENTSERVE_MAX_IMPORTANCE_STREAMS", "3"),
+            Map.entry("LATENTSERVE_STREAM_STALL_TIMEOUT", "250ms"),
+            Map.entry("LATENTSERVE_MAX_POOLED_BUFFER_BYTES", "8MiB"),
             Map.entry("UNRELATED", "x"));
 
     InferenceConfig config = InferenceConfig.fromEnvironment(env);
@@ -62,7 +65,21 @@ class InferenceConfigTest {
                 50,
                 Duration.ofMinutes(1),
                 2,
-                Duration.ofSeconds(3)));
+                Duration.ofSeconds(3),
+                3,
+                Duration.ofMillis(250),
+                8 << 20));
+  }
+
+  @Test
+  void fromEnvironment_streamLimitsOutOfRange_nameTheSetting() {
+    assertThatThrownBy(
+            () ->
+                InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_MAX_IMPORTANCE_STREAMS", "0")))
+        .hasMessageContaining("maxImportanceStreams");
+    assertThatThrownBy(
+            () -> InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_STREAM_STALL_TIMEOUT", "0s")))
+        .hasMessageContaining("streamStallTimeout must be > 0");
   }
 
   @Test

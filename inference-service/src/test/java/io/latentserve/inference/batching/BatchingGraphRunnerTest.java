@@ -332,12 +332,40 @@ class BatchingGraphRunnerTest {
       awaitQueued(runner, 2);
       assertThatThrownBy(() -> runner.run(GraphRole.LOG_JOINT, logJointInputs(1, 3)))
           .isInstanceOf(QueueFullException.class)
-          .hasMessageContaining("holds 2 requests, the limit is 2");
+          .hasMessageContaining("holds 2 requests and 0 run alone")
+          .hasMessageContaining("the limit is 2");
       assertThat(rejected).hasValue(1);
       gated.open();
       first.get(30, TimeUnit.SECONDS);
       second.get(30, TimeUnit.SECONDS);
       third.get(30, TimeUnit.SECONDS);
+    } finally {
+      gated.open();
+      runner.close();
+    }
+  }
+
+  @Test
+  void run_requestsOfMaxBatchRowsRunningAlone_countAgainstTheQueueLength() throws Exception {
+    GatedGraphRunner gated = new GatedGraphRunner(new GraphRunnerWithoutClose(onnx));
+    BatchingGraphRunner runner = batching(new BatchingConfig(4, Duration.ZERO, 2), shared(gated));
+    try {
+      Future<?> first = pool.submit(() -> runner.run(GraphRole.LOG_JOINT, logJointInputs(4, 0)));
+      Future<?> second = pool.submit(() -> runner.run(GraphRole.LOG_JOINT, logJointInputs(4, 1)));
+      assertThat(gated.awaitEntered(2)).isTrue(); // both run alone, on their callers' threads
+
+      assertThatThrownBy(() -> runner.run(GraphRole.LOG_JOINT, logJointInputs(4, 2)))
+          .isInstanceOf(QueueFullException.class)
+          .hasMessageContaining("holds 0 requests and 2 run alone")
+          .hasMessageContaining("the limit is 2");
+      assertThatThrownBy(() -> runner.run(GraphRole.LOG_JOINT, logJointInputs(1, 3)))
+          .isInstanceOf(QueueFullException.class);
+      assertThat(rejected).hasValue(2);
+      gated.open();
+      first.get(30, TimeUnit.SECONDS);
+      second.get(30, TimeUnit.SECONDS);
+      // Both finished: the slots are free again.
+      assertThat(runner.run(GraphRole.LOG_JOINT, logJointInputs(4, 4))).isNotEmpty();
     } finally {
       gated.open();
       runner.close();
