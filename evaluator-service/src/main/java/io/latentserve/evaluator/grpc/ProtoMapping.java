@@ -44,6 +44,10 @@ final class ProtoMapping {
     if (!r.hasModel() || r.getModel().getName().isEmpty()) {
       throw new InvalidEvaluationException("model.name must not be empty");
     }
+    if (r.getModel().getName().isBlank()) {
+      throw new InvalidEvaluationException(
+          "model.name must not be blank, got \"" + r.getModel().getName() + "\"");
+    }
     if (r.getModel().getVersion() < 0) {
       throw new InvalidEvaluationException(
           "model.version must be >= 0 (0 for the latest), got " + r.getModel().getVersion());

@@ -420,6 +420,17 @@ class EvaluatorGrpcServiceTest {
   }
 
   @Test
+  void evaluate_blankModelName_returnsInvalidArgumentNotInternal() throws IOException {
+    startWithReference();
+
+    assertFails(
+        request(1, 2).setModel(ModelRef.newBuilder().setName(" ")).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "model.name must not be blank, got \" \"");
+    assertHealthy();
+  }
+
+  @Test
   void evaluate_inlineUint8WithoutEncoding_returnsInvalidArgumentNamingEncoding()
       throws IOException {
     startWithReference();
