@@ -256,9 +256,11 @@ public final class Evaluator {
       if (needPosterior) {
         posterior = posterior(model);
       }
+      List<MutualInformationReport> layerMi = null;
       MutualInformationReport mi = null;
       if (request.wants(Metric.MUTUAL_INFORMATION)) {
-        mi = mutualInformation(posterior);
+        layerMi = mutualInformation(posterior);
+        mi = layerMi.get(0);
       }
       double mmd = Double.NaN;
       int mmdSamples = 0;
@@ -282,7 +284,15 @@ public final class Evaluator {
           activity = ActiveUnits.activity(FloatTensor.of(posterior.means[l], n, info.dim()));
           active = ActiveUnits.count(activity);
         }
-        layers.add(new LayerReport(info.name(), info.dim(), rate, active, activity));
+        layers.add(
+            new LayerReport(
+                info.name(),
+                info.dim(),
+                rate,
+                active,
+                activity,
+                l == 0 || activity == null ? 0 : posterior.meanDraws,
+                layerMi == null ? null : layerMi.get(l)));
       }
       Duration wall = since(startNanos);
       boolean iwll = request.wants(Metric.IWLL);
@@ -407,12 +417,15 @@ public final class Evaluator {
       long phaseStart = System.nanoTime();
       boolean rates = request.wants(Metric.RATES);
       boolean means = request.wants(Metric.ACTIVE_UNITS);
+      boolean mi = request.wants(Metric.MUTUAL_INFORMATION);
       int layerCount = model.layers().size();
       int top = layerCount - 1;
       LatentFamily topFamily = model.topLayer().family();
-      // A one-layer model's rate is analytic for each example: one draw does.
-      int draws = rates && layerCount > 1 ? options.rateSamples() : 1;
-      Posterior p = new Posterior(model, n);
+      // A one-layer model's rate is analytic for each example: one draw does. Above layer 1, the
+      // rates, E_q[z_l|x] (active units) and q(z_l|x) (MI) are all averages over draws of the
+      // layers below.
+      int draws = (rates || means || mi) && layerCount > 1 ? options.rateSamples() : 1;
+      Posterior p = new Posterior(model, n, means ? draws : 0, mi ? draws : 0);
       forEachRange(
           PHASE_POSTERIOR,
           options.maxRowsPerCall(),
@@ -421,15 +434,13 @@ public final class Evaluator {
             FloatTensor y = conditionRows(from, m);
             Encoding meanEncoding =
                 means ? client.encode(key, x, y, false, request.seed(), from) : null;
-            Encoding first = null;
+            List<Encoding> sampledDraws = new ArrayList<>();
             double[][] rateSums = new double[layerCount][m];
             LayerDistribution topPrior = rates ? topPrior(model, m, y) : null;
             for (int s = 0; s < draws; s++) {
               long seed = Seeds.derive(request.seed(), RATES_SEEDS, s);
               Encoding sampled = client.encode(key, x, y, true, seed, from);
-              if (s == 0) {
-                first = sampled;
-              }
+              sampledDraws.add(sampled);
               if (rates) {
                 LayerDistribution q = sampled.top();
                 for (int r = 0; r < m; r++) {
@@ -459,7 +470,7 @@ public final class Evaluator {
                 }
               }
             }
-            return new PosteriorChunk(meanEncoding, first, rateSums);
+            return new PosteriorChunk(meanEncoding, sampledDraws, rateSums);
           },
           (from, chunk) -> p.add(from, chunk, draws));
       phaseTimes.put(PHASE_POSTERIOR, since(phaseStart));
@@ -511,7 +522,13 @@ public final class Evaluator {
       return prior;
     }
 
-    private MutualInformationReport mutualInformation(Posterior p) {
+    /**
+     * I(x; z_l) of every layer: layer 1's by the aggregate and minibatch estimators (which is also
+     * I(x; z_1, ..., z_L) of the Markov chain encoder), an upper layer's by the aggregate estimator
+     * over the mixture of its conditionals at the posterior draws of the layers below (no minibatch
+     * estimate: NaN).
+     */
+    private List<MutualInformationReport> mutualInformation(Posterior p) {
       long phaseStart = System.nanoTime();
       progress(PHASE_MUTUAL_INFORMATION, 0, n, 0);
       LayerDistribution bottom = p.bottom();
@@ -519,9 +536,21 @@ public final class Evaluator {
       checkCancelled();
       int batch = request.miBatchSize();
       double minibatch = MutualInformationEstimator.minibatch(bottom, batch);
+      List<MutualInformationReport> layers = new ArrayList<>();
+      layers.add(
+          new MutualInformationReport(aggregate, Math.log(n), minibatch, Math.min(batch, n)));
+      for (int l = 1; l < p.upperParameters.length; l++) {
+        checkCancelled();
+        layers.add(
+            new MutualInformationReport(
+                MutualInformationEstimator.aggregateMixture(p.upper(l)),
+                Math.log(n),
+                Double.NaN,
+                Math.min(batch, n)));
+      }
       progress(PHASE_MUTUAL_INFORMATION, n, n, 0);
       phaseTimes.put(PHASE_MUTUAL_INFORMATION, since(phaseStart));
-      return new MutualInformationReport(aggregate, Math.log(n), minibatch, Math.min(batch, n));
+      return layers;
     }
 
     private double mmd(ModelDescription model, Posterior p, int m) {
@@ -725,7 +754,11 @@ public final class Evaluator {
 
   private record RangeResult<T>(int from, int to, T value) {}
 
-  private record PosteriorChunk(Encoding means, Encoding sampled, double[][] rateSums) {}
+  private record PosteriorChunk(Encoding means, List<Encoding> draws, double[][] rateSums) {
+    Encoding sampled() {
+      return draws.get(0);
+    }
+  }
 
   /** Posterior statistics of every example, filled range by range. */
   private static final class Posterior {
@@ -736,10 +769,21 @@ public final class Evaluator {
     final float[] topSample;
     final float[][] means;
     final double[][] rates;
+
+    /** Draws behind each upper layer's E_q[z_l|x]: 0 when active units are not computed. */
+    final int meanDraws;
+
+    /** Per upper layer l >= 1 and draw s, each parameter of q(z_l|z_{l-1}^s), for the MI. */
+    final float[][][][] upperParameters;
+
+    final float[][] upperSamples;
+    private final List<LatentLayerInfo> layers;
     private final int topDim;
     private final int[] dims;
 
-    Posterior(ModelDescription model, int n) {
+    Posterior(ModelDescription model, int n, int meanDraws, int miDraws) {
+      this.meanDraws = meanDraws;
+      this.layers = model.layers();
       List<LatentLayerInfo> layers = model.layers();
       dims = layers.stream().mapToInt(LatentLayerInfo::dim).toArray();
       bottomDim = dims[0];
@@ -753,6 +797,41 @@ public final class Evaluator {
       for (int l = 0; l < dims.length; l++) {
         means[l] = new float[n * dims[l]];
       }
+      upperParameters = new float[dims.length][][][];
+      upperSamples = new float[dims.length][];
+      for (int l = 1; l < dims.length && miDraws > 0; l++) {
+        upperParameters[l] = new float[miDraws][layers.get(l).family().parameterCount()][];
+        for (int s = 0; s < miDraws; s++) {
+          for (int q = 0; q < upperParameters[l][s].length; q++) {
+            upperParameters[l][s][q] = new float[n * dims[l]];
+          }
+        }
+        upperSamples[l] = new float[n * dims[l]];
+      }
+    }
+
+    /**
+     * Layer l >= 1's conditionals q(z_l|z_{l-1}^s) of every example, one per draw s, the first with
+     * its samples.
+     */
+    List<LayerDistribution> upper(int l) {
+      int n = bottomSample.length / bottomDim;
+      List<LayerDistribution> out = new ArrayList<>();
+      for (int s = 0; s < upperParameters[l].length; s++) {
+        List<FloatTensor> parameters = new ArrayList<>();
+        for (float[] values : upperParameters[l][s]) {
+          parameters.add(FloatTensor.of(values, n, dims[l]));
+        }
+        out.add(
+            new LayerDistribution(
+                layers.get(l).name(),
+                layers.get(l).family(),
+                parameters,
+                s == 0
+                    ? java.util.Optional.of(FloatTensor.of(upperSamples[l], n, dims[l]))
+                    : java.util.Optional.empty()));
+      }
+      return out;
     }
 
     void add(int from, PosteriorChunk chunk, int draws) {
@@ -764,9 +843,32 @@ public final class Evaluator {
       copy(sampled.bottom().sample().orElseThrow(), bottomSample, from, bottomDim);
       copy(sampled.top().sample().orElseThrow(), topSample, from, topDim);
       if (chunk.means() != null) {
-        for (int l = 0; l < dims.length; l++) {
-          copy(chunk.means().layers().get(l).expectation(), means[l], from, dims[l]);
+        // Layer 1's mean is exact; above it, E_q[z_l|x] = E[E[z_l|z_{l-1}]] over the draws (the
+        // encoder's deterministic pass would give mu_l(mu_{l-1}(x)), which it is not).
+        copy(chunk.means().layers().get(0).expectation(), means[0], from, dims[0]);
+        for (int l = 1; l < dims.length; l++) {
+          float[] sum = new float[m * dims[l]];
+          for (Encoding draw : chunk.draws()) {
+            float[] e = draw.layers().get(l).expectation().data();
+            for (int i = 0; i < sum.length; i++) {
+              sum[i] += e[i];
+            }
+          }
+          for (int i = 0; i < sum.length; i++) {
+            sum[i] /= chunk.draws().size();
+          }
+          copy(FloatTensor.of(sum, m, dims[l]), means[l], from, dims[l]);
         }
+      }
+      for (int l = 1; l < dims.length && upperParameters[l] != null; l++) {
+        for (int s = 0; s < upperParameters[l].length; s++) {
+          LayerDistribution q = chunk.draws().get(s).layers().get(l);
+          for (int k = 0; k < upperParameters[l][s].length; k++) {
+            copy(q.parameters().get(k), upperParameters[l][s][k], from, dims[l]);
+          }
+        }
+        copy(
+            chunk.sampled().layers().get(l).sample().orElseThrow(), upperSamples[l], from, dims[l]);
       }
       for (int l = 0; l < dims.length; l++) {
         for (int r = 0; r < m; r++) {

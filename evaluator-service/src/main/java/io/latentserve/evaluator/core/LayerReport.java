@@ -11,12 +11,33 @@ import java.util.Objects;
  *     when rates were not asked for
  * @param activeUnits units with activity above 0.01; -1 when active units were not asked for
  * @param activity per-unit Cov_x(E_q[z_d]), [dim]; empty when active units were not asked for
+ * @param activeUnitSamples how E_q[z_l | x] behind the activity was computed: 0 exactly (layer 1:
+ *     the encoder's mean of q(z_1|x)), S > 0 as the mean over S posterior draws of the layers below
+ *     of E[z_l | z_{l-1}] (layers above 1, whose q(z_l|x) has no closed-form mean), 0 too when
+ *     active units were not asked for
+ * @param mutualInformation I(x; z_l) of this layer; null when not asked for (or in reports stored
+ *     before it was reported per layer)
  */
 public record LayerReport(
-    String layer, int dim, Estimate rate, int activeUnits, double[] activity) {
+    String layer,
+    int dim,
+    Estimate rate,
+    int activeUnits,
+    double[] activity,
+    int activeUnitSamples,
+    MutualInformationReport mutualInformation) {
+  /** A layer without per-layer MI, whose activity (if any) is exact. */
+  public LayerReport(String layer, int dim, Estimate rate, int activeUnits, double[] activity) {
+    this(layer, dim, rate, activeUnits, activity, 0, null);
+  }
+
   public LayerReport {
     Objects.requireNonNull(layer, "layer");
     activity = activity == null ? new double[0] : activity.clone();
+    if (activeUnitSamples < 0) {
+      throw new IllegalArgumentException(
+          "activeUnitSamples must be >= 0, got " + activeUnitSamples);
+    }
     if (activeUnits < -1 || activeUnits > dim) {
       throw new IllegalArgumentException(
           "activeUnits must be in [-1, " + dim + "], got " + activeUnits);

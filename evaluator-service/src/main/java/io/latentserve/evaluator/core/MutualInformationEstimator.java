@@ -3,6 +3,7 @@ package io.latentserve.evaluator.core;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LayerDistribution;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
 
@@ -14,7 +15,8 @@ import java.util.stream.IntStream;
  *
  * <p>For a hierarchical encoder that is a Markov chain x -> z1 -> z2 -> ..., the upper layers
  * depend on x only through z1, so I(x; z1, ..., zL) = I(x; z1): estimating it on layer 1, whose
- * posterior q(z1|x) is exactly a member of its family, covers every layer.
+ * posterior q(z1|x) is exactly a member of its family, covers every layer together. Each upper
+ * layer's own I(x; z_l) <= I(x; z1) is estimated by {@link #aggregateMixture}.
  */
 public final class MutualInformationEstimator {
   private static final double LOG_2PI = Math.log(2 * Math.PI);
@@ -64,6 +66,59 @@ public final class MutualInformationEstimator {
               for (int i = block * BLOCK; i < Math.min(n, (block + 1) * BLOCK); i++) {
                 densities.logDensities(zs, i * d, 0, n, logDensities);
                 terms[i] = logDensities[i] - (logSumExp(logDensities, n) - logN);
+              }
+            });
+    return Estimate.ofSamples(terms);
+  }
+
+  /**
+   * The aggregate estimator of I(x; z_l) for a layer above the first, whose posterior q(z_l|x) =
+   * E_{q(z_{l-1}|x)}[q(z_l|z_{l-1})] has no closed form: each density q(z|x_n) is replaced by the
+   * mixture of the layer's conditionals over S posterior draws of the layers below (a nested Monte
+   * Carlo estimate, biased low for finite S like the log of any sample mean):
+   *
+   * <pre>I ~ (1/N) sum_i [log (1/S) sum_s q(z_i|c_is) - log (1/NS) sum_n sum_s q(z_i|c_ns)]</pre>
+   *
+   * with z_i drawn from the first draw's conditional, a draw from q(z_l|x_i). The denominator holds
+   * the numerator's terms, so every term is at most log N, as for layer 1. Costs S N^2 d.
+   *
+   * @param draws S >= 1 distributions of the layer for every example n, draw s conditioned on the
+   *     s-th draw of the layer below; the first carries the samples z_i
+   * @return the estimate and the standard error of the mean of its N terms, nats
+   */
+  public static Estimate aggregateMixture(List<LayerDistribution> draws) {
+    if (draws.isEmpty()) {
+      throw new IllegalArgumentException("aggregateMixture needs at least one draw");
+    }
+    int n = check(draws.get(0));
+    int d = draws.get(0).dim();
+    int s = draws.size();
+    List<RowDensities> densities = new java.util.ArrayList<>();
+    for (LayerDistribution q : draws) {
+      if (q.rows() != n || q.dim() != d || q.family() != draws.get(0).family()) {
+        throw new IllegalArgumentException(
+            "every draw must be " + draws.get(0).family().name() + " [" + n + ", " + d + "]");
+      }
+      densities.add(RowDensities.of(q));
+    }
+    float[] zs = draws.get(0).sample().orElseThrow().data();
+    double logN = Math.log(n);
+    double logS = Math.log(s);
+    double[] terms = new double[n];
+    IntStream.range(0, (n + BLOCK - 1) / BLOCK)
+        .parallel()
+        .forEach(
+            block -> {
+              double[] all = new double[n * s];
+              double[] own = new double[s];
+              double[] row = new double[n];
+              for (int i = block * BLOCK; i < Math.min(n, (block + 1) * BLOCK); i++) {
+                for (int k = 0; k < s; k++) {
+                  densities.get(k).logDensities(zs, i * d, 0, n, row);
+                  System.arraycopy(row, 0, all, k * n, n);
+                  own[k] = row[i];
+                }
+                terms[i] = (logSumExp(own, s) - logS) - (logSumExp(all, n * s) - logN - logS);
               }
             });
     return Estimate.ofSamples(terms);

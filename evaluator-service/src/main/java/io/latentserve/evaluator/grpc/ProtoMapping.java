@@ -132,6 +132,16 @@ final class ProtoMapping {
     };
   }
 
+  private static MutualInformation mutualInformation(MutualInformationReport mi) {
+    return MutualInformation.newBuilder()
+        .setAggregate(mi.aggregate().value())
+        .setAggregateStandardError(mi.aggregate().standardError())
+        .setAggregateCeiling(mi.aggregateCeiling())
+        .setMinibatch(mi.minibatch())
+        .setMinibatchSize(mi.minibatchSize())
+        .build();
+  }
+
   static com.google.protobuf.Duration duration(Duration d) {
     return com.google.protobuf.Duration.newBuilder()
         .setSeconds(d.getSeconds())
@@ -248,17 +258,15 @@ final class ProtoMapping {
       for (double a : l.activity()) {
         lb.addActivity(a);
       }
+      lb.setActiveUnitSamples(l.activeUnitSamples());
+      if (l.mutualInformation() != null) {
+        lb.setMutualInformation(mutualInformation(l.mutualInformation()));
+      }
       b.addLayers(lb);
     }
     MutualInformationReport mi = r.mutualInformation();
     if (mi != null) {
-      b.setMutualInformation(
-          MutualInformation.newBuilder()
-              .setAggregate(mi.aggregate().value())
-              .setAggregateStandardError(mi.aggregate().standardError())
-              .setAggregateCeiling(mi.aggregateCeiling())
-              .setMinibatch(mi.minibatch())
-              .setMinibatchSize(mi.minibatchSize()));
+      b.setMutualInformation(mutualInformation(mi));
     }
     if (!Double.isNaN(r.mmd())) {
       b.setMmd(r.mmd());

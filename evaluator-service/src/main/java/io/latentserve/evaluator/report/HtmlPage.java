@@ -102,7 +102,7 @@ final class HtmlPage {
       b.append("</table>\n");
     }
     b.append("<h2>Latent layers</h2>\n<table><tr><th>layer</th><th>family</th><th>units</th>")
-        .append("<th>rate (nats)</th><th>active units</th></tr>\n");
+        .append("<th>rate (nats)</th><th>active units</th><th>I(x; z_l) (nats)</th></tr>\n");
     for (int i = 0; i < r.layers().size(); i++) {
       LayerReport l = r.layers().get(i);
       b.append("<tr><td>")
@@ -115,6 +115,12 @@ final class HtmlPage {
           .append(est(l.rate()))
           .append("</td><td>")
           .append(l.activeUnits() < 0 ? "n/a" : l.activeUnits() + " / " + l.dim())
+          .append(
+              l.activeUnitSamples() > 0
+                  ? " (E_q[z|x] over " + l.activeUnitSamples() + " draws of the layers below)"
+                  : "")
+          .append("</td><td>")
+          .append(l.mutualInformation() == null ? "n/a" : est(l.mutualInformation().aggregate()))
           .append("</td></tr>\n");
     }
     b.append("</table>\n");
