@@ -127,6 +127,62 @@ class ImportanceStreamLimitsTest {
   }
 
   @Test
+  void importanceWeights_stalledClientOfARemovedVersion_versionClosedAfterTheStallTimeout()
+      throws Exception {
+    FileSystemModelRepository models = new FileSystemModelRepository(repository);
+    TestBundles.publish(models, MODEL, 1);
+    CountDownLatch modelClosed = new CountDownLatch(1);
+    server =
+        TestServer.start(
+                TestServer.config(repository).streamStallTimeout(Duration.ofMillis(300)).build(),
+                loader -> bundle -> observeClose(loader.load(bundle), modelClosed))
+            .awaitServing();
+    ClientCall<ImportanceWeightsRequest, ImportanceWeightsChunk> stalled =
+        server.channel.newCall(
+            InferenceGrpc.getImportanceWeightsMethod(),
+            CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS));
+    CountDownLatch first = new CountDownLatch(1);
+    stalled.start(
+        new ClientCall.Listener<>() {
+          @Override
+          public void onMessage(ImportanceWeightsChunk message) {
+            first.countDown();
+          }
+        },
+        new Metadata());
+    stalled.request(1);
+    stalled.sendMessage(request(2000, 10));
+    stalled.halfClose();
+    assertThat(first.await(30, TimeUnit.SECONDS)).isTrue();
+
+    // The version leaves the repository while the stream holds it; the client never reads on.
+    models.delete(MODEL, 1);
+
+    // Without the stall timeout the lease would last until the call's 120 s deadline.
+    assertThat(modelClosed.await(30, TimeUnit.SECONDS)).isTrue();
+    stalled.cancel("test over", null);
+  }
+
+  /** {@code model}, counting down {@code closed} when it is closed. */
+  private static io.latentserve.inference.core.VaeModel observeClose(
+      io.latentserve.inference.core.VaeModel model, CountDownLatch closed) {
+    return (io.latentserve.inference.core.VaeModel)
+        java.lang.reflect.Proxy.newProxyInstance(
+            ImportanceStreamLimitsTest.class.getClassLoader(),
+            new Class<?>[] {io.latentserve.inference.core.VaeModel.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("close") && method.getParameterCount() == 0) {
+                closed.countDown();
+              }
+              try {
+                return method.invoke(model, args);
+              } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+  }
+
+  @Test
   void importanceWeights_readingClients_runOnTheStreamPoolAndReleaseEverySlot() {
     TestBundles.publish(new FileSystemModelRepository(repository), MODEL, 1);
     server =
