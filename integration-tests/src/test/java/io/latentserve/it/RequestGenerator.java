@@ -5,6 +5,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.Message;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -131,6 +132,43 @@ final class RequestGenerator {
         Object value = value(field, depth);
         if (value != null) {
           b.setField(field, value);
+        }
+      }
+    }
+    return b.build();
+  }
+
+  /**
+   * A copy of a well-formed {@code base} with one to three fields changed: cleared, given a
+   * generated value, or (for a message field) changed the same way inside. Requests close to valid
+   * ones reach the checks and the computations that a wholly random request stops before.
+   */
+  DynamicMessage mutate(Message base) {
+    DynamicMessage.Builder b = DynamicMessage.newBuilder(base);
+    int edits = 1 + random.nextInt(3);
+    for (int e = 0; e < edits; e++) {
+      List<FieldDescriptor> fields = base.getDescriptorForType().getFields();
+      FieldDescriptor f = fields.get(random.nextInt(fields.size()));
+      if (random.nextInt(5) == 0) {
+        b.clearField(f);
+      } else if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+          && !f.isRepeated()
+          && b.hasField(f)
+          && random.nextBoolean()) {
+        b.setField(f, mutate((Message) b.getField(f)));
+      } else if (f.isRepeated()) {
+        b.clearField(f);
+        int count = random.nextInt(4);
+        for (int i = 0; i < count; i++) {
+          Object value = value(f, 2);
+          if (value != null) {
+            b.addRepeatedField(f, value);
+          }
+        }
+      } else {
+        Object value = value(f, 2);
+        if (value != null) {
+          b.setField(f, value);
         }
       }
     }

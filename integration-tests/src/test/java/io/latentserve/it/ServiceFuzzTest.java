@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.Message;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -27,11 +28,21 @@ import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
 import io.latentserve.model.VaeWeights;
+import io.latentserve.proto.v1.DecodeRequest;
+import io.latentserve.proto.v1.EncodeRequest;
+import io.latentserve.proto.v1.EvaluateRequest;
 import io.latentserve.proto.v1.EvaluatorGrpc;
+import io.latentserve.proto.v1.GetModelRequest;
+import io.latentserve.proto.v1.ImportanceWeightsRequest;
 import io.latentserve.proto.v1.InferenceGrpc;
+import io.latentserve.proto.v1.LogProbRequest;
+import io.latentserve.proto.v1.ModelRef;
+import io.latentserve.proto.v1.SampleRequest;
+import io.latentserve.proto.v1.Tensor;
 import io.latentserve.proto.v1.TrainerGrpc;
 import io.latentserve.trainer.app.TrainerConfig;
 import io.latentserve.trainer.app.TrainerServer;
+import io.latentserve.wire.TensorCodec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,6 +112,9 @@ class ServiceFuzzTest {
       Boolean.getBoolean("latentserve.fuzz.reasons")
           ? new java.util.concurrent.ConcurrentHashMap<>()
           : null;
+
+  /** A well-formed request per method, for {@link RequestGenerator#mutate}. */
+  private static final Map<String, Message> TEMPLATES = templates();
 
   @TempDir Path work;
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -238,8 +252,19 @@ class ServiceFuzzTest {
     int made = 0;
     for (; made < calls && System.nanoTime() < end; made++) {
       MethodDescriptor method = methods.get(random.nextInt(methods.size()));
-      DynamicMessage request = generator.message(method.getInputType());
+      Message template = TEMPLATES.get(method.getName());
+      DynamicMessage request =
+          // A valid evaluation writes a report with plots (~0.5 s): fewer of them, more calls.
+          template != null && random.nextInt(method.getName().equals("Evaluate") ? 10 : 2) == 0
+              ? generator.mutate(template)
+              : generator.message(method.getInputType());
+      long start = System.nanoTime();
       Status.Code code = call(channel, service.getName() + "/" + method.getName(), method, request);
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      if (REASONS != null && millis > 300) {
+        System.out.println(
+            "slow " + millis + " ms " + method.getName() + " " + code + " " + shortText(request));
+      }
       codes.merge(service.getName() + "/" + method.getName() + " " + code, 1, Integer::sum);
       if (code == Status.Code.UNKNOWN
           || code == Status.Code.INTERNAL
@@ -286,6 +311,42 @@ class ServiceFuzzTest {
       }
       return e.getStatus().getCode();
     }
+  }
+
+  private static Map<String, Message> templates() {
+    ModelRef model = ModelRef.newBuilder().setName(MODEL).build();
+    Tensor x = TensorCodec.encode(new float[] {1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 1}, 2, 6);
+    Tensor z1 = TensorCodec.encode(new float[] {0.5f, -1, 0, 2, 0.1f, -0.3f}, 2, 3);
+    Tensor z2 = TensorCodec.encode(new float[] {0.2f, -0.4f, 1, 0}, 2, 2);
+    float[] data = new float[4 * 6];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (i * 7 % 5) < 2 ? 1 : 0;
+    }
+    Map<String, Message> t = new java.util.HashMap<>();
+    t.put("GetModel", GetModelRequest.newBuilder().setModel(model).build());
+    t.put("Encode", EncodeRequest.newBuilder().setModel(model).setX(x).setSample(true).build());
+    t.put("Decode", DecodeRequest.newBuilder().setModel(model).setZ(z2).setSample(true).build());
+    t.put("Sample", SampleRequest.newBuilder().setModel(model).setN(3).setSeed(1).build());
+    t.put("LogProb", LogProbRequest.newBuilder().setModel(model).setX(x).addZ(z1).addZ(z2).build());
+    t.put(
+        "ImportanceWeights",
+        ImportanceWeightsRequest.newBuilder()
+            .setModel(model)
+            .setX(x)
+            .setK(8)
+            .setChunkSize(3)
+            .setIncludeComponents(true)
+            .build());
+    t.put(
+        "Evaluate",
+        EvaluateRequest.newBuilder()
+            .setModel(model)
+            .setInlineData(TensorCodec.encode(data, 4, 6))
+            .setK(4)
+            .setSeed(2)
+            .setMiBatchSize(4)
+            .build());
+    return Map.copyOf(t);
   }
 
   private static String shortText(DynamicMessage m) {
