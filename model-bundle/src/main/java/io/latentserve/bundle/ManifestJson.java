@@ -50,7 +50,7 @@ import java.util.function.Supplier;
  *   },
  *   "provenance": {"specJson": "{...}", "dataset": "mnist", "seed": 1, "epochs": 10,
  *                  "finalMetrics": {"iwae_bound": -88.1}, "codeVersion": "0.1.0",
- *                  "created": "2025-01-01T00:00:00Z"},
+ *                  "created": "2025-01-01T00:00:00Z", "jobId": "<uuid>"},
  *   "sha256": {"encoder.onnx": "<64 lower-case hex digits>", ...}
  * }
  * }</pre>
@@ -61,9 +61,10 @@ import java.util.function.Supplier;
  * strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Unknown fields are ignored;
  * {@code prior} is the top layer's {@link io.latentserve.model.Prior}, read as the default prior of
  * the top layer's family when absent (bundles written before latent families had no other); every
- * listed field is required except {@code prior} and {@code conditionDim}: the size C of the
- * condition y of a conditional model (see {@link VaeArchitecture}), written only when it is > 0 and
- * read as 0 when absent, so that unconditional manifests are the same as before conditioning
+ * listed field is required except {@code prior}, {@code provenance.jobId} (written only for a
+ * bundle a training job published, read as "" when absent) and {@code conditionDim}: the size C of
+ * the condition y of a conditional model (see {@link VaeArchitecture}), written only when it is > 0
+ * and read as 0 when absent, so that unconditional manifests are the same as before conditioning
  * existed.
  */
 public final class ManifestJson {
@@ -127,6 +128,9 @@ public final class ManifestJson {
             });
     prov.put("codeVersion", provenance.codeVersion());
     prov.put("created", provenance.created().toString());
+    if (!provenance.jobId().isEmpty()) {
+      prov.put("jobId", provenance.jobId());
+    }
     ObjectNode sha = root.putObject("sha256");
     new TreeMap<>(manifest.sha256()).forEach(sha::put);
     try {
@@ -327,8 +331,11 @@ public final class ManifestJson {
     } catch (DateTimeParseException e) {
       throw createdField.bad("an ISO-8601 instant such as 2025-01-31T12:00:00Z");
     }
+    String jobId = prov.node.has("jobId") ? prov.field("jobId").text() : "";
     return prov.construct(
-        () -> new Provenance(specJson, dataset, seed, (int) epochs, metrics, codeVersion, created));
+        () ->
+            new Provenance(
+                specJson, dataset, seed, (int) epochs, metrics, codeVersion, created, jobId));
   }
 
   private static Map<String, String> readSha256(Field shaField) {

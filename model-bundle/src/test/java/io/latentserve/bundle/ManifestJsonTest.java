@@ -139,6 +139,34 @@ class ManifestJsonTest {
   }
 
   @Test
+  void write_jobBundle_recordsTheJobIdAndReadsItBack() throws Exception {
+    Provenance p = TestBundles.provenance();
+    Provenance fromJob =
+        new Provenance(
+            p.specJson(),
+            p.dataset(),
+            p.seed(),
+            p.epochs(),
+            p.finalMetrics(),
+            p.codeVersion(),
+            p.created(),
+            "job-42");
+    Manifest m = TestBundles.manifest(VaeArchitecture.iwaeOneLayer());
+    Manifest manifest =
+        new Manifest(m.formatVersion(), m.architecture(), m.graphs(), fromJob, Map.of());
+
+    String text = ManifestJson.write(manifest);
+
+    assertThat(MAPPER.readTree(text).get("provenance").get("jobId").textValue())
+        .isEqualTo("job-42");
+    assertThat(ManifestJson.read(text).provenance().jobId()).isEqualTo("job-42");
+    assertThat(MAPPER.readTree(ManifestJson.write(m)).get("provenance").has("jobId"))
+        .as("a bundle written outside a job has no jobId, as before")
+        .isFalse();
+    assertThat(ManifestJson.read(ManifestJson.write(m)).provenance().jobId()).isEmpty();
+  }
+
+  @Test
   void write_twice_givesIdenticalText() {
     Manifest manifest = withDigests(VaeArchitecture.iwaeTwoLayer());
 
