@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * boundary, checkpoints them and leaves them QUEUED on disk; {@link #start()} of a new manager over
  * the same store queues them again, and each resumes from its checkpoint, bit for bit (see {@link
  * TrainingLoop}).
+ *
+ * <p>An {@link Error} (an {@link OutOfMemoryError} above all) is never caught as a failed job: the
+ * process's state is unknown after one, so it leaves the job thread to the {@code fatalErrors}
+ * handler, which in the service ends the process so that its supervisor (Kubernetes) restarts it;
+ * the job, still RUNNING on disk, then resumes from its last checkpoint.
  */
 public final class JobManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobManager.class);
@@ -48,6 +53,7 @@ public final class JobManager implements AutoCloseable {
   private boolean started;
   private volatile boolean closed;
 
+  /** A manager whose job threads log an {@link Error} and die (see the other constructor). */
   public JobManager(
       FileJobStore store,
       DatasetSource datasets,
@@ -56,6 +62,31 @@ public final class JobManager implements AutoCloseable {
       JobManagerOptions options,
       TrainerListener listener,
       Clock clock) {
+    this(
+        store,
+        datasets,
+        backend,
+        publisher,
+        options,
+        listener,
+        clock,
+        (thread, error) -> log.error("{} died of an uncaught error", thread.getName(), error));
+  }
+
+  /**
+   * @param fatalErrors receives what escapes a job thread: an {@link Error} thrown while a job runs
+   *     (never caught as the job's failure); the service's handler ends the process
+   */
+  public JobManager(
+      FileJobStore store,
+      DatasetSource datasets,
+      TrainingBackend backend,
+      BundlePublisher publisher,
+      JobManagerOptions options,
+      TrainerListener listener,
+      Clock clock,
+      Thread.UncaughtExceptionHandler fatalErrors) {
+    Objects.requireNonNull(fatalErrors, "fatalErrors");
     this.store = Objects.requireNonNull(store, "store");
     this.datasets = Objects.requireNonNull(datasets, "datasets");
     this.backend = Objects.requireNonNull(backend, "backend");
@@ -70,6 +101,7 @@ public final class JobManager implements AutoCloseable {
             r -> {
               Thread t = new Thread(r, "training-" + n.incrementAndGet());
               t.setDaemon(true);
+              t.setUncaughtExceptionHandler(fatalErrors);
               return t;
             });
   }
@@ -419,7 +451,8 @@ public final class JobManager implements AutoCloseable {
       fail(handle, e.getMessage());
     } catch (IOException e) {
       fail(handle, "cannot read dataset " + spec.dataset() + ": " + e.getMessage());
-    } catch (RuntimeException | Error e) {
+    } catch (RuntimeException e) {
+      // An Error is not caught here: see the class comment.
       log.error("job {} failed", id, e);
       fail(handle, "internal error: " + e.getClass().getSimpleName() + " (see the trainer's log)");
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.latentserve.bundle.FileSystemModelRepository;
 import io.latentserve.bundle.Manifest;
+import io.latentserve.bundle.ModelRepository;
 import io.latentserve.datasets.Dataset;
 import io.latentserve.datasets.Split;
 import io.latentserve.model.Activation;
@@ -48,18 +49,35 @@ class JobManagerTest {
   }
 
   private JobManager manager(JobManagerOptions options) {
+    return manager(
+        options,
+        new SameDiffBackend(),
+        new FileSystemModelRepository(dir.resolve("models")),
+        (thread, error) -> {});
+  }
+
+  private JobManager manager(
+      JobManagerOptions options,
+      TrainingBackend backend,
+      ModelRepository repository,
+      Thread.UncaughtExceptionHandler fatalErrors) {
     JobManager m =
         new JobManager(
             new FileJobStore(dir.resolve("jobs")),
             new InMemoryDatasets(Map.of("tiny", TrainingLoopTest.tinyData(), "nan", nanData())),
-            new SameDiffBackend(),
-            new BundlePublisher(
-                new FileSystemModelRepository(dir.resolve("models")), new OnnxModelExporter()),
+            backend,
+            new BundlePublisher(repository, new OnnxModelExporter()),
             options,
             TrainerListener.NONE,
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            fatalErrors);
     managers.add(m);
     return m.start();
+  }
+
+  private Job stored(String jobId) {
+    return new FileJobStore(dir.resolve("jobs"))
+        .loadAll().stream().filter(j -> j.id().equals(jobId)).findFirst().orElseThrow();
   }
 
   private static JobManagerOptions options(int maxQueued, Duration checkpointInterval) {
@@ -276,5 +294,54 @@ class JobManagerTest {
     assertThat(resumed.provenance().finalMetrics()).isEqualTo(expected.provenance().finalMetrics());
     assertThat(Files.list(dir.resolve("models")).map(p -> p.getFileName().toString()))
         .containsExactlyInAnyOrder("tiny-ref", "tiny-resumed");
+  }
+
+  /**
+   * An Error inside a training step (an OutOfMemoryError in the engine) leaves the process in an
+   * unknown state: it must reach the job thread's fatal-error handler (which ends the service), not
+   * be recorded as an ordinary failed job while the process carries on.
+   */
+  @Test
+  void run_errorInATrainingStep_reachesTheFatalHandlerAndIsNotAFailedJob() throws Exception {
+    OutOfMemoryError oom = new OutOfMemoryError("simulated: Java heap space");
+    CompletableFuture<Throwable> fatal = new CompletableFuture<>();
+    JobManager manager =
+        manager(
+            options(4, Duration.ZERO),
+            new FaultInjectingBackend(new SameDiffBackend(), 3, () -> oom),
+            new FileSystemModelRepository(dir.resolve("models")),
+            (thread, error) -> fatal.complete(error));
+
+    Job job = manager.submit(spec("tiny-oom", 2));
+
+    assertThat(fatal.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isSameAs(oom);
+    assertThat(manager.get(job.id()).state()).isEqualTo(JobState.RUNNING);
+    assertThat(stored(job.id()).state())
+        .as("on disk the job is still running: a restarted trainer resumes it")
+        .isEqualTo(JobState.RUNNING);
+    assertThat(dir.resolve("models").resolve("tiny-oom")).doesNotExist();
+  }
+
+  /**
+   * A RuntimeException in a step is an ordinary failure: the job ends FAILED, the trainer goes on.
+   */
+  @Test
+  void run_runtimeExceptionInATrainingStep_failsTheJob() throws Exception {
+    CompletableFuture<Throwable> fatal = new CompletableFuture<>();
+    JobManager manager =
+        manager(
+            options(4, Duration.ZERO),
+            new FaultInjectingBackend(
+                new SameDiffBackend(), 3, () -> new IllegalStateException("engine fault")),
+            new FileSystemModelRepository(dir.resolve("models")),
+            (thread, error) -> fatal.complete(error));
+
+    Job job = manager.submit(spec("tiny-fault", 2));
+    Job done = new Events(manager, job.id()).await(j -> j.state().isTerminal());
+
+    assertThat(done.state()).isEqualTo(JobState.FAILED);
+    assertThat(done.reason())
+        .isEqualTo("internal error: IllegalStateException (see the trainer's log)");
+    assertThat(fatal).isNotDone();
   }
 }
