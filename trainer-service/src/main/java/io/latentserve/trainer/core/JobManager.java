@@ -27,11 +27,12 @@ import org.slf4j.LoggerFactory;
  * and recovery after a restart.
  *
  * <p>A job runs {@link TrainingLoop} and, once trained, {@link BundlePublisher}: nothing reaches
- * the model repository unless the whole run succeeds. A job whose loss turns non-finite ends FAILED
- * and its checkpoint is removed. {@link #shutdown(Duration)} stops running jobs at their next step
- * boundary, checkpoints them and leaves them QUEUED on disk; {@link #start()} of a new manager over
- * the same store queues them again, and each resumes from its checkpoint, bit for bit (see {@link
- * TrainingLoop}).
+ * the model repository unless the whole run succeeds, and a job publishes at most one version, even
+ * when the trainer crashed after publishing and resumes it. A job whose loss turns non-finite ends
+ * FAILED and its checkpoint is removed. {@link #shutdown(Duration)} stops running jobs at their
+ * next step boundary, checkpoints them and leaves them QUEUED on disk; {@link #start()} of a new
+ * manager over the same store queues them again, and each resumes from its checkpoint, bit for bit
+ * (see {@link TrainingLoop}).
  *
  * <p>An {@link Error} (an {@link OutOfMemoryError} above all) is never caught as a failed job: the
  * process's state is unknown after one, so it leaves the job thread to the {@code fatalErrors}
@@ -415,7 +416,7 @@ public final class JobManager implements AutoCloseable {
       if (handle.cancelRequested) {
         throw new JobCancelledException("cancelled after training, before publishing");
       }
-      Bundle bundle = publisher.publish(spec, result, clock.instant());
+      Bundle bundle = publisher.publish(handle.job, result, clock.instant());
       PublishedModel published =
           new PublishedModel(
               bundle.modelName(), bundle.version(), bundle.manifest(), bundle.manifestSha256());

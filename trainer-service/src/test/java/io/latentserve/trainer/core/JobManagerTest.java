@@ -344,4 +344,73 @@ class JobManagerTest {
         .isEqualTo("internal error: IllegalStateException (see the trainer's log)");
     assertThat(fatal).isNotDone();
   }
+
+  /** The process dying: thrown where a test makes the trainer crash. */
+  private static final class SimulatedCrash extends Error {
+    private static final long serialVersionUID = 1L;
+
+    SimulatedCrash() {
+      super("simulated crash right after publishing");
+    }
+  }
+
+  /** A real repository whose process "dies" right after a publish has landed. */
+  private static ModelRepository crashingAfterPublish(ModelRepository repository) {
+    return new ModelRepository() {
+      @Override
+      public List<String> modelNames() {
+        return repository.modelNames();
+      }
+
+      @Override
+      public List<Long> versions(String modelName) {
+        return repository.versions(modelName);
+      }
+
+      @Override
+      public io.latentserve.bundle.Bundle open(String modelName, long version) {
+        return repository.open(modelName, version);
+      }
+
+      @Override
+      public io.latentserve.bundle.Bundle publish(
+          String modelName, Manifest manifest, Map<String, byte[]> files) {
+        repository.publish(modelName, manifest, files);
+        throw new SimulatedCrash();
+      }
+    };
+  }
+
+  /**
+   * A trainer that crashes between publishing a job's bundle and recording the job's end must not
+   * publish a second version when it restarts: the restarted job finds its bundle by the job id in
+   * the provenance and ends with it.
+   */
+  @Test
+  void restart_afterCrashBetweenPublishAndRecord_publishesNoSecondVersion() throws Exception {
+    FileSystemModelRepository repository = new FileSystemModelRepository(dir.resolve("models"));
+    CompletableFuture<Throwable> crash = new CompletableFuture<>();
+    JobManager first =
+        manager(
+            options(4, Duration.ZERO),
+            new SameDiffBackend(),
+            crashingAfterPublish(repository),
+            (thread, error) -> crash.complete(error));
+    Job job = first.submit(spec("tiny-once", 1));
+    assertThat(crash.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(SimulatedCrash.class);
+    assertThat(repository.versions("tiny-once")).containsExactly(1L);
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
+    first.shutdown(WAIT);
+
+    JobManager second =
+        manager(options(4, Duration.ZERO), new SameDiffBackend(), repository, (t, e) -> {});
+    Job done = new Events(second, job.id()).await(j -> j.state().isTerminal());
+
+    assertThat(done.state()).as("reason: %s", done.reason()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(repository.versions("tiny-once")).containsExactly(1L);
+    assertThat(done.published().version()).isEqualTo(1);
+    assertThat(repository.open("tiny-once", 1).manifest().provenance().jobId()).isEqualTo(job.id());
+    assertThat(done.published().manifestSha256())
+        .isEqualTo(repository.open("tiny-once", 1).manifestSha256());
+  }
 }
