@@ -170,6 +170,49 @@ public record VaeArchitecture(
     return likelihood == LikelihoodFamily.GAUSSIAN_LEARNED ? 2 : 1;
   }
 
+  /**
+   * The number of trainable parameters (weights and biases) of a model of this shape, exactly as
+   * many floats as {@link VaeWeights#random} allocates, computed from the shape alone in 64 bits:
+   * what a trainer checks before it allocates anything.
+   */
+  public long parameterCount() {
+    long total = 0;
+    for (int l = 0; l < layers.size(); l++) {
+      StochasticLayer layer = layers.get(l);
+      total +=
+          networkParameters(
+              encoderNetworkInputDim(l),
+              layer.hidden(),
+              layer.latentDim(),
+              layer.family().parameterCount());
+      List<Integer> reversed = new java.util.ArrayList<>(layer.hidden());
+      java.util.Collections.reverse(reversed);
+      total +=
+          networkParameters(
+              decoderNetworkInputDim(l), reversed, decoderOutputDim(l), decoderHeadCount(l));
+    }
+    if (prior.hasWeights()) {
+      total +=
+          networkParameters(
+              prior.networkInputDim(conditionDim),
+              List.of(),
+              top().latentDim(),
+              top().family().parameterCount());
+    }
+    return total;
+  }
+
+  /** Weights and biases of an MLP in -> hidden... -> heads x out. */
+  private static long networkParameters(int in, List<Integer> hidden, int out, int heads) {
+    long total = 0;
+    long width = in;
+    for (int h : hidden) {
+      total += width * h + h;
+      width = h;
+    }
+    return total + heads * (width * out + out);
+  }
+
   /** Whether the model reads a condition y ({@code conditionDim > 0}). */
   public boolean conditional() {
     return conditionDim > 0;

@@ -138,7 +138,8 @@ public final class JobManager implements AutoCloseable {
    * Validates and queues a job.
    *
    * @throws InvalidSpecException naming the invalid field
-   * @throws SpecTooLargeException if a step would exceed {@link JobManagerOptions#maxStepSamples()}
+   * @throws SpecTooLargeException if the model exceeds a {@link JobManagerOptions#limits() limit}
+   *     or a step would exceed {@link JobManagerOptions#maxStepSamples()}
    * @throws DatasetUnavailableException if the data set's files are missing
    * @throws JobConflictException if a job for the same model name is queued or running
    * @throws CapacityExceededException if the queue is full
@@ -146,6 +147,7 @@ public final class JobManager implements AutoCloseable {
    */
   public Job submit(TrainingSpec spec) {
     checkOpen();
+    options.limits().check(spec);
     if (spec.rowsPerStep() > options.maxStepSamples()) {
       throw new SpecTooLargeException(
           "spec.optimizer.batch_size",

@@ -384,6 +384,42 @@ class TrainerServerTest {
     trainer.cancelJob(CancelJobRequest.newBuilder().setJobId(running.getJobId()).build());
   }
 
+  /**
+   * The issue's case: a 2,000,000-wide hidden layer would allocate gigabytes of weights and end in
+   * an OutOfMemoryError inside the trainer; it is refused at SubmitJob, naming the field, the
+   * value, the limit and its flag, and nothing is queued.
+   */
+  @Test
+  void submitJob_twoMillionWideLayer_refusedUpFrontWithResourceExhausted() {
+    assertStatus(
+        () ->
+            submit(
+                spec("huge", 1)
+                    .setArchitecture(
+                        Architecture.newBuilder()
+                            .addLayers(
+                                StochasticLayerSpec.newBuilder()
+                                    .setLatentDim(2)
+                                    .addHidden(8)
+                                    .addHidden(2_000_000)))),
+        Status.Code.RESOURCE_EXHAUSTED,
+        "spec.architecture.layers[0].hidden[1] = 2000000 exceeds the limit 65536"
+            + " (--max-hidden-width)");
+    assertThat(trainer.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()).isEmpty();
+  }
+
+  @Test
+  void submitJob_overTheConfiguredParameterLimit_resourceExhausted() throws IOException {
+    TrainerServer small = startServer(c -> c.maxParameters(100));
+    TrainerGrpc.TrainerBlockingStub stub =
+        TrainerGrpc.newBlockingStub(channel(small)).withDeadlineAfter(1, TimeUnit.MINUTES);
+    // 6 -> 8 -> 2x2 encoder, 2 -> 8 -> 6 decoder (Bernoulli): 56 + 36 + 24 + 54 = 170 parameters
+    assertStatus(
+        () -> stub.submitJob(SubmitJobRequest.newBuilder().setSpec(spec("p", 1)).build()),
+        Status.Code.RESOURCE_EXHAUSTED,
+        "spec.architecture has 170 parameters, more than the limit 100 (--max-parameters)");
+  }
+
   @Test
   void cancelJob_runningJob_cancelledWithinAStepAndTheStreamEnds() {
     Job job = submit(spec("tiny-cancel", 500));
