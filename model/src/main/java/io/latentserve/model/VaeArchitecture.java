@@ -25,6 +25,12 @@ import java.util.List;
  *     else 0
  * @param conditionDim size C of the condition y, >= 0; 0 for an unconditional model
  * @param prior the top layer's prior, suited to its family and to {@code conditionDim}
+ * @param likelihoodMinVariance the floor on the variance of p(x|z) for {@link
+ *     LikelihoodFamily#GAUSSIAN_LEARNED}, else 0: the decoder's log variance of x is {@code
+ *     max(logvar, log likelihoodMinVariance)} everywhere the model is computed (training, the
+ *     exported graphs, {@link ReferenceVae}), so that a feature the data never varies (a background
+ *     pixel) cannot drive its variance, and the log-likelihood, to infinity; 0 is no floor (the
+ *     bundles written before the floor existed)
  */
 public record VaeArchitecture(
     int inputDim,
@@ -33,7 +39,8 @@ public record VaeArchitecture(
     LikelihoodFamily likelihood,
     double likelihoodSigma,
     int conditionDim,
-    Prior prior) {
+    Prior prior,
+    double likelihoodMinVariance) {
 
   public VaeArchitecture {
     if (inputDim <= 0) {
@@ -66,6 +73,51 @@ public record VaeArchitecture(
       throw new IllegalArgumentException("prior is required");
     }
     prior.check(layers.get(layers.size() - 1).family(), conditionDim);
+    if (likelihood == LikelihoodFamily.GAUSSIAN_LEARNED
+        ? !(likelihoodMinVariance >= 0 && Double.isFinite(likelihoodMinVariance))
+        : likelihoodMinVariance != 0) {
+      throw new IllegalArgumentException(
+          "likelihoodMinVariance must be >= 0 for GAUSSIAN_LEARNED and 0 otherwise, got "
+              + likelihoodMinVariance
+              + " for "
+              + likelihood);
+    }
+  }
+
+  /** An architecture without a variance floor ({@code likelihoodMinVariance} 0). */
+  public VaeArchitecture(
+      int inputDim,
+      List<StochasticLayer> layers,
+      Activation activation,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma,
+      int conditionDim,
+      Prior prior) {
+    this(inputDim, layers, activation, likelihood, likelihoodSigma, conditionDim, prior, 0);
+  }
+
+  /**
+   * This architecture with a floor on the variance of its learned-variance Gaussian likelihood (see
+   * {@link #likelihoodMinVariance()}).
+   */
+  public VaeArchitecture withLikelihoodMinVariance(double minVariance) {
+    return new VaeArchitecture(
+        inputDim,
+        layers,
+        activation,
+        likelihood,
+        likelihoodSigma,
+        conditionDim,
+        prior,
+        minVariance);
+  }
+
+  /**
+   * The floor of the decoder's log variance of x, {@code log likelihoodMinVariance}, or negative
+   * infinity where there is none.
+   */
+  public double likelihoodMinLogVariance() {
+    return likelihoodMinVariance > 0 ? Math.log(likelihoodMinVariance) : Double.NEGATIVE_INFINITY;
   }
 
   /** An architecture with the {@link Prior#defaultFor default prior} of its top layer. */
@@ -129,7 +181,8 @@ public record VaeArchitecture(
    */
   public VaeArchitecture withConditionDim(int conditionDim) {
     return new VaeArchitecture(
-        inputDim, layers, activation, likelihood, likelihoodSigma, conditionDim);
+            inputDim, layers, activation, likelihood, likelihoodSigma, conditionDim)
+        .withLikelihoodMinVariance(likelihoodMinVariance);
   }
 
   /**

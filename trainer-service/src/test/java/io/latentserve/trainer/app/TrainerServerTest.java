@@ -420,6 +420,58 @@ class TrainerServerTest {
         "spec.architecture has 170 parameters, more than the limit 100 (--max-parameters)");
   }
 
+  /**
+   * The variance floor of a learned-variance Gaussian likelihood: the default when the request
+   * leaves it at 0, the request's value otherwise, recorded in the job's spec and the published
+   * bundle's manifest (from which inference-service serves it); refused for another likelihood.
+   */
+  @Test
+  void submitJob_learnedVariance_floorDefaultsRecordedAndRefusedElsewhere() {
+    JobSpec.Builder learned = spec("tiny-learned", 1);
+    learned.getArchitectureBuilder().setLikelihood(Likelihood.LIKELIHOOD_GAUSSIAN_LEARNED);
+    Job byDefault = submit(learned);
+    assertThat(byDefault.getSpec().getArchitecture().getLikelihoodMinVariance()).isEqualTo(1e-3);
+    List<JobEvent> events =
+        drain(
+            trainer.watchJob(WatchJobRequest.newBuilder().setJobId(byDefault.getJobId()).build()));
+    Job done = events.get(events.size() - 1).getJob();
+    assertThat(done.getState()).as(done.getReason()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    assertThat(done.getPublished().getLikelihoodMinVariance()).isEqualTo(1e-3);
+    assertThat(
+            new io.latentserve.bundle.FileSystemModelRepository(dir.resolve("models"))
+                .open("tiny-learned", 1)
+                .manifest()
+                .architecture()
+                .likelihoodMinVariance())
+        .isEqualTo(1e-3);
+
+    JobSpec.Builder chosen = spec("tiny-learned-2", 1);
+    chosen
+        .getArchitectureBuilder()
+        .setLikelihood(Likelihood.LIKELIHOOD_GAUSSIAN_LEARNED)
+        .setLikelihoodMinVariance(0.05);
+    assertThat(submit(chosen).getSpec().getArchitecture().getLikelihoodMinVariance())
+        .isEqualTo(0.05);
+
+    JobSpec.Builder bernoulli = spec("tiny-b-floor", 1);
+    bernoulli.getArchitectureBuilder().setLikelihoodMinVariance(0.05);
+    assertStatus(
+        () -> submit(bernoulli),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.architecture.likelihood_min_variance is only for LIKELIHOOD_GAUSSIAN_LEARNED, got"
+            + " 0.05 with BERNOULLI");
+    JobSpec.Builder negative = spec("tiny-neg", 1);
+    negative
+        .getArchitectureBuilder()
+        .setLikelihood(Likelihood.LIKELIHOOD_GAUSSIAN_LEARNED)
+        .setLikelihoodMinVariance(-1);
+    assertStatus(
+        () -> submit(negative),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.architecture.likelihood_min_variance must be a finite number > 0 (0 for the"
+            + " default), got -1.0");
+  }
+
   @Test
   void cancelJob_runningJob_cancelledWithinAStepAndTheStreamEnds() {
     Job job = submit(spec("tiny-cancel", 500));
