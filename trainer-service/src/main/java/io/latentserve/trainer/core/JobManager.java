@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public final class JobManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobManager.class);
 
+  /** Times a job may be resumed after the process stopped while running it. */
+  public static final int MAX_INTERRUPTIONS = 3;
+
   private final FileJobStore store;
   private final DatasetSource datasets;
   private final TrainingBackend backend;
@@ -119,6 +122,9 @@ public final class JobManager implements AutoCloseable {
     for (Job job : store.loadAll()) {
       Handle handle = new Handle(job);
       handles.put(job.id(), handle);
+      if (job.state() == JobState.RUNNING && !resumable(handle)) {
+        continue;
+      }
       if (!job.state().isTerminal()) {
         Job queued =
             job.withState(
@@ -132,6 +138,33 @@ public final class JobManager implements AutoCloseable {
       }
     }
     return this;
+  }
+
+  /**
+   * Whether a job found RUNNING at start (the process stopped while running it: a crash, a kill, an
+   * OutOfMemoryError ending the process) may resume: not after {@link #MAX_INTERRUPTIONS} such
+   * stops, so that a job that brings the trainer down cannot do so forever (a crash loop that would
+   * also starve every other job); it ends FAILED instead.
+   */
+  private boolean resumable(Handle handle) {
+    Job job = handle.job;
+    int interruptions = store.countInterruption(job.id());
+    if (interruptions <= MAX_INTERRUPTIONS) {
+      return true;
+    }
+    String reason =
+        "the trainer stopped "
+            + interruptions
+            + " times while running this job (last at step "
+            + job.step()
+            + "); it is not resumed again: see the trainer's log (an OutOfMemoryError ends the"
+            + " process)";
+    log.error("job {} ({}) failed: {}", job.id(), job.spec().modelName(), reason);
+    store.deleteCheckpoint(job.id());
+    handle.job = job.withState(JobState.FAILED, reason, clock.instant());
+    store.save(handle.job);
+    listener.onFinished(handle.job);
+    return false;
   }
 
   /**

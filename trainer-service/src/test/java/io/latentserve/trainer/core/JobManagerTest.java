@@ -413,4 +413,43 @@ class JobManagerTest {
     assertThat(done.published().manifestSha256())
         .isEqualTo(repository.open("tiny-once", 1).manifestSha256());
   }
+
+  /**
+   * A job that ends the process every time it runs (an OutOfMemoryError with
+   * -XX:+ExitOnOutOfMemoryError) is resumed after each restart at most {@link
+   * JobManager#MAX_INTERRUPTIONS} times, then ends FAILED: no crash loop.
+   */
+  @Test
+  void start_jobInterruptedMoreThanTheLimit_failsInsteadOfResumingAgain() throws Exception {
+    Job job = null;
+    for (int run = 0; run <= JobManager.MAX_INTERRUPTIONS; run++) {
+      CompletableFuture<Throwable> fatal = new CompletableFuture<>();
+      JobManager manager =
+          manager(
+              options(4, Duration.ZERO),
+              new FaultInjectingBackend(
+                  new SameDiffBackend(), 2, () -> new OutOfMemoryError("simulated")),
+              new FileSystemModelRepository(dir.resolve("models")),
+              (thread, error) -> fatal.complete(error));
+      if (job == null) {
+        job = manager.submit(spec("tiny-crash", 20));
+      }
+      assertThat(fatal.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .as("run %d ends the process", run)
+          .isInstanceOf(OutOfMemoryError.class);
+      assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
+      manager.shutdown(WAIT);
+    }
+
+    JobManager last = manager(options(4, Duration.ZERO));
+
+    Job failed = last.get(job.id());
+    assertThat(failed.state()).isEqualTo(JobState.FAILED);
+    assertThat(failed.reason())
+        .startsWith("the trainer stopped " + (JobManager.MAX_INTERRUPTIONS + 1) + " times");
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.FAILED);
+    assertThat(dir.resolve("jobs").resolve(job.id()).resolve(FileJobStore.CHECKPOINT_FILE))
+        .doesNotExist();
+    assertThat(dir.resolve("models").resolve("tiny-crash")).doesNotExist();
+  }
 }
