@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p>An {@link Error} (an {@link OutOfMemoryError} above all) is never caught as a failed job: the
  * process's state is unknown after one, so it leaves the job thread to the {@code fatalErrors}
  * handler, which in the service ends the process so that its supervisor (Kubernetes) restarts it;
- * the job, still RUNNING on disk, then resumes from its last checkpoint.
+ * the job, still RUNNING on disk, then resumes from its last checkpoint (at most {@link
+ * #MAX_INTERRUPTIONS} times).
  */
 public final class JobManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobManager.class);
