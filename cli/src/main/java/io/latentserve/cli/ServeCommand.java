@@ -182,6 +182,44 @@ final class ServeCommand {
               TrainerConfig.ENV_MAX_STEP_SAMPLES,
               TrainerConfig::maxStepSamples,
               "largest batch size times k of one step")
+          .flag(
+              "--max-latent-dim",
+              "<units>",
+              TrainerConfig.ENV_MAX_LATENT_DIM,
+              TrainerConfig::maxLatentDim,
+              "largest latent size of a stochastic layer a job may ask for; more is"
+                  + " `RESOURCE_EXHAUSTED`")
+          .flag(
+              "--max-hidden-width",
+              "<units>",
+              TrainerConfig.ENV_MAX_HIDDEN_WIDTH,
+              TrainerConfig::maxHiddenWidth,
+              "widest hidden layer a job may ask for")
+          .flag(
+              "--max-layers",
+              "<layers>",
+              TrainerConfig.ENV_MAX_LAYERS,
+              TrainerConfig::maxLayers,
+              "most stochastic layers of a model")
+          .flag(
+              "--max-hidden-layers",
+              "<layers>",
+              TrainerConfig.ENV_MAX_HIDDEN_LAYERS,
+              TrainerConfig::maxHiddenLayers,
+              "most hidden layers of one stochastic layer's networks")
+          .flag(
+              "--max-parameters",
+              "<count>",
+              TrainerConfig.ENV_MAX_PARAMETERS,
+              TrainerConfig::maxParameters,
+              "most trainable parameters of a model")
+          .flag(
+              "--max-step-memory",
+              "<size>",
+              TrainerConfig.ENV_MAX_STEP_MEMORY,
+              c -> ServiceSettings.bytes(c.maxStepMemory()),
+              "largest estimated activation memory of one step: batch size x k x activations per"
+                  + " sample x 8 bytes (README: Resource limits), e.g. 4GiB")
           .env(
               TrainerConfig.ENV_CHECKPOINT_INTERVAL,
               TrainerConfig::checkpointInterval,

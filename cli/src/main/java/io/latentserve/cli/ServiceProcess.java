@@ -24,6 +24,9 @@ import java.util.function.Consumer;
  * tests.
  */
 public final class ServiceProcess implements AutoCloseable {
+  /** The JVM option every service process runs with: an OutOfMemoryError ends the process. */
+  static final String EXIT_ON_OUT_OF_MEMORY = "-XX:+ExitOnOutOfMemoryError";
+
   private final String name;
   private final Process process;
   private final String host;
@@ -61,6 +64,8 @@ public final class ServiceProcess implements AutoCloseable {
       String service, List<String> jvmOptions, String host, int port, List<String> args, Path log) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
+    // A service out of memory ends (and is reported by its exit) instead of limping on.
+    command.add(EXIT_ON_OUT_OF_MEMORY);
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

@@ -98,6 +98,14 @@ final class TrainCommand implements Callable<Integer> {
   Double sigma;
 
   @Option(
+      names = "--min-variance",
+      description =
+          "Floor on the variance of --likelihood gaussian-learned: the decoder's log variance is"
+              + " held at or above log V in training, the bundle's graphs and serving"
+              + " (default: 0.001, a standard deviation of about 0.03).")
+  Double minVariance;
+
+  @Option(
       names = "--conditional",
       description = "Condition encoder and prior on the label (CVAE / CIWAE).")
   boolean conditional;
@@ -309,11 +317,21 @@ final class TrainCommand implements Callable<Integer> {
       throw new CliException("--likelihood gaussian-fixed needs --sigma S, e.g. --sigma 0.1");
     }
     onlyWith(sigma, "--sigma", "--likelihood gaussian-fixed", likelihood, "gaussian-fixed");
+    onlyWith(
+        minVariance,
+        "--min-variance",
+        "--likelihood gaussian-learned",
+        likelihood,
+        "gaussian-learned");
+    if (minVariance != null && !(minVariance > 0 && Double.isFinite(minVariance))) {
+      throw new CliException("--min-variance must be a number > 0, got " + minVariance);
+    }
     Architecture.Builder architecture =
         Architecture.newBuilder()
             .setActivation(enumValue(Activation.class, "ACTIVATION_", activation, "--activation"))
             .setLikelihood(family)
             .setLikelihoodSigma(sigma == null ? 0 : sigma)
+            .setLikelihoodMinVariance(minVariance == null ? 0 : minVariance)
             .setConditional(conditional);
     String presetName = preset.toLowerCase(Locale.ROOT);
     if (!layers.isEmpty() && !presetName.equals("custom")) {

@@ -36,6 +36,9 @@ class TrainCommandTest {
           Map.entry("--activation", List.of("--activation", "relu")),
           Map.entry("--likelihood", List.of("--likelihood", "gaussian-learned")),
           Map.entry("--sigma", List.of("--likelihood", "gaussian-fixed", "--sigma", "0.1")),
+          Map.entry(
+              "--min-variance",
+              List.of("--likelihood", "gaussian-learned", "--min-variance", "0.01")),
           Map.entry("--conditional", List.of("--conditional")),
           Map.entry("--objective", List.of("--objective", "info-vae")),
           Map.entry("--k", List.of("--objective", "iwae", "--k", "7")),

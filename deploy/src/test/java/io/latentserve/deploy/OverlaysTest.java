@@ -14,6 +14,31 @@ class OverlaysTest {
   private static final String VERSION = DeployFiles.projectVersion();
   private static final String GPU = "nvidia.com/gpu";
 
+  /**
+   * An OutOfMemoryError must end a service's process so that Kubernetes restarts the container,
+   * never leave it running in an unknown state.
+   */
+  @Test
+  void everyOverlay_everyService_exitsOnOutOfMemory() {
+    for (String overlay : List.of("cpu", "gpu")) {
+      Manifests manifests = Manifests.overlay(overlay);
+      for (String name :
+          List.of("latentserve-inference", "latentserve-trainer", "latentserve-evaluator")) {
+        Container c =
+            manifests
+                .get(Deployment.class, name)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
+        assertThat(ConsistencyChecks.environment(manifests, c).get("JAVA_TOOL_OPTIONS"))
+            .as("%s in overlay %s", name, overlay)
+            .contains("-XX:+ExitOnOutOfMemoryError");
+      }
+    }
+  }
+
   @Test
   void gpuOverlay_inference_runsTheCudaImageOnOneGpuNode() {
     Manifests gpu = Manifests.overlay("gpu");

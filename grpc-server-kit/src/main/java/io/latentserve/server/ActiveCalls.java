@@ -32,12 +32,13 @@ final class ActiveCalls implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     change(1);
-    ServerCall.Listener<Q> listener;
+    ServerCall.Listener<Q> listener = null;
     try {
       listener = next.startCall(call, headers);
-    } catch (RuntimeException | Error e) {
-      change(-1);
-      throw e;
+    } finally {
+      if (listener == null) {
+        change(-1); // the call never started: nothing will end it
+      }
     }
     // gRPC calls exactly one of onComplete and onCancel when a started call ends.
     return new SimpleForwardingServerCallListener<>(listener) {

@@ -245,7 +245,9 @@ class FaultsIT {
     };
     int batchSize = 200;
     int epochs = 2;
-    long stepsPerEpoch = 8000 / batchSize;
+    // mnist-10k's 8,000 training digits less the 800 held out for validation
+    long stepsPerEpoch =
+        io.latentserve.trainer.core.ValidationSplit.trainingExamples(8000) / batchSize;
     JobSpec spec = Calls.smallElboJob("resumed", 8, 64, epochs, batchSize, 3, 10);
 
     ServiceProcess first = services.start("trainer", flags);

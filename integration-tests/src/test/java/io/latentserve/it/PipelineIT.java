@@ -7,7 +7,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.latentserve.cli.ServiceProcess;
-import io.latentserve.proto.v1.DatasetSplit;
+import io.latentserve.datasets.Binarizer;
+import io.latentserve.datasets.Dataset;
+import io.latentserve.datasets.DatasetCatalog;
+import io.latentserve.datasets.Split;
 import io.latentserve.proto.v1.EvaluateRequest;
 import io.latentserve.proto.v1.EvaluationReport;
 import io.latentserve.proto.v1.EvaluatorGrpc;
@@ -21,6 +24,8 @@ import io.latentserve.proto.v1.Metric;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.ModelRef;
 import io.latentserve.proto.v1.TrainerGrpc;
+import io.latentserve.trainer.core.ValidationSplit;
+import io.latentserve.wire.TensorCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,29 +46,30 @@ import org.junit.jupiter.api.io.TempDir;
  * inference-service over gRPC, and its numbers agree with the bounds the trainer recorded in the
  * bundle.
  *
- * <p>The trainer's recorded bounds (see trainer-service {@code TrainingLoop}) are Monte Carlo
- * estimates over one fixed binarization of a split: {@code train_elbo} is the mean over all 8,000
- * training images, each binarized once (Binarizer seeded by the job seed's FINAL_BINARIZATION
- * derivation, pixel draws keyed by the image's index in the split), of log w with one latent draw
- * per image; {@code validation_iwae_k<K>} is the mean over all 2,000 test images of log (1/K) sum
- * w_j. The evaluator computes the same estimators over the same images with the same binarization
- * (its {@code binarization_seed} keys pixel draws by index in the split the same way), so the two
- * numbers differ only by the latent noise. With an independent noise seed, each is a mean of n
- * independent per-image terms with the same distribution, and the variance of their difference is 2
- * sigma_w^2 / n, where sigma_w^2 is the mean within-image variance; the evaluator's standard error
- * SE (over images, between-image spread included) satisfies SE^2 >= sigma_w^2 / n, so the tolerance
- * 4 sqrt(2) SE is at least four standard deviations of the difference. Given the trainer's noise
- * seed as well, the evaluator draws the very same noise (trainer-service {@code LatentNoise} lays
- * it out as inference-service does), and the numbers agree to float32 rounding.
+ * <p>The trainer's recorded validation bound (see trainer-service {@code TrainingLoop}) is a Monte
+ * Carlo estimate over its validation split: the 800 digits of the train split that {@code
+ * ValidationSplit} holds out of training (never the test split), each binarized once (Binarizer
+ * seeded by the job seed's VALIDATION_BINARIZATION derivation, pixel draws keyed by the image's
+ * index in the validation split), of log (1/K) sum w_j. This test carves the same split, binarizes
+ * it the same way and sends it to the evaluator inline, so both compute the same estimator over the
+ * same images and differ only by the latent noise. With an independent noise seed, each is a mean
+ * of n independent per-image terms with the same distribution, and the variance of their difference
+ * is 2 sigma_w^2 / n, where sigma_w^2 is the mean within-image variance; the evaluator's standard
+ * error SE (over images, between-image spread included) satisfies SE^2 >= sigma_w^2 / n, so the
+ * tolerance 4 sqrt(2) SE is at least four standard deviations of the difference. Given the
+ * trainer's noise seed as well, the evaluator draws the very same noise (trainer-service {@code
+ * LatentNoise} lays it out as inference-service does), and the numbers agree to float32 rounding.
  */
 class PipelineIT {
   private static final String MODEL = "pipeline-vae";
   private static final String CONDITIONAL_MODEL = "pipeline-cvae";
   private static final long SEED = 7;
   private static final int VALIDATION_K = 50;
+  private static final int CONDITIONAL_VALIDATION_K = 5;
   private static final int EPOCHS = 2;
-  private static final int TRAIN_IMAGES = 8000;
-  private static final int TEST_IMAGES = 2000;
+
+  /** The validation split: 10% of mnist-10k's 8,000 training digits. */
+  private static final int VALIDATION_IMAGES = 800;
 
   /** log 2 per pixel: a model that beats coin flips must be above this, nats per image. */
   private static final double COIN_FLIPS = -784 * Math.log(2);
@@ -103,7 +109,8 @@ class PipelineIT {
     Job job = Calls.submit(trainerStub, spec);
     finished = Calls.watch(trainerStub, job.getJobId(), Duration.ofSeconds(60), event -> false);
 
-    JobSpec conditional = Calls.smallElboJob(CONDITIONAL_MODEL, 16, 128, 1, 100, SEED, 5);
+    JobSpec conditional =
+        Calls.smallElboJob(CONDITIONAL_MODEL, 16, 128, 1, 100, SEED, CONDITIONAL_VALIDATION_K);
     conditional =
         conditional.toBuilder()
             .setArchitecture(conditional.getArchitecture().toBuilder().setConditional(true))
@@ -156,20 +163,16 @@ class PipelineIT {
   }
 
   @Test
-  void evaluate_testSplit_iwllOverGrpcAgreesWithTrainerValidationBound() {
+  void evaluate_validationSplit_iwllOverGrpcAgreesWithTrainerValidationBound() {
     awaitServed();
     double recorded = trainerMetrics().get("validation_iwae_k" + VALIDATION_K).doubleValue();
 
     EvaluationReport report =
-        evaluate(
-            "test",
-            TrainerSeeds.derive(SEED, TrainerSeeds.VALIDATION_BINARIZATION),
-            VALIDATION_K,
-            List.of(Metric.METRIC_IWLL, Metric.METRIC_ELBO),
-            11);
+        evaluateValidation(
+            MODEL, VALIDATION_K, List.of(Metric.METRIC_IWLL, Metric.METRIC_ELBO), 11, false);
 
     assertThat(report.getModel().getVersion()).isEqualTo(1);
-    assertThat(report.getExamples()).isEqualTo(TEST_IMAGES);
+    assertThat(report.getExamples()).isEqualTo(VALIDATION_IMAGES);
     assertThat(report.getK()).isEqualTo(VALIDATION_K);
     double iwll = report.getIwll().getValue();
     double se = report.getIwll().getStandardError();
@@ -178,55 +181,32 @@ class PipelineIT {
     assertThat(iwll).isGreaterThanOrEqualTo(report.getElbo().getValue()).isBetween(COIN_FLIPS, 0.0);
     assertThat(iwll)
         .as(
-            "evaluator IW-LL (k=%d, %d test images, SE %.4f) vs the trainer's validation bound",
-            VALIDATION_K, TEST_IMAGES, se)
+            "evaluator IW-LL (k=%d, %d validation images, SE %.4f) vs the trainer's validation"
+                + " bound",
+            VALIDATION_K, VALIDATION_IMAGES, se)
         .isCloseTo(recorded, within(4 * Math.sqrt(2) * se));
   }
 
   @Test
-  void evaluate_trainSplit_elboAgreesWithTrainerFinalElboWithinMonteCarloError() {
+  void evaluate_validationSplitWithTrainerNoise_reproducesTrainerValidationBound() {
     awaitServed();
-    double recorded = trainerMetrics().get("train_elbo").doubleValue();
+    double recorded = trainerMetrics().get("validation_iwae_k" + VALIDATION_K).doubleValue();
 
     EvaluationReport report =
-        evaluate(
-            "train",
-            TrainerSeeds.derive(SEED, TrainerSeeds.FINAL_BINARIZATION),
-            1,
-            List.of(Metric.METRIC_ELBO),
-            12);
-
-    assertThat(report.getExamples()).isEqualTo(TRAIN_IMAGES);
-    double elbo = report.getElbo().getValue();
-    double se = report.getElbo().getStandardError();
-    assertThat(se).isPositive();
-    assertThat(elbo)
-        .as(
-            "evaluator ELBO (k=1, %d training images, SE %.4f) vs the trainer's train_elbo",
-            TRAIN_IMAGES, se)
-        .isCloseTo(recorded, within(4 * Math.sqrt(2) * se));
-  }
-
-  @Test
-  void evaluate_trainSplitWithTrainerNoise_reproducesTrainerFinalElbo() {
-    awaitServed();
-    double recorded = trainerMetrics().get("train_elbo").doubleValue();
-
-    EvaluationReport report =
-        evaluate(
-            "train",
-            TrainerSeeds.derive(SEED, TrainerSeeds.FINAL_BINARIZATION),
-            1,
-            List.of(Metric.METRIC_ELBO),
-            TrainerSeeds.derive(SEED, TrainerSeeds.FINAL_NOISE));
+        evaluateValidation(
+            MODEL,
+            VALIDATION_K,
+            List.of(Metric.METRIC_IWLL),
+            TrainerSeeds.derive(SEED, TrainerSeeds.VALIDATION_NOISE),
+            false);
 
     // the same images, pixels and noise: SameDiff and ONNX Runtime differ in float32 rounding only
     // (about 1e-7 nats apart on the CPU; 1e-3 leaves room for other kernels)
-    assertThat(report.getElbo().getValue()).isCloseTo(recorded, within(1e-3));
+    assertThat(report.getIwll().getValue()).isCloseTo(recorded, within(1e-3));
   }
 
   @Test
-  void evaluate_conditionalModelWithTrainerNoise_reproducesTrainerFinalElboGivenTheLabels() {
+  void evaluate_conditionalModelWithTrainerNoise_reproducesTrainerValidationBoundGivenTheLabels() {
     assertThat(finishedConditional.getJob().getState())
         .as(
             "job ended %s: %s",
@@ -244,21 +224,24 @@ class PipelineIT {
             return Optional.empty();
           }
         });
-    double recorded = published.getProvenance().getFinalMetricsMap().get("train_elbo");
+    double recorded =
+        published
+            .getProvenance()
+            .getFinalMetricsMap()
+            .get("validation_iwae_k" + CONDITIONAL_VALIDATION_K);
 
     EvaluationReport report =
-        evaluate(
+        evaluateValidation(
             CONDITIONAL_MODEL,
-            "train",
-            TrainerSeeds.derive(SEED, TrainerSeeds.FINAL_BINARIZATION),
-            1,
-            List.of(Metric.METRIC_ELBO),
-            TrainerSeeds.derive(SEED, TrainerSeeds.FINAL_NOISE));
+            CONDITIONAL_VALIDATION_K,
+            List.of(Metric.METRIC_IWLL),
+            TrainerSeeds.derive(SEED, TrainerSeeds.VALIDATION_NOISE),
+            true);
 
     // trainer and evaluator condition every image on its own one-hot label: with the same pixels
     // and noise, SameDiff's and ONNX Runtime's conditional networks agree to float32 rounding
-    assertThat(report.getCondition()).contains("10 classes");
-    assertThat(report.getElbo().getValue()).isCloseTo(recorded, within(1e-3));
+    assertThat(report.getCondition()).contains("inline condition");
+    assertThat(report.getIwll().getValue()).isCloseTo(recorded, within(1e-3));
   }
 
   private static Map<String, Double> trainerMetrics() {
@@ -266,29 +249,47 @@ class PipelineIT {
     return finished.getJob().getPublished().getProvenance().getFinalMetricsMap();
   }
 
-  private static EvaluationReport evaluate(
-      String split, long binarizationSeed, int k, List<Metric> metrics, long seed) {
-    return evaluate(MODEL, split, binarizationSeed, k, metrics, seed);
-  }
-
-  private static EvaluationReport evaluate(
-      String model, String split, long binarizationSeed, int k, List<Metric> metrics, long seed) {
-    EvaluateRequest request =
+  /**
+   * Evaluates {@code model} on the trainer's validation split, binarized as the trainer binarizes
+   * it, sent inline (with the one-hot labels as the condition of a conditional model).
+   */
+  private static EvaluationReport evaluateValidation(
+      String model, int k, List<Metric> metrics, long seed, boolean conditional) {
+    Dataset validation;
+    try {
+      Dataset train =
+          new DatasetCatalog(RealData.dataDir(RealData.MNIST)).load(RealData.MNIST, Split.TRAIN, 0);
+      validation = ValidationSplit.carve(train).validation();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    int n = validation.size();
+    int d = validation.dimension();
+    float[] x = new float[n * d];
+    validation.copyRows(0, n, x, 0);
+    Binarizer binarizer =
+        new Binarizer(TrainerSeeds.derive(SEED, TrainerSeeds.VALIDATION_BINARIZATION));
+    for (int r = 0; r < n; r++) {
+      binarizer.binarize(r, x, r * d, x, r * d, d);
+    }
+    EvaluateRequest.Builder request =
         EvaluateRequest.newBuilder()
             .setModel(ModelRef.newBuilder().setName(model).setVersion(1))
-            .setDataset(
-                DatasetSplit.newBuilder()
-                    .setName(RealData.MNIST)
-                    .setSplit(split)
-                    .setBinarizationSeed(binarizationSeed))
+            .setInlineData(TensorCodec.encode(x, n, d))
             .setK(k)
             .addAllMetrics(metrics)
             .setSeed(seed)
-            .setLabel("PipelineIT " + split)
-            .build();
+            .setLabel("PipelineIT validation");
+    if (conditional) {
+      float[] y = new float[n * 10];
+      for (int r = 0; r < n; r++) {
+        y[r * 10 + validation.label(r)] = 1f;
+      }
+      request.setInlineCondition(TensorCodec.encode(y, n, 10));
+    }
     return Calls.evaluate(
         EvaluatorGrpc.newBlockingStub(evaluatorChannel),
-        request,
+        request.build(),
         Duration.ofSeconds(60),
         progress -> {});
   }
@@ -344,9 +345,8 @@ class PipelineIT {
    * job.
    */
   private static final class TrainerSeeds {
-    static final long FINAL_BINARIZATION = 3;
-    static final long FINAL_NOISE = 4;
     static final long VALIDATION_BINARIZATION = 5;
+    static final long VALIDATION_NOISE = 6;
 
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 

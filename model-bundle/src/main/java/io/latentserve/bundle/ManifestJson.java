@@ -38,7 +38,8 @@ import java.util.function.Supplier;
  *   "formatVersion": 1,
  *   "inputShape": [784],
  *   "conditionDim": 10,
- *   "likelihood": {"family": "bernoulli" | "gaussian_fixed" | "gaussian_learned", "sigma": 0.0},
+ *   "likelihood": {"family": "bernoulli" | "gaussian_fixed" | "gaussian_learned", "sigma": 0.0,
+ *                  "minVariance": 0.001},
  *   "activation": "tanh" | "relu",
  *   "latentLayers": [{"name": "z1", "dim": 50, "family": "gaussian" | "bernoulli",
  *                     "hidden": [200, 200]}],
@@ -50,21 +51,24 @@ import java.util.function.Supplier;
  *   },
  *   "provenance": {"specJson": "{...}", "dataset": "mnist", "seed": 1, "epochs": 10,
  *                  "finalMetrics": {"iwae_bound": -88.1}, "codeVersion": "0.1.0",
- *                  "created": "2025-01-01T00:00:00Z"},
+ *                  "created": "2025-01-01T00:00:00Z", "jobId": "<uuid>"},
  *   "sha256": {"encoder.onnx": "<64 lower-case hex digits>", ...}
  * }
  * }</pre>
  *
  * <p>Layers are listed bottom-up (next to the data first); {@code sigma} is the fixed standard
- * deviation of {@code gaussian_fixed} and 0 for the other families; shapes use -1 for a dynamic
- * dimension; graphs are keyed by the lower-case {@link GraphRole} name; non-finite metrics are the
- * strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Unknown fields are ignored;
- * {@code prior} is the top layer's {@link io.latentserve.model.Prior}, read as the default prior of
- * the top layer's family when absent (bundles written before latent families had no other); every
- * listed field is required except {@code prior} and {@code conditionDim}: the size C of the
- * condition y of a conditional model (see {@link VaeArchitecture}), written only when it is > 0 and
- * read as 0 when absent, so that unconditional manifests are the same as before conditioning
- * existed.
+ * deviation of {@code gaussian_fixed} and 0 for the other families; {@code minVariance}, written
+ * only for a {@code gaussian_learned} likelihood with a floor, is that floor on its variance (the
+ * graphs hold the decoder's log variance at or above its log; absent: no floor); shapes use -1 for
+ * a dynamic dimension; graphs are keyed by the lower-case {@link GraphRole} name; non-finite
+ * metrics are the strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Unknown fields
+ * are ignored; {@code prior} is the top layer's {@link io.latentserve.model.Prior}, read as the
+ * default prior of the top layer's family when absent (bundles written before latent families had
+ * no other); every listed field is required except {@code prior}, {@code provenance.jobId} (written
+ * only for a bundle a training job published, read as "" when absent) and {@code conditionDim}: the
+ * size C of the condition y of a conditional model (see {@link VaeArchitecture}), written only when
+ * it is > 0 and read as 0 when absent, so that unconditional manifests are the same as before
+ * conditioning existed.
  */
 public final class ManifestJson {
   private static final ObjectMapper MAPPER =
@@ -88,6 +92,9 @@ public final class ManifestJson {
     ObjectNode likelihood = root.putObject("likelihood");
     likelihood.put("family", lowerCase(arch.likelihood()));
     likelihood.put("sigma", arch.likelihoodSigma());
+    if (arch.likelihoodMinVariance() > 0) {
+      likelihood.put("minVariance", arch.likelihoodMinVariance());
+    }
     root.put("activation", lowerCase(arch.activation()));
     ArrayNode layers = root.putArray("latentLayers");
     for (StochasticLayer layer : arch.layers()) {
@@ -127,6 +134,9 @@ public final class ManifestJson {
             });
     prov.put("codeVersion", provenance.codeVersion());
     prov.put("created", provenance.created().toString());
+    if (!provenance.jobId().isEmpty()) {
+      prov.put("jobId", provenance.jobId());
+    }
     ObjectNode sha = root.putObject("sha256");
     new TreeMap<>(manifest.sha256()).forEach(sha::put);
     try {
@@ -198,6 +208,18 @@ public final class ManifestJson {
     } else if (sigma != 0) {
       throw sigmaField.bad("0 for " + lowerCase(family));
     }
+    double minVariance = 0;
+    if (likelihood.node.has("minVariance")) {
+      Field minVarianceField = likelihood.field("minVariance");
+      minVariance = minVarianceField.number();
+      if (family != LikelihoodFamily.GAUSSIAN_LEARNED) {
+        throw minVarianceField.bad("absent for " + lowerCase(family));
+      }
+      if (!(minVariance > 0 && Double.isFinite(minVariance))) {
+        throw minVarianceField.bad("a finite number > 0");
+      }
+    }
+    double floor = minVariance;
 
     Activation activation = root.field("activation").enumValue(Activation.class);
 
@@ -235,7 +257,7 @@ public final class ManifestJson {
             ? root.field("prior").named(Prior.all(), Prior::name)
             : Prior.defaultFor(layers.get(layers.size() - 1).family(), c);
     return root.construct(
-        () -> new VaeArchitecture(inputDim, layers, activation, family, sigma, c, prior));
+        () -> new VaeArchitecture(inputDim, layers, activation, family, sigma, c, prior, floor));
   }
 
   private static Map<GraphRole, GraphSpec> readGraphs(Field graphsField) {
@@ -327,8 +349,11 @@ public final class ManifestJson {
     } catch (DateTimeParseException e) {
       throw createdField.bad("an ISO-8601 instant such as 2025-01-31T12:00:00Z");
     }
+    String jobId = prov.node.has("jobId") ? prov.field("jobId").text() : "";
     return prov.construct(
-        () -> new Provenance(specJson, dataset, seed, (int) epochs, metrics, codeVersion, created));
+        () ->
+            new Provenance(
+                specJson, dataset, seed, (int) epochs, metrics, codeVersion, created, jobId));
   }
 
   private static Map<String, String> readSha256(Field shaField) {

@@ -11,6 +11,9 @@ import java.util.Map;
  * @param dataset catalogue name of the training data, or "none"
  * @param finalMetrics final bounds and losses recorded by the producer, nats per example
  * @param codeVersion latentserve version that wrote the bundle
+ * @param jobId the id of the training job that published the bundle, or "" for a bundle written
+ *     outside a job (a demo bundle): a restarted trainer finds a job's bundle by it instead of
+ *     publishing the same job twice
  */
 public record Provenance(
     String specJson,
@@ -19,15 +22,32 @@ public record Provenance(
     int epochs,
     Map<String, Double> finalMetrics,
     String codeVersion,
-    Instant created) {
+    Instant created,
+    String jobId) {
   public Provenance {
     finalMetrics = Map.copyOf(finalMetrics);
-    if (specJson == null || dataset == null || codeVersion == null || created == null) {
+    if (specJson == null
+        || dataset == null
+        || codeVersion == null
+        || created == null
+        || jobId == null) {
       throw new IllegalArgumentException(
-          "provenance needs specJson, dataset, codeVersion and created");
+          "provenance needs specJson, dataset, codeVersion, created and jobId");
     }
     if (epochs < 0) {
       throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
     }
+  }
+
+  /** The provenance of a bundle written outside a training job (job id ""). */
+  public Provenance(
+      String specJson,
+      String dataset,
+      long seed,
+      int epochs,
+      Map<String, Double> finalMetrics,
+      String codeVersion,
+      Instant created) {
+    this(specJson, dataset, seed, epochs, finalMetrics, codeVersion, created, "");
   }
 }

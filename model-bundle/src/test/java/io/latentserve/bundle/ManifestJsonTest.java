@@ -39,7 +39,41 @@ class ManifestJsonTest {
         TestBundles.linearGaussian(),
         VaeArchitecture.iwaeTwoLayer().withConditionDim(10),
         VaeArchitecture.sigmoidBeliefNet(784, 200, 200),
-        VaeArchitecture.sigmoidBeliefNet(784, 200).withConditionDim(10));
+        VaeArchitecture.sigmoidBeliefNet(784, 200).withConditionDim(10),
+        learnedVariance().withLikelihoodMinVariance(1e-3));
+  }
+
+  private static VaeArchitecture learnedVariance() {
+    return new VaeArchitecture(
+        12,
+        java.util.List.of(new io.latentserve.model.StochasticLayer("z1", 3, java.util.List.of(5))),
+        io.latentserve.model.Activation.TANH,
+        io.latentserve.model.LikelihoodFamily.GAUSSIAN_LEARNED,
+        0);
+  }
+
+  @Test
+  void write_varianceFloor_recordsItAndOmitsItWithout() throws Exception {
+    JsonNode floored =
+        MAPPER.readTree(
+            ManifestJson.write(withDigests(learnedVariance().withLikelihoodMinVariance(0.01))));
+    JsonNode plain = MAPPER.readTree(ManifestJson.write(withDigests(learnedVariance())));
+
+    assertThat(floored.get("likelihood").get("minVariance").doubleValue()).isEqualTo(0.01);
+    assertThat(plain.get("likelihood").has("minVariance")).isFalse();
+    assertThat(ManifestJson.read(plain.toString()).architecture().likelihoodMinVariance()).isZero();
+  }
+
+  @Test
+  void read_varianceFloorOfABernoulliLikelihood_namesTheField() throws Exception {
+    ObjectNode json =
+        (ObjectNode)
+            MAPPER.readTree(ManifestJson.write(withDigests(VaeArchitecture.iwaeOneLayer())));
+    ((ObjectNode) json.get("likelihood")).put("minVariance", 0.01);
+
+    assertThatThrownBy(() -> ManifestJson.read(json.toString()))
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining("likelihood.minVariance");
   }
 
   @Test
@@ -136,6 +170,34 @@ class ManifestJsonTest {
 
     assertThat(read).isEqualTo(manifest);
     assertThat(read.provenance().finalMetrics().get("loss")).isNaN();
+  }
+
+  @Test
+  void write_jobBundle_recordsTheJobIdAndReadsItBack() throws Exception {
+    Provenance p = TestBundles.provenance();
+    Provenance fromJob =
+        new Provenance(
+            p.specJson(),
+            p.dataset(),
+            p.seed(),
+            p.epochs(),
+            p.finalMetrics(),
+            p.codeVersion(),
+            p.created(),
+            "job-42");
+    Manifest m = TestBundles.manifest(VaeArchitecture.iwaeOneLayer());
+    Manifest manifest =
+        new Manifest(m.formatVersion(), m.architecture(), m.graphs(), fromJob, Map.of());
+
+    String text = ManifestJson.write(manifest);
+
+    assertThat(MAPPER.readTree(text).get("provenance").get("jobId").textValue())
+        .isEqualTo("job-42");
+    assertThat(ManifestJson.read(text).provenance().jobId()).isEqualTo("job-42");
+    assertThat(MAPPER.readTree(ManifestJson.write(m)).get("provenance").has("jobId"))
+        .as("a bundle written outside a job has no jobId, as before")
+        .isFalse();
+    assertThat(ManifestJson.read(ManifestJson.write(m)).provenance().jobId()).isEmpty();
   }
 
   @Test

@@ -280,7 +280,7 @@ public final class ReferenceVae {
         below.get(l - 1).set(i, p, zBelow);
         z = zBelow;
       }
-      Heads px = decoders.get(0).apply(join(z, y), architecture.activation());
+      Heads px = likelihoodHeads(z, y);
       double[] mean = px.mean().clone();
       if (architecture.likelihood() == LikelihoodFamily.BERNOULLI) {
         for (int j = 0; j < dim; j++) {
@@ -486,7 +486,7 @@ public final class ReferenceVae {
 
   /** log p(x|z1, y) for one example, summed over the D features (y null when unconditional). */
   private double logLikelihood(double[] x, double[] z1, double[] y) {
-    Heads p = decoders.get(0).apply(join(z1, y), architecture.activation());
+    Heads p = likelihoodHeads(z1, y);
     double[] mean = p.mean();
     double sum = 0;
     switch (architecture.likelihood()) {
@@ -507,6 +507,23 @@ public final class ReferenceVae {
       case GAUSSIAN_LEARNED -> sum = LatentFamily.GAUSSIAN.logDensity(x, p.parameters());
     }
     return sum;
+  }
+
+  /**
+   * The parameters of p(x|z1, y): the first decoder's heads, the log variance of a learned-variance
+   * Gaussian held at or above the architecture's floor ({@link
+   * VaeArchitecture#likelihoodMinVariance}).
+   */
+  private Heads likelihoodHeads(double[] z1, double[] y) {
+    Heads p = decoders.get(0).apply(join(z1, y), architecture.activation());
+    double floor = architecture.likelihoodMinLogVariance();
+    double[] logVariance = p.logVariance();
+    if (logVariance != null && floor > Double.NEGATIVE_INFINITY) {
+      for (int j = 0; j < logVariance.length; j++) {
+        logVariance[j] = Math.max(logVariance[j], floor);
+      }
+    }
+    return p;
   }
 
   /** Checks that a conditional model has a condition [n, C] and an unconditional one has none. */

@@ -25,6 +25,12 @@ import java.util.List;
  *     else 0
  * @param conditionDim size C of the condition y, >= 0; 0 for an unconditional model
  * @param prior the top layer's prior, suited to its family and to {@code conditionDim}
+ * @param likelihoodMinVariance the floor on the variance of p(x|z) for {@link
+ *     LikelihoodFamily#GAUSSIAN_LEARNED}, else 0: the decoder's log variance of x is {@code
+ *     max(logvar, log likelihoodMinVariance)} everywhere the model is computed (training, the
+ *     exported graphs, {@link ReferenceVae}), so that a feature the data never varies (a background
+ *     pixel) cannot drive its variance, and the log-likelihood, to infinity; 0 is no floor (the
+ *     bundles written before the floor existed)
  */
 public record VaeArchitecture(
     int inputDim,
@@ -33,7 +39,8 @@ public record VaeArchitecture(
     LikelihoodFamily likelihood,
     double likelihoodSigma,
     int conditionDim,
-    Prior prior) {
+    Prior prior,
+    double likelihoodMinVariance) {
 
   public VaeArchitecture {
     if (inputDim <= 0) {
@@ -66,6 +73,51 @@ public record VaeArchitecture(
       throw new IllegalArgumentException("prior is required");
     }
     prior.check(layers.get(layers.size() - 1).family(), conditionDim);
+    if (likelihood == LikelihoodFamily.GAUSSIAN_LEARNED
+        ? !(likelihoodMinVariance >= 0 && Double.isFinite(likelihoodMinVariance))
+        : likelihoodMinVariance != 0) {
+      throw new IllegalArgumentException(
+          "likelihoodMinVariance must be >= 0 for GAUSSIAN_LEARNED and 0 otherwise, got "
+              + likelihoodMinVariance
+              + " for "
+              + likelihood);
+    }
+  }
+
+  /** An architecture without a variance floor ({@code likelihoodMinVariance} 0). */
+  public VaeArchitecture(
+      int inputDim,
+      List<StochasticLayer> layers,
+      Activation activation,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma,
+      int conditionDim,
+      Prior prior) {
+    this(inputDim, layers, activation, likelihood, likelihoodSigma, conditionDim, prior, 0);
+  }
+
+  /**
+   * This architecture with a floor on the variance of its learned-variance Gaussian likelihood (see
+   * {@link #likelihoodMinVariance()}).
+   */
+  public VaeArchitecture withLikelihoodMinVariance(double minVariance) {
+    return new VaeArchitecture(
+        inputDim,
+        layers,
+        activation,
+        likelihood,
+        likelihoodSigma,
+        conditionDim,
+        prior,
+        minVariance);
+  }
+
+  /**
+   * The floor of the decoder's log variance of x, {@code log likelihoodMinVariance}, or negative
+   * infinity where there is none.
+   */
+  public double likelihoodMinLogVariance() {
+    return likelihoodMinVariance > 0 ? Math.log(likelihoodMinVariance) : Double.NEGATIVE_INFINITY;
   }
 
   /** An architecture with the {@link Prior#defaultFor default prior} of its top layer. */
@@ -129,7 +181,8 @@ public record VaeArchitecture(
    */
   public VaeArchitecture withConditionDim(int conditionDim) {
     return new VaeArchitecture(
-        inputDim, layers, activation, likelihood, likelihoodSigma, conditionDim);
+            inputDim, layers, activation, likelihood, likelihoodSigma, conditionDim)
+        .withLikelihoodMinVariance(likelihoodMinVariance);
   }
 
   /**
@@ -168,6 +221,49 @@ public record VaeArchitecture(
       return family(index - 1).parameterCount();
     }
     return likelihood == LikelihoodFamily.GAUSSIAN_LEARNED ? 2 : 1;
+  }
+
+  /**
+   * The number of trainable parameters (weights and biases) of a model of this shape, exactly as
+   * many floats as {@link VaeWeights#random} allocates, computed from the shape alone in 64 bits:
+   * what a trainer checks before it allocates anything.
+   */
+  public long parameterCount() {
+    long total = 0;
+    for (int l = 0; l < layers.size(); l++) {
+      StochasticLayer layer = layers.get(l);
+      total +=
+          networkParameters(
+              encoderNetworkInputDim(l),
+              layer.hidden(),
+              layer.latentDim(),
+              layer.family().parameterCount());
+      List<Integer> reversed = new java.util.ArrayList<>(layer.hidden());
+      java.util.Collections.reverse(reversed);
+      total +=
+          networkParameters(
+              decoderNetworkInputDim(l), reversed, decoderOutputDim(l), decoderHeadCount(l));
+    }
+    if (prior.hasWeights()) {
+      total +=
+          networkParameters(
+              prior.networkInputDim(conditionDim),
+              List.of(),
+              top().latentDim(),
+              top().family().parameterCount());
+    }
+    return total;
+  }
+
+  /** Weights and biases of an MLP in -> hidden... -> heads x out. */
+  private static long networkParameters(int in, List<Integer> hidden, int out, int heads) {
+    long total = 0;
+    long width = in;
+    for (int h : hidden) {
+      total += width * h + h;
+      width = h;
+    }
+    return total + heads * (width * out + out);
   }
 
   /** Whether the model reads a condition y ({@code conditionDim > 0}). */

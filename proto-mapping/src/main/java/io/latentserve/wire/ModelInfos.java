@@ -29,6 +29,7 @@ public final class ModelInfos {
             .addInputShape(architecture.inputDim())
             .setLikelihood(likelihood(architecture))
             .setLikelihoodSigma(architecture.likelihoodSigma())
+            .setLikelihoodMinVariance(architecture.likelihoodMinVariance())
             .setConditionDim(architecture.conditionDim())
             .setPrior(LatentDistributions.toApi(architecture.prior()))
             .setProvenance(provenance(provenance))

@@ -204,6 +204,11 @@ public final class EvaluationService {
           new ReportNotStoredException("evaluation " + id + ": cannot store the report", e);
       end = () -> caller.onFailed(error);
     } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError fatal) {
+        // Out of memory (or stack): not an evaluation's failure but the process's; it must end
+        // (services run with -XX:+ExitOnOutOfMemoryError), so the error is never swallowed here.
+        throw fatal;
+      }
       EvaluationListener.Outcome outcome = caller.stopped().orElseGet(() -> outcome(e));
       log.info("evaluation {} ended {}: {}", id, outcome, e.toString());
       listener.onFinished(id, outcome, 0, since(start));

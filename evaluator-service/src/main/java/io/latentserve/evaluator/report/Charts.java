@@ -61,6 +61,10 @@ final class Charts {
       FontMetrics m = g.getFontMetrics();
       g.drawString(s, (float) (x - align * m.stringWidth(s)), (float) y);
     } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError fatal) {
+        throw fatal; // out of memory is not a missing font: the process must end
+      }
+      // AWT reports a machine without fonts as a plain Error ("no fonts found").
       textWorks = false;
       log.warn("no usable font: plots are drawn without text ({})", e.toString());
     }

@@ -268,12 +268,18 @@ public final class BatchingGraphRunner implements GraphRunner {
         split(batch, starts, rows, outputs);
       }
     } catch (RuntimeException | Error e) {
-      // The dispatcher must survive, or every later request would wait forever.
-      if (e instanceof Error) {
-        log.error("batched run of {} failed", first.role, e);
-      }
+      // The dispatcher must survive, or every later request would wait forever; a native library's
+      // LinkageError fails this batch only. Callers are failed first, never left waiting.
       for (Pending p : batch) {
         p.result.completeExceptionally(e);
+      }
+      if (e instanceof VirtualMachineError fatal) {
+        // Out of memory (or stack): the process is in an unknown state and must end (services run
+        // with -XX:+ExitOnOutOfMemoryError); it is rethrown, never swallowed.
+        log.error("batched run of {} failed", first.role, fatal);
+        throw fatal;
+      } else if (e instanceof Error) {
+        log.error("batched run of {} failed", first.role, e);
       }
     }
   }

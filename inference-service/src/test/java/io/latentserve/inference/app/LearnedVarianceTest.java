@@ -48,6 +48,13 @@ class LearnedVarianceTest {
         "gaussian",
         VaeWeights.random(ARCHITECTURE, 3),
         provenance);
+    VaeArchitecture floored = ARCHITECTURE.withLikelihoodMinVariance(1.0);
+    VaeWeights same = VaeWeights.random(ARCHITECTURE, 3);
+    VaeBundles.publish(
+        new FileSystemModelRepository(repository),
+        "gaussian-floored",
+        new VaeWeights(floored, same.encoders(), same.decoders(), same.prior()),
+        provenance);
     server = TestServer.start(TestServer.config(repository).build()).awaitServing();
   }
 
@@ -72,6 +79,47 @@ class LearnedVarianceTest {
     for (float v : logVariance) {
       assertThat(v).isFinite();
     }
+  }
+
+  /**
+   * The floor recorded in the bundle is what serving applies: the same weights decode to the
+   * unfloored log variance where it is above log 1 = 0 and to exactly 0 where it is below, and
+   * GetModel reports the floor.
+   */
+  @Test
+  void decode_varianceFloorInTheBundle_servedLogVarianceHeldAtItsLog() {
+    float[] z = {0.5f, -1f, 2f, 0f, -3f, 1f};
+    float[] raw = logVariance("gaussian", z);
+    float[] held = logVariance("gaussian-floored", z);
+
+    int bound = 0;
+    for (int i = 0; i < raw.length; i++) {
+      assertThat(held[i]).isEqualTo(Math.max(raw[i], 0f));
+      bound += raw[i] < 0 ? 1 : 0;
+    }
+    assertThat(bound).as("features where the floor binds").isBetween(1, raw.length - 1);
+    assertThat(
+            server
+                .inference()
+                .getModel(
+                    io.latentserve.proto.v1.GetModelRequest.newBuilder()
+                        .setModel(TestServer.ref("gaussian-floored", 0))
+                        .build())
+                .getModel()
+                .getLikelihoodMinVariance())
+        .isEqualTo(1.0);
+  }
+
+  private float[] logVariance(String model, float[] z) {
+    DecodeResponse r =
+        server
+            .inference()
+            .decode(
+                DecodeRequest.newBuilder()
+                    .setModel(TestServer.ref(model, 0))
+                    .setZ(TensorCodec.encode(z, 3, 2))
+                    .build());
+    return TensorCodec.decode("x_log_variance", r.getXLogVariance()).data();
   }
 
   @Test

@@ -143,6 +143,11 @@ final class OnnxGraphBuilder {
     return add(a, constant(b), name);
   }
 
+  /** max(a, b) element-wise, b a scalar constant broadcast over a. */
+  ONNXRef<?> max(ONNXRef<?> a, float b, String name) {
+    return binary(VaeOnnxOperators.MAX, a, constant(b), name);
+  }
+
   ONNXRef<?> unary(ONNXOperator op, ONNXRef<?> x, String name) {
     return context.operation(op, List.of(x), name, Map.of());
   }

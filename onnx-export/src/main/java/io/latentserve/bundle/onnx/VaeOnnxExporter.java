@@ -31,7 +31,10 @@ import org.tribuo.util.onnx.ONNXRef;
  * log variance, {@code -0.5 (log 2 pi + logvar + (z - mean)^2 exp(-logvar))}; the Bernoulli log
  * likelihood is {@code x l - softplus(l) = (x l - relu(l)) + log sigmoid(|l|)}, whose terms never
  * cancel and never overflow. {@link io.latentserve.model.ReferenceVae} computes the same quantities
- * in double precision.
+ * in double precision. A learned-variance Gaussian likelihood with a floor ({@link
+ * VaeArchitecture#likelihoodMinVariance()}) takes {@code Max(logvar, log min_variance)} as its log
+ * variance in every graph that has it (the decoder's {@code x_logvar} output included), as training
+ * does.
  *
  * <p>Hierarchical models follow {@link VaeArchitecture}: encoder layer l+1 reads the sample of
  * layer l; decoder layer l maps z_l to p(z_{l-1}|z_l) and decoder layer 1 maps z1 to p(x|z1). In
@@ -94,6 +97,9 @@ public final class VaeOnnxExporter {
         + architecture.likelihood()
         + " likelihood_sigma="
         + architecture.likelihoodSigma()
+        + (architecture.likelihoodMinVariance() > 0
+            ? " likelihood_min_variance=" + architecture.likelihoodMinVariance()
+            : "")
         + " prior="
         + architecture.prior().name()
         + (architecture.conditional() ? " condition_dim=" + architecture.conditionDim() : "");
@@ -178,7 +184,9 @@ public final class VaeOnnxExporter {
         z = zBelow;
       }
       String bottom = "decoder/" + architecture.layer(0).name();
-      Heads px = mlp(weights.decoders().get(0), conditioned(z, condition, bottom), bottom);
+      Heads px =
+          likelihoodHeads(
+              mlp(weights.decoders().get(0), conditioned(z, condition, bottom), bottom), bottom);
       g.output(GraphNames.X_MEAN, xMean(px));
       if (px.logVariance() != null) {
         g.output(GraphNames.X_LOGVAR, px.logVariance());
@@ -318,7 +326,10 @@ public final class VaeOnnxExporter {
      */
     private ONNXRef<?> logLikelihoodOfSamples(ONNXRef<?> x, ONNXRef<?> z1, ONNXRef<?> samples) {
       String prefix = "decoder/" + architecture.layer(0).name();
-      Heads p = mlpMatrix(weights.decoders().get(0), conditioned(z1, condition, prefix), prefix);
+      Heads p =
+          likelihoodHeads(
+              mlpMatrix(weights.decoders().get(0), conditioned(z1, condition, prefix), prefix),
+              prefix);
       ONNXRef<?> nkd =
           g.concat(
               List.of(samples, g.longs(new long[] {architecture.inputDim()}, "x_width")),
@@ -406,7 +417,24 @@ public final class VaeOnnxExporter {
     private ONNXRef<?> logLikelihood(ONNXRef<?> x, ONNXRef<?> z1) {
       String prefix = "decoder/" + architecture.layer(0).name();
       return logLikelihood(
-          x, mlp(weights.decoders().get(0), conditioned(z1, condition, prefix), prefix), 2);
+          x,
+          likelihoodHeads(
+              mlp(weights.decoders().get(0), conditioned(z1, condition, prefix), prefix), prefix),
+          2);
+    }
+
+    /**
+     * The heads of p(x|z1) with the log variance of a learned-variance Gaussian held at or above
+     * the architecture's floor (a Max with the constant log min_variance), as in training and in
+     * {@code ReferenceVae}; unchanged where there is no floor.
+     */
+    private Heads likelihoodHeads(Heads p, String name) {
+      double floor = architecture.likelihoodMinLogVariance();
+      if (p.logVariance() == null || floor == Double.NEGATIVE_INFINITY) {
+        return p;
+      }
+      return new Heads(
+          List.of(p.mean(), g.max(p.logVariance(), (float) floor, name + "/logvar_floor")));
     }
 
     /**

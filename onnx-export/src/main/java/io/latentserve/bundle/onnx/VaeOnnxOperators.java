@@ -28,6 +28,8 @@ enum VaeOnnxOperators implements ONNXOperator {
   ABS("Abs", 1),
   /** Element-wise sign: -1, 0 or 1. */
   SIGN("Sign", 1),
+  /** Element-wise maximum of two inputs, numpy-style broadcasting (Max is variadic; two here). */
+  MAX("Max", 2),
   /** The data (input 0) with the shape given by input 1 (int64; -1 infers one dimension). */
   RESHAPE("Reshape", 2),
   /** The shape of the input as an int64 vector. */

@@ -98,6 +98,8 @@ class VaeOnnxExporterTest {
                 Activation.TANH,
                 LikelihoodFamily.GAUSSIAN_LEARNED,
                 0)),
+        Named.of("tanhGaussianLearnedFloored", floored()),
+        Named.of("tanhGaussianLearnedFlooredConditional", floored().withConditionDim(2)),
         Named.of(
             "linearGaussianFixed",
             new VaeArchitecture(
@@ -236,6 +238,49 @@ class VaeOnnxExporterTest {
       }
       assertClose(onnx.get(GraphNames.sample(name)), layer.sample(), GraphNames.sample(name));
     }
+  }
+
+  /**
+   * A learned-variance Gaussian likelihood whose variance floor of 1 (log variance 0) binds for
+   * about half the features: the raw log variances of these random weights straddle 0.
+   */
+  private static VaeArchitecture floored() {
+    return new VaeArchitecture(
+            12,
+            List.of(
+                new StochasticLayer("y", 5, List.of(10)), new StochasticLayer("top", 3, List.of())),
+            Activation.TANH,
+            LikelihoodFamily.GAUSSIAN_LEARNED,
+            0)
+        .withLikelihoodMinVariance(1.0);
+  }
+
+  /**
+   * The floored architectures above test the floor only where it binds: the decoder's x_logvar is
+   * the unfloored graph's where that is above log 1 = 0, and exactly 0 where it is below, for some
+   * features of each kind.
+   */
+  @Test
+  void decoderGraph_varianceFloor_holdsTheLogVarianceAtItsLogWhereItBinds() throws Exception {
+    VaeArchitecture floored = floored();
+    VaeArchitecture plain = floored.withLikelihoodMinVariance(0);
+    List<FloatTensor> latents = latents(floored, N);
+    List<FloatTensor> eps =
+        noise(floored, N, 1, CounterNoise.Stream.LATENT, false)
+            .subList(0, floored.layerCount() - 1);
+    Map<String, FloatTensor> inputs = new LinkedHashMap<>();
+    inputs.put(GraphNames.sample(floored.top().name()), latents.get(latents.size() - 1));
+    inputs.put(GraphNames.eps(floored.layer(0).name()), eps.get(0));
+
+    float[] held = run(floored, GraphRole.DECODER, inputs).get(GraphNames.X_LOGVAR).data();
+    float[] raw = run(plain, GraphRole.DECODER, inputs).get(GraphNames.X_LOGVAR).data();
+
+    int bound = 0;
+    for (int i = 0; i < raw.length; i++) {
+      assertThat(held[i]).isEqualTo(Math.max(raw[i], 0f));
+      bound += raw[i] < 0 ? 1 : 0;
+    }
+    assertThat(bound).as("features where the floor binds").isBetween(1, raw.length - 1);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -8,12 +8,14 @@ import io.latentserve.trainer.core.DatasetSource;
 import io.latentserve.trainer.core.DatasetUnavailableException;
 import io.latentserve.trainer.core.InvalidSpecException;
 import io.latentserve.trainer.core.TrainingData;
+import io.latentserve.trainer.core.ValidationSplit;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The {@link DatasetSource} over the project's {@link DatasetCatalog}: the train split for
- * training, the test split for the validation bound.
+ * The {@link DatasetSource} over the project's {@link DatasetCatalog}: the train split, less the
+ * {@link ValidationSplit} held out of it for the validation bound. The test split is never read: it
+ * is the evaluator's.
  */
 final class CatalogDatasetSource implements DatasetSource {
   private final DatasetCatalog catalog;
@@ -37,14 +39,16 @@ final class CatalogDatasetSource implements DatasetSource {
     if (!catalog.isAvailable(dataset)) {
       throw unavailable(dataset);
     }
-    return new Shape(spec.rows() * spec.cols(), spec.trainCount(), spec.classes());
+    return new Shape(
+        spec.rows() * spec.cols(),
+        ValidationSplit.trainingExamples(spec.trainCount()),
+        spec.classes());
   }
 
   @Override
   public TrainingData load(String dataset) throws IOException {
     try {
-      return new TrainingData(
-          catalog.load(dataset, Split.TRAIN, 0), catalog.load(dataset, Split.TEST, 0));
+      return ValidationSplit.carve(catalog.load(dataset, Split.TRAIN, 0));
     } catch (DatasetNotFoundException e) {
       throw unavailable(dataset);
     }

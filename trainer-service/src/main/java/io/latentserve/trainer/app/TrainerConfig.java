@@ -8,10 +8,14 @@ import static io.latentserve.server.SettingChecks.checkPositive;
 import io.latentserve.server.EnvironmentSettings;
 import io.latentserve.server.ServerTransports;
 import io.latentserve.trainer.core.JobManagerOptions;
+import io.latentserve.trainer.core.ResourceLimits;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Everything the trainer service is configured with, validated once.
@@ -34,6 +38,13 @@ import java.util.Objects;
  * @param progressInterval least time between two progress events within an epoch
  * @param cancelWait how long CancelJob waits for a running job to stop
  * @param shutdownGrace how long calls in flight may run after shutdown begins
+ * @param maxLatentDim largest latent size of a stochastic layer a job may ask for
+ * @param maxHiddenWidth largest width of a hidden layer
+ * @param maxLayers most stochastic layers
+ * @param maxHiddenLayers most hidden layers in one stochastic layer's network
+ * @param maxParameters most trainable parameters of a model
+ * @param maxStepMemory largest estimated activation memory of one training step, bytes (see {@link
+ *     ResourceLimits})
  */
 public record TrainerConfig(
     String host,
@@ -48,7 +59,13 @@ public record TrainerConfig(
     Duration checkpointInterval,
     Duration progressInterval,
     Duration cancelWait,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    int maxLatentDim,
+    int maxHiddenWidth,
+    int maxLayers,
+    int maxHiddenLayers,
+    long maxParameters,
+    long maxStepMemory) {
 
   public static final String ENV_HOST = "LATENTSERVE_HOST";
   public static final String ENV_PORT = "LATENTSERVE_PORT";
@@ -63,9 +80,18 @@ public record TrainerConfig(
   public static final String ENV_PROGRESS_INTERVAL = "LATENTSERVE_PROGRESS_INTERVAL";
   public static final String ENV_CANCEL_WAIT = "LATENTSERVE_CANCEL_WAIT";
   public static final String ENV_SHUTDOWN_GRACE = "LATENTSERVE_SHUTDOWN_GRACE";
+  public static final String ENV_MAX_LATENT_DIM = "LATENTSERVE_MAX_LATENT_DIM";
+  public static final String ENV_MAX_HIDDEN_WIDTH = "LATENTSERVE_MAX_HIDDEN_WIDTH";
+  public static final String ENV_MAX_LAYERS = "LATENTSERVE_MAX_LAYERS";
+  public static final String ENV_MAX_HIDDEN_LAYERS = "LATENTSERVE_MAX_HIDDEN_LAYERS";
+  public static final String ENV_MAX_PARAMETERS = "LATENTSERVE_MAX_PARAMETERS";
+  public static final String ENV_MAX_STEP_MEMORY = "LATENTSERVE_MAX_STEP_MEMORY";
 
   public static final int DEFAULT_PORT = 50052;
   public static final int DEFAULT_METRICS_PORT = 9465;
+
+  private static final Pattern SIZE =
+      Pattern.compile("([0-9]+)\\s*(|b|kib|mib|gib)", Pattern.CASE_INSENSITIVE);
 
   public TrainerConfig {
     checkHost("host", host);
@@ -81,6 +107,12 @@ public record TrainerConfig(
     checkNonNegative("progressInterval", progressInterval);
     checkNonNegative("cancelWait", cancelWait);
     checkNonNegative("shutdownGrace", shutdownGrace);
+    checkPositive("maxLatentDim", maxLatentDim);
+    checkPositive("maxHiddenWidth", maxHiddenWidth);
+    checkPositive("maxLayers", maxLayers);
+    checkPositive("maxHiddenLayers", maxHiddenLayers);
+    checkPositiveLong("maxParameters", maxParameters);
+    checkPositiveLong("maxStepMemory", maxStepMemory);
   }
 
   /** The job manager's settings. */
@@ -91,7 +123,20 @@ public record TrainerConfig(
         maxStepSamples,
         checkpointInterval,
         progressInterval,
-        cancelWait);
+        cancelWait,
+        limits());
+  }
+
+  private static void checkPositiveLong(String name, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be > 0, got " + value);
+    }
+  }
+
+  /** The largest model a job may ask for. */
+  public ResourceLimits limits() {
+    return new ResourceLimits(
+        maxLatentDim, maxHiddenWidth, maxLayers, maxHiddenLayers, maxParameters, maxStepMemory);
   }
 
   public static Builder builder() {
@@ -116,7 +161,13 @@ public record TrainerConfig(
         .checkpointInterval(checkpointInterval)
         .progressInterval(progressInterval)
         .cancelWait(cancelWait)
-        .shutdownGrace(shutdownGrace);
+        .shutdownGrace(shutdownGrace)
+        .maxLatentDim(maxLatentDim)
+        .maxHiddenWidth(maxHiddenWidth)
+        .maxLayers(maxLayers)
+        .maxHiddenLayers(maxHiddenLayers)
+        .maxParameters(maxParameters)
+        .maxStepMemory(maxStepMemory);
   }
 
   /**
@@ -141,7 +192,51 @@ public record TrainerConfig(
         .readDuration(ENV_PROGRESS_INTERVAL, b::progressInterval)
         .readDuration(ENV_CANCEL_WAIT, b::cancelWait)
         .readDuration(ENV_SHUTDOWN_GRACE, b::shutdownGrace)
+        .readInt(ENV_MAX_LATENT_DIM, b::maxLatentDim)
+        .readInt(ENV_MAX_HIDDEN_WIDTH, b::maxHiddenWidth)
+        .readInt(ENV_MAX_LAYERS, b::maxLayers)
+        .readInt(ENV_MAX_HIDDEN_LAYERS, b::maxHiddenLayers)
+        .read(ENV_MAX_PARAMETERS, TrainerConfig::parseLong, b::maxParameters)
+        .read(ENV_MAX_STEP_MEMORY, TrainerConfig::parseSize, b::maxStepMemory)
         .build(b::build);
+  }
+
+  /**
+   * A decimal {@code long}.
+   *
+   * @throws IllegalArgumentException "expected an integer"
+   */
+  static long parseLong(String s) {
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected an integer", e);
+    }
+  }
+
+  /**
+   * A byte size beyond 2 GiB: bytes, or a number suffixed {@code KiB}, {@code MiB} or {@code GiB}
+   * (powers of 1024), as {@link EnvironmentSettings#parseBytes} reads smaller ones.
+   *
+   * @throws IllegalArgumentException if malformed or beyond a {@code long}
+   */
+  static long parseSize(String s) {
+    Matcher m = SIZE.matcher(s);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("expected a byte size like 4294967296 or 4GiB");
+    }
+    long unit =
+        switch (m.group(2).toLowerCase(Locale.ROOT)) {
+          case "kib" -> 1L << 10;
+          case "mib" -> 1L << 20;
+          case "gib" -> 1L << 30;
+          default -> 1L;
+        };
+    try {
+      return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+    } catch (ArithmeticException | NumberFormatException e) {
+      throw new IllegalArgumentException("byte size exceeds " + Long.MAX_VALUE, e);
+    }
   }
 
   /** Mutable holder of config values, starting from the defaults. */
@@ -159,6 +254,12 @@ public record TrainerConfig(
     private Duration progressInterval = Duration.ofSeconds(1);
     private Duration cancelWait = Duration.ofSeconds(30);
     private Duration shutdownGrace = Duration.ofSeconds(20);
+    private int maxLatentDim = ResourceLimits.defaults().maxLatentDim();
+    private int maxHiddenWidth = ResourceLimits.defaults().maxHiddenWidth();
+    private int maxLayers = ResourceLimits.defaults().maxLayers();
+    private int maxHiddenLayers = ResourceLimits.defaults().maxHiddenLayers();
+    private long maxParameters = ResourceLimits.defaults().maxParameters();
+    private long maxStepMemory = ResourceLimits.defaults().maxStepBytes();
 
     private Builder() {}
 
@@ -228,6 +329,36 @@ public record TrainerConfig(
       return this;
     }
 
+    public Builder maxLatentDim(int v) {
+      maxLatentDim = v;
+      return this;
+    }
+
+    public Builder maxHiddenWidth(int v) {
+      maxHiddenWidth = v;
+      return this;
+    }
+
+    public Builder maxLayers(int v) {
+      maxLayers = v;
+      return this;
+    }
+
+    public Builder maxHiddenLayers(int v) {
+      maxHiddenLayers = v;
+      return this;
+    }
+
+    public Builder maxParameters(long v) {
+      maxParameters = v;
+      return this;
+    }
+
+    public Builder maxStepMemory(long v) {
+      maxStepMemory = v;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the first invalid setting
      */
@@ -250,7 +381,13 @@ public record TrainerConfig(
           checkpointInterval,
           progressInterval,
           cancelWait,
-          shutdownGrace);
+          shutdownGrace,
+          maxLatentDim,
+          maxHiddenWidth,
+          maxLayers,
+          maxHiddenLayers,
+          maxParameters,
+          maxStepMemory);
     }
   }
 }

@@ -75,7 +75,8 @@ public final class TrainerServer implements AutoCloseable {
                 new FileSystemModelRepository(config.modelRepository()), new OnnxModelExporter()),
             config.jobOptions(),
             metrics,
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            new HaltOnFatalError());
     metrics.bind(jobs);
     this.lifecycle =
         GrpcServerLifecycle.builder(SERVICE_NAME, serverBuilder)

@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class FileJobStore {
   static final String JOB_FILE = "job.json";
   static final String CHECKPOINT_FILE = "checkpoint.bin";
+  static final String INTERRUPTIONS_FILE = "interruptions";
 
   private static final Logger log = LoggerFactory.getLogger(FileJobStore.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -116,6 +117,27 @@ public final class FileJobStore {
         writeAtomically(file, checkpointBytes(checkpoint));
       }
     };
+  }
+
+  /**
+   * Counts one more time the process stopped while running the job (it was found RUNNING at a
+   * start), in {@code <root>/<jobId>/interruptions}.
+   *
+   * @return the count, this one included
+   */
+  public int countInterruption(String jobId) {
+    Path file = directory(jobId).resolve(INTERRUPTIONS_FILE);
+    int count = 0;
+    try {
+      count = Integer.parseInt(Files.readString(file).trim());
+    } catch (NoSuchFileException e) {
+      count = 0;
+    } catch (IOException | NumberFormatException e) {
+      log.warn("unreadable {}, counting from 0: {}", file, e.toString());
+    }
+    count++;
+    writeAtomically(file, Integer.toString(count).getBytes(StandardCharsets.UTF_8));
+    return count;
   }
 
   /** Removes a job's checkpoint, if any. */

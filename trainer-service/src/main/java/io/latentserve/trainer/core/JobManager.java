@@ -27,14 +27,24 @@ import org.slf4j.LoggerFactory;
  * and recovery after a restart.
  *
  * <p>A job runs {@link TrainingLoop} and, once trained, {@link BundlePublisher}: nothing reaches
- * the model repository unless the whole run succeeds. A job whose loss turns non-finite ends FAILED
- * and its checkpoint is removed. {@link #shutdown(Duration)} stops running jobs at their next step
- * boundary, checkpoints them and leaves them QUEUED on disk; {@link #start()} of a new manager over
- * the same store queues them again, and each resumes from its checkpoint, bit for bit (see {@link
- * TrainingLoop}).
+ * the model repository unless the whole run succeeds, and a job publishes at most one version, even
+ * when the trainer crashed after publishing and resumes it. A job whose loss turns non-finite ends
+ * FAILED and its checkpoint is removed. {@link #shutdown(Duration)} stops running jobs at their
+ * next step boundary, checkpoints them and leaves them QUEUED on disk; {@link #start()} of a new
+ * manager over the same store queues them again, and each resumes from its checkpoint, bit for bit
+ * (see {@link TrainingLoop}).
+ *
+ * <p>An {@link Error} (an {@link OutOfMemoryError} above all) is never caught as a failed job: the
+ * process's state is unknown after one, so it leaves the job thread to the {@code fatalErrors}
+ * handler, which in the service ends the process so that its supervisor (Kubernetes) restarts it;
+ * the job, still RUNNING on disk, then resumes from its last checkpoint (at most {@link
+ * #MAX_INTERRUPTIONS} times).
  */
 public final class JobManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobManager.class);
+
+  /** Times a job may be resumed after the process stopped while running it. */
+  public static final int MAX_INTERRUPTIONS = 3;
 
   private final FileJobStore store;
   private final DatasetSource datasets;
@@ -48,6 +58,7 @@ public final class JobManager implements AutoCloseable {
   private boolean started;
   private volatile boolean closed;
 
+  /** A manager whose job threads log an {@link Error} and die (see the other constructor). */
   public JobManager(
       FileJobStore store,
       DatasetSource datasets,
@@ -56,6 +67,31 @@ public final class JobManager implements AutoCloseable {
       JobManagerOptions options,
       TrainerListener listener,
       Clock clock) {
+    this(
+        store,
+        datasets,
+        backend,
+        publisher,
+        options,
+        listener,
+        clock,
+        (thread, error) -> log.error("{} died of an uncaught error", thread.getName(), error));
+  }
+
+  /**
+   * @param fatalErrors receives what escapes a job thread: an {@link Error} thrown while a job runs
+   *     (never caught as the job's failure); the service's handler ends the process
+   */
+  public JobManager(
+      FileJobStore store,
+      DatasetSource datasets,
+      TrainingBackend backend,
+      BundlePublisher publisher,
+      JobManagerOptions options,
+      TrainerListener listener,
+      Clock clock,
+      Thread.UncaughtExceptionHandler fatalErrors) {
+    Objects.requireNonNull(fatalErrors, "fatalErrors");
     this.store = Objects.requireNonNull(store, "store");
     this.datasets = Objects.requireNonNull(datasets, "datasets");
     this.backend = Objects.requireNonNull(backend, "backend");
@@ -70,6 +106,7 @@ public final class JobManager implements AutoCloseable {
             r -> {
               Thread t = new Thread(r, "training-" + n.incrementAndGet());
               t.setDaemon(true);
+              t.setUncaughtExceptionHandler(fatalErrors);
               return t;
             });
   }
@@ -86,6 +123,9 @@ public final class JobManager implements AutoCloseable {
     for (Job job : store.loadAll()) {
       Handle handle = new Handle(job);
       handles.put(job.id(), handle);
+      if (job.state() == JobState.RUNNING && !resumable(handle)) {
+        continue;
+      }
       if (!job.state().isTerminal()) {
         Job queued =
             job.withState(
@@ -102,10 +142,38 @@ public final class JobManager implements AutoCloseable {
   }
 
   /**
+   * Whether a job found RUNNING at start (the process stopped while running it: a crash, a kill, an
+   * OutOfMemoryError ending the process) may resume: not after {@link #MAX_INTERRUPTIONS} such
+   * stops, so that a job that brings the trainer down cannot do so forever (a crash loop that would
+   * also starve every other job); it ends FAILED instead.
+   */
+  private boolean resumable(Handle handle) {
+    Job job = handle.job;
+    int interruptions = store.countInterruption(job.id());
+    if (interruptions <= MAX_INTERRUPTIONS) {
+      return true;
+    }
+    String reason =
+        "the trainer stopped "
+            + interruptions
+            + " times while running this job (last at step "
+            + job.step()
+            + "); it is not resumed again: see the trainer's log (an OutOfMemoryError ends the"
+            + " process)";
+    log.error("job {} ({}) failed: {}", job.id(), job.spec().modelName(), reason);
+    store.deleteCheckpoint(job.id());
+    handle.job = job.withState(JobState.FAILED, reason, clock.instant());
+    store.save(handle.job);
+    listener.onFinished(handle.job);
+    return false;
+  }
+
+  /**
    * Validates and queues a job.
    *
    * @throws InvalidSpecException naming the invalid field
-   * @throws SpecTooLargeException if a step would exceed {@link JobManagerOptions#maxStepSamples()}
+   * @throws SpecTooLargeException if the model exceeds a {@link JobManagerOptions#limits() limit}
+   *     or a step would exceed {@link JobManagerOptions#maxStepSamples()}
    * @throws DatasetUnavailableException if the data set's files are missing
    * @throws JobConflictException if a job for the same model name is queued or running
    * @throws CapacityExceededException if the queue is full
@@ -113,6 +181,7 @@ public final class JobManager implements AutoCloseable {
    */
   public Job submit(TrainingSpec spec) {
     checkOpen();
+    options.limits().check(spec);
     if (spec.rowsPerStep() > options.maxStepSamples()) {
       throw new SpecTooLargeException(
           "spec.optimizer.batch_size",
@@ -383,7 +452,7 @@ public final class JobManager implements AutoCloseable {
       if (handle.cancelRequested) {
         throw new JobCancelledException("cancelled after training, before publishing");
       }
-      Bundle bundle = publisher.publish(spec, result, clock.instant());
+      Bundle bundle = publisher.publish(handle.job, result, clock.instant());
       PublishedModel published =
           new PublishedModel(
               bundle.modelName(), bundle.version(), bundle.manifest(), bundle.manifestSha256());
@@ -419,7 +488,8 @@ public final class JobManager implements AutoCloseable {
       fail(handle, e.getMessage());
     } catch (IOException e) {
       fail(handle, "cannot read dataset " + spec.dataset() + ": " + e.getMessage());
-    } catch (RuntimeException | Error e) {
+    } catch (RuntimeException e) {
+      // An Error is not caught here: see the class comment.
       log.error("job {} failed", id, e);
       fail(handle, "internal error: " + e.getClass().getSimpleName() + " (see the trainer's log)");
     }

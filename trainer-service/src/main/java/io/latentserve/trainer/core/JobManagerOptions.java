@@ -13,6 +13,7 @@ import java.util.Objects;
  *     checkpointed)
  * @param progressInterval least time between progress events within an epoch
  * @param cancelWait how long CancelJob waits for a running job to stop before it answers
+ * @param limits the largest model a submission may ask for
  */
 public record JobManagerOptions(
     int concurrency,
@@ -20,8 +21,10 @@ public record JobManagerOptions(
     long maxStepSamples,
     Duration checkpointInterval,
     Duration progressInterval,
-    Duration cancelWait) {
+    Duration cancelWait,
+    ResourceLimits limits) {
   public JobManagerOptions {
+    Objects.requireNonNull(limits, "limits");
     if (concurrency < 1) {
       throw new IllegalArgumentException("concurrency must be >= 1, got " + concurrency);
     }
@@ -36,6 +39,24 @@ public record JobManagerOptions(
         throw new IllegalArgumentException("durations must be >= 0, got " + d);
       }
     }
+  }
+
+  /** Options with the {@link ResourceLimits#defaults() default resource limits}. */
+  public JobManagerOptions(
+      int concurrency,
+      int maxQueuedJobs,
+      long maxStepSamples,
+      Duration checkpointInterval,
+      Duration progressInterval,
+      Duration cancelWait) {
+    this(
+        concurrency,
+        maxQueuedJobs,
+        maxStepSamples,
+        checkpointInterval,
+        progressInterval,
+        cancelWait,
+        ResourceLimits.defaults());
   }
 
   public static JobManagerOptions defaults() {

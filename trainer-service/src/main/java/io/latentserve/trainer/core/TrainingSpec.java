@@ -7,8 +7,8 @@ import io.latentserve.model.VaeArchitecture;
  * What to train: a validated job specification.
  *
  * @param modelName name under which the trained model is published ({@link ModelNames})
- * @param dataset catalogue data set, e.g. "mnist-10k"; trained on its train split, validated on its
- *     test split
+ * @param dataset catalogue data set, e.g. "mnist-10k"; trained on its train split less the {@link
+ *     ValidationSplit} held out of it for validation; the test split is never used
  * @param learningRate Adam step size, in (0, 1]
  * @param batchSize examples per step, in [1, {@link #MAX_BATCH_SIZE}]
  * @param epochs passes over the training split, in [1, {@link #MAX_EPOCHS}]

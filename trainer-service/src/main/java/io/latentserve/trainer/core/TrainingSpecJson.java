@@ -52,6 +52,9 @@ public final class TrainingSpecJson {
     arch.put("activation", a.activation().name().toLowerCase(Locale.ROOT));
     arch.put("likelihood", a.likelihood().name().toLowerCase(Locale.ROOT));
     arch.put("likelihood_sigma", a.likelihoodSigma());
+    if (a.likelihoodMinVariance() > 0) {
+      arch.put("likelihood_min_variance", a.likelihoodMinVariance());
+    }
     if (a.conditional()) {
       arch.put("condition_dim", a.conditionDim());
     }
@@ -133,7 +136,8 @@ public final class TrainingSpecJson {
                 required(a, "likelihood").textValue().toUpperCase(Locale.ROOT)),
             required(a, "likelihood_sigma").doubleValue(),
             conditionDim,
-            prior);
+            prior,
+            a.path("likelihood_min_variance").asDouble(0));
     JsonNode o = required(root, "objective");
     String kind = required(o, "kind").textValue();
     Objective objective =

@@ -34,6 +34,12 @@ final class ProtoMapping {
   /** Importance samples of the validation bound when a spec leaves {@code validation_k} at 0. */
   static final int DEFAULT_VALIDATION_K = 100;
 
+  /**
+   * The variance floor of a learned-variance Gaussian likelihood when a spec leaves {@code
+   * likelihood_min_variance} at 0: a standard deviation of about 0.03 on [0, 1] intensities.
+   */
+  static final double DEFAULT_MIN_VARIANCE = 1e-3;
+
   private ProtoMapping() {}
 
   /**
@@ -155,7 +161,34 @@ final class ProtoMapping {
               + " with "
               + likelihood);
     }
-    return new VaeArchitecture(inputDim, layers, activation, likelihood, sigma, conditionDim);
+    return new VaeArchitecture(inputDim, layers, activation, likelihood, sigma, conditionDim)
+        .withLikelihoodMinVariance(minVariance(a, likelihood));
+  }
+
+  /**
+   * The variance floor of a learned-variance Gaussian likelihood: the request's, or {@link
+   * #DEFAULT_MIN_VARIANCE} when it leaves the field at 0; 0 (none) for the other likelihoods, which
+   * must leave it unset.
+   */
+  static double minVariance(Architecture a, io.latentserve.model.LikelihoodFamily likelihood) {
+    double v = a.getLikelihoodMinVariance();
+    String field = "spec.architecture.likelihood_min_variance";
+    if (likelihood != io.latentserve.model.LikelihoodFamily.GAUSSIAN_LEARNED) {
+      if (v != 0) {
+        throw new InvalidSpecException(
+            field,
+            field + " is only for LIKELIHOOD_GAUSSIAN_LEARNED, got " + v + " with " + likelihood);
+      }
+      return 0;
+    }
+    if (v == 0) {
+      return DEFAULT_MIN_VARIANCE;
+    }
+    if (!(v > 0) || !Double.isFinite(v)) {
+      throw new InvalidSpecException(
+          field, field + " must be a finite number > 0 (0 for the default), got " + v);
+    }
+    return v;
   }
 
   static io.latentserve.model.LatentFamily family(StochasticLayerSpec s, String field) {
@@ -255,6 +288,7 @@ final class ProtoMapping {
                     : Activation.ACTIVATION_TANH)
             .setLikelihood(ModelInfos.likelihood(a))
             .setLikelihoodSigma(a.likelihoodSigma())
+            .setLikelihoodMinVariance(a.likelihoodMinVariance())
             .setConditional(a.conditional());
     for (StochasticLayer layer : a.layers()) {
       arch.addLayers(

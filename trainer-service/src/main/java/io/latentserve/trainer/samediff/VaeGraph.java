@@ -408,13 +408,14 @@ final class VaeGraph {
   /** log p(x|z1) [rows] for x [rows, D], the decoder reading {@code input} (z1 and y). */
   private SDVariable logLikelihood(SDVariable x, SDVariable input, VaeWeights weights) {
     SDVariable[] px =
-        mlp(
-            Network.DECODER,
-            architecture.layer(0).name(),
-            weights.decoders().get(0),
-            likelihoodHeads(),
-            input,
-            false);
+        withVarianceFloor(
+            mlp(
+                Network.DECODER,
+                architecture.layer(0).name(),
+                weights.decoders().get(0),
+                likelihoodHeads(),
+                input,
+                false));
     int dim = architecture.inputDim();
     SDVariable mean = px[0];
     return switch (architecture.likelihood()) {
@@ -428,6 +429,20 @@ final class VaeGraph {
       }
       case GAUSSIAN_LEARNED -> SdMath.gaussianLogDensity(x, mean, px[1], 1, dim);
     };
+  }
+
+  /**
+   * The heads of p(x|z1) with a learned log variance held at or above the architecture's floor,
+   * {@code max(logvar, f) = f + relu(logvar - f)} with f = log min_variance (relu rather than a max
+   * op: its gradient is SameDiff's most exercised one), as the exported graphs and {@code
+   * ReferenceVae} apply it; unchanged where there is no floor.
+   */
+  private SDVariable[] withVarianceFloor(SDVariable[] px) {
+    double floor = architecture.likelihoodMinLogVariance();
+    if (px.length < 2 || floor == Double.NEGATIVE_INFINITY) {
+      return px;
+    }
+    return new SDVariable[] {px[0], sd.nn().relu(px[1].sub(floor), 0.0).add(floor)};
   }
 
   /** Names of the likelihood decoder's heads: mean, and logvar where it is learned. */
@@ -470,13 +485,14 @@ final class VaeGraph {
               .rename("dream_" + layer.name());
     }
     SDVariable[] px =
-        mlp(
-            Network.DECODER,
-            architecture.layer(0).name(),
-            weights.decoders().get(0),
-            likelihoodHeads(),
-            withCondition(dream[0], y),
-            false);
+        withVarianceFloor(
+            mlp(
+                Network.DECODER,
+                architecture.layer(0).name(),
+                weights.decoders().get(0),
+                likelihoodHeads(),
+                withCondition(dream[0], y),
+                false));
     SDVariable noise = sd.placeHolder(DREAM_X_NOISE, dataType, -1, architecture.inputDim());
     SDVariable x =
         switch (architecture.likelihood()) {

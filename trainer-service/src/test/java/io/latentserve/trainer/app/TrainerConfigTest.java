@@ -3,6 +3,7 @@ package io.latentserve.trainer.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.latentserve.trainer.core.ResourceLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -61,5 +62,40 @@ class TrainerConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("host must be an IP address or a host name")
         .hasMessageContaining("\"a b\"");
+  }
+
+  @Test
+  void fromEnvironment_resourceLimits_defaultsAndOverrides() {
+    TrainerConfig defaults = TrainerConfig.fromEnvironment(Map.of());
+    assertThat(defaults.limits())
+        .isEqualTo(new ResourceLimits(4096, 65_536, 8, 16, 50_000_000L, 4L << 30));
+
+    TrainerConfig config =
+        TrainerConfig.fromEnvironment(
+            Map.of(
+                "LATENTSERVE_MAX_LATENT_DIM", "100",
+                "LATENTSERVE_MAX_HIDDEN_WIDTH", "1000",
+                "LATENTSERVE_MAX_LAYERS", "3",
+                "LATENTSERVE_MAX_HIDDEN_LAYERS", "4",
+                "LATENTSERVE_MAX_PARAMETERS", "6000000000",
+                "LATENTSERVE_MAX_STEP_MEMORY", "12GiB"));
+    assertThat(config.jobOptions().limits())
+        .isEqualTo(new ResourceLimits(100, 1000, 3, 4, 6_000_000_000L, 12L << 30));
+  }
+
+  @Test
+  void fromEnvironment_invalidResourceLimit_namesTheSetting() {
+    assertThatThrownBy(
+            () -> TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_MAX_PARAMETERS", "0")))
+        .hasMessage(
+            "invalid configuration (flags or environment): maxParameters must be > 0, got 0");
+    assertThatThrownBy(
+            () -> TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_MAX_STEP_MEMORY", "4XB")))
+        .hasMessage(
+            "LATENTSERVE_MAX_STEP_MEMORY=\"4XB\" is not valid: expected a byte size like"
+                + " 4294967296 or 4GiB");
+    assertThatThrownBy(
+            () -> TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_MAX_HIDDEN_WIDTH", "-1")))
+        .hasMessageContaining("maxHiddenWidth must be > 0, got -1");
   }
 }

@@ -66,7 +66,8 @@ class TrainerMnistTest {
                 .setValidationK(2)
                 .build();
         Job job = trainer.submitJob(SubmitJobRequest.newBuilder().setSpec(spec).build()).getJob();
-        assertThat(job.getTotalSteps()).isEqualTo(80);
+        // 8,000 training digits less the 800 held out for validation, 100 a step
+        assertThat(job.getTotalSteps()).isEqualTo(72);
         List<JobEvent> events = new ArrayList<>();
         trainer
             .watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build())

@@ -384,6 +384,94 @@ class TrainerServerTest {
     trainer.cancelJob(CancelJobRequest.newBuilder().setJobId(running.getJobId()).build());
   }
 
+  /**
+   * The issue's case: a 2,000,000-wide hidden layer would allocate gigabytes of weights and end in
+   * an OutOfMemoryError inside the trainer; it is refused at SubmitJob, naming the field, the
+   * value, the limit and its flag, and nothing is queued.
+   */
+  @Test
+  void submitJob_twoMillionWideLayer_refusedUpFrontWithResourceExhausted() {
+    assertStatus(
+        () ->
+            submit(
+                spec("huge", 1)
+                    .setArchitecture(
+                        Architecture.newBuilder()
+                            .addLayers(
+                                StochasticLayerSpec.newBuilder()
+                                    .setLatentDim(2)
+                                    .addHidden(8)
+                                    .addHidden(2_000_000)))),
+        Status.Code.RESOURCE_EXHAUSTED,
+        "spec.architecture.layers[0].hidden[1] = 2000000 exceeds the limit 65536"
+            + " (--max-hidden-width)");
+    assertThat(trainer.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()).isEmpty();
+  }
+
+  @Test
+  void submitJob_overTheConfiguredParameterLimit_resourceExhausted() throws IOException {
+    TrainerServer small = startServer(c -> c.maxParameters(100));
+    TrainerGrpc.TrainerBlockingStub stub =
+        TrainerGrpc.newBlockingStub(channel(small)).withDeadlineAfter(1, TimeUnit.MINUTES);
+    // 6 -> 8 -> 2x2 encoder, 2 -> 8 -> 6 decoder (Bernoulli): 56 + 36 + 24 + 54 = 170 parameters
+    assertStatus(
+        () -> stub.submitJob(SubmitJobRequest.newBuilder().setSpec(spec("p", 1)).build()),
+        Status.Code.RESOURCE_EXHAUSTED,
+        "spec.architecture has 170 parameters, more than the limit 100 (--max-parameters)");
+  }
+
+  /**
+   * The variance floor of a learned-variance Gaussian likelihood: the default when the request
+   * leaves it at 0, the request's value otherwise, recorded in the job's spec and the published
+   * bundle's manifest (from which inference-service serves it); refused for another likelihood.
+   */
+  @Test
+  void submitJob_learnedVariance_floorDefaultsRecordedAndRefusedElsewhere() {
+    JobSpec.Builder learned = spec("tiny-learned", 1);
+    learned.getArchitectureBuilder().setLikelihood(Likelihood.LIKELIHOOD_GAUSSIAN_LEARNED);
+    Job byDefault = submit(learned);
+    assertThat(byDefault.getSpec().getArchitecture().getLikelihoodMinVariance()).isEqualTo(1e-3);
+    List<JobEvent> events =
+        drain(
+            trainer.watchJob(WatchJobRequest.newBuilder().setJobId(byDefault.getJobId()).build()));
+    Job done = events.get(events.size() - 1).getJob();
+    assertThat(done.getState()).as(done.getReason()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    assertThat(done.getPublished().getLikelihoodMinVariance()).isEqualTo(1e-3);
+    assertThat(
+            new io.latentserve.bundle.FileSystemModelRepository(dir.resolve("models"))
+                .open("tiny-learned", 1)
+                .manifest()
+                .architecture()
+                .likelihoodMinVariance())
+        .isEqualTo(1e-3);
+
+    JobSpec.Builder chosen = spec("tiny-learned-2", 1);
+    chosen
+        .getArchitectureBuilder()
+        .setLikelihood(Likelihood.LIKELIHOOD_GAUSSIAN_LEARNED)
+        .setLikelihoodMinVariance(0.05);
+    assertThat(submit(chosen).getSpec().getArchitecture().getLikelihoodMinVariance())
+        .isEqualTo(0.05);
+
+    JobSpec.Builder bernoulli = spec("tiny-b-floor", 1);
+    bernoulli.getArchitectureBuilder().setLikelihoodMinVariance(0.05);
+    assertStatus(
+        () -> submit(bernoulli),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.architecture.likelihood_min_variance is only for LIKELIHOOD_GAUSSIAN_LEARNED, got"
+            + " 0.05 with BERNOULLI");
+    JobSpec.Builder negative = spec("tiny-neg", 1);
+    negative
+        .getArchitectureBuilder()
+        .setLikelihood(Likelihood.LIKELIHOOD_GAUSSIAN_LEARNED)
+        .setLikelihoodMinVariance(-1);
+    assertStatus(
+        () -> submit(negative),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.architecture.likelihood_min_variance must be a finite number > 0 (0 for the"
+            + " default), got -1.0");
+  }
+
   @Test
   void cancelJob_runningJob_cancelledWithinAStepAndTheStreamEnds() {
     Job job = submit(spec("tiny-cancel", 500));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.latentserve.bundle.FileSystemModelRepository;
 import io.latentserve.bundle.Manifest;
+import io.latentserve.bundle.ModelRepository;
 import io.latentserve.datasets.Dataset;
 import io.latentserve.datasets.Split;
 import io.latentserve.model.Activation;
@@ -48,18 +49,35 @@ class JobManagerTest {
   }
 
   private JobManager manager(JobManagerOptions options) {
+    return manager(
+        options,
+        new SameDiffBackend(),
+        new FileSystemModelRepository(dir.resolve("models")),
+        (thread, error) -> {});
+  }
+
+  private JobManager manager(
+      JobManagerOptions options,
+      TrainingBackend backend,
+      ModelRepository repository,
+      Thread.UncaughtExceptionHandler fatalErrors) {
     JobManager m =
         new JobManager(
             new FileJobStore(dir.resolve("jobs")),
             new InMemoryDatasets(Map.of("tiny", TrainingLoopTest.tinyData(), "nan", nanData())),
-            new SameDiffBackend(),
-            new BundlePublisher(
-                new FileSystemModelRepository(dir.resolve("models")), new OnnxModelExporter()),
+            backend,
+            new BundlePublisher(repository, new OnnxModelExporter()),
             options,
             TrainerListener.NONE,
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            fatalErrors);
     managers.add(m);
     return m.start();
+  }
+
+  private Job stored(String jobId) {
+    return new FileJobStore(dir.resolve("jobs"))
+        .loadAll().stream().filter(j -> j.id().equals(jobId)).findFirst().orElseThrow();
   }
 
   private static JobManagerOptions options(int maxQueued, Duration checkpointInterval) {
@@ -276,5 +294,162 @@ class JobManagerTest {
     assertThat(resumed.provenance().finalMetrics()).isEqualTo(expected.provenance().finalMetrics());
     assertThat(Files.list(dir.resolve("models")).map(p -> p.getFileName().toString()))
         .containsExactlyInAnyOrder("tiny-ref", "tiny-resumed");
+  }
+
+  /**
+   * An Error inside a training step (an OutOfMemoryError in the engine) leaves the process in an
+   * unknown state: it must reach the job thread's fatal-error handler (which ends the service), not
+   * be recorded as an ordinary failed job while the process carries on.
+   */
+  @Test
+  void run_errorInATrainingStep_reachesTheFatalHandlerAndIsNotAFailedJob() throws Exception {
+    OutOfMemoryError oom = new OutOfMemoryError("simulated: Java heap space");
+    CompletableFuture<Throwable> fatal = new CompletableFuture<>();
+    JobManager manager =
+        manager(
+            options(4, Duration.ZERO),
+            new FaultInjectingBackend(new SameDiffBackend(), 3, () -> oom),
+            new FileSystemModelRepository(dir.resolve("models")),
+            (thread, error) -> fatal.complete(error));
+
+    Job job = manager.submit(spec("tiny-oom", 2));
+
+    assertThat(fatal.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isSameAs(oom);
+    assertThat(manager.get(job.id()).state()).isEqualTo(JobState.RUNNING);
+    assertThat(stored(job.id()).state())
+        .as("on disk the job is still running: a restarted trainer resumes it")
+        .isEqualTo(JobState.RUNNING);
+    assertThat(dir.resolve("models").resolve("tiny-oom")).doesNotExist();
+  }
+
+  /**
+   * A RuntimeException in a step is an ordinary failure: the job ends FAILED, the trainer goes on.
+   */
+  @Test
+  void run_runtimeExceptionInATrainingStep_failsTheJob() throws Exception {
+    CompletableFuture<Throwable> fatal = new CompletableFuture<>();
+    JobManager manager =
+        manager(
+            options(4, Duration.ZERO),
+            new FaultInjectingBackend(
+                new SameDiffBackend(), 3, () -> new IllegalStateException("engine fault")),
+            new FileSystemModelRepository(dir.resolve("models")),
+            (thread, error) -> fatal.complete(error));
+
+    Job job = manager.submit(spec("tiny-fault", 2));
+    Job done = new Events(manager, job.id()).await(j -> j.state().isTerminal());
+
+    assertThat(done.state()).isEqualTo(JobState.FAILED);
+    assertThat(done.reason())
+        .isEqualTo("internal error: IllegalStateException (see the trainer's log)");
+    assertThat(fatal).isNotDone();
+  }
+
+  /** The process dying: thrown where a test makes the trainer crash. */
+  private static final class SimulatedCrash extends Error {
+    private static final long serialVersionUID = 1L;
+
+    SimulatedCrash() {
+      super("simulated crash right after publishing");
+    }
+  }
+
+  /** A real repository whose process "dies" right after a publish has landed. */
+  private static ModelRepository crashingAfterPublish(ModelRepository repository) {
+    return new ModelRepository() {
+      @Override
+      public List<String> modelNames() {
+        return repository.modelNames();
+      }
+
+      @Override
+      public List<Long> versions(String modelName) {
+        return repository.versions(modelName);
+      }
+
+      @Override
+      public io.latentserve.bundle.Bundle open(String modelName, long version) {
+        return repository.open(modelName, version);
+      }
+
+      @Override
+      public io.latentserve.bundle.Bundle publish(
+          String modelName, Manifest manifest, Map<String, byte[]> files) {
+        repository.publish(modelName, manifest, files);
+        throw new SimulatedCrash();
+      }
+    };
+  }
+
+  /**
+   * A trainer that crashes between publishing a job's bundle and recording the job's end must not
+   * publish a second version when it restarts: the restarted job finds its bundle by the job id in
+   * the provenance and ends with it.
+   */
+  @Test
+  void restart_afterCrashBetweenPublishAndRecord_publishesNoSecondVersion() throws Exception {
+    FileSystemModelRepository repository = new FileSystemModelRepository(dir.resolve("models"));
+    CompletableFuture<Throwable> crash = new CompletableFuture<>();
+    JobManager first =
+        manager(
+            options(4, Duration.ZERO),
+            new SameDiffBackend(),
+            crashingAfterPublish(repository),
+            (thread, error) -> crash.complete(error));
+    Job job = first.submit(spec("tiny-once", 1));
+    assertThat(crash.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(SimulatedCrash.class);
+    assertThat(repository.versions("tiny-once")).containsExactly(1L);
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
+    first.shutdown(WAIT);
+
+    JobManager second =
+        manager(options(4, Duration.ZERO), new SameDiffBackend(), repository, (t, e) -> {});
+    Job done = new Events(second, job.id()).await(j -> j.state().isTerminal());
+
+    assertThat(done.state()).as("reason: %s", done.reason()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(repository.versions("tiny-once")).containsExactly(1L);
+    assertThat(done.published().version()).isEqualTo(1);
+    assertThat(repository.open("tiny-once", 1).manifest().provenance().jobId()).isEqualTo(job.id());
+    assertThat(done.published().manifestSha256())
+        .isEqualTo(repository.open("tiny-once", 1).manifestSha256());
+  }
+
+  /**
+   * A job that ends the process every time it runs (an OutOfMemoryError with
+   * -XX:+ExitOnOutOfMemoryError) is resumed after each restart at most {@link
+   * JobManager#MAX_INTERRUPTIONS} times, then ends FAILED: no crash loop.
+   */
+  @Test
+  void start_jobInterruptedMoreThanTheLimit_failsInsteadOfResumingAgain() throws Exception {
+    Job job = null;
+    for (int run = 0; run <= JobManager.MAX_INTERRUPTIONS; run++) {
+      CompletableFuture<Throwable> fatal = new CompletableFuture<>();
+      JobManager manager =
+          manager(
+              options(4, Duration.ZERO),
+              new FaultInjectingBackend(
+                  new SameDiffBackend(), 2, () -> new OutOfMemoryError("simulated")),
+              new FileSystemModelRepository(dir.resolve("models")),
+              (thread, error) -> fatal.complete(error));
+      if (job == null) {
+        job = manager.submit(spec("tiny-crash", 20));
+      }
+      assertThat(fatal.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .as("run %d ends the process", run)
+          .isInstanceOf(OutOfMemoryError.class);
+      assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
+      manager.shutdown(WAIT);
+    }
+
+    JobManager last = manager(options(4, Duration.ZERO));
+
+    Job failed = last.get(job.id());
+    assertThat(failed.state()).isEqualTo(JobState.FAILED);
+    assertThat(failed.reason())
+        .startsWith("the trainer stopped " + (JobManager.MAX_INTERRUPTIONS + 1) + " times");
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.FAILED);
+    assertThat(dir.resolve("jobs").resolve(job.id()).resolve(FileJobStore.CHECKPOINT_FILE))
+        .doesNotExist();
+    assertThat(dir.resolve("models").resolve("tiny-crash")).doesNotExist();
   }
 }

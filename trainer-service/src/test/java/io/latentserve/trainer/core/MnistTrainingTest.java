@@ -57,9 +57,12 @@ class MnistTrainingTest {
     assertThat(result.metrics().get("train_iwae_k2")).isBetween(-400.0, -80.0);
 
     Instant created = Instant.parse("2026-01-02T03:04:05Z");
+    Instant submitted = created.minusSeconds(60);
+    Job job =
+        new Job("job-7", spec, JobState.RUNNING, "", 2, 12, 12, null, null, submitted, submitted);
     Bundle bundle =
         new BundlePublisher(new FileSystemModelRepository(root), new OnnxModelExporter())
-            .publish(spec, result, created);
+            .publish(job, result, created);
     assertThat(bundle.version()).isEqualTo(1);
     Bundle reopened = new FileSystemModelRepository(root).open("mnist-iwae", 1);
     Provenance provenance = reopened.manifest().provenance();
@@ -69,6 +72,7 @@ class MnistTrainingTest {
     assertThat(provenance.finalMetrics()).isEqualTo(result.metrics());
     assertThat(provenance.codeVersion()).isEqualTo(LatentserveVersion.get());
     assertThat(provenance.created()).isEqualTo(created);
+    assertThat(provenance.jobId()).isEqualTo("job-7");
     assertThat(TrainingSpecJson.read(provenance.specJson())).isEqualTo(spec);
     assertThat(reopened.manifest().architecture()).isEqualTo(spec.architecture());
     for (GraphRole role : GraphRole.values()) {

@@ -36,7 +36,52 @@ class ReferenceParityTest {
         args.add(Arguments.of(TinyModels.twoLayer(family, activation)));
       }
     }
+    args.add(
+        Arguments.of(
+            TinyModels.floored(
+                TinyModels.oneLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.RELU))));
+    args.add(
+        Arguments.of(
+            TinyModels.floored(
+                TinyModels.twoLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.TANH))));
     return args.stream();
+  }
+
+  /**
+   * The floored cases above are tests of the floor only if it binds there: with the same weights,
+   * data and noise, the floor changes log w, and the SameDiff graph follows the reference both with
+   * it and without it.
+   */
+  @org.junit.jupiter.api.Test
+  void varianceFloor_bindsInTheParityCase_andSameDiffAppliesItAsTheReferenceDoes() {
+    VaeArchitecture plain = TinyModels.oneLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.RELU);
+    VaeArchitecture floored = TinyModels.floored(plain);
+    VaeWeights weights = TinyModels.weights(floored, 11);
+    float[] x = TinyModels.data(floored, ROWS, 12);
+    float[][] eps = TinyModels.eps(floored, ROWS, K, 13);
+
+    double[][] withFloor = reference(weights, x, eps);
+    double[][] without = reference(TinyModels.withArchitecture(weights, plain), x, eps);
+
+    int changed = 0;
+    for (int i = 0; i < ROWS; i++) {
+      for (int j = 0; j < K; j++) {
+        if (Math.abs(withFloor[i][j] - without[i][j]) > 1e-3) {
+          changed++;
+        }
+      }
+    }
+    assertThat(changed).as("log w entries the floor changes").isGreaterThan(ROWS * K / 2);
+    try (SameDiffVae model =
+        SameDiffVae.create(weights, new Objective.Iwae(K), 1e-3, DataType.DOUBLE)) {
+      float[] actual = model.logWeights(x, ROWS, eps, K);
+      for (int i = 0; i < ROWS; i++) {
+        for (int j = 0; j < K; j++) {
+          assertThat((double) actual[i * K + j])
+              .isCloseTo(withFloor[i][j], within(1e-5 * (1 + Math.abs(withFloor[i][j]))));
+        }
+      }
+    }
   }
 
   @ParameterizedTest

@@ -34,6 +34,19 @@ final class TinyModels {
         likelihood == LikelihoodFamily.GAUSSIAN_FIXED ? 0.7 : 0);
   }
 
+  /**
+   * A learned-variance Gaussian likelihood whose variance floor (1, a log variance of 0) binds for
+   * about half the features of these small random networks, whose raw log variances straddle 0.
+   */
+  static VaeArchitecture floored(VaeArchitecture learnedVariance) {
+    return learnedVariance.withLikelihoodMinVariance(1.0);
+  }
+
+  /** The same weights as {@code weights}, for another architecture of the same shape. */
+  static VaeWeights withArchitecture(VaeWeights weights, VaeArchitecture architecture) {
+    return new VaeWeights(architecture, weights.encoders(), weights.decoders(), weights.prior());
+  }
+
   /** Probabilistic PCA: linear maps, one latent unit, a fixed-sigma Gaussian likelihood. */
   static VaeArchitecture linear() {
     return new VaeArchitecture(
