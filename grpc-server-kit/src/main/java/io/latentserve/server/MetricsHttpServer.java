@@ -26,15 +26,27 @@ public final class MetricsHttpServer implements AutoCloseable {
     this.executor = executor;
   }
 
+  /** Starts serving on every interface: {@link #start(String, int, Supplier)}. */
+  public static MetricsHttpServer start(int port, Supplier<String> scrape) throws IOException {
+    return start(ServerTransports.EVERY_INTERFACE, port, scrape);
+  }
+
   /**
-   * Starts serving on every interface.
+   * Starts serving.
    *
+   * @param host the address to bind: empty for every interface, else an IP address or a host name
    * @param port the port; 0 picks a free one
    * @param scrape produces the exposition text for each request
-   * @throws IOException if the port cannot be bound
+   * @throws IOException if the port cannot be bound or the host does not resolve
    */
-  public static MetricsHttpServer start(int port, Supplier<String> scrape) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+  public static MetricsHttpServer start(String host, int port, Supplier<String> scrape)
+      throws IOException {
+    InetSocketAddress address =
+        host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      throw new IOException("metrics host \"" + host + "\" does not resolve to an address");
+    }
+    HttpServer server = HttpServer.create(address, 0);
     ExecutorService executor =
         Executors.newSingleThreadExecutor(
             r -> {

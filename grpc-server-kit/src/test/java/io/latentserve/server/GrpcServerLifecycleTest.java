@@ -26,6 +26,8 @@ import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.latentserve.server.security.MethodRoles;
+import io.latentserve.server.security.Role;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayInputStream;
@@ -38,6 +40,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -118,6 +121,7 @@ class GrpcServerLifecycleTest {
     return GrpcServerLifecycle.builder(SERVICE, InProcessServerBuilder.forName(name))
         .addService(worker())
         .metrics(registry, 0)
+        .methodRoles(MethodRoles.of(Map.of(WORK.getFullMethodName(), Role.READ)))
         .shutdownGrace(grace)
         .onStop(() -> events.add("stop"));
   }
