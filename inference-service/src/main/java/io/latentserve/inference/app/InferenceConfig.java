@@ -8,6 +8,7 @@ import static io.latentserve.server.SettingChecks.checkPositive;
 import io.latentserve.inference.batching.BatchingConfig;
 import io.latentserve.server.EnvironmentSettings;
 import io.latentserve.server.ServerTransports;
+import io.latentserve.server.security.ServerSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -22,7 +23,8 @@ import java.util.regex.Pattern;
  * by command-line flags through {@link #toBuilder()}.
  *
  * @param host address the gRPC server binds: empty (the default) for every interface, else an IP
- *     address or a host name; the metrics endpoint binds every interface
+ *     address or a host name; the metrics endpoint binds it too unless {@code security} names
+ *     another
  * @param port gRPC port; 0 picks a free port
  * @param metricsPort port of the Prometheus {@code /metrics} HTTP endpoint; 0 picks a free port
  * @param modelRepository root folder of the model repository ({@code <root>/<model>/<version>/})
@@ -39,6 +41,7 @@ import java.util.regex.Pattern;
  * @param reloadInterval how often the repository is scanned for new and removed versions
  * @param intraOpThreads ONNX Runtime intra-op threads per session; 0 lets ONNX Runtime choose
  * @param shutdownGrace how long in-flight calls may run after shutdown begins
+ * @param security TLS, bearer tokens and the metrics address (all off by default)
  */
 public record InferenceConfig(
     String host,
@@ -55,7 +58,8 @@ public record InferenceConfig(
     int maxK,
     Duration reloadInterval,
     int intraOpThreads,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    ServerSecurity security) {
 
   /** Environment variables read by {@link #fromEnvironment(Map)}. */
   public static final String ENV_HOST = "LATENTSERVE_HOST";
@@ -108,6 +112,7 @@ public record InferenceConfig(
       throw new IllegalArgumentException("intraOpThreads must be >= 0, got " + intraOpThreads);
     }
     checkNonNegative("shutdownGrace", shutdownGrace);
+    Objects.requireNonNull(security, "security");
   }
 
   /** The defaults: every setting as documented, the repository at {@code ./models}. */
@@ -132,7 +137,8 @@ public record InferenceConfig(
         .maxK(maxK)
         .reloadInterval(reloadInterval)
         .intraOpThreads(intraOpThreads)
-        .shutdownGrace(shutdownGrace);
+        .shutdownGrace(shutdownGrace)
+        .security(security);
   }
 
   /** The defaults. */
@@ -151,7 +157,7 @@ public record InferenceConfig(
    *     the result is invalid
    */
   public static InferenceConfig fromEnvironment(Map<String, String> env) {
-    Builder b = builder();
+    Builder b = builder().security(ServerSecurity.fromEnvironment(env));
     return EnvironmentSettings.of(env)
         .readString(ENV_HOST, b::host)
         .readInt(ENV_PORT, b::port)
@@ -188,6 +194,7 @@ public record InferenceConfig(
     private Duration reloadInterval = Duration.ofSeconds(5);
     private int intraOpThreads = 0;
     private Duration shutdownGrace = Duration.ofSeconds(20);
+    private ServerSecurity security = ServerSecurity.NONE;
 
     private Builder() {}
 
@@ -267,6 +274,15 @@ public record InferenceConfig(
     }
 
     /**
+     * TLS, bearer tokens and the metrics address; read from the environment by {@link
+     * #fromEnvironment}.
+     */
+    public Builder security(ServerSecurity security) {
+      this.security = security;
+      return this;
+    }
+
+    /**
      * The validated config.
      *
      * @throws IllegalArgumentException naming the first invalid setting
@@ -287,7 +303,8 @@ public record InferenceConfig(
           maxK,
           reloadInterval,
           intraOpThreads,
-          shutdownGrace);
+          shutdownGrace,
+          security);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.latentserve.inference.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.latentserve.server.security.ServerSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -62,7 +63,8 @@ class InferenceConfigTest {
                 50,
                 Duration.ofMinutes(1),
                 2,
-                Duration.ofSeconds(3)));
+                Duration.ofSeconds(3),
+                ServerSecurity.NONE));
   }
 
   @Test

@@ -7,6 +7,7 @@ import static io.latentserve.server.SettingChecks.checkPositive;
 
 import io.latentserve.server.EnvironmentSettings;
 import io.latentserve.server.ServerTransports;
+import io.latentserve.server.security.ServerSecurity;
 import io.latentserve.trainer.core.JobManagerOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,8 @@ import java.util.Objects;
  * by command-line flags through {@link #toBuilder()}.
  *
  * @param host address the gRPC server binds: empty (the default) for every interface, else an IP
- *     address or a host name; the metrics endpoint binds every interface
+ *     address or a host name; the metrics endpoint binds it too unless {@code security} names
+ *     another
  * @param port gRPC port; 0 picks a free port
  * @param metricsPort port of the Prometheus {@code /metrics} endpoint; 0 picks a free port
  * @param modelRepository root of the model repository the trained bundles are published into
@@ -34,6 +36,7 @@ import java.util.Objects;
  * @param progressInterval least time between two progress events within an epoch
  * @param cancelWait how long CancelJob waits for a running job to stop
  * @param shutdownGrace how long calls in flight may run after shutdown begins
+ * @param security TLS, bearer tokens and the metrics address (all off by default)
  */
 public record TrainerConfig(
     String host,
@@ -48,7 +51,8 @@ public record TrainerConfig(
     Duration checkpointInterval,
     Duration progressInterval,
     Duration cancelWait,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    ServerSecurity security) {
 
   public static final String ENV_HOST = "LATENTSERVE_HOST";
   public static final String ENV_PORT = "LATENTSERVE_PORT";
@@ -81,6 +85,7 @@ public record TrainerConfig(
     checkNonNegative("progressInterval", progressInterval);
     checkNonNegative("cancelWait", cancelWait);
     checkNonNegative("shutdownGrace", shutdownGrace);
+    Objects.requireNonNull(security, "security");
   }
 
   /** The job manager's settings. */
@@ -116,7 +121,8 @@ public record TrainerConfig(
         .checkpointInterval(checkpointInterval)
         .progressInterval(progressInterval)
         .cancelWait(cancelWait)
-        .shutdownGrace(shutdownGrace);
+        .shutdownGrace(shutdownGrace)
+        .security(security);
   }
 
   /**
@@ -126,7 +132,7 @@ public record TrainerConfig(
    * @throws IllegalArgumentException naming the variable and its value when one is invalid
    */
   public static TrainerConfig fromEnvironment(Map<String, String> env) {
-    Builder b = builder();
+    Builder b = builder().security(ServerSecurity.fromEnvironment(env));
     return EnvironmentSettings.of(env)
         .readString(ENV_HOST, b::host)
         .readInt(ENV_PORT, b::port)
@@ -159,6 +165,7 @@ public record TrainerConfig(
     private Duration progressInterval = Duration.ofSeconds(1);
     private Duration cancelWait = Duration.ofSeconds(30);
     private Duration shutdownGrace = Duration.ofSeconds(20);
+    private ServerSecurity security = ServerSecurity.NONE;
 
     private Builder() {}
 
@@ -229,6 +236,15 @@ public record TrainerConfig(
     }
 
     /**
+     * TLS, bearer tokens and the metrics address; read from the environment by {@link
+     * #fromEnvironment}.
+     */
+    public Builder security(ServerSecurity security) {
+      this.security = security;
+      return this;
+    }
+
+    /**
      * @throws IllegalArgumentException naming the first invalid setting
      */
     public TrainerConfig build() {
@@ -250,7 +266,8 @@ public record TrainerConfig(
           checkpointInterval,
           progressInterval,
           cancelWait,
-          shutdownGrace);
+          shutdownGrace,
+          security);
     }
   }
 }
