@@ -127,6 +127,10 @@ public final class ManifestJson {
             });
     prov.put("codeVersion", provenance.codeVersion());
     prov.put("created", provenance.created().toString());
+    // Only when set, so that bundles published without tokens keep their bytes (and digests).
+    if (!provenance.publishedBy().isEmpty()) {
+      prov.put("publishedBy", provenance.publishedBy());
+    }
     ObjectNode sha = root.putObject("sha256");
     new TreeMap<>(manifest.sha256()).forEach(sha::put);
     try {
@@ -327,8 +331,11 @@ public final class ManifestJson {
     } catch (DateTimeParseException e) {
       throw createdField.bad("an ISO-8601 instant such as 2025-01-31T12:00:00Z");
     }
+    String publishedBy = prov.node.has("publishedBy") ? prov.field("publishedBy").text() : "";
     return prov.construct(
-        () -> new Provenance(specJson, dataset, seed, (int) epochs, metrics, codeVersion, created));
+        () ->
+            new Provenance(
+                specJson, dataset, seed, (int) epochs, metrics, codeVersion, created, publishedBy));
   }
 
   private static Map<String, String> readSha256(Field shaField) {

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param dataset catalogue name of the training data, or "none"
  * @param finalMetrics final bounds and losses recorded by the producer, nats per example
  * @param codeVersion latentserve version that wrote the bundle
+ * @param publishedBy the subject of the bearer token that asked for the bundle (e.g. the trainer's
+ *     SubmitJob caller), or empty when the service asked for no token
  */
 public record Provenance(
     String specJson,
@@ -19,9 +21,11 @@ public record Provenance(
     int epochs,
     Map<String, Double> finalMetrics,
     String codeVersion,
-    Instant created) {
+    Instant created,
+    String publishedBy) {
   public Provenance {
     finalMetrics = Map.copyOf(finalMetrics);
+    publishedBy = publishedBy == null ? "" : publishedBy;
     if (specJson == null || dataset == null || codeVersion == null || created == null) {
       throw new IllegalArgumentException(
           "provenance needs specJson, dataset, codeVersion and created");
@@ -29,5 +33,17 @@ public record Provenance(
     if (epochs < 0) {
       throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
     }
+  }
+
+  /** A provenance without a publishing subject. */
+  public Provenance(
+      String specJson,
+      String dataset,
+      long seed,
+      int epochs,
+      Map<String, Double> finalMetrics,
+      String codeVersion,
+      Instant created) {
+    this(specJson, dataset, seed, epochs, finalMetrics, codeVersion, created, "");
   }
 }

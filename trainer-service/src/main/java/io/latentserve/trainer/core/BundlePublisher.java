@@ -32,6 +32,15 @@ public final class BundlePublisher {
    * @return the published bundle
    */
   public Bundle publish(TrainingSpec spec, TrainingResult result, Instant created) {
+    return publish(spec, result, created, "");
+  }
+
+  /**
+   * As {@link #publish(TrainingSpec, TrainingResult, Instant)}, recording {@code publishedBy} (who
+   * submitted the job; empty if unknown) in the provenance.
+   */
+  public Bundle publish(
+      TrainingSpec spec, TrainingResult result, Instant created, String publishedBy) {
     ExportedModel graphs = exporter.export(result.weights());
     Provenance provenance =
         new Provenance(
@@ -41,7 +50,8 @@ public final class BundlePublisher {
             spec.epochs(),
             result.metrics(),
             LatentserveVersion.get(),
-            created);
+            created,
+            publishedBy);
     Manifest manifest =
         new Manifest(
             Manifest.FORMAT_VERSION,

@@ -112,6 +112,14 @@ public final class JobManager implements AutoCloseable {
    * @throws TrainerUnavailableException if shutting down
    */
   public Job submit(TrainingSpec spec) {
+    return submit(spec, "");
+  }
+
+  /**
+   * As {@link #submit(TrainingSpec)}, for {@code submittedBy} (the caller's subject; empty if
+   * unknown), who is recorded in the job and in the provenance of the version it publishes.
+   */
+  public Job submit(TrainingSpec spec, String submittedBy) {
     checkOpen();
     if (spec.rowsPerStep() > options.maxStepSamples()) {
       throw new SpecTooLargeException(
@@ -175,7 +183,8 @@ public final class JobManager implements AutoCloseable {
               null,
               null,
               now,
-              now);
+              now,
+              submittedBy);
       store.save(job);
       queuedJob = job;
       handle = new Handle(job);
@@ -383,7 +392,7 @@ public final class JobManager implements AutoCloseable {
       if (handle.cancelRequested) {
         throw new JobCancelledException("cancelled after training, before publishing");
       }
-      Bundle bundle = publisher.publish(spec, result, clock.instant());
+      Bundle bundle = publisher.publish(spec, result, clock.instant(), handle.job.submittedBy());
       PublishedModel published =
           new PublishedModel(
               bundle.modelName(), bundle.version(), bundle.manifest(), bundle.manifestSha256());
