@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * gives the service's calls in flight (and any {@linkplain Builder#drainAlso other work}) up to the
  * grace period to finish, cancels what is left, including calls of other services such as health
  * Watch streams (which never end alone and so are not waited for), then runs the {@linkplain
- * Builder#onStop stop action} and closes the metrics endpoint.
+ * Builder#onStop stop action} and closes the metrics endpoint. The metrics endpoint's {@code
+ * /health} reports the same status over HTTP, for probes that cannot speak TLS.
  *
  * <p>Every method of every service must have a role in the {@linkplain Builder#methodRoles role
  * table} ({@link MethodRoles#LATENTSERVE} unless a test gives its own), or the build fails: with a
@@ -70,6 +71,7 @@ public final class GrpcServerLifecycle implements AutoCloseable {
   private final Server server;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private volatile boolean serving;
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile MetricsHttpServer metricsHttp;
 
@@ -144,7 +146,8 @@ public final class GrpcServerLifecycle implements AutoCloseable {
     if (!started.compareAndSet(false, true)) {
       throw new IllegalStateException("server already started");
     }
-    MetricsHttpServer http = MetricsHttpServer.start(metricsHost, metricsPort, registry::scrape);
+    MetricsHttpServer http =
+        MetricsHttpServer.start(metricsHost, metricsPort, registry::scrape, () -> serving);
     try {
       server.start();
     } catch (IOException | RuntimeException e) {
@@ -161,6 +164,7 @@ public final class GrpcServerLifecycle implements AutoCloseable {
       // The service first: a client that sees the whole server SERVING also sees the service so.
       health.setStatus(serviceName, ServingStatus.SERVING);
       health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+      serving = !stopping.get();
     }
   }
 
@@ -195,6 +199,7 @@ public final class GrpcServerLifecycle implements AutoCloseable {
     }
     try {
       log.info("{}: shutting down, calls in flight get up to {}", serviceName, shutdownGrace);
+      serving = false;
       health.enterTerminalState();
       server.shutdown();
       if (!awaitDrained(shutdownGrace)) {

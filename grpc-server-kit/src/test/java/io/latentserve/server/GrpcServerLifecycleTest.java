@@ -162,6 +162,27 @@ class GrpcServerLifecycleTest {
         .contains(HealthGrpc.SERVICE_NAME);
   }
 
+  /** The HTTP twin of grpc.health.v1 on the metrics port, for probes that cannot speak TLS. */
+  @Test
+  void httpHealth_untilMarkServing_503Then200() throws Exception {
+    start(lifecycle(WAIT));
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpRequest get =
+        java.net.http.HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + lifecycle.metricsPort() + "/health"))
+            .timeout(WAIT)
+            .build();
+
+    var before = http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString());
+    lifecycle.markServing();
+    var after = http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString());
+
+    assertThat(before.statusCode()).isEqualTo(503);
+    assertThat(before.body()).isEqualTo("NOT_SERVING\n");
+    assertThat(after.statusCode()).isEqualTo(200);
+    assertThat(after.body()).isEqualTo("SERVING\n");
+  }
+
   @Test
   void metrics_afterACall_scrapeHasTheCallsTimings() throws Exception {
     start(lifecycle(WAIT));
