@@ -93,6 +93,8 @@ final class EvalCommand implements Callable<Integer> {
           "evaluator-service address (env LATENTSERVE_EVALUATOR_TARGET; default: ${DEFAULT-VALUE}).")
   String evaluator;
 
+  @picocli.CommandLine.Mixin ClientSecurityOptions security;
+
   @Option(
       names = "--timeout",
       defaultValue = "2h",
@@ -126,7 +128,8 @@ final class EvalCommand implements Callable<Integer> {
             .setSeed(seed)
             .setLabel(label)
             .build();
-    ManagedChannel channel = ServiceChannels.open("evaluator-service", evaluator);
+    ManagedChannel channel =
+        ServiceChannels.open("evaluator-service", evaluator, security.security());
     try {
       EvaluationReport report = evaluate(channel, request, timeout, spec.commandLine().getOut());
       printSummary(spec.commandLine().getOut(), report);

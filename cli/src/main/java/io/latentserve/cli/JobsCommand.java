@@ -5,6 +5,7 @@ import io.latentserve.proto.v1.CancelJobRequest;
 import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.ListJobsRequest;
 import io.latentserve.proto.v1.TrainerGrpc;
+import io.latentserve.server.security.ChannelSecurity;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,10 +34,13 @@ final class JobsCommand implements Callable<Integer> {
           "trainer-service address (env LATENTSERVE_TRAINER_TARGET; default: ${DEFAULT-VALUE}).")
   String trainer;
 
+  @picocli.CommandLine.Mixin ClientSecurityOptions security;
+
   @Override
   public Integer call() {
     return withStub(
         trainer,
+        security.security(),
         stub -> {
           PrintWriter out = spec.commandLine().getOut();
           var jobs = stub.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList();
@@ -84,8 +88,8 @@ final class JobsCommand implements Callable<Integer> {
     int call(TrainerGrpc.TrainerBlockingStub stub);
   }
 
-  static int withStub(String target, StubCall call) {
-    ManagedChannel channel = ServiceChannels.open("trainer-service", target);
+  static int withStub(String target, ChannelSecurity security, StubCall call) {
+    ManagedChannel channel = ServiceChannels.open("trainer-service", target, security);
     try {
       return call.call(
           TrainerGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
@@ -108,7 +112,8 @@ final class JobsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      ManagedChannel channel = ServiceChannels.open("trainer-service", parent.trainer);
+      ManagedChannel channel =
+          ServiceChannels.open("trainer-service", parent.trainer, parent.security.security());
       try {
         PrintWriter out = spec.commandLine().getOut();
         return TrainCommand.report(
@@ -135,6 +140,7 @@ final class JobsCommand implements Callable<Integer> {
     public Integer call() {
       return withStub(
           parent.trainer,
+          parent.security.security(),
           stub -> {
             Job job =
                 stub.cancelJob(CancelJobRequest.newBuilder().setJobId(jobId).build()).getJob();

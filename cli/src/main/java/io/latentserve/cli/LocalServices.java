@@ -87,9 +87,15 @@ public final class LocalServices implements AutoCloseable {
     List<String> flags = new ArrayList<>(List.of(args));
     flags.add("--metrics-port");
     flags.add(Integer.toString(ServiceProcess.freePort()));
+    // Loopback only: these are plaintext services without tokens, for this machine alone.
     ServiceProcess process =
         ServiceProcess.start(
-            service, ServiceProcess.freePort(), flags, logs.resolve(service + ".log"));
+            service,
+            List.of(),
+            "127.0.0.1",
+            ServiceProcess.freePort(),
+            flags,
+            logs.resolve(service + ".log"));
     processes.add(process);
     return process;
   }

@@ -3,9 +3,11 @@ package io.latentserve.cli;
 import io.latentserve.evaluator.app.EvaluatorConfig;
 import io.latentserve.evaluator.app.EvaluatorMain;
 import io.latentserve.evaluator.app.EvaluatorServer;
+import io.latentserve.evaluator.app.InferenceSecurity;
 import io.latentserve.inference.app.InferenceConfig;
 import io.latentserve.inference.app.InferenceMain;
 import io.latentserve.inference.app.InferenceServer;
+import io.latentserve.server.security.ServerSecurity;
 import io.latentserve.trainer.app.TrainerConfig;
 import io.latentserve.trainer.app.TrainerMain;
 import io.latentserve.trainer.app.TrainerServer;
@@ -34,8 +36,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "Run a latentserve service in the foreground (stops gracefully on SIGTERM or Ctrl-C).")
 final class ServeCommand {
   private static final String HOST_MEANING =
-      "address the gRPC server binds, an IP address or a host name (`/metrics` binds every"
-          + " interface)";
+      "address the gRPC server binds, an IP address or a host name (`/metrics` binds it too unless"
+          + " `--metrics-host` says otherwise)";
   private static final String EVERY_INTERFACE = "every interface";
 
   static final ServiceSettings<InferenceConfig> INFERENCE =
@@ -47,7 +49,8 @@ final class ServeCommand {
               InferenceConfig.ENV_PORT,
               InferenceConfig::port,
               InferenceConfig.ENV_METRICS_PORT,
-              InferenceConfig::metricsPort)
+              InferenceConfig::metricsPort,
+              InferenceConfig::security)
           .flag(
               "--model-repository",
               "<dir>",
@@ -148,7 +151,8 @@ final class ServeCommand {
               TrainerConfig.ENV_PORT,
               TrainerConfig::port,
               TrainerConfig.ENV_METRICS_PORT,
-              TrainerConfig::metricsPort)
+              TrainerConfig::metricsPort,
+              TrainerConfig::security)
           .flag(
               "--model-repository",
               "<dir>",
@@ -246,7 +250,8 @@ final class ServeCommand {
               EvaluatorConfig.ENV_PORT,
               EvaluatorConfig::port,
               EvaluatorConfig.ENV_METRICS_PORT,
-              EvaluatorConfig::metricsPort)
+              EvaluatorConfig::metricsPort,
+              EvaluatorConfig::security)
           .flag(
               "--inference-target",
               "<target>",
@@ -254,6 +259,35 @@ final class ServeCommand {
               EvaluatorConfig::inferenceTarget,
               "inference-service replicas: `HOST:PORT`, a comma-separated list, or a `dns:///`"
                   + " name")
+          .flag(
+              "--inference-tls-ca",
+              "<file>",
+              InferenceSecurity.ENV_TLS_CA,
+              c -> c.inferenceSecurity().tlsCa(),
+              "none (plaintext)",
+              "PEM CA bundle that signs inference-service's certificate: TLS to inference")
+          .flag(
+              "--inference-tls-cert",
+              "<file>",
+              InferenceSecurity.ENV_TLS_CERT,
+              c -> c.inferenceSecurity().tlsCert(),
+              "none",
+              "the evaluator's PEM client certificate for inference-service (mTLS)")
+          .flag(
+              "--inference-tls-key",
+              "<file>",
+              InferenceSecurity.ENV_TLS_KEY,
+              c -> c.inferenceSecurity().tlsKey(),
+              "none",
+              "PEM private key (PKCS#8) of `--inference-tls-cert`")
+          .flag(
+              "--inference-token-file",
+              "<file>",
+              InferenceSecurity.ENV_TOKEN_FILE,
+              c -> c.inferenceSecurity().tokenFile(),
+              "none (no token sent)",
+              "file holding the evaluator's own token for inference-service (role `read`), sent"
+                  + " instead of any caller's")
           .flag(
               "--reports",
               "<dir>",
@@ -326,7 +360,8 @@ final class ServeCommand {
       String portEnv,
       Function<C, Object> port,
       String metricsPortEnv,
-      Function<C, Object> metricsPort) {
+      Function<C, Object> metricsPort,
+      Function<C, ServerSecurity> security) {
     return settings
         .flag("--host", "<host>", hostEnv, host, EVERY_INTERFACE, HOST_MEANING)
         .flag("--port", "<port>", portEnv, port, "gRPC port (0: a free port)")
@@ -335,7 +370,44 @@ final class ServeCommand {
             "<port>",
             metricsPortEnv,
             metricsPort,
-            "Prometheus `/metrics` port (0: a free port)");
+            "Prometheus `/metrics` port (0: a free port)")
+        .flag(
+            "--metrics-host",
+            "<host>",
+            ServerSecurity.ENV_METRICS_HOST,
+            c -> security.apply(c).metricsHost(),
+            "the gRPC bind address",
+            "address `/metrics` binds, an IP address or a host name (`0.0.0.0`: every IPv4"
+                + " interface)")
+        .flag(
+            "--tls-cert",
+            "<file>",
+            ServerSecurity.ENV_TLS_CERT,
+            c -> security.apply(c).tlsCert(),
+            "none (plaintext)",
+            "PEM certificate chain of the server: TLS on the gRPC port; re-read when it changes")
+        .flag(
+            "--tls-key",
+            "<file>",
+            ServerSecurity.ENV_TLS_KEY,
+            c -> security.apply(c).tlsKey(),
+            "none",
+            "PEM private key (PKCS#8) of `--tls-cert`; re-read when it changes")
+        .flag(
+            "--tls-client-ca",
+            "<file>",
+            ServerSecurity.ENV_TLS_CLIENT_CA,
+            c -> security.apply(c).tlsClientCa(),
+            "none (no client certificate)",
+            "PEM trust bundle: every client must present a certificate it signed (mTLS)")
+        .flag(
+            "--auth-tokens",
+            "<file>",
+            ServerSecurity.ENV_AUTH_TOKENS,
+            c -> security.apply(c).authTokens(),
+            "none (no token asked)",
+            "tokens file, one `token roles subject` a line: every call but health and reflection"
+                + " needs a bearer token with its method's role");
   }
 
   /** Adds {@code inference}, {@code trainer} and {@code evaluator} to the {@code serve} command. */

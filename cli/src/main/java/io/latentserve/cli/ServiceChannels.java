@@ -6,11 +6,13 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.latentserve.server.security.ChannelSecurity;
+import io.latentserve.server.security.ChannelTls;
 
 /**
  * Channels from the CLI to the services. A call that cannot reach its service fails with a
@@ -21,15 +23,30 @@ final class ServiceChannels {
   private ServiceChannels() {}
 
   /**
-   * Opens a plaintext channel.
+   * Opens a plaintext channel without a token.
    *
    * @param service the service's name as users know it, e.g. {@code "evaluator-service"}
    * @param target a gRPC target: HOST:PORT, or any name the default resolvers accept
    */
   static ManagedChannel open(String service, String target) {
-    return ManagedChannelBuilder.forTarget(target)
-        .usePlaintext()
+    return open(service, target, ChannelSecurity.NONE);
+  }
+
+  /**
+   * Opens a channel with {@code security}'s TLS (its PEM files read once, now) and bearer token.
+   *
+   * @throws CliException naming a PEM file that cannot be used
+   */
+  static ManagedChannel open(String service, String target, ChannelSecurity security) {
+    ChannelTls tls;
+    try {
+      tls = ChannelTls.of(security, null);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+    return Grpc.newChannelBuilder(target, tls.credentials())
         .maxInboundMessageSize(64 << 20)
+        .intercept(security.interceptors())
         .intercept(new NamingUnavailable(service, target))
         .build();
   }

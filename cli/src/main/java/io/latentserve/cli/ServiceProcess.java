@@ -1,11 +1,11 @@
 package io.latentserve.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.latentserve.server.security.ChannelSecurity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -129,9 +129,17 @@ public final class ServiceProcess implements AutoCloseable {
    * @param onWait called with the elapsed time while waiting, for progress output
    */
   public void awaitServing(Duration timeout, Consumer<Duration> onWait) {
+    awaitServing(timeout, onWait, ChannelSecurity.NONE);
+  }
+
+  /**
+   * As {@link #awaitServing(Duration, Consumer)}, over a channel with {@code security}'s TLS (a
+   * service started with {@code --tls-cert}); health needs no token.
+   */
+  public void awaitServing(Duration timeout, Consumer<Duration> onWait, ChannelSecurity security) {
     Instant start = Instant.now();
     Instant deadline = start.plus(timeout);
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(target()).usePlaintext().build();
+    ManagedChannel channel = ServiceChannels.open(name, target(), security);
     try {
       var health = HealthGrpc.newBlockingStub(channel);
       while (true) {

@@ -150,6 +150,25 @@ final class ServiceSettings<C> {
    * setting at fault is the one that fails on its own.
    */
   private String explain(IllegalArgumentException e, Map<String, String> env, Set<String> flags) {
+    // A value that does not parse is the fault before a combination that fails ("--tls-cert needs
+    // a key" is wrong when the key was given but names no file).
+    for (Setting<C> s : settings) {
+      String value = env.get(s.env());
+      if (value != null && !value.isBlank()) {
+        try {
+          fromEnvironment.apply(Map.of(s.env(), value));
+        } catch (IllegalArgumentException alone) {
+          String notValid = s.env() + "=\"" + value + "\" is not valid: ";
+          if (alone.getMessage().startsWith(notValid)) {
+            return (flags.contains(s.env()) ? s.flag() : s.env())
+                + " \""
+                + value.trim()
+                + "\" is not valid: "
+                + alone.getMessage().substring(notValid.length());
+          }
+        }
+      }
+    }
     for (Setting<C> s : settings) {
       String value = env.get(s.env());
       if (value == null || value.isBlank()) {
@@ -265,6 +284,9 @@ final class ServiceSettings<C> {
 
   /** A value as a user writes it: durations {@code 5s}, {@code 250ms}; paths as given. */
   static String text(Object value) {
+    if (value == null) {
+      return "";
+    }
     if (value instanceof Duration d) {
       long ms = d.toMillis();
       if (ms != 0 && ms % 3_600_000 == 0) {

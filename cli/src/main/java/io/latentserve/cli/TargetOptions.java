@@ -2,9 +2,13 @@ package io.latentserve.cli;
 
 import io.grpc.ManagedChannel;
 import java.time.Duration;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Where a client command finds the inference-service, and how long it waits for an answer. */
+/**
+ * Where a client command finds the inference-service, how it reaches it (TLS, token) and how long
+ * it waits for an answer.
+ */
 final class TargetOptions {
   @Option(
       names = "--target",
@@ -19,7 +23,9 @@ final class TargetOptions {
       description = "Deadline of each call, e.g. 10s or 2m (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Mixin ClientSecurityOptions security;
+
   ManagedChannel channel() {
-    return ServiceChannels.open("inference-service", target);
+    return ServiceChannels.open("inference-service", target, security.security());
   }
 }

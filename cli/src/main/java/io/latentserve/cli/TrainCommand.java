@@ -195,10 +195,12 @@ final class TrainCommand implements Callable<Integer> {
           "trainer-service address (env LATENTSERVE_TRAINER_TARGET; default: ${DEFAULT-VALUE}).")
   String trainer;
 
+  @picocli.CommandLine.Mixin ClientSecurityOptions security;
+
   @Override
   public Integer call() {
     JobSpec jobSpec = jobSpec();
-    ManagedChannel channel = ServiceChannels.open("trainer-service", trainer);
+    ManagedChannel channel = ServiceChannels.open("trainer-service", trainer, security.security());
     try {
       TrainerGrpc.TrainerBlockingStub stub = TrainerGrpc.newBlockingStub(channel);
       Job job =

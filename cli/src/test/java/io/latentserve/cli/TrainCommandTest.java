@@ -21,7 +21,8 @@ import picocli.CommandLine.Model.OptionSpec;
 /** {@code latentserve train}: the job it submits, and the flags it refuses. */
 class TrainCommandTest {
   /** Options that shape how the command runs, not the job. */
-  private static final Set<String> CLIENT_OPTIONS = Set.of("--detach", "--trainer");
+  private static final Set<String> CLIENT_OPTIONS =
+      Set.of("--detach", "--trainer", "--tls-ca", "--tls-cert", "--tls-key", "--token");
 
   /**
    * For each option, a value other than its default and the flags it needs with it; an option

@@ -180,15 +180,43 @@ final class ConsistencyChecks {
     }
     grpc.ifPresent(p -> requireArg(d, where, args, "--port", p));
     metrics.ifPresent(p -> requireArg(d, where, args, "--metrics-port", p));
-    // probes: native gRPC health checks on the gRPC port
+    // probes: grpc.health.v1, as HTTP /health on the metrics port (works whatever the gRPC port
+    // speaks), or as a native gRPC probe on the gRPC port, which the kubelet speaks in plaintext
+    // only
+    boolean tls = environment(c).containsKey("LATENTSERVE_TLS_CERT");
     Map<String, Probe> probes = new LinkedHashMap<>();
     probes.put("startupProbe", c.getStartupProbe());
     probes.put("readinessProbe", c.getReadinessProbe());
     probes.put("livenessProbe", c.getLivenessProbe());
     probes.forEach(
         (name, probe) -> {
-          if (probe == null || probe.getGrpc() == null) {
-            problem(d, where + name + " is not a gRPC probe");
+          if (probe != null && probe.getHttpGet() != null) {
+            var get = probe.getHttpGet();
+            var port = get.getPort();
+            boolean onMetrics =
+                port != null
+                    && ("metrics".equals(port.getStrVal())
+                        || (metrics.isPresent() && metrics.get().equals(port.getIntVal())));
+            if (!"/health".equals(get.getPath()) || !onMetrics) {
+              problem(
+                  d,
+                  where
+                      + name
+                      + " gets "
+                      + get.getPath()
+                      + " on port "
+                      + (port == null ? null : port.getValue())
+                      + ", health is /health on the metrics port");
+            }
+          } else if (probe == null || probe.getGrpc() == null) {
+            problem(d, where + name + " is neither an HTTP /health probe nor a gRPC probe");
+          } else if (tls) {
+            problem(
+                d,
+                where
+                    + name
+                    + " is a gRPC probe, which the kubelet speaks in plaintext, but the gRPC port"
+                    + " speaks TLS: probe /health on the metrics port");
           } else if (grpc.isPresent() && !grpc.get().equals(probe.getGrpc().getPort())) {
             problem(
                 d,
@@ -259,6 +287,7 @@ final class ConsistencyChecks {
       problem(d, where + "needs an emptyDir at /tmp (the root filesystem is read-only)");
     }
     dataPaths(d, c, args, volumes);
+    secretFiles(d, c, component, args, volumes);
     // configuration
     for (EnvFromSource from : nonNull(c.getEnvFrom())) {
       if (from.getConfigMapRef() != null
@@ -300,6 +329,78 @@ final class ConsistencyChecks {
                 + " s");
       }
     }
+  }
+
+  /** The settings whose value is a file a service reads, by the components that read them. */
+  private static final Map<String, Set<String>> SECRET_FILES =
+      Map.of(
+          "LATENTSERVE_TLS_CERT", Set.of("inference", "trainer", "evaluator"),
+          "LATENTSERVE_TLS_KEY", Set.of("inference", "trainer", "evaluator"),
+          "LATENTSERVE_TLS_CLIENT_CA", Set.of("inference", "trainer", "evaluator"),
+          "LATENTSERVE_AUTH_TOKENS", Set.of("inference", "trainer", "evaluator"),
+          "LATENTSERVE_INFERENCE_TLS_CA", Set.of("evaluator"),
+          "LATENTSERVE_INFERENCE_TLS_CERT", Set.of("evaluator"),
+          "LATENTSERVE_INFERENCE_TLS_KEY", Set.of("evaluator"),
+          "LATENTSERVE_INFERENCE_TOKEN_FILE", Set.of("evaluator"));
+
+  /** The flags of {@code serve} whose value is a certificate, key or tokens file. */
+  private static final Set<String> SECRET_FLAGS =
+      Set.of(
+          "--tls-cert",
+          "--tls-key",
+          "--tls-client-ca",
+          "--auth-tokens",
+          "--inference-tls-ca",
+          "--inference-tls-cert",
+          "--inference-tls-key",
+          "--inference-token-file");
+
+  /**
+   * Every certificate, key and token file a container's service reads is a key of a Secret mounted
+   * read-only where the setting points: a missing one stops the service at start.
+   */
+  private void secretFiles(
+      Deployment d, Container c, String component, List<String> args, Map<String, Volume> volumes) {
+    Map<String, String> files = new LinkedHashMap<>();
+    Map<String, String> env = environment(c);
+    SECRET_FILES.forEach(
+        (variable, readers) -> {
+          if (env.containsKey(variable) && readers.contains(component)) {
+            files.put(variable, env.get(variable));
+          }
+        });
+    for (int i = 0; i + 1 < args.size(); i++) {
+      if (SECRET_FLAGS.contains(args.get(i))) {
+        files.put(args.get(i), args.get(i + 1));
+      }
+    }
+    files.forEach(
+        (variable, file) -> {
+          boolean found = false;
+          for (VolumeMount m : nonNull(c.getVolumeMounts())) {
+            Volume v = volumes.get(m.getName());
+            String dir = m.getMountPath() == null ? "" : m.getMountPath() + "/";
+            if (v == null || v.getSecret() == null || dir.equals("/") || !file.startsWith(dir)) {
+              continue;
+            }
+            String name = file.substring(dir.length());
+            var items = nonNull(v.getSecret().getItems());
+            found =
+                Boolean.TRUE.equals(m.getReadOnly())
+                    && (items.isEmpty() || items.stream().anyMatch(i -> i.getPath().equals(name)));
+          }
+          if (!found) {
+            problem(
+                d,
+                "container "
+                    + c.getName()
+                    + ": "
+                    + variable
+                    + "="
+                    + file
+                    + " is in no mounted Secret (read-only, with that key)");
+          }
+        });
   }
 
   private void requireArg(Deployment d, String where, List<String> args, String flag, int port) {

@@ -85,14 +85,41 @@ class ConsistencyChecksTest {
                 text("inferance")),
             "PodDisruptionBudget latentserve-inference: selector matches 0 Deployments"),
         breakage(
-            "readiness probe on the metrics port",
+            "readiness probe on the gRPC port's path",
             set(
                 "Deployment",
                 "latentserve-evaluator",
-                "/spec/template/spec/containers/0/readinessProbe/grpc",
+                "/spec/template/spec/containers/0/readinessProbe/httpGet",
                 "port",
-                IntNode.valueOf(9466)),
-            "readinessProbe checks port 9466, the gRPC port is 50053"),
+                IntNode.valueOf(50053)),
+            "readinessProbe gets /health on port 50053, health is /health on the metrics port"),
+        breakage(
+            "evaluator without its token's Secret",
+            set(
+                "Deployment",
+                "latentserve-evaluator",
+                "/spec/template/spec/containers/0/volumeMounts/4",
+                "mountPath",
+                text("/etc/latentserve/token")),
+            "LATENTSERVE_INFERENCE_TOKEN_FILE=/etc/latentserve/evaluator-token/token is in no"
+                + " mounted Secret"),
+        breakage(
+            "native gRPC probe on a TLS port",
+            remove(
+                    "Deployment",
+                    "latentserve-trainer",
+                    "/spec/template/spec/containers/0/livenessProbe",
+                    "httpGet")
+                .andThen(
+                    set(
+                        "Deployment",
+                        "latentserve-trainer",
+                        "/spec/template/spec/containers/0/livenessProbe",
+                        "grpc",
+                        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                            .objectNode()
+                            .put("port", 50052))),
+            "livenessProbe is a gRPC probe, which the kubelet speaks in plaintext"),
         breakage(
             "mount of a missing volume",
             set(

@@ -23,7 +23,11 @@ class KustomizationTest {
   private static final ExternalTool KUBECTL = new ExternalTool("kubectl");
 
   static Stream<Path> kustomizations() {
-    return Stream.of(DeployFiles.base(), DeployFiles.overlay("cpu"), DeployFiles.overlay("gpu"));
+    return Stream.of(
+        DeployFiles.base(),
+        DeployFiles.overlay("cpu"),
+        DeployFiles.overlay("gpu"),
+        DeployFiles.overlay("cert-manager"));
   }
 
   @Test

@@ -64,9 +64,52 @@ class StrictKubernetesTest {
       return;
     }
     for (ObjectNode doc : docs) {
+      if (doc.path("apiVersion").asText().startsWith("cert-manager.io/")) {
+        assertCertManager(doc, file);
+        continue;
+      }
       HasMetadata r = StrictKubernetes.parse(doc, file.toString());
       assertThat(r.getMetadata().getName()).isNotBlank();
     }
+  }
+
+  /**
+   * The spec fields of cert-manager.io/v1 that the optional overlay may use (fabric8 has no model).
+   */
+  private static final java.util.Map<String, java.util.Set<String>> CERT_MANAGER_SPEC =
+      java.util.Map.of(
+          "Issuer",
+          java.util.Set.of("selfSigned", "ca", "acme", "vault", "venafi"),
+          "Certificate",
+          java.util.Set.of(
+              "secretName",
+              "secretTemplate",
+              "commonName",
+              "subject",
+              "duration",
+              "renewBefore",
+              "dnsNames",
+              "ipAddresses",
+              "uris",
+              "emailAddresses",
+              "isCA",
+              "usages",
+              "privateKey",
+              "issuerRef",
+              "revisionHistoryLimit",
+              "encodeUsagesInRequest"));
+
+  private static void assertCertManager(ObjectNode doc, Path file) {
+    String kind = doc.path("kind").asText();
+    assertThat(doc.path("apiVersion").asText()).as("%s", file).isEqualTo("cert-manager.io/v1");
+    assertThat(CERT_MANAGER_SPEC).as("%s: kind", file).containsKey(kind);
+    assertThat(doc.at("/metadata/name").asText()).as("%s: metadata.name", file).isNotBlank();
+    java.util.List<String> fields = new java.util.ArrayList<>();
+    doc.path("spec").fieldNames().forEachRemaining(fields::add);
+    assertThat(fields)
+        .as("%s: %s %s spec fields", file, kind, doc.at("/metadata/name").asText())
+        .isNotEmpty()
+        .isSubsetOf(CERT_MANAGER_SPEC.get(kind));
   }
 
   @Test

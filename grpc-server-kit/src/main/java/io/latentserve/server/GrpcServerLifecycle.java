@@ -3,9 +3,14 @@ package io.latentserve.server;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.latentserve.server.security.BearerTokenInterceptor;
+import io.latentserve.server.security.MethodRoles;
+import io.latentserve.server.security.ServerSecurity;
+import io.latentserve.server.security.TokensFile;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -30,7 +35,12 @@ import org.slf4j.LoggerFactory;
  * gives the service's calls in flight (and any {@linkplain Builder#drainAlso other work}) up to the
  * grace period to finish, cancels what is left, including calls of other services such as health
  * Watch streams (which never end alone and so are not waited for), then runs the {@linkplain
- * Builder#onStop stop action} and closes the metrics endpoint.
+ * Builder#onStop stop action} and closes the metrics endpoint. The metrics endpoint's {@code
+ * /health} reports the same status over HTTP, for probes that cannot speak TLS.
+ *
+ * <p>Every method of every service must have a role in the {@linkplain Builder#methodRoles role
+ * table} ({@link MethodRoles#LATENTSERVE} unless a test gives its own), or the build fails: with a
+ * {@linkplain Builder#security tokens file} each call's bearer token is checked against it.
  *
  * <pre>{@code
  * lifecycle = GrpcServerLifecycle.builder(TrainerGrpc.SERVICE_NAME, serverBuilder)
@@ -51,6 +61,7 @@ public final class GrpcServerLifecycle implements AutoCloseable {
 
   private final String serviceName;
   private final PrometheusMeterRegistry registry;
+  private final String metricsHost;
   private final int metricsPort;
   private final Duration shutdownGrace;
   private final Drain drainAlso;
@@ -60,12 +71,14 @@ public final class GrpcServerLifecycle implements AutoCloseable {
   private final Server server;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private volatile boolean serving;
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile MetricsHttpServer metricsHttp;
 
   private GrpcServerLifecycle(Builder b) {
     this.serviceName = b.serviceName;
     this.registry = Objects.requireNonNull(b.registry, "metrics registry");
+    this.metricsHost = b.metricsHost;
     this.metricsPort = b.metricsPort;
     this.shutdownGrace = Objects.requireNonNull(b.shutdownGrace, "shutdownGrace");
     this.drainAlso = b.drainAlso;
@@ -73,10 +86,24 @@ public final class GrpcServerLifecycle implements AutoCloseable {
     this.activeCalls = new ActiveCalls(serviceName);
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
     health.setStatus(serviceName, ServingStatus.NOT_SERVING);
-    // Interceptors run in the reverse order of adding: the call counter sees every call first.
-    ServerBuilder<?> sb =
-        b.serverBuilder.intercept(metricsInterceptor(registry)).intercept(activeCalls);
-    for (BindableService service : b.services) {
+    List<ServerServiceDefinition> definitions =
+        b.services.stream().map(BindableService::bindService).toList();
+    List<String> unmapped = b.methodRoles.unmapped(definitions);
+    if (!unmapped.isEmpty()) {
+      throw new IllegalStateException(
+          "methods without a role: "
+              + unmapped
+              + "; add each to MethodRoles (grpc-server-kit) with the role a caller needs");
+    }
+    // Interceptors run in the reverse order of adding: the call counter sees every call first, and
+    // metrics count the calls that the token check refuses.
+    ServerBuilder<?> sb = b.serverBuilder;
+    if (b.security.auth()) {
+      TokensFile tokens = TokensFile.open(b.security.authTokens(), TokensFile.DEFAULT_CHECK_EVERY);
+      sb = sb.intercept(new BearerTokenInterceptor(tokens::current, b.methodRoles));
+    }
+    sb = sb.intercept(metricsInterceptor(registry)).intercept(activeCalls);
+    for (ServerServiceDefinition service : definitions) {
       sb.addService(service);
     }
     this.server =
@@ -119,7 +146,8 @@ public final class GrpcServerLifecycle implements AutoCloseable {
     if (!started.compareAndSet(false, true)) {
       throw new IllegalStateException("server already started");
     }
-    MetricsHttpServer http = MetricsHttpServer.start(metricsPort, registry::scrape);
+    MetricsHttpServer http =
+        MetricsHttpServer.start(metricsHost, metricsPort, registry::scrape, () -> serving);
     try {
       server.start();
     } catch (IOException | RuntimeException e) {
@@ -136,6 +164,7 @@ public final class GrpcServerLifecycle implements AutoCloseable {
       // The service first: a client that sees the whole server SERVING also sees the service so.
       health.setStatus(serviceName, ServingStatus.SERVING);
       health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+      serving = !stopping.get();
     }
   }
 
@@ -170,6 +199,7 @@ public final class GrpcServerLifecycle implements AutoCloseable {
     }
     try {
       log.info("{}: shutting down, calls in flight get up to {}", serviceName, shutdownGrace);
+      serving = false;
       health.enterTerminalState();
       server.shutdown();
       if (!awaitDrained(shutdownGrace)) {
@@ -266,7 +296,10 @@ public final class GrpcServerLifecycle implements AutoCloseable {
     private final ServerBuilder<?> serverBuilder;
     private final List<BindableService> services = new ArrayList<>();
     private PrometheusMeterRegistry registry;
+    private String metricsHost = ServerTransports.EVERY_INTERFACE;
     private int metricsPort = -1;
+    private ServerSecurity security = ServerSecurity.NONE;
+    private MethodRoles methodRoles = MethodRoles.LATENTSERVE;
     private Duration shutdownGrace;
     private Drain drainAlso = timeout -> true;
     private Runnable onStop = () -> {};
@@ -289,8 +322,33 @@ public final class GrpcServerLifecycle implements AutoCloseable {
      * @param port the metrics port; 0 picks a free one
      */
     public Builder metrics(PrometheusMeterRegistry registry, int port) {
+      return metrics(registry, ServerTransports.EVERY_INTERFACE, port);
+    }
+
+    /**
+     * As {@link #metrics(PrometheusMeterRegistry, int)}, with {@code /metrics} bound to {@code
+     * host} ({@value ServerTransports#EVERY_INTERFACE} (empty) for every interface).
+     */
+    public Builder metrics(PrometheusMeterRegistry registry, String host, int port) {
       this.registry = Objects.requireNonNull(registry, "registry");
+      this.metricsHost = SettingChecks.checkHost("metricsHost", host);
       this.metricsPort = SettingChecks.checkPort("metricsPort", port);
+      return this;
+    }
+
+    /**
+     * Who may call: with {@link ServerSecurity#authTokens()} set, every call but health and
+     * reflection needs a bearer token of that file with the role its method needs. (TLS is the
+     * transport's: {@link ServerTransports#open}; the metrics address is {@link #metrics}'s.)
+     */
+    public Builder security(ServerSecurity security) {
+      this.security = Objects.requireNonNull(security, "security");
+      return this;
+    }
+
+    /** The role each method needs; {@link MethodRoles#LATENTSERVE} unless set. */
+    public Builder methodRoles(MethodRoles methodRoles) {
+      this.methodRoles = Objects.requireNonNull(methodRoles, "methodRoles");
       return this;
     }
 
@@ -320,6 +378,9 @@ public final class GrpcServerLifecycle implements AutoCloseable {
      * server (not yet started).
      *
      * @throws NullPointerException if metrics or the shutdown grace were not given
+     * @throws IllegalStateException if a method of a service has no role in the role table
+     * @throws IllegalArgumentException if the tokens file is malformed
+     * @throws java.io.UncheckedIOException if the tokens file cannot be read
      */
     public GrpcServerLifecycle build() {
       return new GrpcServerLifecycle(this);

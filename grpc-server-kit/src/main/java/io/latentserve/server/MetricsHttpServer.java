@@ -8,11 +8,14 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Serves {@code GET /metrics} (and {@code HEAD}) in the Prometheus text format on its own port;
- * other paths get 404, other methods 405. One daemon thread answers the scrapes.
+ * Serves {@code GET /metrics} (and {@code HEAD}) in the Prometheus text format on its own port, and
+ * {@code GET /health}: 200 {@code SERVING} or 503 {@code NOT_SERVING}, the server's grpc.health.v1
+ * status for HTTP probes (the kubelet's gRPC probe cannot speak TLS); other paths get 404, other
+ * methods 405. One daemon thread answers.
  */
 public final class MetricsHttpServer implements AutoCloseable {
   /** The Prometheus text exposition format, version 0.0.4. */
@@ -27,14 +30,30 @@ public final class MetricsHttpServer implements AutoCloseable {
   }
 
   /**
-   * Starts serving on every interface.
-   *
-   * @param port the port; 0 picks a free one
-   * @param scrape produces the exposition text for each request
-   * @throws IOException if the port cannot be bound
+   * Starts serving on every interface, health always SERVING: {@link #start(String, int, Supplier,
+   * BooleanSupplier)}.
    */
   public static MetricsHttpServer start(int port, Supplier<String> scrape) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+    return start(ServerTransports.EVERY_INTERFACE, port, scrape, () -> true);
+  }
+
+  /**
+   * Starts serving.
+   *
+   * @param host the address to bind: empty for every interface, else an IP address or a host name
+   * @param port the port; 0 picks a free one
+   * @param scrape produces the exposition text for each request
+   * @param serving whether {@code /health} answers SERVING
+   * @throws IOException if the port cannot be bound or the host does not resolve
+   */
+  public static MetricsHttpServer start(
+      String host, int port, Supplier<String> scrape, BooleanSupplier serving) throws IOException {
+    InetSocketAddress address =
+        host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      throw new IOException("metrics host \"" + host + "\" does not resolve to an address");
+    }
+    HttpServer server = HttpServer.create(address, 0);
     ExecutorService executor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -43,15 +62,24 @@ public final class MetricsHttpServer implements AutoCloseable {
               return t;
             });
     server.setExecutor(executor);
-    server.createContext("/metrics", exchange -> handle(exchange, scrape));
+    server.createContext("/metrics", exchange -> handle(exchange, "/metrics", scrape, 200));
+    server.createContext(
+        "/health",
+        exchange ->
+            handle(
+                exchange,
+                "/health",
+                () -> serving.getAsBoolean() ? "SERVING\n" : "NOT_SERVING\n",
+                serving.getAsBoolean() ? 200 : 503));
     server.start();
     return new MetricsHttpServer(server, executor);
   }
 
-  private static void handle(HttpExchange exchange, Supplier<String> scrape) throws IOException {
+  private static void handle(HttpExchange exchange, String path, Supplier<String> body, int status)
+      throws IOException {
     try (exchange) {
       String method = exchange.getRequestMethod();
-      if (!exchange.getRequestURI().getPath().equals("/metrics")) {
+      if (!exchange.getRequestURI().getPath().equals(path)) {
         exchange.sendResponseHeaders(404, -1);
         return;
       }
@@ -60,15 +88,15 @@ public final class MetricsHttpServer implements AutoCloseable {
         exchange.sendResponseHeaders(405, -1);
         return;
       }
-      byte[] body = scrape.get().getBytes(StandardCharsets.UTF_8);
+      byte[] bytes = body.get().getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
       if (method.equals("HEAD")) {
-        exchange.sendResponseHeaders(200, -1);
+        exchange.sendResponseHeaders(status, -1);
         return;
       }
-      exchange.sendResponseHeaders(200, body.length);
+      exchange.sendResponseHeaders(status, bytes.length);
       try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
+        out.write(bytes);
       }
     }
   }

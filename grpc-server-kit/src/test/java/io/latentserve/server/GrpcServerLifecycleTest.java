@@ -26,6 +26,8 @@ import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.latentserve.server.security.MethodRoles;
+import io.latentserve.server.security.Role;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayInputStream;
@@ -38,6 +40,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -118,6 +121,7 @@ class GrpcServerLifecycleTest {
     return GrpcServerLifecycle.builder(SERVICE, InProcessServerBuilder.forName(name))
         .addService(worker())
         .metrics(registry, 0)
+        .methodRoles(MethodRoles.of(Map.of(WORK.getFullMethodName(), Role.READ)))
         .shutdownGrace(grace)
         .onStop(() -> events.add("stop"));
   }
@@ -156,6 +160,27 @@ class GrpcServerLifecycleTest {
                 .getServiceList())
         .extracting(ServiceResponse::getName)
         .contains(HealthGrpc.SERVICE_NAME);
+  }
+
+  /** The HTTP twin of grpc.health.v1 on the metrics port, for probes that cannot speak TLS. */
+  @Test
+  void httpHealth_untilMarkServing_503Then200() throws Exception {
+    start(lifecycle(WAIT));
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpRequest get =
+        java.net.http.HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + lifecycle.metricsPort() + "/health"))
+            .timeout(WAIT)
+            .build();
+
+    var before = http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString());
+    lifecycle.markServing();
+    var after = http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString());
+
+    assertThat(before.statusCode()).isEqualTo(503);
+    assertThat(before.body()).isEqualTo("NOT_SERVING\n");
+    assertThat(after.statusCode()).isEqualTo(200);
+    assertThat(after.body()).isEqualTo("SERVING\n");
   }
 
   @Test

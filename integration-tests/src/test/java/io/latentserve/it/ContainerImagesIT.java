@@ -475,7 +475,14 @@ class ContainerImagesIT {
     private GenericContainer<?> service(
         String image, String service, Map<String, String> overrides, boolean writableData) {
       Map<String, String> env = new HashMap<>(manifests.configMap());
+      // plaintext without tokens: the Secrets are not here, and SecurityIT tests TLS and tokens
+      env.keySet().removeIf(k -> k.contains("_TLS_") || k.contains("TOKEN"));
       env.putAll(overrides);
+      List<String> args = new java.util.ArrayList<>(manifests.args(service));
+      int clientCa = args.indexOf("--tls-client-ca");
+      if (clientCa >= 0) {
+        args.subList(clientCa, clientCa + 2).clear();
+      }
       Map<String, String> tmpfs = new HashMap<>(Map.of("/tmp", "rw,exec,size=1g"));
       if (writableData) {
         tmpfs.put(manifests.mountPath(service, "data").orElseThrow(), "rw,size=256m,mode=1777");
@@ -483,7 +490,7 @@ class ContainerImagesIT {
       int grpc = grpcPort(service);
       Duration startup = Duration.ofMinutes(3);
       return new GenericContainer<>(DockerImageName.parse(image))
-          .withCommand(manifests.args(service).toArray(String[]::new))
+          .withCommand(args.toArray(String[]::new))
           .withEnv(env)
           .withExposedPorts(grpc, metricsPort(service))
           .withNetwork(network)

@@ -137,6 +137,10 @@ public final class ManifestJson {
     if (!provenance.jobId().isEmpty()) {
       prov.put("jobId", provenance.jobId());
     }
+    // Only when set, so that bundles published without tokens keep their bytes (and digests).
+    if (!provenance.publishedBy().isEmpty()) {
+      prov.put("publishedBy", provenance.publishedBy());
+    }
     ObjectNode sha = root.putObject("sha256");
     new TreeMap<>(manifest.sha256()).forEach(sha::put);
     try {
@@ -350,10 +354,19 @@ public final class ManifestJson {
       throw createdField.bad("an ISO-8601 instant such as 2025-01-31T12:00:00Z");
     }
     String jobId = prov.node.has("jobId") ? prov.field("jobId").text() : "";
+    String publishedBy = prov.node.has("publishedBy") ? prov.field("publishedBy").text() : "";
     return prov.construct(
         () ->
             new Provenance(
-                specJson, dataset, seed, (int) epochs, metrics, codeVersion, created, jobId));
+                specJson,
+                dataset,
+                seed,
+                (int) epochs,
+                metrics,
+                codeVersion,
+                created,
+                jobId,
+                publishedBy));
   }
 
   private static Map<String, String> readSha256(Field shaField) {

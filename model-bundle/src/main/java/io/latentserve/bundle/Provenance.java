@@ -14,6 +14,8 @@ import java.util.Map;
  * @param jobId the id of the training job that published the bundle, or "" for a bundle written
  *     outside a job (a demo bundle): a restarted trainer finds a job's bundle by it instead of
  *     publishing the same job twice
+ * @param publishedBy the subject of the bearer token that asked for the bundle (e.g. the trainer's
+ *     SubmitJob caller), or empty when the service asked for no token
  */
 public record Provenance(
     String specJson,
@@ -23,9 +25,11 @@ public record Provenance(
     Map<String, Double> finalMetrics,
     String codeVersion,
     Instant created,
-    String jobId) {
+    String jobId,
+    String publishedBy) {
   public Provenance {
     finalMetrics = Map.copyOf(finalMetrics);
+    publishedBy = publishedBy == null ? "" : publishedBy;
     if (specJson == null
         || dataset == null
         || codeVersion == null
@@ -39,7 +43,7 @@ public record Provenance(
     }
   }
 
-  /** The provenance of a bundle written outside a training job (job id ""). */
+  /** The provenance of a bundle written outside a training job (job id "", no subject). */
   public Provenance(
       String specJson,
       String dataset,
@@ -48,6 +52,6 @@ public record Provenance(
       Map<String, Double> finalMetrics,
       String codeVersion,
       Instant created) {
-    this(specJson, dataset, seed, epochs, finalMetrics, codeVersion, created, "");
+    this(specJson, dataset, seed, epochs, finalMetrics, codeVersion, created, "", "");
   }
 }

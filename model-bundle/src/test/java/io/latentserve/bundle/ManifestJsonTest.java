@@ -184,7 +184,8 @@ class ManifestJsonTest {
             p.finalMetrics(),
             p.codeVersion(),
             p.created(),
-            "job-42");
+            "job-42",
+            "alice");
     Manifest m = TestBundles.manifest(VaeArchitecture.iwaeOneLayer());
     Manifest manifest =
         new Manifest(m.formatVersion(), m.architecture(), m.graphs(), fromJob, Map.of());

@@ -61,6 +61,7 @@ public final class ModelInfos {
         .setEpochs(p.epochs())
         .putAllFinalMetrics(p.finalMetrics())
         .setCodeVersion(p.codeVersion())
+        .setPublishedBy(p.publishedBy())
         .setCreated(
             Timestamp.newBuilder()
                 .setSeconds(p.created().getEpochSecond())

@@ -9,6 +9,7 @@ import io.latentserve.evaluator.client.InferenceClientConfig;
 import io.latentserve.evaluator.core.EvaluatorOptions;
 import io.latentserve.server.EnvironmentSettings;
 import io.latentserve.server.ServerTransports;
+import io.latentserve.server.security.ServerSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -21,7 +22,8 @@ import java.util.Objects;
  * by command-line flags through {@link #toBuilder()}.
  *
  * @param host address the gRPC server binds: empty (the default) for every interface, else an IP
- *     address or a host name; the metrics endpoint binds every interface
+ *     address or a host name; the metrics endpoint binds it too unless {@code security} names
+ *     another
  * @param port gRPC port; 0 picks a free port
  * @param metricsPort port of the Prometheus {@code /metrics} endpoint; 0 picks a free port
  * @param inferenceTarget the inference replicas: {@code host:port}, {@code h1:p1,h2:p2} or a URI
@@ -39,6 +41,8 @@ import java.util.Objects;
  * @param shutdownGrace how long running evaluations may continue after shutdown begins
  * @param versionWait how long an inference call pinned to a version retries NOT_FOUND and
  *     FAILED_PRECONDITION from replicas that have not loaded it yet
+ * @param security TLS, bearer tokens and the metrics address (all off by default)
+ * @param inferenceSecurity how the evaluator reaches inference: TLS, mTLS and its own token
  */
 public record EvaluatorConfig(
     String host,
@@ -56,7 +60,9 @@ public record EvaluatorConfig(
     int rateSamples,
     int mmdSamples,
     Duration shutdownGrace,
-    Duration versionWait) {
+    Duration versionWait,
+    ServerSecurity security,
+    InferenceSecurity inferenceSecurity) {
 
   public static final String ENV_HOST = "LATENTSERVE_HOST";
   public static final String ENV_PORT = "LATENTSERVE_PORT";
@@ -85,6 +91,8 @@ public record EvaluatorConfig(
     Objects.requireNonNull(reportsDir, "reportsDir");
     Objects.requireNonNull(dataDir, "dataDir");
     checkNonNegative("shutdownGrace", shutdownGrace);
+    Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(inferenceSecurity, "inferenceSecurity");
     checkPositive("maxConcurrentEvaluations", maxConcurrentEvaluations);
     // Both records validate the rest and name the setting.
     inferenceClient(inferenceTarget, callDeadline, maxAttempts, versionWait);
@@ -151,7 +159,9 @@ public record EvaluatorConfig(
         .rateSamples(rateSamples)
         .mmdSamples(mmdSamples)
         .shutdownGrace(shutdownGrace)
-        .versionWait(versionWait);
+        .versionWait(versionWait)
+        .security(security)
+        .inferenceSecurity(inferenceSecurity);
   }
 
   /**
@@ -161,7 +171,10 @@ public record EvaluatorConfig(
    * @throws IllegalArgumentException naming the variable and its value when one is invalid
    */
   public static EvaluatorConfig fromEnvironment(Map<String, String> env) {
-    Builder b = builder();
+    Builder b =
+        builder()
+            .security(ServerSecurity.fromEnvironment(env))
+            .inferenceSecurity(InferenceSecurity.fromEnvironment(env));
     return EnvironmentSettings.of(env)
         .readString(ENV_HOST, b::host)
         .readInt(ENV_PORT, b::port)
@@ -200,6 +213,8 @@ public record EvaluatorConfig(
     private int rateSamples = 8;
     private int mmdSamples = 2000;
     private Duration shutdownGrace = Duration.ofSeconds(20);
+    private ServerSecurity security = ServerSecurity.NONE;
+    private InferenceSecurity inferenceSecurity = InferenceSecurity.NONE;
 
     private Builder() {}
 
@@ -284,6 +299,23 @@ public record EvaluatorConfig(
     }
 
     /**
+     * TLS, bearer tokens and the metrics address; read from the environment by {@link
+     * #fromEnvironment}.
+     */
+    public Builder security(ServerSecurity security) {
+      this.security = security;
+      return this;
+    }
+
+    /**
+     * How the evaluator reaches inference; read from the environment by {@link #fromEnvironment}.
+     */
+    public Builder inferenceSecurity(InferenceSecurity inferenceSecurity) {
+      this.inferenceSecurity = inferenceSecurity;
+      return this;
+    }
+
+    /**
      * The validated config.
      *
      * @throws IllegalArgumentException naming the first invalid setting
@@ -305,7 +337,9 @@ public record EvaluatorConfig(
           rateSamples,
           mmdSamples,
           shutdownGrace,
-          versionWait);
+          versionWait,
+          security,
+          inferenceSecurity);
     }
   }
 }

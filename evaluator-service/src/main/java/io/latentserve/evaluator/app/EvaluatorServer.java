@@ -44,13 +44,13 @@ public final class EvaluatorServer implements AutoCloseable {
   private final GrpcServerLifecycle lifecycle;
 
   /**
-   * A server on a plain-text port {@link EvaluatorConfig#port()} of {@link EvaluatorConfig#host()},
-   * reading catalogued data.
+   * A server on port {@link EvaluatorConfig#port()} of {@link EvaluatorConfig#host()} (plaintext or
+   * TLS as {@link EvaluatorConfig#security()} says), reading catalogued data.
    */
   public static EvaluatorServer create(EvaluatorConfig config) {
     return new EvaluatorServer(
         config,
-        ServerTransports.plaintext(config.host(), config.port()),
+        ServerTransports.open(config.host(), config.port(), config.security()),
         new CatalogDatasetSource(config.dataDir()));
   }
 
@@ -64,7 +64,9 @@ public final class EvaluatorServer implements AutoCloseable {
   public EvaluatorServer(
       EvaluatorConfig config, ServerBuilder<?> serverBuilder, DatasetSource datasets) {
     this.config = Objects.requireNonNull(config, "config");
-    this.inference = GrpcInferenceClient.connect(config.inferenceClient(), metrics);
+    this.inference =
+        GrpcInferenceClient.connect(
+            config.inferenceClient(), config.inferenceSecurity().channelSecurity(), metrics);
     this.evaluations =
         Executors.newFixedThreadPool(config.maxConcurrentEvaluations(), threads("evaluation"));
     this.inferenceCalls =
@@ -84,7 +86,11 @@ public final class EvaluatorServer implements AutoCloseable {
     this.lifecycle =
         GrpcServerLifecycle.builder(SERVICE_NAME, serverBuilder)
             .addService(new EvaluatorGrpcService(evaluationService))
-            .metrics(metrics.registry(), config.metricsPort())
+            .metrics(
+                metrics.registry(),
+                config.security().metricsHostOr(config.host()),
+                config.metricsPort())
+            .security(config.security())
             .shutdownGrace(config.shutdownGrace())
             .drainAlso(evaluationService::awaitIdle)
             .onStop(this::closeClients)

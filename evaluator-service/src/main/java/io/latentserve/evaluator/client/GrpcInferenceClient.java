@@ -3,7 +3,6 @@ package io.latentserve.evaluator.client;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -43,6 +42,9 @@ import io.latentserve.proto.v1.Provenance;
 import io.latentserve.proto.v1.SampleRequest;
 import io.latentserve.proto.v1.SampleResponse;
 import io.latentserve.proto.v1.Tensor;
+import io.latentserve.server.security.ChannelSecurity;
+import io.latentserve.server.security.ChannelTls;
+import io.latentserve.server.security.ServerTls;
 import io.latentserve.wire.LatentDistributions;
 import io.latentserve.wire.TensorCodec;
 import io.latentserve.wire.TensorFormatException;
@@ -83,6 +85,7 @@ public final class GrpcInferenceClient implements InferenceClient {
   private final InferenceClientConfig config;
   private final InferenceCallListener listener;
   private final InferenceGrpc.InferenceBlockingStub stub;
+  private final ChannelTls tls;
 
   /**
    * A client over an existing channel (e.g. in-process in tests); the channel is not closed by
@@ -90,15 +93,17 @@ public final class GrpcInferenceClient implements InferenceClient {
    */
   public GrpcInferenceClient(
       ManagedChannel channel, InferenceClientConfig config, InferenceCallListener listener) {
-    this(channel, false, config, listener);
+    this(channel, false, config, listener, null);
   }
 
   private GrpcInferenceClient(
       ManagedChannel channel,
       boolean ownsChannel,
       InferenceClientConfig config,
-      InferenceCallListener listener) {
+      InferenceCallListener listener,
+      ChannelTls tls) {
     this.channel = Objects.requireNonNull(channel, "channel");
+    this.tls = tls;
     this.ownsChannel = ownsChannel;
     this.config = Objects.requireNonNull(config, "config");
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -109,14 +114,26 @@ public final class GrpcInferenceClient implements InferenceClient {
   /** Opens a plain-text channel to the configured target, balanced round-robin. */
   public static GrpcInferenceClient connect(
       InferenceClientConfig config, InferenceCallListener listener) {
+    return connect(config, ChannelSecurity.NONE, listener);
+  }
+
+  /**
+   * Opens a channel to the configured target, balanced round-robin, with {@code security}'s TLS
+   * (its PEM files re-read while the client lives, so rotated certificates serve new connections)
+   * and its bearer token on every call.
+   *
+   * @throws IllegalArgumentException naming a PEM file that cannot be used
+   */
+  public static GrpcInferenceClient connect(
+      InferenceClientConfig config, ChannelSecurity security, InferenceCallListener listener) {
+    ChannelTls tls = ChannelTls.of(security, ServerTls.DEFAULT_RELOAD_PERIOD);
     ManagedChannel channel =
-        Grpc.newChannelBuilder(
-                InferenceTargets.channelTarget(config.target()),
-                InsecureChannelCredentials.create())
+        Grpc.newChannelBuilder(InferenceTargets.channelTarget(config.target()), tls.credentials())
             .defaultLoadBalancingPolicy("round_robin")
             .maxInboundMessageSize(config.maxInboundMessageBytes())
+            .intercept(security.interceptors())
             .build();
-    return new GrpcInferenceClient(channel, true, config, listener);
+    return new GrpcInferenceClient(channel, true, config, listener, tls);
   }
 
   public String target() {
@@ -303,6 +320,9 @@ public final class GrpcInferenceClient implements InferenceClient {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (tls != null) {
+      tls.close();
     }
   }
 

@@ -8,6 +8,7 @@ import static io.latentserve.server.SettingChecks.checkPositive;
 import io.latentserve.inference.batching.BatchingConfig;
 import io.latentserve.server.EnvironmentSettings;
 import io.latentserve.server.ServerTransports;
+import io.latentserve.server.security.ServerSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -22,7 +23,8 @@ import java.util.regex.Pattern;
  * by command-line flags through {@link #toBuilder()}.
  *
  * @param host address the gRPC server binds: empty (the default) for every interface, else an IP
- *     address or a host name; the metrics endpoint binds every interface
+ *     address or a host name; the metrics endpoint binds it too unless {@code security} names
+ *     another
  * @param port gRPC port; 0 picks a free port
  * @param metricsPort port of the Prometheus {@code /metrics} HTTP endpoint; 0 picks a free port
  * @param modelRepository root folder of the model repository ({@code <root>/<model>/<version>/})
@@ -44,6 +46,7 @@ import java.util.regex.Pattern;
  * @param streamStallTimeout how long an ImportanceWeights stream may wait for its client to read
  *     the next chunk; then it ends with DEADLINE_EXCEEDED and releases its model version
  * @param maxPooledBufferBytes bytes of direct buffers kept for reuse per loaded model version
+ * @param security TLS, bearer tokens and the metrics address (all off by default)
  */
 public record InferenceConfig(
     String host,
@@ -63,7 +66,8 @@ public record InferenceConfig(
     Duration shutdownGrace,
     int maxImportanceStreams,
     Duration streamStallTimeout,
-    int maxPooledBufferBytes) {
+    int maxPooledBufferBytes,
+    ServerSecurity security) {
 
   /** Environment variables read by {@link #fromEnvironment(Map)}. */
   public static final String ENV_HOST = "LATENTSERVE_HOST";
@@ -129,6 +133,7 @@ public record InferenceConfig(
       throw new IllegalArgumentException(
           "maxPooledBufferBytes must be >= 0, got " + maxPooledBufferBytes);
     }
+    Objects.requireNonNull(security, "security");
   }
 
   /** The defaults: every setting as documented, the repository at {@code ./models}. */
@@ -156,7 +161,8 @@ public record InferenceConfig(
         .shutdownGrace(shutdownGrace)
         .maxImportanceStreams(maxImportanceStreams)
         .streamStallTimeout(streamStallTimeout)
-        .maxPooledBufferBytes(maxPooledBufferBytes);
+        .maxPooledBufferBytes(maxPooledBufferBytes)
+        .security(security);
   }
 
   /** The defaults. */
@@ -175,7 +181,7 @@ public record InferenceConfig(
    *     the result is invalid
    */
   public static InferenceConfig fromEnvironment(Map<String, String> env) {
-    Builder b = builder();
+    Builder b = builder().security(ServerSecurity.fromEnvironment(env));
     return EnvironmentSettings.of(env)
         .readString(ENV_HOST, b::host)
         .readInt(ENV_PORT, b::port)
@@ -218,6 +224,7 @@ public record InferenceConfig(
     private int maxImportanceStreams = 4;
     private Duration streamStallTimeout = Duration.ofSeconds(30);
     private int maxPooledBufferBytes = 64 << 20;
+    private ServerSecurity security = ServerSecurity.NONE;
 
     private Builder() {}
 
@@ -312,6 +319,15 @@ public record InferenceConfig(
     }
 
     /**
+     * TLS, bearer tokens and the metrics address; read from the environment by {@link
+     * #fromEnvironment}.
+     */
+    public Builder security(ServerSecurity security) {
+      this.security = security;
+      return this;
+    }
+
+    /**
      * The validated config.
      *
      * @throws IllegalArgumentException naming the first invalid setting
@@ -335,7 +351,8 @@ public record InferenceConfig(
           shutdownGrace,
           maxImportanceStreams,
           streamStallTimeout,
-          maxPooledBufferBytes);
+          maxPooledBufferBytes,
+          security);
     }
   }
 }

@@ -37,11 +37,12 @@ public final class InferenceServer implements AutoCloseable {
   private final GrpcServerLifecycle lifecycle;
 
   /**
-   * A server for {@code config} on a plain-text (insecure) port {@link InferenceConfig#port()} of
-   * {@link InferenceConfig#host()}; put TLS in front of it, e.g. in a service mesh.
+   * A server for {@code config} on port {@link InferenceConfig#port()} of {@link
+   * InferenceConfig#host()}, plaintext or TLS as {@link InferenceConfig#security()} says.
    */
   public static InferenceServer create(InferenceConfig config) {
-    return new InferenceServer(config, ServerTransports.plaintext(config.host(), config.port()));
+    return new InferenceServer(
+        config, ServerTransports.open(config.host(), config.port(), config.security()));
   }
 
   /**
@@ -75,7 +76,11 @@ public final class InferenceServer implements AutoCloseable {
         GrpcServerLifecycle.builder(
                 SERVICE_NAME, serverBuilder.maxInboundMessageSize(config.maxMessageBytes()))
             .addService(new InferenceGrpcService(registry, metrics.requestListener(), streams))
-            .metrics(metrics.registry(), config.metricsPort())
+            .metrics(
+                metrics.registry(),
+                config.security().metricsHostOr(config.host()),
+                config.metricsPort())
+            .security(config.security())
             .shutdownGrace(config.shutdownGrace())
             .onStop(
                 () -> {

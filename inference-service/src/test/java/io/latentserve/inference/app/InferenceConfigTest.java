@@ -3,6 +3,7 @@ package io.latentserve.inference.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.latentserve.server.security.ServerSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -68,7 +69,8 @@ class InferenceConfigTest {
                 Duration.ofSeconds(3),
                 3,
                 Duration.ofMillis(250),
-                8 << 20));
+                8 << 20,
+                ServerSecurity.NONE));
   }
 
   @Test

@@ -7,6 +7,7 @@ import static io.latentserve.server.SettingChecks.checkPositive;
 
 import io.latentserve.server.EnvironmentSettings;
 import io.latentserve.server.ServerTransports;
+import io.latentserve.server.security.ServerSecurity;
 import io.latentserve.trainer.core.JobManagerOptions;
 import io.latentserve.trainer.core.ResourceLimits;
 import java.nio.file.Path;
@@ -24,7 +25,8 @@ import java.util.regex.Pattern;
  * by command-line flags through {@link #toBuilder()}.
  *
  * @param host address the gRPC server binds: empty (the default) for every interface, else an IP
- *     address or a host name; the metrics endpoint binds every interface
+ *     address or a host name; the metrics endpoint binds it too unless {@code security} names
+ *     another
  * @param port gRPC port; 0 picks a free port
  * @param metricsPort port of the Prometheus {@code /metrics} endpoint; 0 picks a free port
  * @param modelRepository root of the model repository the trained bundles are published into
@@ -45,6 +47,7 @@ import java.util.regex.Pattern;
  * @param maxParameters most trainable parameters of a model
  * @param maxStepMemory largest estimated activation memory of one training step, bytes (see {@link
  *     ResourceLimits})
+ * @param security TLS, bearer tokens and the metrics address (all off by default)
  */
 public record TrainerConfig(
     String host,
@@ -65,7 +68,8 @@ public record TrainerConfig(
     int maxLayers,
     int maxHiddenLayers,
     long maxParameters,
-    long maxStepMemory) {
+    long maxStepMemory,
+    ServerSecurity security) {
 
   public static final String ENV_HOST = "LATENTSERVE_HOST";
   public static final String ENV_PORT = "LATENTSERVE_PORT";
@@ -113,6 +117,7 @@ public record TrainerConfig(
     checkPositive("maxHiddenLayers", maxHiddenLayers);
     checkPositiveLong("maxParameters", maxParameters);
     checkPositiveLong("maxStepMemory", maxStepMemory);
+    Objects.requireNonNull(security, "security");
   }
 
   /** The job manager's settings. */
@@ -167,7 +172,8 @@ public record TrainerConfig(
         .maxLayers(maxLayers)
         .maxHiddenLayers(maxHiddenLayers)
         .maxParameters(maxParameters)
-        .maxStepMemory(maxStepMemory);
+        .maxStepMemory(maxStepMemory)
+        .security(security);
   }
 
   /**
@@ -177,7 +183,7 @@ public record TrainerConfig(
    * @throws IllegalArgumentException naming the variable and its value when one is invalid
    */
   public static TrainerConfig fromEnvironment(Map<String, String> env) {
-    Builder b = builder();
+    Builder b = builder().security(ServerSecurity.fromEnvironment(env));
     return EnvironmentSettings.of(env)
         .readString(ENV_HOST, b::host)
         .readInt(ENV_PORT, b::port)
@@ -260,6 +266,7 @@ public record TrainerConfig(
     private int maxHiddenLayers = ResourceLimits.defaults().maxHiddenLayers();
     private long maxParameters = ResourceLimits.defaults().maxParameters();
     private long maxStepMemory = ResourceLimits.defaults().maxStepBytes();
+    private ServerSecurity security = ServerSecurity.NONE;
 
     private Builder() {}
 
@@ -360,6 +367,15 @@ public record TrainerConfig(
     }
 
     /**
+     * TLS, bearer tokens and the metrics address; read from the environment by {@link
+     * #fromEnvironment}.
+     */
+    public Builder security(ServerSecurity security) {
+      this.security = security;
+      return this;
+    }
+
+    /**
      * @throws IllegalArgumentException naming the first invalid setting
      */
     public TrainerConfig build() {
@@ -387,7 +403,8 @@ public record TrainerConfig(
           maxLayers,
           maxHiddenLayers,
           maxParameters,
-          maxStepMemory);
+          maxStepMemory,
+          security);
     }
   }
 }

@@ -41,13 +41,13 @@ public final class TrainerServer implements AutoCloseable {
   private final GrpcServerLifecycle lifecycle;
 
   /**
-   * A server on a plain-text port {@link TrainerConfig#port()} of {@link TrainerConfig#host()},
-   * training with SameDiff on catalogued data.
+   * A server on port {@link TrainerConfig#port()} of {@link TrainerConfig#host()} (plaintext or TLS
+   * as {@link TrainerConfig#security()} says), training with SameDiff on catalogued data.
    */
   public static TrainerServer create(TrainerConfig config) {
     return new TrainerServer(
         config,
-        ServerTransports.plaintext(config.host(), config.port()),
+        ServerTransports.open(config.host(), config.port(), config.security()),
         new CatalogDatasetSource(config.dataDir()),
         new SameDiffBackend());
   }
@@ -81,7 +81,11 @@ public final class TrainerServer implements AutoCloseable {
     this.lifecycle =
         GrpcServerLifecycle.builder(SERVICE_NAME, serverBuilder)
             .addService(new TrainerGrpcService(jobs))
-            .metrics(metrics.registry(), config.metricsPort())
+            .metrics(
+                metrics.registry(),
+                config.security().metricsHostOr(config.host()),
+                config.metricsPort())
+            .security(config.security())
             .shutdownGrace(config.shutdownGrace())
             .drainAlso(jobs::awaitIdle)
             .build();

@@ -66,7 +66,8 @@ public final class BundlePublisher {
             result.metrics(),
             LatentserveVersion.get(),
             created,
-            job.id());
+            job.id(),
+            job.submittedBy());
     Manifest manifest =
         new Manifest(
             Manifest.FORMAT_VERSION,

@@ -190,6 +190,7 @@ public final class FileJobStore {
     root.put("total_steps", job.totalSteps());
     root.put("created", job.created().toString());
     root.put("updated", job.updated().toString());
+    root.put("submitted_by", job.submittedBy());
     if (job.published() != null) {
       ObjectNode p = root.putObject("published");
       p.put("name", job.published().name());
@@ -223,7 +224,8 @@ public final class FileJobStore {
         published,
         null,
         Instant.parse(root.get("created").textValue()),
-        Instant.parse(root.get("updated").textValue()));
+        Instant.parse(root.get("updated").textValue()),
+        root.has("submitted_by") ? root.get("submitted_by").textValue() : "");
   }
 
   static byte[] checkpointBytes(Checkpoint c) {

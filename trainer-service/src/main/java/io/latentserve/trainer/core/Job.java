@@ -24,8 +24,10 @@ public record Job(
     PublishedModel published,
     TrainingProgress progress,
     Instant created,
-    Instant updated) {
+    Instant updated,
+    String submittedBy) {
   public Job {
+    submittedBy = submittedBy == null ? "" : submittedBy;
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(state, "state");
@@ -34,18 +36,79 @@ public record Job(
     Objects.requireNonNull(updated, "updated");
   }
 
+  /** A job nobody in particular submitted (the service asked for no token). */
+  public Job(
+      String id,
+      TrainingSpec spec,
+      JobState state,
+      String reason,
+      int epoch,
+      long step,
+      long totalSteps,
+      PublishedModel published,
+      TrainingProgress progress,
+      Instant created,
+      Instant updated) {
+    this(
+        id,
+        spec,
+        state,
+        reason,
+        epoch,
+        step,
+        totalSteps,
+        published,
+        progress,
+        created,
+        updated,
+        "");
+  }
+
   Job withState(JobState newState, String newReason, Instant now) {
     return new Job(
-        id, spec, newState, newReason, epoch, step, totalSteps, published, progress, created, now);
+        id,
+        spec,
+        newState,
+        newReason,
+        epoch,
+        step,
+        totalSteps,
+        published,
+        progress,
+        created,
+        now,
+        submittedBy);
   }
 
   Job withProgress(TrainingProgress p, Instant now) {
     return new Job(
-        id, spec, state, reason, p.epoch(), p.step(), p.totalSteps(), published, p, created, now);
+        id,
+        spec,
+        state,
+        reason,
+        p.epoch(),
+        p.step(),
+        p.totalSteps(),
+        published,
+        p,
+        created,
+        now,
+        submittedBy);
   }
 
   Job withPublished(PublishedModel model, Instant now) {
     return new Job(
-        id, spec, JobState.SUCCEEDED, "", epoch, step, totalSteps, model, progress, created, now);
+        id,
+        spec,
+        JobState.SUCCEEDED,
+        "",
+        epoch,
+        step,
+        totalSteps,
+        model,
+        progress,
+        created,
+        now,
+        submittedBy);
   }
 }

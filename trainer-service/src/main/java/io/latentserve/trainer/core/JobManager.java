@@ -180,6 +180,14 @@ public final class JobManager implements AutoCloseable {
    * @throws TrainerUnavailableException if shutting down
    */
   public Job submit(TrainingSpec spec) {
+    return submit(spec, "");
+  }
+
+  /**
+   * As {@link #submit(TrainingSpec)}, for {@code submittedBy} (the caller's subject; empty if
+   * unknown), who is recorded in the job and in the provenance of the version it publishes.
+   */
+  public Job submit(TrainingSpec spec, String submittedBy) {
     checkOpen();
     options.limits().check(spec);
     if (spec.rowsPerStep() > options.maxStepSamples()) {
@@ -244,7 +252,8 @@ public final class JobManager implements AutoCloseable {
               null,
               null,
               now,
-              now);
+              now,
+              submittedBy);
       store.save(job);
       queuedJob = job;
       handle = new Handle(job);

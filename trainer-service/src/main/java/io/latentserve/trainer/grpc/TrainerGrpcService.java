@@ -14,6 +14,7 @@ import io.latentserve.proto.v1.SubmitJobRequest;
 import io.latentserve.proto.v1.SubmitJobResponse;
 import io.latentserve.proto.v1.TrainerGrpc;
 import io.latentserve.proto.v1.WatchJobRequest;
+import io.latentserve.server.security.Caller;
 import io.latentserve.trainer.core.Job;
 import io.latentserve.trainer.core.JobManager;
 import io.latentserve.trainer.core.TrainingSpec;
@@ -46,7 +47,8 @@ public final class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
           TrainingSpec spec =
               ProtoMapping.trainingSpec(
                   request.getSpec(), jobs.datasetShape(request.getSpec().getDataset()));
-          Job job = jobs.submit(spec);
+          // Who publishes under a model name is the train role's: the version records who it was.
+          Job job = jobs.submit(spec, Caller.currentSubject().orElse(""));
           return SubmitJobResponse.newBuilder().setJob(ProtoMapping.job(job)).build();
         });
   }

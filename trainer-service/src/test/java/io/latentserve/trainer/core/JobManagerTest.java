@@ -144,6 +144,30 @@ class JobManagerTest {
     assertThat(manager.list()).containsExactly(done);
   }
 
+  /** Who submitted a job is recorded in it and in each version it publishes, the next one too. */
+  @Test
+  void submit_bySubjects_eachVersionRecordsWhoPublishedIt() throws Exception {
+    JobManager manager = manager(options(4, Duration.ofMinutes(1)));
+    Job first = manager.submit(spec("tiny-p", 1), "alice");
+    Job firstDone = new Events(manager, first.id()).await(j -> j.state().isTerminal());
+    Job second = manager.submit(spec("tiny-p", 1), "ci-pipeline");
+    Job secondDone = new Events(manager, second.id()).await(j -> j.state().isTerminal());
+
+    assertThat(firstDone.published().version()).isEqualTo(1);
+    assertThat(firstDone.published().manifest().provenance().publishedBy()).isEqualTo("alice");
+    assertThat(secondDone.published().version()).isEqualTo(2);
+    assertThat(secondDone.published().manifest().provenance().publishedBy())
+        .isEqualTo("ci-pipeline");
+    Path onDisk = dir.resolve("models").resolve("tiny-p").resolve("2").resolve(Manifest.FILE_NAME);
+    assertThat(
+            io.latentserve.bundle.ManifestJson.read(java.nio.file.Files.readString(onDisk))
+                .provenance()
+                .publishedBy())
+        .isEqualTo("ci-pipeline");
+    assertThat(FileJobStore.read(FileJobStore.write(secondDone)).submittedBy())
+        .isEqualTo("ci-pipeline");
+  }
+
   /**
    * A watcher whose callback throws (a broken client stream, a bug in an observer) is dropped; the
    * job, and every other watcher, go on to the end.
