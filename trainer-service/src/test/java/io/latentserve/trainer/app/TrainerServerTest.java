@@ -149,6 +149,64 @@ class TrainerServerTest {
             });
   }
 
+  /** A trainer with tokens: the SubmitJob caller's subject goes into each version it publishes. */
+  @Test
+  void submitJob_withTokens_eachVersionRecordsItsSubmitterAndReadersCannotTrain()
+      throws IOException {
+    String alice = "a".repeat(32);
+    String bob = "b".repeat(32);
+    String reader = "r".repeat(32);
+    Path tokens =
+        java.nio.file.Files.writeString(
+            dir.resolve("tokens"),
+            alice + " train,read alice\n" + bob + " train,read bob\n" + reader + " read dash\n");
+    TrainerServer secured =
+        startServer(
+            c ->
+                c.jobsDir(dir.resolve("secured-jobs"))
+                    .security(
+                        new io.latentserve.server.security.ServerSecurity(
+                            null, null, null, tokens, null)));
+    ManagedChannel channel = channel(secured);
+
+    Job first = submitAs(channel, alice, spec("tiny-who", 1));
+    JobEvent firstEnd = lastEvent(channel, alice, first.getJobId());
+    Job second = submitAs(channel, bob, spec("tiny-who", 1));
+    JobEvent secondEnd = lastEvent(channel, bob, second.getJobId());
+
+    assertThat(firstEnd.getJob().getPublished().getVersion()).isEqualTo(1);
+    assertThat(firstEnd.getJob().getPublished().getProvenance().getPublishedBy())
+        .isEqualTo("alice");
+    assertThat(secondEnd.getJob().getPublished().getVersion()).isEqualTo(2);
+    assertThat(secondEnd.getJob().getPublished().getProvenance().getPublishedBy()).isEqualTo("bob");
+    assertStatus(
+        () -> submitAs(channel, reader, spec("tiny-who", 1)),
+        Status.Code.PERMISSION_DENIED,
+        "latentserve.v1.Trainer/SubmitJob needs role train; the token of dash has read");
+  }
+
+  private static TrainerGrpc.TrainerBlockingStub as(ManagedChannel channel, String token) {
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(
+        io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + token);
+    return TrainerGrpc.newBlockingStub(channel)
+        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers))
+        .withDeadlineAfter(2, TimeUnit.MINUTES);
+  }
+
+  private static Job submitAs(ManagedChannel channel, String token, JobSpec.Builder spec) {
+    return as(channel, token)
+        .submitJob(SubmitJobRequest.newBuilder().setSpec(spec).build())
+        .getJob();
+  }
+
+  private static JobEvent lastEvent(ManagedChannel channel, String token, String jobId) {
+    List<JobEvent> events =
+        drain(as(channel, token).watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build()));
+    return events.get(events.size() - 1);
+  }
+
   @Test
   void submitJob_validSpec_watchStreamsProgressUntilPublished() {
     Job job = submit(spec("tiny-ok", 2));
