@@ -33,9 +33,14 @@ record EmbeddedGraph(
       initializers.add(tensor.toBuilder().setName(rename(names, prefix, tensor.getName())).build());
     }
     List<OnnxMl.NodeProto> nodes = new ArrayList<>();
-    for (OnnxMl.NodeProto node : graph.getNodeList()) {
+    for (int i = 0; i < graph.getNodeCount(); i++) {
+      OnnxMl.NodeProto node = graph.getNode(i);
       OnnxMl.NodeProto.Builder copy = node.toBuilder().clearInput().clearOutput();
-      copy.setName(prefix + "/" + (node.getName().isEmpty() ? node.getOpType() : node.getName()));
+      // Exporters may leave node names empty; ONNX Runtime wants them distinct.
+      copy.setName(
+          prefix
+              + "/"
+              + (node.getName().isEmpty() ? "node" + i + "_" + node.getOpType() : node.getName()));
       node.getInputList().forEach(in -> copy.addInput(rename(names, prefix, in)));
       node.getOutputList().forEach(out -> copy.addOutput(rename(names, prefix, out)));
       nodes.add(copy.build());
