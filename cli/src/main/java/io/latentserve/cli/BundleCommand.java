@@ -91,7 +91,8 @@ final class BundleCommand {
             + " your own ONNX VAE), the fused log-density graphs are composed around them, run"
             + " once against the imported graphs alone, and published as the next version of"
             + " REPOSITORY/NAME.",
-        "Supported: one gaussian latent layer with the N(0, I) prior; bernoulli, gaussian_fixed or"
+        "Supported: one latent layer, gaussian with the N(0, I) prior or bernoulli with the"
+            + " factorial prior of the spec's priorLogits; bernoulli, gaussian_fixed or"
             + " gaussian_learned likelihood; opsets 13 to 21."
       })
   static final class Import implements Runnable {
@@ -101,7 +102,9 @@ final class BundleCommand {
         names = "--encoder",
         required = true,
         paramLabel = "FILE",
-        description = "ONNX encoder: x [batch, D] -> mean, logvar [batch, d].")
+        description =
+            "ONNX encoder: x [batch, D] -> mean, logvar (gaussian layer) or logits (bernoulli"
+                + " layer) [batch, d].")
     Path encoder;
 
     @Option(
@@ -118,7 +121,7 @@ final class BundleCommand {
         required = true,
         paramLabel = "FILE",
         description =
-            "JSON: inputDim, latent {name, dim, family}, likelihood, likelihoodSigma,"
+            "JSON: inputDim, latent {name, dim, family, priorLogits}, likelihood, likelihoodSigma,"
                 + " optional encoder/decoder {input, outputs}.")
     Path specFile;
 

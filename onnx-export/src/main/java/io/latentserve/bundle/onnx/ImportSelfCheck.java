@@ -2,6 +2,7 @@ package io.latentserve.bundle.onnx;
 
 import io.latentserve.bundle.GraphNames;
 import io.latentserve.bundle.GraphRole;
+import io.latentserve.model.CounterNoise;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
@@ -60,48 +61,53 @@ public final class ImportSelfCheck {
   }
 
   private double run() {
-    SplittableRandom random = new SplittableRandom(SEED);
     String layer = vae.spec().layerName();
+    LatentFamily family = vae.spec().family();
     LikelihoodFamily likelihood = vae.spec().likelihood();
     double sigma = vae.spec().likelihoodSigma();
     int n = EXAMPLES;
     int k = SAMPLES;
+    double[][] prior = priorParameters();
 
-    float[] x = data(random, n);
-    Map<String, FloatTensor> q = alone(true, FloatTensor.of(x, n, width));
-    float[] mean = q.get(vae.encoder().outputs().get(0)).data();
-    float[] logVariance = q.get(vae.encoder().outputs().get(1)).data();
-    float[] eps = normals(random, n * k * dim);
-    float[] z = new float[n * k * dim];
+    float[] x = data(new SplittableRandom(SEED), n, prior);
+    Map<String, FloatTensor> encoded0 = alone(true, FloatTensor.of(x, n, width));
+    List<float[]> q =
+        vae.encoder().outputs().stream().map(name -> encoded0.get(name).data()).toList();
+    // The family's own noise (N(0, 1), Logistic(0, 1)), counter-based as the server draws it.
+    float[] eps = new float[n * k * dim];
     for (int i = 0; i < n; i++) {
+      family
+          .noise()
+          .fill(
+              CounterNoise.rowKey(SEED, CounterNoise.Stream.LATENT, i),
+              0,
+              eps,
+              i * k * dim,
+              k * dim);
+    }
+    float[] z = new float[n * k * dim];
+    double[][] logQz = new double[n][k];
+    double[][] logPz = new double[n][k];
+    for (int i = 0; i < n; i++) {
+      double[][] posterior = rows(q, i, dim);
       for (int s = 0; s < k; s++) {
+        int r = i * k + s;
+        double[] zr = family.sample(posterior, row(eps, r, dim));
         for (int j = 0; j < dim; j++) {
-          int u = i * dim + j;
-          int v = (i * k + s) * dim + j;
-          // As the graph computes it, in float32: mean + exp(logvar / 2) eps.
-          z[v] = mean[u] + (float) Math.exp(logVariance[u] * 0.5f) * eps[v];
+          z[r * dim + j] = (float) zr[j];
         }
+        double[] rounded = row(z, r, dim);
+        logQz[i][s] = family.logDensity(rounded, posterior);
+        logPz[i][s] = family.logDensity(rounded, prior);
       }
     }
     List<float[]> p = heads(alone(false, FloatTensor.of(z, (long) n * k, dim)));
-
     double[][] logPx = new double[n][k];
-    double[][] logPz = new double[n][k];
-    double[][] logQz = new double[n][k];
     double[][] logW = new double[n][k];
-    double[][] standard = LatentFamily.GAUSSIAN.standardParameters(dim);
     for (int i = 0; i < n; i++) {
-      double[][] posterior = {row(mean, i, dim), row(logVariance, i, dim)};
       for (int s = 0; s < k; s++) {
         int r = i * k + s;
-        double[] zr = row(z, r, dim);
-        double[][] params = new double[p.size()][];
-        for (int h = 0; h < p.size(); h++) {
-          params[h] = row(p.get(h), r, width);
-        }
-        logPx[i][s] = likelihood.logDensity(row(x, i, width), params, sigma);
-        logPz[i][s] = LatentFamily.GAUSSIAN.logDensity(zr, standard);
-        logQz[i][s] = LatentFamily.GAUSSIAN.logDensity(zr, posterior);
+        logPx[i][s] = likelihood.logDensity(row(x, i, width), rows(p, r, width), sigma);
         logW[i][s] = logPx[i][s] + logPz[i][s] - logQz[i][s];
       }
     }
@@ -122,14 +128,19 @@ public final class ImportSelfCheck {
     inputs.put(GraphNames.X, FloatTensor.of(x, n, width));
     inputs.put(GraphNames.eps(layer), FloatTensor.of(eps0, n, dim));
     Map<String, FloatTensor> encoded = composed(GraphRole.ENCODER, inputs);
-    compare(GraphRole.ENCODER, encoded, GraphNames.mean(layer), doubles(mean));
-    compare(GraphRole.ENCODER, encoded, GraphNames.logVariance(layer), doubles(logVariance));
+    List<String> parameters = family.parameterNames();
+    for (int h = 0; h < parameters.size(); h++) {
+      compare(
+          GraphRole.ENCODER,
+          encoded,
+          GraphNames.parameter(layer, parameters.get(h)),
+          doubles(q.get(h)));
+    }
     compare(GraphRole.ENCODER, encoded, GraphNames.sample(layer), doubles(z0));
 
     Map<String, FloatTensor> decoded =
         composed(GraphRole.DECODER, Map.of(GraphNames.sample(layer), FloatTensor.of(z0, n, dim)));
-    float[] firstMean = firstSamples(p.get(0), n, k, width);
-    double[] xMean = doubles(firstMean);
+    double[] xMean = doubles(firstSamples(p.get(0), n, k, width));
     if (likelihood == LikelihoodFamily.BERNOULLI) {
       for (int i = 0; i < xMean.length; i++) {
         xMean[i] = 1 / (1 + Math.exp(-xMean[i]));
@@ -142,6 +153,19 @@ public final class ImportSelfCheck {
           decoded,
           GraphNames.X_LOGVAR,
           doubles(firstSamples(p.get(1), n, k, width)));
+    }
+    if (vae.architecture().prior().hasWeights()) {
+      for (int h = 0; h < parameters.size(); h++) {
+        double[] repeated = new double[n * dim];
+        for (int i = 0; i < n; i++) {
+          System.arraycopy(prior[h], 0, repeated, i * dim, dim);
+        }
+        compare(
+            GraphRole.DECODER,
+            decoded,
+            GraphNames.priorParameter(layer, parameters.get(h)),
+            repeated);
+      }
     }
 
     inputs.clear();
@@ -157,12 +181,44 @@ public final class ImportSelfCheck {
     return worst;
   }
 
+  /** The prior's parameters [heads][d]: N(0, I), or the spec's logits rounded to float32. */
+  private double[][] priorParameters() {
+    if (vae.spec().priorLogits().isEmpty()) {
+      return vae.spec().family().standardParameters(dim);
+    }
+    double[] logits = new double[dim];
+    for (int j = 0; j < dim; j++) {
+      logits[j] = vae.spec().priorLogits().get(j).floatValue();
+    }
+    return new double[][] {logits};
+  }
+
+  /** Row r of each head, as the family's parameters [heads][width]. */
+  private static double[][] rows(List<float[]> heads, int r, int width) {
+    double[][] out = new double[heads.size()][];
+    for (int h = 0; h < heads.size(); h++) {
+      out[h] = row(heads.get(h), r, width);
+    }
+    return out;
+  }
+
   /**
-   * Examples from the model: x ~ p(x|z) for z ~ N(0, I), through the imported decoder alone (a
-   * Gaussian's draws rounded to float32).
+   * Examples from the model: x ~ p(x|z) for z drawn from the prior, through the imported decoder
+   * alone (a Gaussian's draws rounded to float32).
    */
-  private float[] data(SplittableRandom random, int n) {
-    float[] z = normals(random, n * dim);
+  private float[] data(SplittableRandom random, int n, double[][] prior) {
+    LatentFamily family = vae.spec().family();
+    float[] z = new float[n * dim];
+    float[] noise = new float[dim];
+    for (int i = 0; i < n; i++) {
+      family
+          .noise()
+          .fill(CounterNoise.rowKey(SEED, CounterNoise.Stream.PRIOR, i), 0, noise, 0, dim);
+      double[] zi = family.sample(prior, doubles(noise));
+      for (int j = 0; j < dim; j++) {
+        z[i * dim + j] = (float) zi[j];
+      }
+    }
     List<float[]> p = heads(alone(false, FloatTensor.of(z, n, dim)));
     float[] x = new float[n * width];
     for (int i = 0; i < x.length; i++) {
@@ -247,14 +303,6 @@ public final class ImportSelfCheck {
       }
       worst = Math.max(worst, error);
     }
-  }
-
-  private static float[] normals(SplittableRandom random, int count) {
-    float[] out = new float[count];
-    for (int i = 0; i < count; i++) {
-      out[i] = (float) normal(random);
-    }
-    return out;
   }
 
   /** A standard normal draw (Box-Muller). */

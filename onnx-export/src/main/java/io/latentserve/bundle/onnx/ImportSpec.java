@@ -29,9 +29,15 @@ import java.util.Set;
  *  "decoder": {"input": "z", "outputs": {"logits": "logits"}}}
  * }</pre>
  *
+ * <p>A Bernoulli latent layer ({@code "family": "bernoulli"}, the encoder outputs logits) has a
+ * factorial Bernoulli prior whose logits the spec gives: {@code "priorLogits": 0} (one value for
+ * every unit) or a list of {@code dim} values.
+ *
  * @param encoder names in the encoder graph; {@link Names#input()} null: its only input; an empty
  *     {@link Names#outputs()}: its outputs in parameter order
  * @param decoder names in the decoder graph, as {@code encoder}
+ * @param priorLogits the prior's logits, one per unit, for a Bernoulli layer; empty for a Gaussian
+ *     one (whose prior is N(0, I))
  */
 public record ImportSpec(
     int inputDim,
@@ -41,7 +47,8 @@ public record ImportSpec(
     LikelihoodFamily likelihood,
     double likelihoodSigma,
     Names encoder,
-    Names decoder) {
+    Names decoder,
+    List<Double> priorLogits) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> TOP_KEYS =
@@ -53,6 +60,7 @@ public record ImportSpec(
           "encoder",
           "decoder",
           "description");
+  private static final Set<String> LATENT_KEYS = Set.of("name", "dim", "family", "priorLogits");
 
   /**
    * Which graph input and outputs to use.
@@ -72,12 +80,54 @@ public record ImportSpec(
     }
   }
 
+  /** A spec of a Gaussian latent layer, whose prior is N(0, I). */
+  public ImportSpec(
+      int inputDim,
+      String layerName,
+      int latentDim,
+      LatentFamily family,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma,
+      Names encoder,
+      Names decoder) {
+    this(
+        inputDim,
+        layerName,
+        latentDim,
+        family,
+        likelihood,
+        likelihoodSigma,
+        encoder,
+        decoder,
+        List.of());
+  }
+
   public ImportSpec {
-    if (family != LatentFamily.GAUSSIAN) {
+    priorLogits = List.copyOf(priorLogits);
+    if (family == LatentFamily.BERNOULLI) {
+      if (priorLogits.size() != latentDim) {
+        throw new ImportException(
+            "spec latent.priorLogits: a bernoulli layer of "
+                + latentDim
+                + " units needs one prior logit per unit (or one number for all), got "
+                + priorLogits.size());
+      }
+      for (double logit : priorLogits) {
+        if (!Double.isFinite(logit)) {
+          throw new ImportException("spec latent.priorLogits must be finite, got " + logit);
+        }
+      }
+    } else if (family == LatentFamily.GAUSSIAN) {
+      if (!priorLogits.isEmpty()) {
+        throw new ImportException(
+            "spec latent.priorLogits is only for a bernoulli layer; a gaussian layer's prior is"
+                + " N(0, I)");
+      }
+    } else {
       throw new ImportException(
           "latent family "
               + family.name()
-              + " is not supported by bundle import: imported models have one gaussian layer");
+              + " is not supported by bundle import: the layer is gaussian or bernoulli");
     }
     // VaeArchitecture checks the widths, the name and the likelihood sigma.
     try {
@@ -151,7 +201,7 @@ public record ImportSpec(
     if (!latent.isObject()) {
       throw new ImportException("spec latent must be an object {name, dim, family}");
     }
-    checkKeys("spec latent", latent, Set.of("name", "dim", "family"));
+    checkKeys("spec latent", latent, LATENT_KEYS);
     LikelihoodFamily likelihood = likelihood(required(root, "likelihood", "spec").asText());
     JsonNode sigma = root.get("likelihoodSigma");
     if (sigma != null && likelihood != LikelihoodFamily.GAUSSIAN_FIXED) {
@@ -167,15 +217,36 @@ public record ImportSpec(
     } catch (IllegalArgumentException e) {
       throw new ImportException("spec latent.family: " + e.getMessage(), e);
     }
+    int dim = positiveInt(latent, "dim", "spec latent");
     return new ImportSpec(
         positiveInt(root, "inputDim", "spec"),
         latent.has("name") ? latent.get("name").asText() : "z1",
-        positiveInt(latent, "dim", "spec latent"),
+        dim,
         latentFamily,
         likelihood,
         sigma == null ? 0 : number(sigma, "spec likelihoodSigma"),
         names(root, "encoder"),
-        names(root, "decoder"));
+        names(root, "decoder"),
+        priorLogits(latent.get("priorLogits"), dim));
+  }
+
+  /** A number for every unit, or one per unit; absent: none. */
+  private static List<Double> priorLogits(JsonNode node, int dim) {
+    if (node == null) {
+      return List.of();
+    }
+    if (node.isNumber()) {
+      return java.util.Collections.nCopies(dim, node.asDouble());
+    }
+    if (!node.isArray()) {
+      throw new ImportException(
+          "spec latent.priorLogits must be a number or a list of numbers, got " + node);
+    }
+    List<Double> logits = new ArrayList<>();
+    for (JsonNode value : node) {
+      logits.add(number(value, "spec latent.priorLogits"));
+    }
+    return logits;
   }
 
   private static LikelihoodFamily likelihood(String name) {

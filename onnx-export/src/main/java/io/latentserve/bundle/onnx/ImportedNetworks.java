@@ -1,16 +1,26 @@
 package io.latentserve.bundle.onnx;
 
+import io.latentserve.model.Dense;
 import java.util.List;
 import org.tribuo.util.onnx.ONNXRef;
 
-/** The networks of an imported one-layer VAE: its own encoder and decoder graphs, embedded. */
+/**
+ * The networks of an imported one-layer VAE: its own encoder and decoder graphs, embedded, and for
+ * a Bernoulli layer the prior logits of its spec.
+ */
 final class ImportedNetworks implements VaeNetworks {
   private final ImportedNetwork encoder;
   private final ImportedNetwork decoder;
+  private final List<Double> priorLogits;
 
-  ImportedNetworks(ImportedNetwork encoder, ImportedNetwork decoder) {
+  /**
+   * @param priorLogits the logits of a Bernoulli layer's factorial prior; empty for a Gaussian
+   *     layer (prior N(0, I), no weights)
+   */
+  ImportedNetworks(ImportedNetwork encoder, ImportedNetwork decoder, List<Double> priorLogits) {
     this.encoder = encoder;
     this.decoder = decoder;
+    this.priorLogits = List.copyOf(priorLogits);
   }
 
   @Override
@@ -30,7 +40,17 @@ final class ImportedNetworks implements VaeNetworks {
   @Override
   public List<ONNXRef<?>> prior(
       OnnxGraphBuilder g, ONNXRef<?> condition, boolean matrix, String name) {
-    throw new UnsupportedOperationException("imported models have the standard normal prior");
+    if (priorLogits.isEmpty() || condition != null) {
+      throw new UnsupportedOperationException(
+          "an imported Gaussian layer has the standard normal prior, without weights");
+    }
+    // The learned prior's constants, as a layer without inputs, as trained sigmoid belief nets
+    // store theirs.
+    float[] logits = new float[priorLogits.size()];
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] = priorLogits.get(i).floatValue();
+    }
+    return List.of(g.constantLayer(new Dense(0, logits.length, new float[0], logits), name));
   }
 
   private static void checkLayer(int layer) {

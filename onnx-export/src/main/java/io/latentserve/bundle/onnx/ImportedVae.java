@@ -9,9 +9,10 @@ import java.util.List;
  * log-density nodes of {@link VaeOnnxExporter} composed around them, so that the five graphs of a
  * bundle take and return exactly what a trained model's do.
  *
- * <p>Supported: one diagonal Gaussian latent layer with the N(0, I) prior; Bernoulli, fixed-sigma
- * Gaussian or learned-variance Gaussian likelihood; unconditional models. The composed graphs
- * declare the imported graphs' opset (at least 13) and IR version.
+ * <p>Supported: one latent layer, diagonal Gaussian with the N(0, I) prior or Bernoulli with a
+ * factorial prior of given logits; Bernoulli, fixed-sigma Gaussian or learned-variance Gaussian
+ * likelihood; unconditional models. The composed graphs declare the imported graphs' opset (at
+ * least 13) and IR version.
  *
  * @param spec the description it was composed from
  * @param encoder the imported encoder's input and its outputs (mean, logvar), by name
@@ -73,7 +74,7 @@ public record ImportedVae(
     ExportedGraphs graphs =
         VaeOnnxExporter.export(
             architecture,
-            new ImportedNetworks(enc, dec),
+            new ImportedNetworks(enc, dec, spec.priorLogits()),
             enc.opset(),
             Math.max(enc.irVersion(), dec.irVersion()));
     return new ImportedVae(

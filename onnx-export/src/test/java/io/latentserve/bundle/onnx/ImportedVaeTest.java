@@ -97,6 +97,65 @@ class ImportedVaeTest {
         .isLessThanOrEqualTo(ImportSelfCheck.TOLERANCE);
   }
 
+  /**
+   * A Bernoulli latent layer (a one-layer sigmoid belief net with MLP networks) and its factorial
+   * prior, whose logits the spec carries: the same weights give the same log weights as {@link
+   * ReferenceVae}, with logistic noise as the server draws it.
+   */
+  @ParameterizedTest
+  @MethodSource("likelihoodsAndOpsets")
+  void compose_bernoulliLatent_logWeightsEqualReferenceVaeAndSelfCheckPasses(
+      LikelihoodFamily likelihood, double sigma, int opset) {
+    VaeArchitecture architecture =
+        new VaeArchitecture(
+            D,
+            List.of(new StochasticLayer("z1", LATENT, List.of(16), LatentFamily.BERNOULLI)),
+            Activation.TANH,
+            likelihood,
+            sigma);
+    VaeWeights weights = VaeWeights.random(architecture, 4);
+    List<Double> priorLogits = new java.util.ArrayList<>();
+    for (float logit : weights.prior().heads().get(0).bias()) {
+      priorLogits.add((double) logit);
+    }
+    ImportSpec spec =
+        new ImportSpec(
+            D,
+            "z1",
+            LATENT,
+            LatentFamily.BERNOULLI,
+            likelihood,
+            sigma,
+            ImportSpec.Names.positional(),
+            ImportSpec.Names.positional(),
+            priorLogits);
+    byte[] encoder = OutsideGraphs.of(weights.encoders().get(0)).opset(opset).bytes();
+    byte[] decoder = OutsideGraphs.of(weights.decoders().get(0)).opset(opset).bytes();
+
+    ImportedVae vae = ImportedVae.compose(spec, "enc.onnx", encoder, "dec.onnx", decoder);
+
+    assertThat(vae.graphs().specs()).isEqualTo(StandardGraphSpecs.forArchitecture(architecture));
+    FloatTensor x = data(likelihood);
+    float[] noise = new float[N * K * LATENT];
+    for (int i = 0; i < noise.length; i++) {
+      double u = (i * 0.6180339887 + 0.01) % 1.0;
+      noise[i] = (float) Math.log(u / (1 - u)); // Logistic(0, 1) quantiles
+    }
+    FloatTensor eps = FloatTensor.of(noise, N, K, LATENT);
+    Map<String, FloatTensor> inputs = new LinkedHashMap<>();
+    inputs.put(GraphNames.X, x);
+    inputs.put(GraphNames.eps("z1"), eps);
+    Map<String, FloatTensor> out =
+        ORT.run("log_weights", vae.graphs().model(GraphRole.LOG_WEIGHTS), inputs);
+    ReferenceVae.LogWeights expected = new ReferenceVae(weights).logWeights(x, List.of(eps));
+    assertClose(out.get(GraphNames.LOG_W), expected.logW());
+    assertClose(out.get(GraphNames.LOG_PZ), expected.logPz());
+    assertClose(out.get(GraphNames.LOG_QZ), expected.logQz());
+
+    assertThat(ImportSelfCheck.check(vae, encoder, decoder, ORT))
+        .isLessThanOrEqualTo(ImportSelfCheck.TOLERANCE);
+  }
+
   @Test
   void compose_namesFromSpec_readsTheNamedInputAndOutputs() {
     VaeWeights weights = weights(LikelihoodFamily.BERNOULLI, 0);
@@ -314,7 +373,7 @@ class ImportedVaeTest {
   }
 
   @Test
-  void spec_fromJson_unknownKeyOrUnsupportedFamily_isRefusedByName() {
+  void spec_fromJson_unknownKeyOrMissingPriorLogits_isRefusedByName() {
     assertThatThrownBy(
             () ->
                 ImportSpec.fromJson(
@@ -327,8 +386,14 @@ class ImportedVaeTest {
                     "{\"inputDim\": 4, \"latent\": {\"dim\": 2, \"family\": \"bernoulli\"},"
                         + " \"likelihood\": \"bernoulli\"}"))
         .hasMessage(
-            "latent family bernoulli is not supported by bundle import: imported models have one"
-                + " gaussian layer");
+            "spec latent.priorLogits: a bernoulli layer of 2 units needs one prior logit per unit"
+                + " (or one number for all), got 0");
+    assertThat(
+            ImportSpec.fromJson(
+                    "{\"inputDim\": 4, \"latent\": {\"dim\": 2, \"family\": \"bernoulli\","
+                        + " \"priorLogits\": -1.5}, \"likelihood\": \"bernoulli\"}")
+                .priorLogits())
+        .containsExactly(-1.5, -1.5);
     assertThatThrownBy(
             () ->
                 ImportSpec.fromJson(
