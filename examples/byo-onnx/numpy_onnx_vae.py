@@ -3,7 +3,11 @@
 Python's `onnx` package from NumPy weights: an encoder and a decoder made outside latentserve, for
 `latentserve bundle import`, with the figures latentserve must reproduce, computed in NumPy.
 
-    python3 linear_gaussian_vae.py --out DIR [--seed 7] [--examples 64] [--k 5000]
+    python3 numpy_onnx_vae.py --out DIR [--seed 7] [--examples 64] [--k 5000]
+    python3 numpy_onnx_vae.py --model sigmoid-belief-net --out DIR
+
+The second writes a sigmoid belief net instead: 6 Bernoulli latent units with a factorial prior,
+10 Bernoulli pixels, linear maps both ways; its exact log p(x) sums over all 64 latent states.
 
 writes into DIR:
   enc.onnx       x [batch, D] -> mean, logvar [batch, d]   (Gemm, MatMul, Add; opset 17)
@@ -76,13 +80,7 @@ def write_graphs(out, w, b, a, logvar):
             numpy_helper.from_array(f32(b), "dec.b"),
         ],
     )
-    for graph, name in ((enc, "enc.onnx"), (dec, "dec.onnx")):
-        model = helper.make_model(
-            graph, producer_name="numpy+onnx", opset_imports=[helper.make_opsetid("", OPSET)]
-        )
-        model.ir_version = IR_VERSION
-        onnx.checker.check_model(model, full_check=True)
-        onnx.save(model, os.path.join(out, name))
+    save(out, enc, dec)
 
 
 def log_normal_diag(z, mean, logvar):
@@ -108,15 +106,107 @@ def logmeanexp(v, axis):
     return np.squeeze(m, axis) + np.log(np.mean(np.exp(v - m), axis=axis))
 
 
+SBN_D, SBN_LATENT = 10, 6
+
+
+def sigmoid_belief_net(args, rng):
+    """Writes the sigmoid belief net's graphs and spec; returns the expected figures."""
+    w = rng.normal(0.0, 1.5, size=(SBN_D, SBN_LATENT))
+    b = rng.normal(0.0, 0.5, size=SBN_D)
+    prior = rng.normal(0.0, 0.5, size=SBN_LATENT)
+    a = 0.5 * w.T  # an encoder that roughly inverts the decoder; any q with full support works
+    c = prior.copy()
+    w, b, prior, a, c = (np.asarray(v, dtype=np.float32).astype(np.float64) for v in (w, b, prior, a, c))
+    f32 = lambda v: np.asarray(v, dtype=np.float32)
+    enc = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "enc.a_t", "enc.c"], ["logits"], name="logits_head")],
+        "sbn_encoder",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", SBN_D])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", SBN_LATENT])],
+        initializer=[numpy_helper.from_array(f32(a.T), "enc.a_t"), numpy_helper.from_array(f32(c), "enc.c")],
+    )
+    dec = helper.make_graph(
+        [helper.make_node("Gemm", ["z", "dec.w_t", "dec.b"], ["x_logits"], name="x_logits_head")],
+        "sbn_decoder",
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, ["batch", SBN_LATENT])],
+        [helper.make_tensor_value_info("x_logits", TensorProto.FLOAT, ["batch", SBN_D])],
+        initializer=[numpy_helper.from_array(f32(w.T), "dec.w_t"), numpy_helper.from_array(f32(b), "dec.b")],
+    )
+    save(args.out, enc, dec)
+    spec = {
+        "inputDim": SBN_D,
+        "latent": {"name": "z1", "dim": SBN_LATENT, "family": "bernoulli", "priorLogits": prior.tolist()},
+        "likelihood": "bernoulli",
+        "encoder": {"outputs": {"logits": "logits"}},
+        "decoder": {"outputs": {"logits": "x_logits"}},
+        "description": "sigmoid belief net written by numpy + onnx (examples/byo-onnx)",
+    }
+    with open(os.path.join(args.out, "model.json"), "w") as f:
+        json.dump(spec, f, indent=2)
+
+    softplus = lambda v: np.logaddexp(0.0, v)
+    bern = lambda v, logits: np.sum(v * logits - softplus(logits), axis=-1)
+    z = (rng.random((args.examples, SBN_LATENT)) < 1 / (1 + np.exp(-prior))).astype(np.float64)
+    x = (rng.random((args.examples, SBN_D)) < 1 / (1 + np.exp(-(z @ w.T + b)))).astype(np.float64)
+
+    states = ((np.arange(2**SBN_LATENT)[:, None] >> np.arange(SBN_LATENT)) & 1).astype(np.float64)
+    log_joint = bern(states, prior)[None, :] + bern(x[:, None, :], states @ w.T + b)
+    log_px = logmeanexp(log_joint, axis=1) + math.log(2**SBN_LATENT)
+
+    q = x @ a.T + c
+
+    def log_w(k):
+        zs = (rng.random((args.examples, k, SBN_LATENT)) < 1 / (1 + np.exp(-q[:, None, :]))).astype(np.float64)
+        return bern(zs, prior) + bern(x[:, None, :], zs @ w.T + b) - bern(zs, q[:, None, :])
+
+    iw = logmeanexp(log_w(args.k), axis=1)
+    big = log_w(20000)
+    ratio = np.exp(big - np.max(big, axis=1, keepdims=True))
+    mc_se = math.sqrt(np.sum(np.var(ratio, axis=1) / np.mean(ratio, axis=1) ** 2 / args.k)) / args.examples
+    pq, pp = 1 / (1 + np.exp(-q)), 1 / (1 + np.exp(-prior))
+    kl = np.sum(pq * np.log(pq / pp) + (1 - pq) * np.log((1 - pq) / (1 - pp)), axis=1)
+    return {
+        "examples": args.examples,
+        "inputDim": SBN_D,
+        "k": args.k,
+        "x": x.tolist(),
+        "log_px_exact": float(np.mean(log_px)),
+        "iwll_numpy": float(np.mean(iw)),
+        "iwll_mc_se": mc_se,
+        "rate_exact": float(np.mean(kl)),
+    }
+
+
+def save(out, enc, dec):
+    for graph, name in ((enc, "enc.onnx"), (dec, "dec.onnx")):
+        model = helper.make_model(
+            graph, producer_name="numpy+onnx", opset_imports=[helper.make_opsetid("", OPSET)]
+        )
+        model.ir_version = IR_VERSION
+        onnx.checker.check_model(model, full_check=True)
+        onnx.save(model, os.path.join(out, name))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--examples", type=int, default=64)
     parser.add_argument("--k", type=int, default=5000)
+    parser.add_argument("--model", choices=["linear-gaussian", "sigmoid-belief-net"], default="linear-gaussian")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(args.seed)
+    if args.model == "sigmoid-belief-net":
+        expected = sigmoid_belief_net(args, rng)
+        with open(os.path.join(args.out, "expected.json"), "w") as f:
+            json.dump(expected, f)
+        print(
+            "wrote enc.onnx, dec.onnx, model.json, expected.json to %s: log p(x) %.5f exact (64 states),"
+            " IW-LL k=%d %.5f (Monte Carlo SE %.5f), rate %.5f nats"
+            % (args.out, expected["log_px_exact"], args.k, expected["iwll_numpy"], expected["iwll_mc_se"], expected["rate_exact"])
+        )
+        return
 
     w, b, a, logvar = model_parameters(rng)
     # What the graphs hold is float32: every figure below uses the rounded weights.
@@ -165,7 +255,6 @@ def main():
         "x": x.tolist(),
         "log_px_exact": float(np.mean(log_px)),
         "iwll_numpy": float(np.mean(iw)),
-        "iwll_numpy_se": mc_se,
         "iwll_mc_se": mc_se,
         "rate_exact": float(np.mean(kl)),
         "mi_exact_q": float(mi),
