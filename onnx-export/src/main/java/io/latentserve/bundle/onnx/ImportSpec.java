@@ -277,7 +277,7 @@ public record ImportSpec(
         throw new ImportException(
             "spec " + network + ".outputs must map parameter names to output names");
       }
-      out.fields().forEachRemaining(e -> outputs.put(e.getKey(), e.getValue().asText()));
+      out.properties().forEach(e -> outputs.put(e.getKey(), e.getValue().asText()));
     }
     return new Names(input, outputs);
   }

@@ -5,8 +5,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.tribuo.util.onnx.ONNXRef;
 
 /**
  * An encoder or decoder graph made outside latentserve, checked against the import contract: one
@@ -302,8 +304,7 @@ record ImportedNetwork(
   }
 
   /** The network's nodes embedded in {@code g}, reading {@code input}; its outputs there. */
-  List<org.tribuo.util.onnx.ONNXRef<?>> embed(
-      OnnxGraphBuilder g, org.tribuo.util.onnx.ONNXRef<?> in, String name) {
-    return g.embed(graph, "imported/" + name, java.util.Map.of(input, in), outputs);
+  List<ONNXRef<?>> embed(OnnxGraphBuilder g, ONNXRef<?> in, String name) {
+    return g.embed(graph, "imported/" + name, Map.of(input, in), outputs);
   }
 }
