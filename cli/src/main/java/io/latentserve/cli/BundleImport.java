@@ -9,6 +9,7 @@ import io.latentserve.bundle.onnx.ImportSelfCheck;
 import io.latentserve.bundle.onnx.ImportSpec;
 import io.latentserve.bundle.onnx.ImportedVae;
 import io.latentserve.bundle.onnx.OnnxExecutor;
+import io.latentserve.bundle.onnx.OnnxExternalData;
 import io.latentserve.bundle.onnx.VaeBundles;
 import io.latentserve.model.LatentserveVersion;
 import java.io.IOException;
@@ -45,8 +46,8 @@ final class BundleImport {
       ModelRepository repository,
       String modelName,
       OnnxExecutor executor) {
-    byte[] encoder = read(encoderFile);
-    byte[] decoder = read(decoderFile);
+    byte[] encoder = withWeights(encoderFile);
+    byte[] decoder = withWeights(decoderFile);
     String specJson = new String(read(specFile), java.nio.charset.StandardCharsets.UTF_8);
     ImportSpec spec = ImportSpec.fromJson(specJson);
     String encoderName = encoderFile.getFileName().toString();
@@ -82,10 +83,17 @@ final class BundleImport {
     } catch (IOException e) {
       throw new IllegalStateException("the spec was parsed once already", e);
     }
+    // The digests are of the graphs with their weights, external data read in.
     root.putObject("encoder").put("file", encoderName).put("sha256", sha256(encoder));
     root.putObject("decoder").put("file", decoderName).put("sha256", sha256(decoder));
     root.put("selfCheckMaxRelativeError", error);
     return root.toString();
+  }
+
+  /** The model with any external data file (PyTorch's default) read into it. */
+  private static byte[] withWeights(Path file) {
+    Path folder = file.toAbsolutePath().getParent();
+    return OnnxExternalData.inline(file.getFileName().toString(), read(file), folder);
   }
 
   private static byte[] read(Path file) {

@@ -130,8 +130,8 @@ record ImportedNetwork(
             file
                 + " keeps initializer "
                 + tensor.getName()
-                + " in an external data file; bundle import needs the weights inside the .onnx"
-                + " file (models under 2 GB: save without external data)");
+                + " in an external data file that was not read in (OnnxExternalData.inline reads"
+                + " it; bundle import does so from the .onnx file's folder)");
       }
     }
     if (graph.getSparseInitializerCount() > 0) {
