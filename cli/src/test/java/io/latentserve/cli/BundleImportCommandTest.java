@@ -82,6 +82,60 @@ class BundleImportCommandTest {
         .containsExactly(1L, 2L);
   }
 
+  /** PyTorch's exporter keeps the weights in {@code enc.onnx.data} beside the graph by default. */
+  @Test
+  void import_weightsInExternalDataFiles_readsThemIntoTheBundle() throws IOException {
+    Path encoder =
+        Files.write(
+            work.resolve("enc.onnx"), external(linear("x", D, LATENT, 2, 17, -1), "enc.onnx.data"));
+    Path decoder =
+        Files.write(
+            work.resolve("dec.onnx"), external(linear("z", LATENT, D, 1, 17, -1), "dec.onnx.data"));
+
+    Run result = importInto(encoder, decoder, "external");
+
+    assertThat(result.exitCode()).as("stderr: %s", result.err()).isZero();
+    assertThat(result.out()).contains("published external/1");
+    // The bundle is self-contained: its graphs hold the weights themselves.
+    OnnxMl.GraphProto composed =
+        OnnxMl.ModelProto.parseFrom(
+                Files.readAllBytes(work.resolve("models/external/1/log_weights.onnx")))
+            .getGraph();
+    assertThat(composed.getInitializerList())
+        .extracting(OnnxMl.TensorProto::getDataLocation)
+        .containsOnly(OnnxMl.TensorProto.DataLocation.DEFAULT);
+  }
+
+  /** The model with every initializer's floats moved to {@code location} in the work folder. */
+  private byte[] external(byte[] model, String location) throws IOException {
+    OnnxMl.ModelProto proto = OnnxMl.ModelProto.parseFrom(model);
+    OnnxMl.GraphProto.Builder graph = proto.getGraph().toBuilder();
+    java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < graph.getInitializerCount(); i++) {
+      OnnxMl.TensorProto t = graph.getInitializer(i);
+      java.nio.ByteBuffer raw =
+          java.nio.ByteBuffer.allocate(4 * t.getFloatDataCount())
+              .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      t.getFloatDataList().forEach(raw::putFloat);
+      long offset = data.size();
+      data.write(raw.array());
+      graph.setInitializer(
+          i,
+          t.toBuilder()
+              .clearFloatData()
+              .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
+              .addExternalData(entry("location", location))
+              .addExternalData(entry("offset", Long.toString(offset)))
+              .addExternalData(entry("length", Integer.toString(raw.capacity()))));
+    }
+    Files.write(work.resolve(location), data.toByteArray());
+    return proto.toBuilder().setGraph(graph).build().toByteArray();
+  }
+
+  private static OnnxMl.StringStringEntryProto entry(String key, String value) {
+    return OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+  }
+
   @Test
   void import_decoderWithFixedBatch_exitsNonZeroNamingTheProblemAndPublishesNothing()
       throws IOException {
