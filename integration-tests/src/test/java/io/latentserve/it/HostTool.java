@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -40,6 +41,49 @@ final class HostTool {
     System.err.println("skipped: " + reason + " (a failure where CI=true)");
     Assumptions.abort(reason + "; skipped locally, a failure where CI=true");
     throw new AssertionError("unreachable");
+  }
+
+  /**
+   * Checks that {@code python} imports every module of {@code modules}, as {@link #require} checks
+   * a program: a failure where {@code CI=true}, a skip elsewhere.
+   *
+   * @param install how to install them, for the failure or skip message
+   */
+  static void requirePythonModules(Path python, List<String> modules, String install) {
+    ProcessBuilder check =
+        new ProcessBuilder(python.toString(), "-c", "import " + String.join(", ", modules));
+    Path log;
+    try {
+      log = Files.createTempFile("python-modules", ".log");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      if (run(check, log, 60) == 0) {
+        return;
+      }
+      String reason =
+          python
+              + " cannot import "
+              + String.join(", ", modules)
+              + " ("
+              + install
+              + "): "
+              + Files.readString(log).strip();
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        fail(reason + "; CI=true, so this test may not be skipped");
+      }
+      System.err.println("skipped: " + reason + " (a failure where CI=true)");
+      Assumptions.abort(reason + "; skipped locally, a failure where CI=true");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      try {
+        Files.deleteIfExists(log);
+      } catch (IOException e) {
+        // a temporary file left behind
+      }
+    }
   }
 
   /** The executable {@code name} in the first PATH directory that has one. */

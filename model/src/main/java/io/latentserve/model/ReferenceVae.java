@@ -27,7 +27,6 @@ import java.util.Objects;
  * a condition serve unconditional models only.
  */
 public final class ReferenceVae {
-  private static final double LOG_2PI = Math.log(2 * Math.PI);
 
   private final VaeWeights weights;
   private final VaeArchitecture architecture;
@@ -487,26 +486,7 @@ public final class ReferenceVae {
   /** log p(x|z1, y) for one example, summed over the D features (y null when unconditional). */
   private double logLikelihood(double[] x, double[] z1, double[] y) {
     Heads p = likelihoodHeads(z1, y);
-    double[] mean = p.mean();
-    double sum = 0;
-    switch (architecture.likelihood()) {
-      case BERNOULLI -> {
-        for (int j = 0; j < x.length; j++) {
-          double l = mean[j];
-          sum += x[j] * l - (Math.max(l, 0) + Math.log1p(Math.exp(-Math.abs(l))));
-        }
-      }
-      case GAUSSIAN_FIXED -> {
-        double sigma = architecture.likelihoodSigma();
-        double constant = LOG_2PI + 2 * Math.log(sigma);
-        for (int j = 0; j < x.length; j++) {
-          double diff = x[j] - mean[j];
-          sum += -0.5 * (constant + diff * diff / (sigma * sigma));
-        }
-      }
-      case GAUSSIAN_LEARNED -> sum = LatentFamily.GAUSSIAN.logDensity(x, p.parameters());
-    }
-    return sum;
+    return architecture.likelihood().logDensity(x, p.parameters(), architecture.likelihoodSigma());
   }
 
   /**

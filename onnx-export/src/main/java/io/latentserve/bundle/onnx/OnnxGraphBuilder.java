@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import io.latentserve.bundle.GraphSpec;
 import io.latentserve.bundle.TensorSpec;
 import io.latentserve.model.Dense;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -29,6 +30,12 @@ final class OnnxGraphBuilder {
   /** IR version 7 is the one that introduced opset 13. */
   static final long IR_VERSION = 7;
 
+  /** The default-domain opset the exporter's own graphs declare. */
+  static final int OPSET = 13;
+
+  /** The first opset whose ReduceProd takes its axes as an input instead of an attribute. */
+  private static final int REDUCE_AXES_INPUT_OPSET = 18;
+
   private static final String[] DYNAMIC_DIMENSION_NAMES = {"N", "K"};
 
   private final ONNXContext context = new ONNXContext();
@@ -39,9 +46,26 @@ final class OnnxGraphBuilder {
   private final Map<Long, ONNXRef<?>> axes = new HashMap<>();
   private final Map<List<Long>, ONNXRef<?>> shapes = new HashMap<>();
   private final Map<Dense, Parameters> parameters = new IdentityHashMap<>();
+  private final int opset;
+  private final long irVersion;
+  private final List<OnnxMl.NodeProto> embeddedNodes = new ArrayList<>();
+  private final List<OnnxMl.TensorProto> embeddedInitializers = new ArrayList<>();
 
   OnnxGraphBuilder(GraphSpec spec, String graphName) {
+    this(spec, graphName, OPSET, IR_VERSION);
+  }
+
+  /**
+   * A builder whose graph declares {@code opset} of the default domain (>= {@link #OPSET}; the
+   * nodes it writes mean the same from opset 13 to 21) and IR version {@code irVersion}.
+   */
+  OnnxGraphBuilder(GraphSpec spec, String graphName, int opset, long irVersion) {
+    if (opset < OPSET) {
+      throw new IllegalArgumentException("opset must be >= " + OPSET + ", got " + opset);
+    }
     this.spec = spec;
+    this.opset = opset;
+    this.irVersion = Math.max(IR_VERSION, irVersion);
     context.setName(graphName);
     for (TensorSpec input : spec.inputs()) {
       inputs.put(input.name(), context.floatInput(input.name(), 1));
@@ -163,6 +187,13 @@ final class OnnxGraphBuilder {
 
   /** Product over the last axis, which is dropped: [.., d] -> [..]. */
   ONNXRef<?> productLastAxis(ONNXRef<?> x, String name) {
+    if (opset >= REDUCE_AXES_INPUT_OPSET) {
+      return context.operation(
+          VaeOnnxOperators.REDUCE_PROD_AXES_INPUT,
+          List.<ONNXRef<?>>of(x, axis(-1)),
+          name,
+          Map.<String, Object>of("keepdims", 0));
+    }
     return context.operation(
         VaeOnnxOperators.REDUCE_PROD,
         List.of(x),
@@ -225,6 +256,32 @@ final class OnnxGraphBuilder {
     return context.array(name, values);
   }
 
+  /**
+   * Adds the nodes and initializers of another graph, every tensor renamed under {@code prefix}
+   * except its inputs, which read the given tensors of this graph.
+   *
+   * @param inputs this graph's tensor for each input of {@code graph} that has no initializer
+   * @param outputs names of {@code graph}'s outputs to return, in the order wanted
+   * @return the embedded graph's outputs as tensors of this graph
+   */
+  List<ONNXRef<?>> embed(
+      OnnxMl.GraphProto graph,
+      String prefix,
+      Map<String, ONNXRef<?>> inputs,
+      List<String> outputs) {
+    Map<String, String> bound = new HashMap<>();
+    inputs.forEach((name, ref) -> bound.put(name, ref.getReference()));
+    EmbeddedGraph embedded = EmbeddedGraph.renamed(graph, prefix, bound);
+    embeddedNodes.addAll(embedded.nodes());
+    embeddedInitializers.addAll(embedded.initializers());
+    List<ONNXRef<?>> refs = new ArrayList<>();
+    for (String output : outputs) {
+      // A placeholder names the embedded output; build() drops it from the graph's inputs.
+      refs.add(context.floatInput(embedded.name(output), 1));
+    }
+    return refs;
+  }
+
   private ONNXRef<?> binary(ONNXOperator op, ONNXRef<?> a, ONNXRef<?> b, String name) {
     return context.operation(op, List.<ONNXRef<?>>of(a, b), name, Map.of());
   }
@@ -252,10 +309,16 @@ final class OnnxGraphBuilder {
       graph.addOutput(valueInfo(output));
     }
     graph.setDocString(docString);
+    if (!embeddedNodes.isEmpty()) {
+      graph.addAllInitializer(embeddedInitializers);
+      List<OnnxMl.NodeProto> nodes = new ArrayList<>(graph.getNodeList());
+      nodes.addAll(embeddedNodes);
+      graph.clearNode().addAllNode(EmbeddedGraph.topologicalOrder(graph.build(), nodes));
+    }
     OnnxMl.ModelProto.Builder model =
         OnnxMl.ModelProto.newBuilder()
-            .setIrVersion(IR_VERSION)
-            .addOpsetImport(ONNXOperators.getOpsetProto())
+            .setIrVersion(irVersion)
+            .addOpsetImport(ONNXOperators.getOpsetProto().toBuilder().setVersion(opset))
             .setProducerName(VaeOnnxExporter.PRODUCER_NAME)
             .setProducerVersion(producerVersion)
             .setDomain("io.latentserve")

@@ -5,6 +5,7 @@ import io.latentserve.bundle.GraphRole;
 import io.latentserve.bundle.Manifest;
 import io.latentserve.bundle.ModelRepository;
 import io.latentserve.bundle.Provenance;
+import io.latentserve.model.VaeArchitecture;
 import io.latentserve.model.VaeWeights;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,14 +22,28 @@ public final class VaeBundles {
    */
   public static Bundle publish(
       ModelRepository repository, String modelName, VaeWeights weights, Provenance provenance) {
-    ExportedGraphs graphs = VaeOnnxExporter.export(weights);
+    return publish(
+        repository, modelName, weights.architecture(), VaeOnnxExporter.export(weights), provenance);
+  }
+
+  /**
+   * Writes exported graphs, e.g. those of an {@link ImportedVae}, and their manifest as the next
+   * version of {@code modelName}.
+   *
+   * @return the published bundle with its assigned version
+   */
+  public static Bundle publish(
+      ModelRepository repository,
+      String modelName,
+      VaeArchitecture architecture,
+      ExportedGraphs graphs,
+      Provenance provenance) {
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (Map.Entry<GraphRole, byte[]> graph : graphs.models().entrySet()) {
       files.put(graphs.specs().get(graph.getKey()).file(), graph.getValue());
     }
     Manifest manifest =
-        new Manifest(
-            Manifest.FORMAT_VERSION, weights.architecture(), graphs.specs(), provenance, Map.of());
+        new Manifest(Manifest.FORMAT_VERSION, architecture, graphs.specs(), provenance, Map.of());
     return repository.publish(modelName, manifest, files);
   }
 }

@@ -4,8 +4,6 @@ import io.latentserve.bundle.GraphNames;
 import io.latentserve.bundle.GraphRole;
 import io.latentserve.bundle.GraphSpec;
 import io.latentserve.bundle.StandardGraphSpecs;
-import io.latentserve.model.Dense;
-import io.latentserve.model.GaussianMlp;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LatentserveVersion;
 import io.latentserve.model.StochasticLayer;
@@ -72,11 +70,28 @@ public final class VaeOnnxExporter {
    *     serialized models, one per {@link GraphRole}
    */
   public static ExportedGraphs export(VaeWeights weights) {
-    VaeArchitecture architecture = weights.architecture();
+    return export(
+        weights.architecture(),
+        new MlpNetworks(weights),
+        OnnxGraphBuilder.OPSET,
+        OnnxGraphBuilder.IR_VERSION);
+  }
+
+  /**
+   * Writes every graph of a model whose networks are {@code networks}: the sampling,
+   * reparameterization and log-density nodes around them are the same for every kind of network.
+   *
+   * @param opset the default-domain opset the graphs declare, >= {@link OnnxGraphBuilder#OPSET}
+   * @param irVersion the IR version they declare (at least {@link OnnxGraphBuilder#IR_VERSION})
+   */
+  static ExportedGraphs export(
+      VaeArchitecture architecture, VaeNetworks networks, int opset, long irVersion) {
     Map<GraphRole, GraphSpec> specs = StandardGraphSpecs.forArchitecture(architecture);
     Map<GraphRole, byte[]> models = new EnumMap<>(GraphRole.class);
     for (GraphRole role : GraphRole.values()) {
-      models.put(role, new GraphWriter(weights, role, specs.get(role)).write());
+      models.put(
+          role,
+          new GraphWriter(architecture, networks, role, specs.get(role), opset, irVersion).write());
     }
     return new ExportedGraphs(specs, models);
   }
@@ -107,7 +122,7 @@ public final class VaeOnnxExporter {
 
   /** Builds one graph; a fresh writer per graph. */
   private static final class GraphWriter {
-    private final VaeWeights weights;
+    private final VaeNetworks networks;
     private final VaeArchitecture architecture;
     private final GraphRole role;
     private final OnnxGraphBuilder g;
@@ -115,11 +130,19 @@ public final class VaeOnnxExporter {
     /** The condition y [rows, C] of the graph's current matrices; null when unconditional. */
     private ONNXRef<?> condition;
 
-    GraphWriter(VaeWeights weights, GraphRole role, GraphSpec spec) {
-      this.weights = weights;
-      this.architecture = weights.architecture();
+    GraphWriter(
+        VaeArchitecture architecture,
+        VaeNetworks networks,
+        GraphRole role,
+        GraphSpec spec,
+        int opset,
+        long irVersion) {
+      this.networks = networks;
+      this.architecture = architecture;
       this.role = role;
-      this.g = new OnnxGraphBuilder(spec, "latentserve_" + spec.file().replace(".onnx", ""));
+      this.g =
+          new OnnxGraphBuilder(
+              spec, "latentserve_" + spec.file().replace(".onnx", ""), opset, irVersion);
     }
 
     byte[] write() {
@@ -153,7 +176,7 @@ public final class VaeOnnxExporter {
       for (int l = 0; l < architecture.layerCount(); l++) {
         String name = architecture.layer(l).name();
         String prefix = "encoder/" + name;
-        Heads q = mlp(weights.encoders().get(l), conditioned(below, condition, prefix), prefix);
+        Heads q = encoder(l, false, conditioned(below, condition, prefix), prefix);
         LatentFamily family = architecture.family(l);
         ONNXRef<?> z =
             OnnxLatentFamily.of(family)
@@ -174,7 +197,7 @@ public final class VaeOnnxExporter {
       for (int l = top; l > 0; l--) {
         String below = architecture.layer(l - 1).name();
         String prefix = "decoder/" + architecture.layer(l).name();
-        Heads p = mlp(weights.decoders().get(l), conditioned(z, condition, prefix), prefix);
+        Heads p = decoder(l, false, conditioned(z, condition, prefix), prefix);
         LatentFamily family = architecture.family(l - 1);
         ONNXRef<?> zBelow =
             OnnxLatentFamily.of(family)
@@ -185,8 +208,7 @@ public final class VaeOnnxExporter {
       }
       String bottom = "decoder/" + architecture.layer(0).name();
       Heads px =
-          likelihoodHeads(
-              mlp(weights.decoders().get(0), conditioned(z, condition, bottom), bottom), bottom);
+          likelihoodHeads(decoder(0, false, conditioned(z, condition, bottom), bottom), bottom);
       g.output(GraphNames.X_MEAN, xMean(px));
       if (px.logVariance() != null) {
         g.output(GraphNames.X_LOGVAR, px.logVariance());
@@ -239,7 +261,7 @@ public final class VaeOnnxExporter {
       for (int l = 0; l < architecture.layerCount(); l++) {
         String name = architecture.layer(l).name();
         String prefix = "encoder/" + name;
-        Heads q = mlp(weights.encoders().get(l), conditioned(below, condition, prefix), prefix);
+        Heads q = encoder(l, false, conditioned(below, condition, prefix), prefix);
         logQ.add(logDensity(l, z.get(l), q, 2, "log_q/" + name));
         below = z.get(l);
       }
@@ -283,13 +305,10 @@ public final class VaeOnnxExporter {
         OnnxLatentFamily.Drawn drawn;
         if (l == 0) {
           // q(z1|x, y) depends on the example alone: computed once, broadcast over the K samples.
-          Heads q =
-              mlp(weights.encoders().get(l), conditioned(x, perExampleCondition, prefix), prefix);
+          Heads q = encoder(l, false, conditioned(x, perExampleCondition, prefix), prefix);
           drawn = family.drawPerExample(g, q.parameters(), eps, layer.latentDim(), prefix);
         } else {
-          Heads q =
-              mlpMatrix(
-                  weights.encoders().get(l), conditioned(z.get(l - 1), condition, prefix), prefix);
+          Heads q = encoder(l, true, conditioned(z.get(l - 1), condition, prefix), prefix);
           ONNXRef<?> epsFlat =
               g.reshape(eps, new long[] {-1, layer.latentDim()}, prefix + "/eps_flat");
           drawn = family.drawPerSample(g, q.parameters(), epsFlat, layer.latentDim(), prefix);
@@ -327,9 +346,7 @@ public final class VaeOnnxExporter {
     private ONNXRef<?> logLikelihoodOfSamples(ONNXRef<?> x, ONNXRef<?> z1, ONNXRef<?> samples) {
       String prefix = "decoder/" + architecture.layer(0).name();
       Heads p =
-          likelihoodHeads(
-              mlpMatrix(weights.decoders().get(0), conditioned(z1, condition, prefix), prefix),
-              prefix);
+          likelihoodHeads(decoder(0, true, conditioned(z1, condition, prefix), prefix), prefix);
       ONNXRef<?> nkd =
           g.concat(
               List.of(samples, g.longs(new long[] {architecture.inputDim()}, "x_width")),
@@ -362,10 +379,9 @@ public final class VaeOnnxExporter {
       List<ONNXRef<?>> logPrior = new ArrayList<>();
       for (int l = 0; l < top; l++) {
         String name = architecture.layer(l).name();
-        GaussianMlp decoder = weights.decoders().get(l + 1);
         String prefix = "decoder/" + architecture.layer(l + 1).name();
         ONNXRef<?> input = conditioned(z.get(l + 1), condition, prefix);
-        Heads p = matrices ? mlpMatrix(decoder, input, prefix) : mlp(decoder, input, prefix);
+        Heads p = decoder(l + 1, matrices, input, prefix);
         logPrior.add(logDensity(l, z.get(l), p, 2, "log_p/" + name));
       }
       String topName = "log_p/" + architecture.layer(top).name();
@@ -385,18 +401,18 @@ public final class VaeOnnxExporter {
      * [rows, d_L], or, for a learned prior, its constants [d_L].
      */
     private Heads topPrior(boolean matrices) {
-      String prefix = "prior/" + architecture.top().name();
-      if (condition == null) {
-        List<ONNXRef<?>> constants = new ArrayList<>();
-        List<Dense> heads = weights.prior().heads();
-        for (int i = 0; i < heads.size(); i++) {
-          constants.add(g.constantLayer(heads.get(i), prefix + "/head" + i));
-        }
-        return new Heads(constants);
-      }
-      return matrices
-          ? mlpMatrix(weights.prior(), condition, prefix)
-          : mlp(weights.prior(), condition, prefix);
+      return new Heads(
+          networks.prior(g, condition, matrices, "prior/" + architecture.top().name()));
+    }
+
+    /** Layer {@code l}'s encoder network on its (conditioned) input. */
+    private Heads encoder(int l, boolean matrix, ONNXRef<?> input, String prefix) {
+      return new Heads(networks.encoder(g, l, input, matrix, prefix));
+    }
+
+    /** Layer {@code l}'s decoder network on its (conditioned) input. */
+    private Heads decoder(int l, boolean matrix, ONNXRef<?> input, String prefix) {
+      return new Heads(networks.decoder(g, l, input, matrix, prefix));
     }
 
     /** log density of layer {@code l}'s sample z under parameters of its family. */
@@ -418,8 +434,7 @@ public final class VaeOnnxExporter {
       String prefix = "decoder/" + architecture.layer(0).name();
       return logLikelihood(
           x,
-          likelihoodHeads(
-              mlp(weights.decoders().get(0), conditioned(z1, condition, prefix), prefix), prefix),
+          likelihoodHeads(decoder(0, false, conditioned(z1, condition, prefix), prefix), prefix),
           2);
     }
 
@@ -467,42 +482,6 @@ public final class VaeOnnxExporter {
       return switch (architecture.likelihood()) {
         case BERNOULLI -> g.unary(ONNXOperators.SIGMOID, px.mean(), "x_mean");
         case GAUSSIAN_FIXED, GAUSSIAN_LEARNED -> px.mean();
-      };
-    }
-
-    private Heads mlp(GaussianMlp mlp, ONNXRef<?> input, String name) {
-      ONNXRef<?> h = input;
-      for (int i = 0; i < mlp.hidden().size(); i++) {
-        ONNXRef<?> pre = g.dense(h, mlp.hidden().get(i), name + "/hidden" + i);
-        h = g.unary(activation(), pre, name + "/hidden" + i + "/act");
-      }
-      List<ONNXRef<?>> heads = new ArrayList<>();
-      heads.add(g.dense(h, mlp.mean(), name + "/mean"));
-      if (mlp.logVariance() != null) {
-        heads.add(g.dense(h, mlp.logVariance(), name + "/logvar"));
-      }
-      return new Heads(heads);
-    }
-
-    /** {@link #mlp} for a matrix input [rows, in]: each dense layer is one Gemm. */
-    private Heads mlpMatrix(GaussianMlp mlp, ONNXRef<?> input, String name) {
-      ONNXRef<?> h = input;
-      for (int i = 0; i < mlp.hidden().size(); i++) {
-        ONNXRef<?> pre = g.denseMatrix(h, mlp.hidden().get(i), name + "/hidden" + i);
-        h = g.unary(activation(), pre, name + "/hidden" + i + "/act");
-      }
-      List<ONNXRef<?>> heads = new ArrayList<>();
-      heads.add(g.denseMatrix(h, mlp.mean(), name + "/mean"));
-      if (mlp.logVariance() != null) {
-        heads.add(g.denseMatrix(h, mlp.logVariance(), name + "/logvar"));
-      }
-      return new Heads(heads);
-    }
-
-    private VaeOnnxOperators activation() {
-      return switch (architecture.activation()) {
-        case TANH -> VaeOnnxOperators.TANH;
-        case RELU -> VaeOnnxOperators.RELU;
       };
     }
 

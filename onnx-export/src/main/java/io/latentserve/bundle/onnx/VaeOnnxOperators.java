@@ -39,7 +39,9 @@ enum VaeOnnxOperators implements ONNXOperator {
   /** Elements [starts, ends) of the input (data, starts, ends; along the leading axes). */
   SLICE("Slice", 3),
   /** Product over the {@code axes} attribute (opset 13 has no axes input for it). */
-  REDUCE_PROD("ReduceProd", 1, true);
+  REDUCE_PROD("ReduceProd", 1, true),
+  /** Product over the axes of input 1 (int64), as opset 18 and later write it. */
+  REDUCE_PROD_AXES_INPUT("ReduceProd", 2, true);
 
   private final String opName;
   private final int inputs;

@@ -1,0 +1,56 @@
+package io.latentserve.cli;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.latentserve.bundle.onnx.ImportException;
+import io.latentserve.bundle.onnx.OnnxExecutor;
+import io.latentserve.model.FloatTensor;
+import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * ONNX Runtime on the CPU behind {@link OnnxExecutor}, for the self-check of {@code bundle import}:
+ * a session per run, which is cheap for the few small runs of a check.
+ */
+final class OrtOnnxExecutor implements OnnxExecutor {
+  @Override
+  public Map<String, FloatTensor> run(String what, byte[] model, Map<String, FloatTensor> inputs) {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setIntraOpNumThreads(1);
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      try (OrtSession session = env.createSession(model, options)) {
+        for (Map.Entry<String, FloatTensor> e : inputs.entrySet()) {
+          tensors.put(
+              e.getKey(),
+              OnnxTensor.createTensor(
+                  env, FloatBuffer.wrap(e.getValue().data()), e.getValue().shape()));
+        }
+        Map<String, FloatTensor> outputs = new LinkedHashMap<>();
+        try (OrtSession.Result result = session.run(tensors)) {
+          for (Map.Entry<String, OnnxValue> e : result) {
+            if (!(e.getValue() instanceof OnnxTensor tensor)
+                || tensor.getInfo().type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+              throw new ImportException(
+                  what + " output " + e.getKey() + " is not a float32 tensor");
+            }
+            FloatBuffer buffer = tensor.getFloatBuffer();
+            float[] data = new float[buffer.remaining()];
+            buffer.get(data);
+            outputs.put(e.getKey(), FloatTensor.of(data, tensor.getInfo().getShape()));
+          }
+        }
+        return outputs;
+      }
+    } catch (OrtException e) {
+      throw new ImportException("ONNX Runtime cannot run " + what + ": " + e.getMessage(), e);
+    } finally {
+      tensors.values().forEach(OnnxTensor::close);
+    }
+  }
+}
