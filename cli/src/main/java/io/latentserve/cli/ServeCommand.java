@@ -114,6 +114,32 @@ final class ServeCommand {
               InferenceConfig.ENV_INTRA_OP_THREADS,
               InferenceConfig::intraOpThreads,
               "ONNX Runtime threads per session (0: ONNX Runtime chooses)")
+          .flag(
+              "--version-policy",
+              "<policy>",
+              InferenceConfig.ENV_VERSION_POLICY,
+              InferenceConfig::versionPolicy,
+              "versions served of a model without a `version_policy` file in its folder (the file"
+                  + " wins): `latest N`, `all` or `specific V1 V2 ...`")
+          .flag(
+              "--memory-budget",
+              "<size>",
+              InferenceConfig.ENV_MEMORY_BUDGET,
+              c -> c.memoryBudgetBytes() == 0 ? "0" : ServiceSettings.bytes(c.memoryBudgetBytes()),
+              "memory the loaded models may hold, e.g. 4GiB; 0: no limit. With a limit, models load"
+                  + " on their first request and the least recently used idle ones unload")
+          .env(
+              InferenceConfig.ENV_LOAD_WAIT,
+              InferenceConfig::loadWait,
+              "longest a request without a deadline waits for its model to load")
+          .env(
+              InferenceConfig.ENV_SHARED_THREADS,
+              InferenceConfig::sharedThreads,
+              "one ONNX Runtime thread pool for every session rather than one per session")
+          .env(
+              InferenceConfig.ENV_CPU_ARENA,
+              InferenceConfig::cpuArena,
+              "ONNX Runtime's CPU memory arena per session (off: the system allocator)")
           .env(
               InferenceConfig.ENV_SHUTDOWN_GRACE,
               InferenceConfig::shutdownGrace,

@@ -282,15 +282,15 @@ final class ServiceSettings<C> {
     return String.valueOf(value);
   }
 
-  /** A byte count as a user writes it: {@code 64MiB}. */
-  static String bytes(int n) {
-    if (n % (1 << 30) == 0 && n != 0) {
+  /** A byte count as a user writes it: {@code 64MiB}, {@code 4GiB}. */
+  static String bytes(long n) {
+    if (n % (1L << 30) == 0 && n != 0) {
       return (n >> 30) + "GiB";
-    } else if (n % (1 << 20) == 0 && n != 0) {
+    } else if (n % (1L << 20) == 0 && n != 0) {
       return (n >> 20) + "MiB";
-    } else if (n % (1 << 10) == 0 && n != 0) {
+    } else if (n % (1L << 10) == 0 && n != 0) {
       return (n >> 10) + "KiB";
     }
-    return Integer.toString(n);
+    return Long.toString(n);
   }
 }

@@ -58,11 +58,15 @@ public final class InferenceServer implements AutoCloseable {
       ServerBuilder<?> serverBuilder,
       UnaryOperator<ModelLoader> wrapLoader) {
     this.config = Objects.requireNonNull(config, "config");
+    metrics.memoryBudget(config.memoryBudgetBytes());
     ModelLoader loader = wrapLoader.apply(new OnnxModelLoader(config, metrics::batchListener));
     this.registry =
         new ModelRegistry(
             new FileSystemModelRepository(config.modelRepository()),
             loader,
+            config.registryConfig(),
+            new ProcessMemory(),
+            metrics.registryListener(),
             models -> {
               metrics.onModelsChanged(models);
               markServing();

@@ -33,7 +33,13 @@ final class OnnxModelLoader implements ModelLoader {
         config.intraOpThreads() == 0
             ? Runtime.getRuntime().availableProcessors()
             : config.intraOpThreads();
-    this.onnx = new OnnxConfig(OnnxDevice.parse(config.device()), threads);
+    this.onnx =
+        new OnnxConfig(
+            OnnxDevice.parse(config.device()),
+            threads,
+            OnnxConfig.DEFAULT_CPU_RUN_SAMPLES,
+            config.sharedThreads(),
+            config.cpuArena());
     this.batching =
         config.batching()
             ? new BatchingConfig(

@@ -13,8 +13,25 @@ import java.util.Objects;
  *     consecutive row ranges, so that each call's intermediate tensors stay in the caches (a
  *     decoder output [samples, 784] float32 of 4096 samples is 12.8 MB). Not applied on CUDA, where
  *     every call pays for its copies to and from the device.
+ * @param sharedThreads whether sessions run on the process's global ONNX Runtime thread pools
+ *     (created by the first model loaded, with its {@code intraOpThreads}) rather than each on its
+ *     own pool: many loaded models then cost no threads each
+ * @param cpuArena whether sessions allocate CPU memory from ONNX Runtime's growing arena (fast
+ *     reuse, but each session's arena keeps its high-water mark for the model's lifetime) rather
+ *     than from the system allocator
  */
-public record OnnxConfig(OnnxDevice device, int intraOpThreads, int cpuRunSamples) {
+public record OnnxConfig(
+    OnnxDevice device,
+    int intraOpThreads,
+    int cpuRunSamples,
+    boolean sharedThreads,
+    boolean cpuArena) {
+  /** Shared pools by default (see {@link #sharedThreads}). */
+  public static final boolean DEFAULT_SHARED_THREADS = true;
+
+  /** The arena by default: see bench/RESULTS.md, "Many models", for the measurement. */
+  public static final boolean DEFAULT_CPU_ARENA = false;
+
   /**
    * Samples per CPU engine call by default: measured on the 1-layer IWAE log-weights graph (2
    * cores, AVX-512), runs of 1,000 to 4,000 samples cost 15 to 20% less per sample than runs of
@@ -30,6 +47,11 @@ public record OnnxConfig(OnnxDevice device, int intraOpThreads, int cpuRunSample
     if (cpuRunSamples < 1) {
       throw new IllegalArgumentException("cpuRunSamples must be >= 1, got " + cpuRunSamples);
     }
+  }
+
+  /** {@code device} with {@code intraOpThreads} threads, {@code cpuRunSamples}, the defaults. */
+  public OnnxConfig(OnnxDevice device, int intraOpThreads, int cpuRunSamples) {
+    this(device, intraOpThreads, cpuRunSamples, DEFAULT_SHARED_THREADS, DEFAULT_CPU_ARENA);
   }
 
   /** {@code device} with {@code intraOpThreads} threads and {@link #DEFAULT_CPU_RUN_SAMPLES}. */

@@ -84,7 +84,10 @@ public final class OnnxGraphRunner implements GraphRunner {
     Objects.requireNonNull(bundle, "bundle");
     Objects.requireNonNull(config, "config");
     String description = bundle.modelName() + "/" + bundle.version();
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env =
+        config.sharedThreads()
+            ? SharedEnvironment.get(config.intraOpThreads())
+            : OrtEnvironment.getEnvironment();
     List<OnnxDevice> attempts = DeviceChoice.attempts(config.device(), OnnxDevice.gpuVisible());
     InferenceFailedException last = null;
     for (int i = 0; i < attempts.size(); i++) {
@@ -132,11 +135,16 @@ public final class OnnxGraphRunner implements GraphRunner {
       throws OrtException {
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     try {
-      options.setIntraOpNumThreads(config.intraOpThreads());
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      if (device.kind() == OnnxDevice.Kind.CPU) {
-        options.addConfigEntry("session.intra_op.allow_spinning", "0");
+      if (config.sharedThreads() && SharedEnvironment.hasGlobalThreads()) {
+        options.disablePerSessionThreads();
+      } else {
+        options.setIntraOpNumThreads(config.intraOpThreads());
+        if (device.kind() == OnnxDevice.Kind.CPU) {
+          options.addConfigEntry("session.intra_op.allow_spinning", "0");
+        }
       }
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      options.setCPUArenaAllocator(config.cpuArena());
       if (device.kind() == OnnxDevice.Kind.CUDA) {
         options.addCUDA(device.cudaIndex());
       }

@@ -41,6 +41,11 @@ class InferenceConfigTest {
             Map.entry("LATENTSERVE_RELOAD_INTERVAL", "PT1M"),
             Map.entry("LATENTSERVE_INTRA_OP_THREADS", "2"),
             Map.entry("LATENTSERVE_SHUTDOWN_GRACE", "3s"),
+            Map.entry("LATENTSERVE_VERSION_POLICY", "latest 2"),
+            Map.entry("LATENTSERVE_MEMORY_BUDGET", "4GiB"),
+            Map.entry("LATENTSERVE_LOAD_WAIT", "30s"),
+            Map.entry("LATENTSERVE_SHARED_THREADS", "false"),
+            Map.entry("LATENTSERVE_CPU_ARENA", "true"),
             Map.entry("UNRELATED", "x"));
 
     InferenceConfig config = InferenceConfig.fromEnvironment(env);
@@ -62,7 +67,26 @@ class InferenceConfigTest {
                 50,
                 Duration.ofMinutes(1),
                 2,
-                Duration.ofSeconds(3)));
+                Duration.ofSeconds(3),
+                "latest 2",
+                4L << 30,
+                Duration.ofSeconds(30),
+                false,
+                true));
+  }
+
+  @Test
+  void fromEnvironment_badVersionPolicyOrBudget_namesVariableAndValue() {
+    assertThatThrownBy(
+            () -> InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_VERSION_POLICY", "newest")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("version policy must be `latest N`, `all` or `specific V1 V2 ...`")
+        .hasMessageContaining("got \"newest\"");
+    assertThatThrownBy(
+            () -> InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_MEMORY_BUDGET", "4GB")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("LATENTSERVE_MEMORY_BUDGET=\"4GB\" is not valid")
+        .hasMessageContaining("expected a byte count such as 4GiB");
   }
 
   @Test
