@@ -182,24 +182,6 @@ public final class ModelRegistry implements ModelCatalog, AutoCloseable {
       List<CompletableFuture<?>> eager = new ArrayList<>();
       synchronized (lock) {
         List<Slot> toLoad = eagerLoads(current, diff, fresh, policies);
-        // Removed versions leave at once: their files are gone.
-        for (ModelVersion v : diff.removed()) {
-          Model m = models.get(v.model());
-          Slot s = m == null ? null : m.slots.remove(v.version());
-          if (s != null) {
-            s.removed = true;
-            retire(s, UnloadReason.REMOVED);
-          }
-        }
-        // A new policy applies at once (a version it adds loads on its first request if the scan
-        // has not loaded it yet); only new versions wait to be visible until they have loaded.
-        policies.forEach(
-            (name, policy) -> {
-              Model m = models.get(name);
-              if (m != null) {
-                m.policy = policy;
-              }
-            });
         for (Slot s : toLoad) {
           CompletableFuture<?> f = s.loading != null ? s.loading : startLoad(s, LoadTrigger.SCAN);
           eager.add(f);
@@ -215,6 +197,17 @@ public final class ModelRegistry implements ModelCatalog, AutoCloseable {
       synchronized (lock) {
         if (closed.get()) {
           return;
+        }
+        // Removed versions and new policies apply only now, together with the new versions: until
+        // this moment requests keep the versions they had (a deleted version's model is still in
+        // memory), so that a version published and its predecessor deleted swap without a gap.
+        for (ModelVersion v : diff.removed()) {
+          Model m = models.get(v.model());
+          Slot s = m == null ? null : m.slots.remove(v.version());
+          if (s != null) {
+            s.removed = true;
+            retire(s, UnloadReason.REMOVED);
+          }
         }
         for (Slot s : fresh.values()) {
           models.computeIfAbsent(s.id.name(), n -> new Model()).slots.put(s.id.version(), s);
@@ -365,8 +358,9 @@ public final class ModelRegistry implements ModelCatalog, AutoCloseable {
         s.entry = entry;
         s.lastUse = clock.incrementAndGet();
         Model m = models.get(s.id.name());
-        if (m != null && m.slots.get(s.id.version()) == s) {
-          // Installed already (not a fresh slot of a scan): apply the policy and the budget now.
+        if (trigger != LoadTrigger.SCAN && m != null && m.slots.get(s.id.version()) == s) {
+          // A request's or an operator's load: apply the policy and the budget now. A scan's
+          // loads wait for the scan to apply its removals and policies first.
           dropOutOfPolicy(m);
           evictOverBudget(s);
         }
