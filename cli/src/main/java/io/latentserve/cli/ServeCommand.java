@@ -132,11 +132,15 @@ final class ServeCommand {
               InferenceConfig.ENV_LOAD_WAIT,
               InferenceConfig::loadWait,
               "longest a request without a deadline waits for its model to load")
-          .env(
+          .flag(
+              "--shared-threads",
+              "<true|false>",
               InferenceConfig.ENV_SHARED_THREADS,
               InferenceConfig::sharedThreads,
               "one ONNX Runtime thread pool for every session rather than one per session")
-          .env(
+          .flag(
+              "--cpu-arena",
+              "<true|false>",
               InferenceConfig.ENV_CPU_ARENA,
               InferenceConfig::cpuArena,
               "ONNX Runtime's CPU memory arena per session (off: the system allocator)")

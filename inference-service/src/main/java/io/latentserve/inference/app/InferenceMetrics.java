@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -50,6 +51,7 @@ import java.util.stream.Collectors;
  *       request, operator) and how they ended (ok, failed)
  *   <li>{@code latentserve_model_unloads_total}{reason}: unloads by reason (removed, policy,
  *       budget, operator)
+ *   <li>{@code jvm_memory_used_bytes}{area, id} and the rest of Micrometer's JVM memory metrics
  *   <li>{@code latentserve_model_load_seconds}{trigger}: time to load a version (histogram);
  *       trigger="request" is the cold-start latency a request waited for
  * </ul>
@@ -63,6 +65,8 @@ public final class InferenceMetrics {
 
   public InferenceMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Heap beside resident memory: a soak tells a leak in Java objects from one in native memory.
+    new JvmMemoryMetrics().bindTo(registry);
     Gauge.builder("latentserve.models.loaded", loaded, AtomicInteger::get)
         .description("Model versions loaded and served")
         .register(registry);
