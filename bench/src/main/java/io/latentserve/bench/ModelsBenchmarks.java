@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -137,9 +138,21 @@ public final class ModelsBenchmarks {
                 "--intra-op-threads", "2",
                 "--reload-interval", "1s"));
     args.addAll(extra);
+    // The old engine ran with glibc's malloc defaults (an arena per thread, a rising mmap
+    // threshold): unset both variables for it.
+    Map<String, String> env =
+        extra.containsAll(OLD_ENGINE)
+            ? Map.of("MALLOC_ARENA_MAX", "", "MALLOC_MMAP_THRESHOLD_", "")
+            : Map.of();
     ServiceProcess p =
         ServiceProcess.start(
-            "inference", ServiceProcess.freePort(), args, Files.createTempFile(work, name, ".log"));
+            "inference",
+            List.of(),
+            "",
+            ServiceProcess.freePort(),
+            args,
+            Files.createTempFile(work, name, ".log"),
+            env);
     p.awaitServing(Duration.ofMinutes(5), elapsed -> {});
     return p;
   }
@@ -215,33 +228,40 @@ public final class ModelsBenchmarks {
         .build();
   }
 
-  private static LogProbRequest logProb(String model, int rows, int topDim) {
-    float[] z = new float[rows * topDim];
-    for (int i = 0; i < rows; i++) {
-      CounterNoise.gaussian(
-          CounterNoise.rowKey(11, CounterNoise.Stream.PRIOR, i), 0, z, i * topDim, topDim);
+  private static LogProbRequest logProb(String model, int rows, int... dims) {
+    LogProbRequest.Builder b =
+        LogProbRequest.newBuilder()
+            .setModel(ref(model))
+            .setX(TensorCodec.encode(binaryImages(rows)));
+    for (int layer = 0; layer < dims.length; layer++) {
+      int dim = dims[layer];
+      float[] z = new float[rows * dim];
+      for (int i = 0; i < rows; i++) {
+        CounterNoise.gaussian(
+            CounterNoise.rowKey(11 + layer, CounterNoise.Stream.PRIOR, i), 0, z, i * dim, dim);
+      }
+      b.addZ(TensorCodec.encode(FloatTensor.of(z, rows, dim)));
     }
-    return LogProbRequest.newBuilder()
-        .setModel(ref(model))
-        .setX(TensorCodec.encode(binaryImages(rows)))
-        .addZ(TensorCodec.encode(FloatTensor.of(z, rows, topDim)))
-        .build();
+    return b.build();
   }
 
   // ---- 1. idle memory per loaded model ----
 
   private void memory() throws Exception {
     System.out.printf(
-        "%nidle RSS per loaded model: %d copies of each model, one server at a time, after one Encode"
-            + " and one LogProb per model and 3 s idle%n",
+        "%nidle RSS per loaded model: %d copies of each model, one server at a time, after an Encode"
+            + " of 256 rows, a LogProb of 1024 rows and ImportanceWeights of 8 rows x k=1000 per model,"
+            + " a full GC (jcmd GC.run) and 3 s idle; per model = (RSS N - RSS 1) / (N - 1), off heap"
+            + " = the same without the committed Java heap%n",
         models);
     System.out.printf(
-        "%-6s %-34s %10s %10s %12s %9s %12s %12s%n",
+        "%-6s %-34s %10s %10s %12s %12s %9s %12s %12s%n",
         "model",
         "engine",
         "RSS 1 (MB)",
         "RSS N (MB)",
         "per model",
+        "off heap",
         "threads",
         "graph files",
         "weights");
@@ -265,21 +285,23 @@ public final class ModelsBenchmarks {
                   + Files.size(b.graphFile(GraphRole.DECODER));
         }
       }
-      int topDim = kind == DemoBundle.IWAE1 ? 50 : 50;
+      int[] dims = kind == DemoBundle.IWAE1 ? new int[] {50} : new int[] {100, 50};
       for (List<String> engine : List.of(OLD_ENGINE, NEW_ENGINE)) {
         String label =
             engine.isEmpty() ? "shared pool, no arena (new)" : "pool + arena per session (old)";
-        long[] a = idleRss(one, 1, engine, topDim);
-        long[] b = idleRss(many, models, engine, topDim);
+        long[] a = idleRss(one, 1, engine, dims);
+        long[] b = idleRss(many, models, engine, dims);
         double perModel = (b[0] - a[0]) / (double) (models - 1);
+        double perModelOffHeap = ((b[0] - b[2]) - (a[0] - a[2])) / (double) (models - 1);
         System.out.printf(
             Locale.ROOT,
-            "%-6s %-34s %10.1f %10.1f %9.2f MB %4d->%-4d %9.2f MB %9.2f MB%n",
+            "%-6s %-34s %10.1f %10.1f %9.2f MB %9.2f MB %4d->%-4d %9.2f MB %9.2f MB%n",
             kind,
             label,
             a[0] / 1e6,
             b[0] / 1e6,
             perModel / 1e6,
+            perModelOffHeap / 1e6,
             a[1],
             b[1],
             graphBytes / 1e6,
@@ -288,17 +310,34 @@ public final class ModelsBenchmarks {
     }
   }
 
-  private long[] idleRss(Path repository, int count, List<String> engine, int topDim)
+  private long[] idleRss(Path repository, int count, List<String> engine, int[] dims)
       throws Exception {
     try (ServiceProcess p = server(repository, "memory", engine);
         Client c = new Client(p)) {
       awaitLoaded(c, count);
+      // Requests of the sizes the evaluator sends, so that every session has run at full size.
       for (ModelInfo m : c.list().getModelsList()) {
-        c.stub().encode(encode(m.getName(), 4));
-        c.stub().logProb(logProb(m.getName(), 4, topDim));
+        c.stub().encode(encode(m.getName(), 256));
+        c.stub().logProb(logProb(m.getName(), 1024, dims));
+        c.stub()
+            .importanceWeights(
+                ImportanceWeightsRequest.newBuilder()
+                    .setModel(ref(m.getName()))
+                    .setX(TensorCodec.encode(binaryImages(8)))
+                    .setK(1000)
+                    .build())
+            .forEachRemaining(x -> {});
       }
-      Thread.sleep(3000); // idle: let the server settle after its last call, then read /proc
-      return rssAndThreads(p.pid());
+      // Idle: a full collection (jcmd GC.run) lets G1 give back the heap the requests grew, so that
+      // what remains is what the loaded models hold; then read /proc after the server settles.
+      new ProcessBuilder("jcmd", Long.toString(p.pid()), "GC.run")
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor(60, TimeUnit.SECONDS);
+      Thread.sleep(3000);
+      long[] rss = rssAndThreads(p.pid());
+      return new long[] {rss[0], rss[1], (long) heapBytes(p, "jvm_memory_committed_bytes{")};
     }
   }
 
@@ -589,13 +628,17 @@ public final class ModelsBenchmarks {
 
   /** Heap in use from the server's /metrics (Micrometer's jvm_memory_used_bytes, area="heap"). */
   private static double heapBytes(ServiceProcess p) {
+    return heapBytes(p, "jvm_memory_used_bytes{");
+  }
+
+  private static double heapBytes(ServiceProcess p, String metric) {
     try {
       String port = metricsPort(p);
       try (InputStream in =
           URI.create("http://127.0.0.1:" + port + "/metrics").toURL().openStream()) {
         double sum = 0;
         for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-          if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+          if (line.startsWith(metric) && line.contains("area=\"heap\"")) {
             sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
           }
         }

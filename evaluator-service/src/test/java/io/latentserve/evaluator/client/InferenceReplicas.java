@@ -47,9 +47,23 @@ public final class InferenceReplicas implements AutoCloseable {
     return start(repository, model, weights, new int[] {port});
   }
 
-  /** One replica per port; port 0 picks a free one. */
+  /**
+   * Publishes {@code weights} as {@code model} version 1 and starts one replica with a memory
+   * budget: it loads the model on the first request for it.
+   */
+  public static InferenceReplicas startWithBudget(
+      Path repository, String model, VaeWeights weights, long budgetBytes) {
+    return start(repository, model, weights, new int[1], budgetBytes);
+  }
+
   private static InferenceReplicas start(
       Path repository, String model, VaeWeights weights, int[] ports) {
+    return start(repository, model, weights, ports, 0);
+  }
+
+  /** One replica per port; port 0 picks a free one. */
+  private static InferenceReplicas start(
+      Path repository, String model, VaeWeights weights, int[] ports, long budgetBytes) {
     VaeBundles.publish(
         new FileSystemModelRepository(repository),
         model,
@@ -75,6 +89,7 @@ public final class InferenceReplicas implements AutoCloseable {
                         .intraOpThreads(1)
                         .reloadInterval(Duration.ofSeconds(30))
                         .shutdownGrace(Duration.ofSeconds(5))
+                        .memoryBudgetBytes(budgetBytes)
                         .build())
                 .start();
         replicas.servers.add(server);

@@ -53,7 +53,13 @@ public final class OnnxGraphRunner implements GraphRunner {
   private final String device;
   private final Map<GraphRole, OrtSession> sessions;
   private final OrtEnvironment env;
-  private final DirectBufferPool buffers = new DirectBufferPool(32);
+
+  /**
+   * One pool for every model of the process: an idle model then holds no input buffers (a pool per
+   * model kept up to 32 buffers sized for its largest requests, megabytes per loaded version).
+   */
+  private static final DirectBufferPool BUFFERS = new DirectBufferPool(64);
+
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private final int rowAlignment;
   private final long runSamples;
@@ -175,7 +181,7 @@ public final class OnnxGraphRunner implements GraphRunner {
     try {
       for (Map.Entry<String, FloatTensor> e : inputs.entrySet()) {
         FloatTensor t = e.getValue();
-        ByteBuffer buffer = buffers.acquire(t.size());
+        ByteBuffer buffer = BUFFERS.acquire(t.size());
         borrowed.add(buffer);
         views.put(e.getKey(), DirectBufferPool.fill(buffer, t.data()));
       }
@@ -194,7 +200,7 @@ public final class OnnxGraphRunner implements GraphRunner {
           role + " graph of " + description + " failed: " + e.getMessage(), e);
     } finally {
       for (ByteBuffer b : borrowed) {
-        buffers.release(b);
+        BUFFERS.release(b);
       }
     }
   }
