@@ -61,7 +61,8 @@ import javax.imageio.ImageIO;
  * </ol>
  *
  * <p>Usage: {@code bench/run models-memory|models-throughput|models-cold|models-many|models-soak
- * [--models N] [--minutes M] [--budget SIZE] [--out DIR] [--seconds S] [--rounds R]}.
+ * [--models N] [--minutes M] [--budget SIZE] [--out DIR] [--seconds S] [--rounds R] [--new-malloc
+ * false]}.
  */
 public final class ModelsBenchmarks {
   private static final List<String> OLD_ENGINE =
@@ -74,6 +75,8 @@ public final class ModelsBenchmarks {
   private double minutes = 10;
   private String budget = "4GiB";
   private double seconds = 2;
+  // --new-malloc false: the new engine with glibc's malloc defaults, to tell its two parts apart.
+  private boolean newMalloc = true;
   private int rounds = 3;
 
   private ModelsBenchmarks(Path work, Path out) {
@@ -93,6 +96,7 @@ public final class ModelsBenchmarks {
         case "--out" -> out = Path.of(args[++i]);
         case "--seconds" -> b.seconds = Double.parseDouble(args[++i]);
         case "--rounds" -> b.rounds = Integer.parseInt(args[++i]);
+        case "--new-malloc" -> b.newMalloc = Boolean.parseBoolean(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -122,6 +126,7 @@ public final class ModelsBenchmarks {
     budget = o.budget;
     seconds = o.seconds;
     rounds = o.rounds;
+    newMalloc = o.newMalloc;
     return this;
   }
 
@@ -141,7 +146,7 @@ public final class ModelsBenchmarks {
     // The old engine ran with glibc's malloc defaults (an arena per thread, a rising mmap
     // threshold): unset both variables for it.
     Map<String, String> env =
-        extra.containsAll(OLD_ENGINE)
+        extra.containsAll(OLD_ENGINE) || !newMalloc
             ? Map.of("MALLOC_ARENA_MAX", "", "MALLOC_MMAP_THRESHOLD_", "")
             : Map.of();
     ServiceProcess p =

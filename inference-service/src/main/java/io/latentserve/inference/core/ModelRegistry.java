@@ -221,10 +221,12 @@ public final class ModelRegistry implements ModelCatalog, AutoCloseable {
         if (!ready) {
           log.info("model repository {} scanned: {}", repository.root(), describe());
         }
-        ready = true;
       }
+      boolean first = !ready;
+      ready = true;
       snapshot = current;
-      reportChange(true);
+      // Listeners hear of the first scan whatever it found, then of changes only.
+      reportChange(first);
     }
   }
 
