@@ -137,7 +137,37 @@ final class ServeCommand {
               "<size>",
               InferenceConfig.ENV_MAX_POOLED_BUFFER_BYTES,
               c -> ServiceSettings.bytes(c.maxPooledBufferBytes()),
-              "direct-buffer bytes kept for reuse per loaded model version, e.g. 64MiB")
+              "direct-buffer bytes the process keeps for reuse (one pool for every loaded model), e.g. 64MiB")
+          .flag(
+              "--version-policy",
+              "<policy>",
+              InferenceConfig.ENV_VERSION_POLICY,
+              InferenceConfig::versionPolicy,
+              "versions served of a model without a `version_policy` file in its folder (the file"
+                  + " wins): `latest N`, `all` or `specific V1 V2 ...`")
+          .flag(
+              "--memory-budget",
+              "<size>",
+              InferenceConfig.ENV_MEMORY_BUDGET,
+              c -> c.memoryBudgetBytes() == 0 ? "0" : ServiceSettings.bytes(c.memoryBudgetBytes()),
+              "memory the loaded models may hold, e.g. 4GiB; 0: no limit. With a limit, models load"
+                  + " on their first request and the least recently used idle ones unload")
+          .env(
+              InferenceConfig.ENV_LOAD_WAIT,
+              InferenceConfig::loadWait,
+              "longest a request without a deadline waits for its model to load")
+          .flag(
+              "--shared-threads",
+              "<true|false>",
+              InferenceConfig.ENV_SHARED_THREADS,
+              InferenceConfig::sharedThreads,
+              "one ONNX Runtime thread pool for every session rather than one per session")
+          .flag(
+              "--cpu-arena",
+              "<true|false>",
+              InferenceConfig.ENV_CPU_ARENA,
+              InferenceConfig::cpuArena,
+              "ONNX Runtime's CPU memory arena per session (off: the system allocator)")
           .env(
               InferenceConfig.ENV_SHUTDOWN_GRACE,
               InferenceConfig::shutdownGrace,

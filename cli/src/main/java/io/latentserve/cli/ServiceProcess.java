@@ -62,6 +62,22 @@ public final class ServiceProcess implements AutoCloseable {
    */
   public static ServiceProcess start(
       String service, List<String> jvmOptions, String host, int port, List<String> args, Path log) {
+    return start(service, jvmOptions, host, port, args, log, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #start(String, List, String, int, List, Path)}, with {@code environment} set in the
+   * process's environment over this one's and the defaults of bin/latentserve; an empty value
+   * removes the variable.
+   */
+  public static ServiceProcess start(
+      String service,
+      List<String> jvmOptions,
+      String host,
+      int port,
+      List<String> args,
+      Path log,
+      java.util.Map<String, String> environment) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     // A service out of memory ends (and is reported by its exit) instead of limping on.
@@ -82,6 +98,18 @@ public final class ServiceProcess implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putIfAbsent("OMP_NUM_THREADS", "1");
+    // As bin/latentserve: few malloc arenas, large blocks mmapped (bench/RESULTS.md, "Many
+    // models").
+    builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+    builder.environment().putIfAbsent("MALLOC_MMAP_THRESHOLD_", "262144");
+    environment.forEach(
+        (name, value) -> {
+          if (value.isEmpty()) {
+            builder.environment().remove(name);
+          } else {
+            builder.environment().put(name, value);
+          }
+        });
     try {
       return new ServiceProcess(service, builder.start(), host, port, log);
     } catch (IOException e) {

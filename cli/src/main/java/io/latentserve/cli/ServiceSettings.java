@@ -304,7 +304,7 @@ final class ServiceSettings<C> {
     return String.valueOf(value);
   }
 
-  /** A byte count as a user writes it: {@code 64MiB}. */
+  /** A byte count as a user writes it: {@code 64MiB}, {@code 4GiB}. */
   static String bytes(long n) {
     if (n % (1L << 30) == 0 && n != 0) {
       return (n >> 30) + "GiB";

@@ -287,7 +287,7 @@ class EvalCommandTest {
     // The inference-service's own words, passed through by the evaluator: no stack trace.
     assertThat(run.err())
         .isEqualTo(
-            "latentserve: NOT_FOUND: model \"nope\" is not loaded; loaded models: digits [1]"
+            "latentserve: NOT_FOUND: model \"nope\" is not in the repository; served models: digits [1]"
                 + System.lineSeparator());
     assertThat(run.out()).doesNotContain("report:");
   }

@@ -48,7 +48,16 @@ public final class InferenceReplicas implements AutoCloseable {
     return start(repository, model, weights, new int[] {port});
   }
 
-  /** One replica per port; port 0 picks a free one. */
+  /**
+   * Publishes {@code weights} as {@code model} version 1 and starts one replica with a memory
+   * budget: it loads the model on the first request for it.
+   */
+  public static InferenceReplicas startWithBudget(
+      Path repository, String model, VaeWeights weights, long budgetBytes) {
+    publish(repository, model, weights);
+    return new InferenceReplicas().add(repository, b -> b.port(0).memoryBudgetBytes(budgetBytes));
+  }
+
   private static InferenceReplicas start(
       Path repository, String model, VaeWeights weights, int[] ports) {
     publish(repository, model, weights);

@@ -36,6 +36,9 @@ public final class MethodRoles {
               Map.entry("latentserve.v1.Inference/Sample", Role.READ),
               Map.entry("latentserve.v1.Inference/LogProb", Role.READ),
               Map.entry("latentserve.v1.Inference/ImportanceWeights", Role.READ),
+              // loading and unloading change what a replica holds for everyone: an operator's act
+              Map.entry("latentserve.v1.Inference/LoadModel", Role.TRAIN),
+              Map.entry("latentserve.v1.Inference/UnloadModel", Role.TRAIN),
               // trainer-service
               Map.entry("latentserve.v1.Trainer/SubmitJob", Role.TRAIN),
               Map.entry("latentserve.v1.Trainer/CancelJob", Role.TRAIN),

@@ -6,6 +6,9 @@ import static io.latentserve.server.SettingChecks.checkPort;
 import static io.latentserve.server.SettingChecks.checkPositive;
 
 import io.latentserve.inference.batching.BatchingConfig;
+import io.latentserve.inference.core.RegistryConfig;
+import io.latentserve.inference.core.VersionPolicy;
+import io.latentserve.inference.onnx.OnnxConfig;
 import io.latentserve.server.EnvironmentSettings;
 import io.latentserve.server.ServerTransports;
 import io.latentserve.server.security.ServerSecurity;
@@ -14,6 +17,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -45,7 +49,17 @@ import java.util.regex.Pattern;
  *     own pool (not a gRPC thread); one more gets RESOURCE_EXHAUSTED
  * @param streamStallTimeout how long an ImportanceWeights stream may wait for its client to read
  *     the next chunk; then it ends with DEADLINE_EXCEEDED and releases its model version
- * @param maxPooledBufferBytes bytes of direct buffers kept for reuse per loaded model version
+ * @param maxPooledBufferBytes bytes of direct buffers the process keeps for reuse (one pool for
+ *     every loaded model)
+ * @param versionPolicy version policy of every model without a {@code version_policy} file in its
+ *     folder of the repository (the file wins): {@code latest N}, {@code all} or {@code specific V1
+ *     V2 ...}
+ * @param memoryBudgetBytes most bytes the loaded models may hold together; 0 for no limit. Over it,
+ *     the least recently used idle models unload, and models load on their first request
+ * @param loadWait longest a request without a deadline waits for its model to load
+ * @param sharedThreads whether every ONNX Runtime session runs on one process-wide thread pool (of
+ *     {@code intraOpThreads}) instead of a pool per session
+ * @param cpuArena whether ONNX Runtime sessions on the CPU use its memory arena
  * @param security TLS, bearer tokens and the metrics address (all off by default)
  */
 public record InferenceConfig(
@@ -67,6 +81,11 @@ public record InferenceConfig(
     int maxImportanceStreams,
     Duration streamStallTimeout,
     int maxPooledBufferBytes,
+    String versionPolicy,
+    long memoryBudgetBytes,
+    Duration loadWait,
+    boolean sharedThreads,
+    boolean cpuArena,
     ServerSecurity security) {
 
   /** Environment variables read by {@link #fromEnvironment(Map)}. */
@@ -90,10 +109,18 @@ public record InferenceConfig(
   public static final String ENV_MAX_IMPORTANCE_STREAMS = "LATENTSERVE_MAX_IMPORTANCE_STREAMS";
   public static final String ENV_STREAM_STALL_TIMEOUT = "LATENTSERVE_STREAM_STALL_TIMEOUT";
   public static final String ENV_MAX_POOLED_BUFFER_BYTES = "LATENTSERVE_MAX_POOLED_BUFFER_BYTES";
+  public static final String ENV_VERSION_POLICY = "LATENTSERVE_VERSION_POLICY";
+  public static final String ENV_MEMORY_BUDGET = "LATENTSERVE_MEMORY_BUDGET";
+  public static final String ENV_LOAD_WAIT = "LATENTSERVE_LOAD_WAIT";
+  public static final String ENV_SHARED_THREADS = "LATENTSERVE_SHARED_THREADS";
+  public static final String ENV_CPU_ARENA = "LATENTSERVE_CPU_ARENA";
 
   public static final int DEFAULT_PORT = 50051;
   public static final int DEFAULT_METRICS_PORT = 9464;
   public static final int DEFAULT_MAX_K = 5000;
+
+  private static final Pattern LONG_BYTES =
+      Pattern.compile("(\\d{1,19})\\s*((?i)kib|mib|gib|tib|)");
 
   private static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda:(0|[1-9][0-9]{0,2})");
 
@@ -134,6 +161,48 @@ public record InferenceConfig(
           "maxPooledBufferBytes must be >= 0, got " + maxPooledBufferBytes);
     }
     Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(versionPolicy, "versionPolicy");
+    VersionPolicy.parse(versionPolicy);
+    if (memoryBudgetBytes < 0) {
+      throw new IllegalArgumentException(
+          "memoryBudget must be >= 0 (0: no limit), got " + memoryBudgetBytes);
+    }
+    checkNonNegative("loadWait", loadWait);
+    if (loadWait.isZero()) {
+      throw new IllegalArgumentException("loadWait must be > 0, got " + loadWait);
+    }
+  }
+
+  /** The model registry's part of this config. */
+  public RegistryConfig registryConfig() {
+    return new RegistryConfig(VersionPolicy.parse(versionPolicy), memoryBudgetBytes, loadWait);
+  }
+
+  /**
+   * Parses a byte count that may exceed 2 GiB: a number, optionally followed by {@code KiB}, {@code
+   * MiB}, {@code GiB} or {@code TiB}.
+   *
+   * @throws IllegalArgumentException if {@code text} is not one
+   */
+  public static long parseLongBytes(String text) {
+    Matcher m = LONG_BYTES.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "expected a byte count such as 4GiB, 512MiB or 1048576, got \"" + text + "\"");
+    }
+    long n = Long.parseLong(m.group(1));
+    int shift =
+        switch (m.group(2).toLowerCase(Locale.ROOT)) {
+          case "kib" -> 10;
+          case "mib" -> 20;
+          case "gib" -> 30;
+          case "tib" -> 40;
+          default -> 0;
+        };
+    if (n > (Long.MAX_VALUE >> shift)) {
+      throw new IllegalArgumentException("byte count " + text + " is too large");
+    }
+    return n << shift;
   }
 
   /** The defaults: every setting as documented, the repository at {@code ./models}. */
@@ -162,7 +231,12 @@ public record InferenceConfig(
         .maxImportanceStreams(maxImportanceStreams)
         .streamStallTimeout(streamStallTimeout)
         .maxPooledBufferBytes(maxPooledBufferBytes)
-        .security(security);
+        .security(security)
+        .versionPolicy(versionPolicy)
+        .memoryBudgetBytes(memoryBudgetBytes)
+        .loadWait(loadWait)
+        .sharedThreads(sharedThreads)
+        .cpuArena(cpuArena);
   }
 
   /** The defaults. */
@@ -201,6 +275,11 @@ public record InferenceConfig(
         .readInt(ENV_MAX_IMPORTANCE_STREAMS, b::maxImportanceStreams)
         .readDuration(ENV_STREAM_STALL_TIMEOUT, b::streamStallTimeout)
         .readBytes(ENV_MAX_POOLED_BUFFER_BYTES, b::maxPooledBufferBytes)
+        .readString(ENV_VERSION_POLICY, b::versionPolicy)
+        .read(ENV_MEMORY_BUDGET, InferenceConfig::parseLongBytes, b::memoryBudgetBytes)
+        .readDuration(ENV_LOAD_WAIT, b::loadWait)
+        .readBoolean(ENV_SHARED_THREADS, b::sharedThreads)
+        .readBoolean(ENV_CPU_ARENA, b::cpuArena)
         .build(b::build);
   }
 
@@ -225,6 +304,11 @@ public record InferenceConfig(
     private Duration streamStallTimeout = Duration.ofSeconds(30);
     private int maxPooledBufferBytes = 64 << 20;
     private ServerSecurity security = ServerSecurity.NONE;
+    private String versionPolicy = VersionPolicy.DEFAULT.toString();
+    private long memoryBudgetBytes = 0;
+    private Duration loadWait = RegistryConfig.DEFAULT.loadWait();
+    private boolean sharedThreads = OnnxConfig.DEFAULT_SHARED_THREADS;
+    private boolean cpuArena = OnnxConfig.DEFAULT_CPU_ARENA;
 
     private Builder() {}
 
@@ -327,6 +411,31 @@ public record InferenceConfig(
       return this;
     }
 
+    public Builder versionPolicy(String versionPolicy) {
+      this.versionPolicy = versionPolicy;
+      return this;
+    }
+
+    public Builder memoryBudgetBytes(long memoryBudgetBytes) {
+      this.memoryBudgetBytes = memoryBudgetBytes;
+      return this;
+    }
+
+    public Builder loadWait(Duration loadWait) {
+      this.loadWait = loadWait;
+      return this;
+    }
+
+    public Builder sharedThreads(boolean sharedThreads) {
+      this.sharedThreads = sharedThreads;
+      return this;
+    }
+
+    public Builder cpuArena(boolean cpuArena) {
+      this.cpuArena = cpuArena;
+      return this;
+    }
+
     /**
      * The validated config.
      *
@@ -352,6 +461,11 @@ public record InferenceConfig(
           maxImportanceStreams,
           streamStallTimeout,
           maxPooledBufferBytes,
+          versionPolicy,
+          memoryBudgetBytes,
+          loadWait,
+          sharedThreads,
+          cpuArena,
           security);
     }
   }

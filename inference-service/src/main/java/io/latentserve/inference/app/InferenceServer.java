@@ -63,11 +63,15 @@ public final class InferenceServer implements AutoCloseable {
     this.config = Objects.requireNonNull(config, "config");
     this.streams =
         new ImportanceStreams(config.maxImportanceStreams(), config.streamStallTimeout());
+    metrics.memoryBudget(config.memoryBudgetBytes());
     ModelLoader loader = wrapLoader.apply(new OnnxModelLoader(config, metrics::batchListener));
     this.registry =
         new ModelRegistry(
             new FileSystemModelRepository(config.modelRepository()),
             loader,
+            config.registryConfig(),
+            new ProcessMemory(),
+            metrics.registryListener(),
             models -> {
               metrics.onModelsChanged(models);
               markServing();

@@ -38,7 +38,9 @@ final class OnnxModelLoader implements ModelLoader {
             OnnxDevice.parse(config.device()),
             threads,
             OnnxConfig.DEFAULT_CPU_RUN_SAMPLES,
-            config.maxPooledBufferBytes());
+            config.maxPooledBufferBytes(),
+            config.sharedThreads(),
+            config.cpuArena());
     this.batching =
         config.batching()
             ? new BatchingConfig(

@@ -9,6 +9,7 @@ import io.latentserve.inference.core.FailedPreconditionException;
 import io.latentserve.inference.core.InferenceFailedException;
 import io.latentserve.inference.core.InvalidInputException;
 import io.latentserve.inference.core.LimitExceededException;
+import io.latentserve.inference.core.LoadTimeoutException;
 import io.latentserve.inference.core.ModelNotFoundException;
 import io.latentserve.inference.core.ModelUnavailableException;
 import io.latentserve.inference.core.QueueFullException;
@@ -24,6 +25,7 @@ import io.latentserve.wire.ErrorStatuses;
  *       load)
  *   <li>{@link LimitExceededException}, {@link QueueFullException}: RESOURCE_EXHAUSTED
  *   <li>{@link ModelUnavailableException}, {@link CatalogUnavailableException}: UNAVAILABLE
+ *   <li>{@link LoadTimeoutException}: DEADLINE_EXCEEDED (the model still loading at the deadline)
  *   <li>a {@link StatusRuntimeException} or {@link StatusException}: its own status
  *   <li>anything else, {@link InferenceFailedException} included: INTERNAL with a generic
  *       description and an incident id; the exception is logged under that id, never sent
@@ -39,6 +41,7 @@ public final class GrpcErrors {
           .map(QueueFullException.class, Status.Code.RESOURCE_EXHAUSTED)
           .map(ModelUnavailableException.class, Status.Code.UNAVAILABLE)
           .map(CatalogUnavailableException.class, Status.Code.UNAVAILABLE)
+          .map(LoadTimeoutException.class, Status.Code.DEADLINE_EXCEEDED)
           .build();
 
   private GrpcErrors() {}

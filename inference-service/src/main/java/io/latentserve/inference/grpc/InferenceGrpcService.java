@@ -1,6 +1,7 @@
 package io.latentserve.inference.grpc;
 
 import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -9,6 +10,7 @@ import io.latentserve.inference.core.LogWeightsChunk;
 import io.latentserve.inference.core.ModelCatalog;
 import io.latentserve.inference.core.ModelId;
 import io.latentserve.inference.core.ModelLease;
+import io.latentserve.inference.core.ModelStatus;
 import io.latentserve.inference.core.SampleRange;
 import io.latentserve.inference.core.ServedModel;
 import io.latentserve.inference.core.VaeModel;
@@ -24,12 +26,17 @@ import io.latentserve.proto.v1.ImportanceWeightsRequest;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.proto.v1.ListModelsRequest;
 import io.latentserve.proto.v1.ListModelsResponse;
+import io.latentserve.proto.v1.LoadModelRequest;
+import io.latentserve.proto.v1.LoadModelResponse;
 import io.latentserve.proto.v1.LogProbRequest;
 import io.latentserve.proto.v1.LogProbResponse;
 import io.latentserve.proto.v1.ModelRef;
 import io.latentserve.proto.v1.SampleRequest;
 import io.latentserve.proto.v1.SampleResponse;
 import io.latentserve.proto.v1.Tensor;
+import io.latentserve.proto.v1.UnloadModelRequest;
+import io.latentserve.proto.v1.UnloadModelResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -37,6 +44,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -75,9 +83,50 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
         out,
         () -> {
           ListModelsResponse.Builder b = ListModelsResponse.newBuilder();
-          catalog.list().forEach(m -> b.addModels(ProtoMapping.modelInfo(m)));
+          catalog.statuses().forEach(m -> b.addModels(ProtoMapping.modelInfo(m)));
+          return b.setLoadedBytes(catalog.loadedBytes())
+              .setMemoryBudgetBytes(catalog.memoryBudgetBytes())
+              .build();
+        });
+  }
+
+  @Override
+  public void loadModel(LoadModelRequest request, StreamObserver<LoadModelResponse> out) {
+    unary(
+        out,
+        () -> {
+          ModelRef ref = checkRef(request.getModel());
+          ModelStatus status = catalog.load(ref.getName(), ref.getVersion(), loadWait());
+          return LoadModelResponse.newBuilder().setModel(ProtoMapping.modelInfo(status)).build();
+        });
+  }
+
+  @Override
+  public void unloadModel(UnloadModelRequest request, StreamObserver<UnloadModelResponse> out) {
+    unary(
+        out,
+        () -> {
+          ModelRef ref = checkRef(request.getModel());
+          UnloadModelResponse.Builder b = UnloadModelResponse.newBuilder();
+          catalog.unload(ref.getName(), ref.getVersion()).forEach(id -> b.addUnloaded(ref(id)));
           return b.build();
         });
+  }
+
+  private static ModelRef ref(ModelId id) {
+    return ModelRef.newBuilder().setName(id.name()).setVersion(id.version()).build();
+  }
+
+  /**
+   * How long a request may wait for its model to load: what is left of its deadline, else the
+   * catalog's own wait.
+   */
+  private static Duration loadWait() {
+    Deadline deadline = Context.current().getDeadline();
+    if (deadline == null) {
+      return null;
+    }
+    return Duration.ofNanos(Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
   }
 
   @Override
@@ -376,6 +425,14 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
   }
 
   private ModelLease acquire(ModelRef ref) {
+    checkRef(ref);
+    Duration wait = loadWait();
+    return wait == null
+        ? catalog.acquire(ref.getName(), ref.getVersion())
+        : catalog.acquire(ref.getName(), ref.getVersion(), wait);
+  }
+
+  private static ModelRef checkRef(ModelRef ref) {
     if (ref.getName().isEmpty()) {
       throw new InvalidInputException(
           "model.name", "model.name is empty, expected the name of a loaded model");
@@ -385,7 +442,7 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
           "model.version",
           "model.version is " + ref.getVersion() + ", expected >= 1, or 0 for the latest");
     }
-    return catalog.acquire(ref.getName(), ref.getVersion());
+    return ref;
   }
 
   private static FloatTensor requiredInput(

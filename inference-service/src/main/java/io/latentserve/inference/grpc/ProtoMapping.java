@@ -5,6 +5,8 @@ import io.latentserve.inference.core.InvalidInputException;
 import io.latentserve.inference.core.LogProbResult;
 import io.latentserve.inference.core.LogWeightsChunk;
 import io.latentserve.inference.core.ModelId;
+import io.latentserve.inference.core.ModelState;
+import io.latentserve.inference.core.ModelStatus;
 import io.latentserve.inference.core.ServedModel;
 import io.latentserve.inference.core.VaeModel;
 import io.latentserve.model.FloatTensor;
@@ -60,7 +62,37 @@ final class ProtoMapping {
             served.provenance(),
             served.manifestSha256())
         .setDevice(model.device())
+        .setState(io.latentserve.proto.v1.ModelState.MODEL_STATE_LOADED)
         .build();
+  }
+
+  /**
+   * A version as ListModels and LoadModel describe it: loaded or not, with its state and memory.
+   */
+  static ModelInfo modelInfo(ModelStatus status) {
+    ModelInfo.Builder b =
+        status.architecture() == null
+            ? ModelInfo.newBuilder().setName(status.id().name()).setVersion(status.id().version())
+            : ModelInfos.describe(
+                status.id().name(),
+                status.id().version(),
+                status.architecture(),
+                status.provenance(),
+                status.manifestSha256());
+    return b.setDevice(status.device())
+        .setState(state(status.state()))
+        .setMemoryBytes(status.memoryBytes())
+        .setFailure(status.failure())
+        .build();
+  }
+
+  private static io.latentserve.proto.v1.ModelState state(ModelState state) {
+    return switch (state) {
+      case LOADED -> io.latentserve.proto.v1.ModelState.MODEL_STATE_LOADED;
+      case LOADING -> io.latentserve.proto.v1.ModelState.MODEL_STATE_LOADING;
+      case AVAILABLE -> io.latentserve.proto.v1.ModelState.MODEL_STATE_AVAILABLE;
+      case FAILED -> io.latentserve.proto.v1.ModelState.MODEL_STATE_FAILED;
+    };
   }
 
   /**

@@ -5,6 +5,8 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A pool of native-order direct buffers for ONNX Runtime inputs, capped in bytes. Direct buffers
@@ -13,6 +15,9 @@ import java.util.Deque;
  * the requests were (a buffer over the cap is used once and left to the collector).
  */
 final class DirectBufferPool {
+  /** The process's pools, one per cap: in a server every model has the same cap, so one pool. */
+  private static final Map<Long, DirectBufferPool> SHARED = new ConcurrentHashMap<>();
+
   private final Deque<ByteBuffer> free = new ArrayDeque<>();
   private final long maxPooledBytes;
   private long pooledBytes;
@@ -25,6 +30,13 @@ final class DirectBufferPool {
       throw new IllegalArgumentException("maxPooledBytes must be >= 0, got " + maxPooledBytes);
     }
     this.maxPooledBytes = maxPooledBytes;
+  }
+
+  /**
+   * The process-wide pool capped at {@code maxPooledBytes}, shared by every runner with that cap.
+   */
+  static DirectBufferPool shared(long maxPooledBytes) {
+    return SHARED.computeIfAbsent(maxPooledBytes, DirectBufferPool::new);
   }
 
   /** A buffer of at least {@code floats} float32 values, cleared. */

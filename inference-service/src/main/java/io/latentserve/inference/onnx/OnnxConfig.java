@@ -13,12 +13,30 @@ import java.util.Objects;
  *     consecutive row ranges, so that each call's intermediate tensors stay in the caches (a
  *     decoder output [samples, 784] float32 of 4096 samples is 12.8 MB). Not applied on CUDA, where
  *     every call pays for its copies to and from the device.
- * @param maxPooledBufferBytes most bytes of input direct buffers one loaded bundle keeps for reuse
+ * @param maxPooledBufferBytes most bytes of input direct buffers the process keeps for reuse (one
+ *     pool for every loaded model with this cap, so that an idle model holds no buffers)
+ * @param sharedThreads whether sessions run on the process's global ONNX Runtime thread pools
+ *     (created by the first model loaded, with its {@code intraOpThreads}) rather than each on its
+ *     own pool: many loaded models then cost no threads each
+ * @param cpuArena whether sessions allocate CPU memory from ONNX Runtime's growing arena (fast
+ *     reuse, but each session's arena keeps its high-water mark for the model's lifetime) rather
+ *     than from the system allocator
  */
 public record OnnxConfig(
-    OnnxDevice device, int intraOpThreads, int cpuRunSamples, long maxPooledBufferBytes) {
-  /** Direct-buffer bytes a loaded bundle keeps for reuse by default. */
+    OnnxDevice device,
+    int intraOpThreads,
+    int cpuRunSamples,
+    long maxPooledBufferBytes,
+    boolean sharedThreads,
+    boolean cpuArena) {
+  /** Direct-buffer bytes the process keeps for reuse by default. */
   public static final long DEFAULT_MAX_POOLED_BUFFER_BYTES = 64L << 20;
+
+  /** Shared pools by default (see {@link #sharedThreads}). */
+  public static final boolean DEFAULT_SHARED_THREADS = true;
+
+  /** The arena by default: see bench/RESULTS.md, "Many models", for the measurement. */
+  public static final boolean DEFAULT_CPU_ARENA = false;
 
   /**
    * Samples per CPU engine call by default: measured on the 1-layer IWAE log-weights graph (2
@@ -41,9 +59,15 @@ public record OnnxConfig(
     }
   }
 
-  /** {@code device} with the default pool cap. */
+  /** {@code device} with {@code intraOpThreads} threads, {@code cpuRunSamples}, the defaults. */
   public OnnxConfig(OnnxDevice device, int intraOpThreads, int cpuRunSamples) {
-    this(device, intraOpThreads, cpuRunSamples, DEFAULT_MAX_POOLED_BUFFER_BYTES);
+    this(
+        device,
+        intraOpThreads,
+        cpuRunSamples,
+        DEFAULT_MAX_POOLED_BUFFER_BYTES,
+        DEFAULT_SHARED_THREADS,
+        DEFAULT_CPU_ARENA);
   }
 
   /** {@code device} with {@code intraOpThreads} threads and {@link #DEFAULT_CPU_RUN_SAMPLES}. */

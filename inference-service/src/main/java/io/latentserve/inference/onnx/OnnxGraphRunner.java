@@ -53,7 +53,14 @@ public final class OnnxGraphRunner implements GraphRunner {
   private final String device;
   private final Map<GraphRole, OrtSession> sessions;
   private final OrtEnvironment env;
+
+  /**
+   * The process's pool for this runner's cap: one for every model, so that an idle model holds no
+   * input buffers (a pool per model kept buffers sized for its largest requests, megabytes per
+   * loaded version).
+   */
   private final DirectBufferPool buffers;
+
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private final int rowAlignment;
   private final long runSamples;
@@ -67,7 +74,7 @@ public final class OnnxGraphRunner implements GraphRunner {
       int rowAlignment,
       long runSamples,
       long maxPooledBufferBytes) {
-    this.buffers = new DirectBufferPool(maxPooledBufferBytes);
+    this.buffers = DirectBufferPool.shared(maxPooledBufferBytes);
     this.description = description;
     this.device = device;
     this.sessions = sessions;
@@ -86,7 +93,10 @@ public final class OnnxGraphRunner implements GraphRunner {
     Objects.requireNonNull(bundle, "bundle");
     Objects.requireNonNull(config, "config");
     String description = bundle.modelName() + "/" + bundle.version();
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env =
+        config.sharedThreads()
+            ? SharedEnvironment.get(config.intraOpThreads())
+            : OrtEnvironment.getEnvironment();
     List<OnnxDevice> attempts = DeviceChoice.attempts(config.device(), OnnxDevice.gpuVisible());
     InferenceFailedException last = null;
     for (int i = 0; i < attempts.size(); i++) {
@@ -135,11 +145,16 @@ public final class OnnxGraphRunner implements GraphRunner {
       throws OrtException {
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     try {
-      options.setIntraOpNumThreads(config.intraOpThreads());
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      if (device.kind() == OnnxDevice.Kind.CPU) {
-        options.addConfigEntry("session.intra_op.allow_spinning", "0");
+      if (config.sharedThreads() && SharedEnvironment.hasGlobalThreads()) {
+        options.disablePerSessionThreads();
+      } else {
+        options.setIntraOpNumThreads(config.intraOpThreads());
+        if (device.kind() == OnnxDevice.Kind.CPU) {
+          options.addConfigEntry("session.intra_op.allow_spinning", "0");
+        }
       }
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      options.setCPUArenaAllocator(config.cpuArena());
       if (device.kind() == OnnxDevice.Kind.CUDA) {
         options.addCUDA(device.cudaIndex());
       }

@@ -45,6 +45,11 @@ class InferenceConfigTest {
             Map.entry("LATENTSERVE_MAX_IMPORTANCE_STREAMS", "3"),
             Map.entry("LATENTSERVE_STREAM_STALL_TIMEOUT", "250ms"),
             Map.entry("LATENTSERVE_MAX_POOLED_BUFFER_BYTES", "8MiB"),
+            Map.entry("LATENTSERVE_VERSION_POLICY", "latest 2"),
+            Map.entry("LATENTSERVE_MEMORY_BUDGET", "4GiB"),
+            Map.entry("LATENTSERVE_LOAD_WAIT", "30s"),
+            Map.entry("LATENTSERVE_SHARED_THREADS", "false"),
+            Map.entry("LATENTSERVE_CPU_ARENA", "true"),
             Map.entry("UNRELATED", "x"));
 
     InferenceConfig config = InferenceConfig.fromEnvironment(env);
@@ -70,6 +75,11 @@ class InferenceConfigTest {
                 3,
                 Duration.ofMillis(250),
                 8 << 20,
+                "latest 2",
+                4L << 30,
+                Duration.ofSeconds(30),
+                false,
+                true,
                 ServerSecurity.NONE));
   }
 
@@ -82,6 +92,20 @@ class InferenceConfigTest {
     assertThatThrownBy(
             () -> InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_STREAM_STALL_TIMEOUT", "0s")))
         .hasMessageContaining("streamStallTimeout must be > 0");
+  }
+
+  @Test
+  void fromEnvironment_badVersionPolicyOrBudget_namesVariableAndValue() {
+    assertThatThrownBy(
+            () -> InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_VERSION_POLICY", "newest")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("version policy must be `latest N`, `all` or `specific V1 V2 ...`")
+        .hasMessageContaining("got \"newest\"");
+    assertThatThrownBy(
+            () -> InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_MEMORY_BUDGET", "4GB")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("LATENTSERVE_MEMORY_BUDGET=\"4GB\" is not valid")
+        .hasMessageContaining("expected a byte count such as 4GiB");
   }
 
   @Test

@@ -104,8 +104,9 @@ class InferenceLifecycleTest {
     TestServer.awaitCondition(WAIT, "version 2 to be served as latest", () -> latestVersion() == 2);
     assertThat(
             server.inference().listModels(ListModelsRequest.getDefaultInstance()).getModelsList())
+        .as("the default version policy, latest 1, serves the new version only")
         .extracting(ModelInfo::getVersion)
-        .containsExactly(1L, 2L);
+        .containsExactly(2L);
     assertThat(
             server
                 .inference()
@@ -123,7 +124,7 @@ class InferenceLifecycleTest {
   void hotReload_versionDeleted_disappearsAndIsNotFound() {
     TestBundles.publish(repository, MODEL, 1);
     TestBundles.publish(repository, MODEL, 2);
-    server = TestServer.start(TestServer.config(root).build()).awaitServing();
+    server = TestServer.start(TestServer.config(root).versionPolicy("all").build()).awaitServing();
 
     repository.delete(MODEL, 1);
 
@@ -148,7 +149,7 @@ class InferenceLifecycleTest {
             e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
               assertThat(e.getStatus().getDescription())
-                  .isEqualTo("model mnist-vae has no version 1; loaded versions: [2]");
+                  .isEqualTo("model mnist-vae has no version 1; served versions: [2]");
             });
   }
 

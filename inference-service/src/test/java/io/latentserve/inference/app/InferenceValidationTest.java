@@ -464,8 +464,8 @@ class InferenceValidationTest {
               rpc,
               withModel(rpc, TestServer.ref("no-such-vae", 0)),
               Status.Code.NOT_FOUND,
-              "model \"no-such-vae\" is not loaded",
-              "loaded models: mnist-cvae [1], mnist-vae [1]"));
+              "model \"no-such-vae\" is not in the repository",
+              "served models: mnist-cvae [1], mnist-vae [1]"));
       cases.add(
           c(
               p + "unknownVersion",
@@ -473,7 +473,7 @@ class InferenceValidationTest {
               withModel(rpc, TestServer.ref(MODEL, 7)),
               Status.Code.NOT_FOUND,
               "model mnist-vae has no version 7",
-              "loaded versions: [1]"));
+              "served versions: [1]"));
       cases.add(
           c(
               p + "negativeVersion",
