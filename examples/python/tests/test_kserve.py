@@ -155,3 +155,12 @@ def test_modelInfer_badInputs_preciseStatuses(kserve, demo_model):
     code, details = _infer_error(kserve, short)
     assert code == grpc.StatusCode.INVALID_ARGUMENT
     assert "input x has 10 values in contents.fp32_contents, shape [2, 784] needs 1568" in details
+
+
+def test_tritonOnlyExtension_answersUnimplemented(inference_target):
+    # Triton's grpc_service.proto adds methods to the same service; latentserve serves KServe's six
+    with grpc.insecure_channel(inference_target) as channel:
+        statistics = channel.unary_unary("/inference.GRPCInferenceService/ModelStatistics")
+        with pytest.raises(grpc.RpcError) as e:
+            statistics(b"", timeout=TIMEOUT)
+    assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED

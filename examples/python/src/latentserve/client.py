@@ -378,20 +378,20 @@ class Client:
         *,
         preset: Optional[str] = "iwae1",
         layers: Optional[Sequence] = None,
-        activation: Optional[str] = None,
+        activation: str = "tanh",
         likelihood: str = "bernoulli",
         likelihood_sigma: float = 0.0,
         conditional: bool = False,
         objective: str = "iwae",
-        k: Optional[int] = None,
+        k: int = 5,
         beta: Optional[float] = None,
-        alpha: Optional[float] = None,
-        lambda_: Optional[float] = None,
-        rws_phi: Optional[str] = None,
-        epochs: int = 1,
-        batch_size: int = 0,
-        learning_rate: float = 0.0,
-        seed: int = 0,
+        alpha: float = 0.0,
+        lambda_: float = 1000.0,
+        rws_phi: str = "wake",
+        epochs: int = 10,
+        batch_size: int = 100,
+        learning_rate: float = 1e-3,
+        seed: int = 1,
         validation_k: int = 0,
         wait: bool = True,
         progress: Progress = None,
@@ -404,13 +404,12 @@ class Client:
         (latent_dim, [hidden widths]) or (latent_dim, [hidden widths], family) tuples, layer 1
         first, with ``preset=None``. ``objective`` is elbo, beta-vae, iwae, dreg, info-vae, vimco
         or rws; ``k``, ``beta``, ``alpha``, ``lambda_`` and ``rws_phi`` are its parameters.
-        Zero means the trainer's default for ``batch_size``, ``learning_rate``, ``validation_k``.
+        The defaults are ``bin/latentserve train``'s; ``validation_k`` 0 lets the trainer choose.
         """
         architecture = trainer_pb2.Architecture(
             likelihood=_LIKELIHOODS[likelihood], likelihood_sigma=likelihood_sigma, conditional=conditional
         )
-        if activation:
-            architecture.activation = _ACTIVATIONS[activation]
+        architecture.activation = _ACTIVATIONS[activation]
         if layers:
             if preset is not None and preset != "custom":
                 raise ValueError("give either preset= or layers= (with preset=None)")
@@ -496,17 +495,19 @@ def _objective(name, k, beta, alpha, lambda_, rws_phi) -> trainer_pb2.Objective:
     if name == "elbo":
         return o(elbo=o.Elbo())
     if name == "beta-vae":
-        return o(beta_vae=o.BetaVae(beta=beta or 0.0))
+        if beta is None:
+            raise ValueError("objective beta-vae needs beta=, e.g. beta=4")
+        return o(beta_vae=o.BetaVae(beta=beta))
     if name == "iwae":
-        return o(iwae=o.Iwae(k=k or 0))
+        return o(iwae=o.Iwae(k=k))
     if name == "dreg":
-        return o(dreg=o.Dreg(k=k or 0))
+        return o(dreg=o.Dreg(k=k))
     if name == "info-vae":
-        return o(info_vae=o.InfoVae(alpha=alpha or 0.0, **{"lambda": lambda_ or 0.0}))
+        return o(info_vae=o.InfoVae(alpha=alpha, **{"lambda": lambda_}))
     if name == "vimco":
-        return o(vimco=o.Vimco(k=k or 0))
+        return o(vimco=o.Vimco(k=k))
     if name == "rws":
-        return o(rws=o.Rws(k=k or 0, phi=_RWS_PHI[rws_phi] if rws_phi else trainer_pb2.RWS_PHI_UNSPECIFIED))
+        return o(rws=o.Rws(k=k, phi=_RWS_PHI[rws_phi]))
     raise ValueError(f"unknown objective {name!r}: elbo, beta-vae, iwae, dreg, info-vae, vimco or rws")
 
 
