@@ -66,7 +66,8 @@ def test_train_reportsProgress_thenEvaluateReportsProgressAndWritesTheReport(pip
     assert report.examples == 100 and report.k == 20
     assert math.isfinite(report.iwll.value) and report.iwll.value < 0
     assert report.iwll.value >= report.elbo.value - 3 * report.iwll.standard_error  # IWAE bound >= ELBO
-    assert progress and progress[-1].examples_total == 100
+    weights = [p for p in progress if p.phase == "importance-weights"]
+    assert weights and weights[-1].examples_done == weights[-1].examples_total == 100
     assert [p.k for p in report.iwll_curve][-1] == 20
     saved = json.loads(pathlib.Path(report.json_path).read_text())
     assert saved["iwll"]["value"] == pytest.approx(report.iwll.value, rel=1e-12)

@@ -112,6 +112,7 @@ class PythonClientIT {
     int exit = HostTool.run(pytest, log, 540);
 
     String output = Files.readString(log);
+    System.out.println(output); // which Python tests ran, in the build's log
     assertThat(exit).as("pytest exit code; its output:%n%s", output).isZero();
     Map<String, Integer> counts = summary(output);
     assertThat(counts.getOrDefault("passed", 0))
