@@ -263,6 +263,57 @@ class KServeProtocolTest {
     assertThat(response.getRawOutputContentsCount()).isEqualTo(2);
   }
 
+  /** The same metrics as latentserve.v1: requests and rows per method, batches, gRPC latency. */
+  @Test
+  void modelInfer_logProb_countedAsLogProbAndBatchedAsV1Is() {
+    InferenceMetrics metrics = server.server.metrics();
+    double requests = requests(metrics, "LogProb");
+    double rows = counter(metrics, "latentserve.rows", "LogProb");
+    long batches = batches(metrics);
+    float[] pixels = TestBundles.binaryImages(2, 8);
+
+    kserve()
+        .modelInfer(
+            infer(MODEL + ".log_prob", "2")
+                .addInputs(input("x", 2, D))
+                .addInputs(input("z1", 2, 8))
+                .addInputs(input("z2", 2, 4))
+                .addRawInputContents(bytes(pixels))
+                .addRawInputContents(bytes(new float[16]))
+                .addRawInputContents(bytes(new float[8]))
+                .build());
+
+    assertThat(requests(metrics, "LogProb")).isEqualTo(requests + 1);
+    assertThat(counter(metrics, "latentserve.rows", "LogProb")).isEqualTo(rows + 2);
+    assertThat(batches(metrics)).as("runs through the batching queue").isGreaterThan(batches);
+    assertThat(metrics.scrape()).contains("inference.GRPCInferenceService");
+  }
+
+  private static double requests(InferenceMetrics metrics, String method) {
+    return counter(metrics, "latentserve.requests", method);
+  }
+
+  private static double counter(InferenceMetrics metrics, String name, String method) {
+    var counter =
+        metrics
+            .registry()
+            .find(name)
+            .tags("model", MODEL, "version", "2", "method", method)
+            .counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  private static long batches(InferenceMetrics metrics) {
+    return metrics
+        .registry()
+        .find("latentserve.batch.size")
+        .tags("model", MODEL, "version", "2")
+        .summaries()
+        .stream()
+        .mapToLong(s -> s.count())
+        .sum();
+  }
+
   /** One bad ModelInfer request: what to change in a good one, the code, the description. */
   record Case(
       String name,
