@@ -65,6 +65,10 @@ class LauncherBuildTest {
     write("cli/target/.launcher-build", STAMPED);
     write("proto/target/generated-sources/protobuf/java/Generated.java", STAMPED.plusSeconds(60));
     write("examples/node/node_modules/x/pom.xml", STAMPED.plusSeconds(60));
+    // the Python client's virtual environment holds grpcio-tools' own .proto files
+    write(
+        "examples/python/.venv/lib/grpc_tools/_proto/google/protobuf/duration.proto",
+        STAMPED.plusSeconds(60));
 
     assertThat(launch().waitFor()).isZero();
 

@@ -39,6 +39,13 @@ public final class MethodRoles {
               // loading and unloading change what a replica holds for everyone: an operator's act
               Map.entry("latentserve.v1.Inference/LoadModel", Role.TRAIN),
               Map.entry("latentserve.v1.Inference/UnloadModel", Role.TRAIN),
+              // inference-service, the Open Inference Protocol v2 (KServe) over the same models
+              Map.entry("inference.GRPCInferenceService/ServerLive", Role.READ),
+              Map.entry("inference.GRPCInferenceService/ServerReady", Role.READ),
+              Map.entry("inference.GRPCInferenceService/ModelReady", Role.READ),
+              Map.entry("inference.GRPCInferenceService/ServerMetadata", Role.READ),
+              Map.entry("inference.GRPCInferenceService/ModelMetadata", Role.READ),
+              Map.entry("inference.GRPCInferenceService/ModelInfer", Role.READ),
               // trainer-service
               Map.entry("latentserve.v1.Trainer/SubmitJob", Role.TRAIN),
               Map.entry("latentserve.v1.Trainer/CancelJob", Role.TRAIN),

@@ -6,6 +6,7 @@ import io.latentserve.inference.core.ModelLoader;
 import io.latentserve.inference.core.ModelRegistry;
 import io.latentserve.inference.grpc.ImportanceStreams;
 import io.latentserve.inference.grpc.InferenceGrpcService;
+import io.latentserve.inference.grpc.KServeGrpcService;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.server.GrpcServerLifecycle;
 import io.latentserve.server.ServerTransports;
@@ -80,6 +81,12 @@ public final class InferenceServer implements AutoCloseable {
         GrpcServerLifecycle.builder(
                 SERVICE_NAME, serverBuilder.maxInboundMessageSize(config.maxMessageBytes()))
             .addService(new InferenceGrpcService(registry, metrics.requestListener(), streams))
+            .addService(
+                new KServeGrpcService(
+                    registry,
+                    registry::isReady,
+                    metrics.requestListener(),
+                    config.maxMessageBytes()))
             .metrics(
                 metrics.registry(),
                 config.security().metricsHostOr(config.host()),
