@@ -69,7 +69,10 @@ class KServeProtocolTest {
     FileSystemModelRepository repo = new FileSystemModelRepository(repository);
     TestBundles.publish(repo, MODEL, 1);
     TestBundles.publish(repo, MODEL, 2);
-    server = TestServer.start(TestServer.config(repository).maxK(100).build()).awaitServing();
+    // Both versions served, so that model_version can pick either.
+    server =
+        TestServer.start(TestServer.config(repository).maxK(100).versionPolicy("all").build())
+            .awaitServing();
   }
 
   @AfterAll
