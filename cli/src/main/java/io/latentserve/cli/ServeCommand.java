@@ -447,6 +447,7 @@ final class ServeCommand {
         new Service<>(
                 INFERENCE,
                 InferenceConfig::host,
+                c -> c.security().metricsHostOr(c.host()),
                 (config, err) -> {
                   ensureRepository(config.modelRepository(), err);
                   InferenceServer s = InferenceMain.start(config);
@@ -458,6 +459,7 @@ final class ServeCommand {
         new Service<>(
                 TRAINER,
                 TrainerConfig::host,
+                c -> c.security().metricsHostOr(c.host()),
                 (config, err) -> {
                   TrainerServer s = TrainerMain.start(config);
                   return new Running(s.port(), s.metricsPort(), s::awaitTermination);
@@ -470,6 +472,7 @@ final class ServeCommand {
         new Service<>(
                 EVALUATOR,
                 EvaluatorConfig::host,
+                c -> c.security().metricsHostOr(c.host()),
                 (config, err) -> {
                   EvaluatorServer s = EvaluatorMain.start(config);
                   return new Running(s.port(), s.metricsPort(), s::awaitTermination);
@@ -515,12 +518,18 @@ final class ServeCommand {
   static final class Service<C> implements Callable<Integer> {
     private final ServiceSettings<C> settings;
     private final Function<C, String> host;
+    private final Function<C, String> metricsHost;
     private final Starter<C> starter;
     private CommandSpec spec;
 
-    Service(ServiceSettings<C> settings, Function<C, String> host, Starter<C> starter) {
+    Service(
+        ServiceSettings<C> settings,
+        Function<C, String> host,
+        Function<C, String> metricsHost,
+        Starter<C> starter) {
       this.settings = settings;
       this.host = host;
+      this.metricsHost = metricsHost;
       this.starter = starter;
     }
 
@@ -546,12 +555,24 @@ final class ServeCommand {
         throw settings.explainBind(e, config, cli.getParseResult());
       }
       out.printf(
-          "%s listening on port %d%s, metrics on http://localhost:%d/metrics%n",
-          settings.service(), server.port(), ofHost(host.apply(config)), server.metricsPort());
+          "%s listening on port %d%s, metrics on http://%s:%d/metrics%n",
+          settings.service(),
+          server.port(),
+          ofHost(host.apply(config)),
+          urlHost(metricsHost.apply(config)),
+          server.metricsPort());
       out.flush();
       server.await().awaitTermination();
       return 0;
     }
+  }
+
+  /** The host part of a URL to an endpoint bound to {@code host} ("" is every interface). */
+  static String urlHost(String host) {
+    if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) {
+      return "localhost";
+    }
+    return host.contains(":") ? "[" + host + "]" : host;
   }
 
   /** How the listening line names a bound address: nothing for every interface. */

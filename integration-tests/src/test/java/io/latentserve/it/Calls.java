@@ -120,11 +120,17 @@ final class Calls {
 
   /** The text of a service's Prometheus endpoint. */
   static String scrape(int metricsPort) {
+    return scrape("127.0.0.1", metricsPort);
+  }
+
+  /** The Prometheus text of the endpoint on {@code host}:{@code metricsPort}. */
+  static String scrape(String host, int metricsPort) {
     try {
       HttpResponse<String> response =
           HttpClient.newHttpClient()
               .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                  HttpRequest.newBuilder(
+                          URI.create("http://" + host + ":" + metricsPort + "/metrics"))
                       .timeout(Duration.ofSeconds(10))
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
@@ -133,7 +139,7 @@ final class Calls {
       }
       return response.body();
     } catch (IOException e) {
-      throw new AssertionError("GET /metrics on port " + metricsPort + " failed", e);
+      throw new AssertionError("GET /metrics on " + host + ":" + metricsPort + " failed", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);

@@ -122,10 +122,14 @@ class DnsReplicasIT {
     // bind
     services.awaitServing(START, first, second, throughDns, throughOneAddress);
 
-    double[] before = {importanceWeightsServed(first), importanceWeightsServed(second)};
+    double[] before = {
+      importanceWeightsServed("127.0.0.1", first), importanceWeightsServed("127.0.0.2", second)
+    };
     EvaluateRequest request = request(inlineData());
     EvaluationReport viaDns = Calls.evaluate(evaluator(throughDns), request, EVALUATION, p -> {});
-    double[] after = {importanceWeightsServed(first), importanceWeightsServed(second)};
+    double[] after = {
+      importanceWeightsServed("127.0.0.1", first), importanceWeightsServed("127.0.0.2", second)
+    };
 
     assertThat(after[0] - before[0])
         .as("ImportanceWeights calls the replica on 127.0.0.1 served through the DNS name")
@@ -160,10 +164,13 @@ class DnsReplicasIT {
     }
   }
 
-  /** Successful ImportanceWeights calls a replica has served, from its Prometheus endpoint. */
-  private double importanceWeightsServed(ServiceProcess replica) {
+  /**
+   * Successful ImportanceWeights calls a replica has served, from its Prometheus endpoint (on the
+   * address the replica binds: /metrics binds the gRPC address).
+   */
+  private double importanceWeightsServed(String host, ServiceProcess replica) {
     return Calls.counterSum(
-        Calls.scrape(services.metricsPort(replica)),
+        Calls.scrape(host, services.metricsPort(replica)),
         "latentserve_requests_total",
         "method=\"ImportanceWeights\"");
   }
