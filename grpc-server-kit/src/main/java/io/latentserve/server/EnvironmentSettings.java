@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,7 +37,7 @@ public final class EnvironmentSettings {
   private static final Pattern SIMPLE_DURATION =
       Pattern.compile("([0-9]+)(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
   private static final Pattern BYTE_SIZE =
-      Pattern.compile("([0-9]+)\\s*(|b|kib|mib|gib)", Pattern.CASE_INSENSITIVE);
+      Pattern.compile("([0-9]+)\\s*(|b|kib|mib|gib|tib)", Pattern.CASE_INSENSITIVE);
 
   private final Map<String, String> env;
 
@@ -96,6 +97,11 @@ public final class EnvironmentSettings {
   /** {@link #read} with {@link #parseBytes}: a size in bytes. */
   public EnvironmentSettings readBytes(String name, IntConsumer setter) {
     return read(name, EnvironmentSettings::parseBytes, setter::accept);
+  }
+
+  /** {@link #read} with {@link #parseLongBytes}: a size in bytes that may pass 2 GiB. */
+  public EnvironmentSettings readLongBytes(String name, LongConsumer setter) {
+    return read(name, EnvironmentSettings::parseLongBytes, setter::accept);
   }
 
   /** {@link #read} with {@link Path#of}. */
@@ -183,21 +189,36 @@ public final class EnvironmentSettings {
    * @throws IllegalArgumentException if malformed or too large
    */
   public static int parseBytes(String s) {
-    Matcher m = BYTE_SIZE.matcher(s);
+    long bytes = parseLongBytes(s);
+    if (bytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("byte size exceeds " + Integer.MAX_VALUE);
+    }
+    return (int) bytes;
+  }
+
+  /**
+   * A byte size that may pass 2 GiB (a memory budget): bytes, or a number suffixed {@code KiB},
+   * {@code MiB}, {@code GiB} or {@code TiB} (powers of 1024).
+   *
+   * @throws IllegalArgumentException if malformed or beyond a {@code long}
+   */
+  public static long parseLongBytes(String s) {
+    Matcher m = BYTE_SIZE.matcher(s.trim());
     if (!m.matches()) {
-      throw new IllegalArgumentException("expected a byte size like 67108864 or 64MiB");
+      throw new IllegalArgumentException("expected a byte size like 67108864, 64MiB or 4GiB");
     }
     long unit =
         switch (m.group(2).toLowerCase(Locale.ROOT)) {
           case "kib" -> 1L << 10;
           case "mib" -> 1L << 20;
           case "gib" -> 1L << 30;
+          case "tib" -> 1L << 40;
           default -> 1L;
         };
     try {
-      return Math.toIntExact(Math.multiplyExact(Long.parseLong(m.group(1)), unit));
+      return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
     } catch (ArithmeticException | NumberFormatException e) {
-      throw new IllegalArgumentException("byte size exceeds " + Integer.MAX_VALUE, e);
+      throw new IllegalArgumentException("byte size exceeds " + Long.MAX_VALUE, e);
     }
   }
 }

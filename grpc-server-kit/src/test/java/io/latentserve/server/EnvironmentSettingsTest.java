@@ -138,4 +138,15 @@ class EnvironmentSettingsTest {
     assertThatThrownBy(() -> EnvironmentSettings.parseBytes("4MB"))
         .hasMessageContaining("expected a byte size");
   }
+
+  @Test
+  void parseLongBytes_beyondTwoGiB_scalesAndRefusesOverflow() {
+    assertThat(EnvironmentSettings.parseLongBytes("4GiB")).isEqualTo(4L << 30);
+    assertThat(EnvironmentSettings.parseLongBytes(" 2 TiB ")).isEqualTo(2L << 40);
+    assertThat(EnvironmentSettings.parseLongBytes("0")).isZero();
+    assertThatThrownBy(() -> EnvironmentSettings.parseLongBytes("9000000TiB"))
+        .hasMessageContaining("exceeds " + Long.MAX_VALUE);
+    assertThatThrownBy(() -> EnvironmentSettings.parseLongBytes("4GB"))
+        .hasMessageContaining("expected a byte size like 67108864, 64MiB or 4GiB");
+  }
 }

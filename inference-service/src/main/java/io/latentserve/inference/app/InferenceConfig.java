@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -119,9 +118,6 @@ public record InferenceConfig(
   public static final int DEFAULT_METRICS_PORT = 9464;
   public static final int DEFAULT_MAX_K = 5000;
 
-  private static final Pattern LONG_BYTES =
-      Pattern.compile("(\\d{1,19})\\s*((?i)kib|mib|gib|tib|)");
-
   private static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda:(0|[1-9][0-9]{0,2})");
 
   public InferenceConfig {
@@ -176,33 +172,6 @@ public record InferenceConfig(
   /** The model registry's part of this config. */
   public RegistryConfig registryConfig() {
     return new RegistryConfig(VersionPolicy.parse(versionPolicy), memoryBudgetBytes, loadWait);
-  }
-
-  /**
-   * Parses a byte count that may exceed 2 GiB: a number, optionally followed by {@code KiB}, {@code
-   * MiB}, {@code GiB} or {@code TiB}.
-   *
-   * @throws IllegalArgumentException if {@code text} is not one
-   */
-  public static long parseLongBytes(String text) {
-    Matcher m = LONG_BYTES.matcher(text.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException(
-          "expected a byte count such as 4GiB, 512MiB or 1048576, got \"" + text + "\"");
-    }
-    long n = Long.parseLong(m.group(1));
-    int shift =
-        switch (m.group(2).toLowerCase(Locale.ROOT)) {
-          case "kib" -> 10;
-          case "mib" -> 20;
-          case "gib" -> 30;
-          case "tib" -> 40;
-          default -> 0;
-        };
-    if (n > (Long.MAX_VALUE >> shift)) {
-      throw new IllegalArgumentException("byte count " + text + " is too large");
-    }
-    return n << shift;
   }
 
   /** The defaults: every setting as documented, the repository at {@code ./models}. */
@@ -276,7 +245,7 @@ public record InferenceConfig(
         .readDuration(ENV_STREAM_STALL_TIMEOUT, b::streamStallTimeout)
         .readBytes(ENV_MAX_POOLED_BUFFER_BYTES, b::maxPooledBufferBytes)
         .readString(ENV_VERSION_POLICY, b::versionPolicy)
-        .read(ENV_MEMORY_BUDGET, InferenceConfig::parseLongBytes, b::memoryBudgetBytes)
+        .readLongBytes(ENV_MEMORY_BUDGET, b::memoryBudgetBytes)
         .readDuration(ENV_LOAD_WAIT, b::loadWait)
         .readBoolean(ENV_SHARED_THREADS, b::sharedThreads)
         .readBoolean(ENV_CPU_ARENA, b::cpuArena)

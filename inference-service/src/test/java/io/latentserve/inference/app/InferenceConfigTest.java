@@ -105,7 +105,7 @@ class InferenceConfigTest {
             () -> InferenceConfig.fromEnvironment(Map.of("LATENTSERVE_MEMORY_BUDGET", "4GB")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("LATENTSERVE_MEMORY_BUDGET=\"4GB\" is not valid")
-        .hasMessageContaining("expected a byte count such as 4GiB");
+        .hasMessageContaining("expected a byte size like 67108864, 64MiB or 4GiB");
   }
 
   @Test

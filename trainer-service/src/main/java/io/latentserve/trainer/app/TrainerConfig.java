@@ -12,11 +12,8 @@ import io.latentserve.trainer.core.JobManagerOptions;
 import io.latentserve.trainer.core.ResourceLimits;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Everything the trainer service is configured with, validated once.
@@ -93,9 +90,6 @@ public record TrainerConfig(
 
   public static final int DEFAULT_PORT = 50052;
   public static final int DEFAULT_METRICS_PORT = 9465;
-
-  private static final Pattern SIZE =
-      Pattern.compile("([0-9]+)\\s*(|b|kib|mib|gib)", Pattern.CASE_INSENSITIVE);
 
   public TrainerConfig {
     checkHost("host", host);
@@ -203,7 +197,7 @@ public record TrainerConfig(
         .readInt(ENV_MAX_LAYERS, b::maxLayers)
         .readInt(ENV_MAX_HIDDEN_LAYERS, b::maxHiddenLayers)
         .read(ENV_MAX_PARAMETERS, TrainerConfig::parseLong, b::maxParameters)
-        .read(ENV_MAX_STEP_MEMORY, TrainerConfig::parseSize, b::maxStepMemory)
+        .readLongBytes(ENV_MAX_STEP_MEMORY, b::maxStepMemory)
         .build(b::build);
   }
 
@@ -217,31 +211,6 @@ public record TrainerConfig(
       return Long.parseLong(s);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("expected an integer", e);
-    }
-  }
-
-  /**
-   * A byte size beyond 2 GiB: bytes, or a number suffixed {@code KiB}, {@code MiB} or {@code GiB}
-   * (powers of 1024), as {@link EnvironmentSettings#parseBytes} reads smaller ones.
-   *
-   * @throws IllegalArgumentException if malformed or beyond a {@code long}
-   */
-  static long parseSize(String s) {
-    Matcher m = SIZE.matcher(s);
-    if (!m.matches()) {
-      throw new IllegalArgumentException("expected a byte size like 4294967296 or 4GiB");
-    }
-    long unit =
-        switch (m.group(2).toLowerCase(Locale.ROOT)) {
-          case "kib" -> 1L << 10;
-          case "mib" -> 1L << 20;
-          case "gib" -> 1L << 30;
-          default -> 1L;
-        };
-    try {
-      return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
-    } catch (ArithmeticException | NumberFormatException e) {
-      throw new IllegalArgumentException("byte size exceeds " + Long.MAX_VALUE, e);
     }
   }
 

@@ -93,7 +93,7 @@ class TrainerConfigTest {
             () -> TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_MAX_STEP_MEMORY", "4XB")))
         .hasMessage(
             "LATENTSERVE_MAX_STEP_MEMORY=\"4XB\" is not valid: expected a byte size like"
-                + " 4294967296 or 4GiB");
+                + " 67108864, 64MiB or 4GiB");
     assertThatThrownBy(
             () -> TrainerConfig.fromEnvironment(Map.of("LATENTSERVE_MAX_HIDDEN_WIDTH", "-1")))
         .hasMessageContaining("maxHiddenWidth must be > 0, got -1");
