@@ -13,6 +13,8 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.latentserve.server.security.ChannelSecurity;
 import io.latentserve.server.security.ChannelTls;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Channels from the CLI to the services. A call that cannot reach its service fails with a
@@ -44,11 +46,43 @@ final class ServiceChannels {
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage(), e);
     }
+    plaintextTokenWarning(target, security).ifPresent(System.err::println);
     return Grpc.newChannelBuilder(target, tls.credentials())
         .maxInboundMessageSize(64 << 20)
         .intercept(security.interceptors())
         .intercept(new NamingUnavailable(service, target))
         .build();
+  }
+
+  /**
+   * A warning when a bearer token would travel in plaintext beyond this machine: anyone on the path
+   * could read it and call with its role. Empty over TLS, without a token, or to a loopback target.
+   */
+  static Optional<String> plaintextTokenWarning(String target, ChannelSecurity security) {
+    if (security.token() == null || security.tls() || loopback(target)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "latentserve: warning: sending a bearer token to "
+            + target
+            + " without TLS, readable by anyone on the path; give --tls-ca (the server's CA)");
+  }
+
+  /** Whether {@code target}'s host is this machine: localhost, 127.0.0.0/8 or ::1. */
+  private static boolean loopback(String target) {
+    String t = target.toLowerCase(Locale.ROOT);
+    int scheme = t.indexOf(":///");
+    if (scheme >= 0) {
+      t = t.substring(scheme + 4);
+    }
+    String host;
+    if (t.startsWith("[")) {
+      host = t.substring(1, Math.max(1, t.indexOf(']')));
+    } else {
+      int colon = t.lastIndexOf(':');
+      host = colon >= 0 && t.indexOf(':') == colon ? t.substring(0, colon) : t;
+    }
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }
 
   private record NamingUnavailable(String service, String target) implements ClientInterceptor {

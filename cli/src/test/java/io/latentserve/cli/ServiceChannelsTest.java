@@ -11,7 +11,9 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
+import io.latentserve.server.security.ChannelSecurity;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** How a CLI channel words a service it cannot reach, and one that answers UNAVAILABLE itself. */
@@ -65,5 +67,29 @@ class ServiceChannelsTest {
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  @Test
+  void plaintextTokenWarning_tokenToAnotherHostWithoutTls_warnsNamingTheTarget() {
+    ChannelSecurity token = ChannelSecurity.NONE.withToken("s3cret-token-abcdef");
+    assertThat(ServiceChannels.plaintextTokenWarning("inference.example:50051", token))
+        .hasValueSatisfying(
+            w -> assertThat(w).contains("inference.example:50051").contains("--tls-ca"));
+    assertThat(ServiceChannels.plaintextTokenWarning("dns:///inference.example:50051", token))
+        .isPresent();
+  }
+
+  @Test
+  void plaintextTokenWarning_loopbackTlsOrNoToken_isSilent() {
+    ChannelSecurity token = ChannelSecurity.NONE.withToken("s3cret-token-abcdef");
+    for (String loopback :
+        new String[] {"localhost:50051", "127.0.0.2:50051", "[::1]:50051", "dns:///localhost:1"}) {
+      assertThat(ServiceChannels.plaintextTokenWarning(loopback, token)).as(loopback).isEmpty();
+    }
+    ChannelSecurity tls = new ChannelSecurity(Path.of("ca.pem"), null, null, "s3cret-token-abcdef");
+    assertThat(ServiceChannels.plaintextTokenWarning("inference.example:50051", tls)).isEmpty();
+    assertThat(
+            ServiceChannels.plaintextTokenWarning("inference.example:50051", ChannelSecurity.NONE))
+        .isEmpty();
   }
 }
