@@ -86,7 +86,8 @@ public final class InferenceServer implements AutoCloseable {
                     registry,
                     registry::isReady,
                     metrics.requestListener(),
-                    config.maxMessageBytes()))
+                    config.maxMessageBytes(),
+                    streams))
             .metrics(
                 metrics.registry(),
                 config.security().metricsHostOr(config.host()),

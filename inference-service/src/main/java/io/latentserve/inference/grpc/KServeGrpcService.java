@@ -17,6 +17,7 @@ import inference.GrpcPredictV2.ServerMetadataRequest;
 import inference.GrpcPredictV2.ServerMetadataResponse;
 import inference.GrpcPredictV2.ServerReadyRequest;
 import inference.GrpcPredictV2.ServerReadyResponse;
+import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import io.latentserve.inference.core.CatalogUnavailableException;
 import io.latentserve.inference.core.FailedPreconditionException;
@@ -51,6 +52,7 @@ public final class KServeGrpcService extends GRPCInferenceServiceGrpc.GRPCInfere
   private final BooleanSupplier ready;
   private final RequestListener listener;
   private final long maxOutputValues;
+  private final ImportanceStreams importance;
 
   /**
    * @param catalog the loaded models
@@ -59,13 +61,21 @@ public final class KServeGrpcService extends GRPCInferenceServiceGrpc.GRPCInfere
    *     shares (metrics)
    * @param maxOutputBytes the largest response ModelInfer builds (importance weights are N times k
    *     values in one message, where latentserve.v1 streams them)
+   * @param importance the bounded pool latentserve.v1's ImportanceWeights streams run on: {@code
+   *     .importance_weights} takes a slot of it too, so that neither protocol computes importance
+   *     weights on gRPC threads or beyond {@code --max-importance-streams}
    */
   public KServeGrpcService(
-      ModelCatalog catalog, BooleanSupplier ready, RequestListener listener, long maxOutputBytes) {
+      ModelCatalog catalog,
+      BooleanSupplier ready,
+      RequestListener listener,
+      long maxOutputBytes,
+      ImportanceStreams importance) {
     this.catalog = Objects.requireNonNull(catalog, "catalog");
     this.ready = Objects.requireNonNull(ready, "ready");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.maxOutputValues = maxOutputBytes / Float.BYTES;
+    this.importance = Objects.requireNonNull(importance, "importance");
   }
 
   @Override
@@ -131,6 +141,45 @@ public final class KServeGrpcService extends GRPCInferenceServiceGrpc.GRPCInfere
         });
   }
 
+  /**
+   * Runs {@code work} (which computes before it returns) on a slot of the importance-weights pool,
+   * in this call's Context so that a cancelled call stops between chunks.
+   *
+   * @throws io.latentserve.inference.core.QueueFullException when every slot is taken
+   */
+  private CompletableFuture<KServeGraph.Result> onImportancePool(
+      Supplier<CompletableFuture<KServeGraph.Result>> work) {
+    importance.acquire();
+    CompletableFuture<KServeGraph.Result> done = new CompletableFuture<>();
+    Runnable task =
+        Context.current()
+            .wrap(
+                () -> {
+                  try {
+                    work.get()
+                        .whenComplete(
+                            (v, t) -> {
+                              if (t != null) {
+                                done.completeExceptionally(t);
+                              } else {
+                                done.complete(v);
+                              }
+                            });
+                  } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                  } finally {
+                    importance.release();
+                  }
+                });
+    try {
+      importance.execute(task);
+    } catch (RuntimeException e) {
+      importance.release();
+      throw e;
+    }
+    return done;
+  }
+
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
     ModelLease lease;
@@ -158,8 +207,9 @@ public final class KServeGrpcService extends GRPCInferenceServiceGrpc.GRPCInfere
               maxOutputValues);
       List<String> requested = requestedOutputs(request, graph.outputs(a));
       result =
-          graph
-              .run(model, r)
+          (graph == KServeGraph.IMPORTANCE_WEIGHTS
+                  ? onImportancePool(() -> graph.run(model, r))
+                  : graph.run(model, r))
               .thenApply(
                   res -> new KServeGraph.Result(select(res.outputs(), requested), res.rows()));
     } catch (RuntimeException e) {

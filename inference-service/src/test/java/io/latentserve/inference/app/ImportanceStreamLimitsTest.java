@@ -3,6 +3,10 @@ package io.latentserve.inference.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
+import inference.GRPCInferenceServiceGrpc;
+import inference.GrpcPredictV2.InferParameter;
+import inference.GrpcPredictV2.ModelInferRequest;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
@@ -14,6 +18,8 @@ import io.latentserve.proto.v1.ImportanceWeightsChunk;
 import io.latentserve.proto.v1.ImportanceWeightsRequest;
 import io.latentserve.proto.v1.InferenceGrpc;
 import io.latentserve.wire.TensorCodec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -52,6 +58,26 @@ class ImportanceStreamLimitsTest {
         .setChunkSize(chunkSize)
         .setSeed(5)
         .build();
+  }
+
+  /** {@code <model>.importance_weights} of version 1 for two binary images, k samples each. */
+  private static ModelInferRequest kserveImportanceWeights(long k) {
+    float[] x = TestBundles.binaryImages(2, 3);
+    ByteBuffer raw = ByteBuffer.allocate(4 * x.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : x) {
+      raw.putFloat(v);
+    }
+    ModelInferRequest.Builder b =
+        ModelInferRequest.newBuilder()
+            .setModelName(MODEL + ".importance_weights")
+            .setModelVersion("1")
+            .putParameters("k", InferParameter.newBuilder().setInt64Param(k).build());
+    b.addInputsBuilder()
+        .setName("x")
+        .setDatatype("FP32")
+        .addShape(2)
+        .addShape(TestBundles.ARCHITECTURE.inputDim());
+    return b.addRawInputContents(ByteString.copyFrom(raw.flip())).build();
   }
 
   @Test
@@ -106,6 +132,20 @@ class ImportanceStreamLimitsTest {
               assertThat(e.getTrailers().get(GrpcErrors.RETRY_PUSHBACK)).isNotNull();
             });
 
+    // The Open Inference Protocol's importance weights take a slot of the same pool.
+    assertThatThrownBy(
+            () ->
+                GRPCInferenceServiceGrpc.newBlockingStub(server.channel)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .modelInfer(kserveImportanceWeights(10)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(e.getStatus().getDescription())
+                  .contains("the limit (--max-importance-streams) is 1");
+            });
+
     // The stalled stream is ended by the server, which frees the slot (and the model lease).
     TestServer.awaitCondition(
         Duration.ofSeconds(20),
@@ -124,6 +164,14 @@ class ImportanceStreamLimitsTest {
         .importanceWeights(request(40, 10))
         .forEachRemaining(c -> chunks.incrementAndGet());
     assertThat(chunks.get()).isEqualTo(4);
+    assertThat(
+            GRPCInferenceServiceGrpc.newBlockingStub(server.channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .modelInfer(kserveImportanceWeights(10))
+                .getOutputs(0)
+                .getShapeList())
+        .containsExactly(2L, 10L);
+    assertThat(server.server.importanceStreams().running()).isZero();
   }
 
   @Test
