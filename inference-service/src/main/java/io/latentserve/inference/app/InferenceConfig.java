@@ -269,7 +269,9 @@ public record InferenceConfig(
     private Duration reloadInterval = Duration.ofSeconds(5);
     private int intraOpThreads = 0;
     private Duration shutdownGrace = Duration.ofSeconds(20);
-    private int maxImportanceStreams = 4;
+    // Well above one evaluator's parallel calls (4 by default): an evaluation alone must never find
+    // the slots taken by itself, and a few clients at once still fit.
+    private int maxImportanceStreams = 16;
     private Duration streamStallTimeout = Duration.ofSeconds(30);
     private int maxPooledBufferBytes = 64 << 20;
     private ServerSecurity security = ServerSecurity.NONE;
