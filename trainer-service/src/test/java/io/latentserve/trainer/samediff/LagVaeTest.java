@@ -136,9 +136,9 @@ class LagVaeTest {
       assertThat(a.getOutputs().get(VaeGraph.LOSS).getDouble(0))
           .isCloseTo(b.getOutputs().get(VaeGraph.LOSS).getDouble(0), within(1e-9));
       for (String name : info.graph().parameterNames()) {
-        assertThat(a.getGradients().get(name).sub(b.getGradients().get(name)).amaxNumber())
-            .as(name)
-            .satisfies(d -> assertThat(d.doubleValue()).isLessThan(1e-9));
+        double difference =
+            a.getGradients().get(name).sub(b.getGradients().get(name)).amaxNumber().doubleValue();
+        assertThat(difference).as(name).isLessThan(1e-9);
       }
       // InfoVAE reports its fixed multipliers
       assertThat(info.step(batch).lagrangian().consistencyMultiplier()).isEqualTo(c.e1());
