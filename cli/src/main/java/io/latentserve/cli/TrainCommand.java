@@ -160,8 +160,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--e1",
-      description =
-          "Bound on the consistency NLL + KL, nats per example, with --mi (no default).")
+      description = "Bound on the consistency NLL + KL, nats per example, with --mi (no default).")
   Double e1;
 
   @Option(
@@ -287,7 +286,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * A LagVAE job's multipliers and constraint values, e.g. "  lambda1 1.0031 (nll+kl 91.42)  lambda2
+   * A LagVAE job's multipliers and constraint values, e.g. " lambda1 1.0031 (nll+kl 91.42) lambda2
    * 0.9969 (mmd 0.62)"; empty for the other objectives.
    */
   static String lagrangian(JobEvent event) {

@@ -49,14 +49,11 @@ class TrainCommandTest {
           Map.entry("--alpha", List.of("--objective", "info-vae", "--alpha", "0.5")),
           Map.entry("--lambda", List.of("--objective", "info-vae", "--lambda", "10")),
           Map.entry(
-              "--mi",
-              List.of("--objective", "lag-vae", "--e1", "90", "--e2", "1", "--mi", "1")),
+              "--mi", List.of("--objective", "lag-vae", "--e1", "90", "--e2", "1", "--mi", "1")),
           Map.entry(
-              "--e1",
-              List.of("--objective", "lag-vae", "--mi", "1", "--e2", "1", "--e1", "90")),
+              "--e1", List.of("--objective", "lag-vae", "--mi", "1", "--e2", "1", "--e1", "90")),
           Map.entry(
-              "--e2",
-              List.of("--objective", "lag-vae", "--mi", "1", "--e1", "90", "--e2", "1")),
+              "--e2", List.of("--objective", "lag-vae", "--mi", "1", "--e1", "90", "--e2", "1")),
           Map.entry(
               "--multiplier-lr",
               List.of(
@@ -286,8 +283,16 @@ class TrainCommandTest {
 
     assertThat(
             spec(
-                    "--objective", "lag-vae", "--mi", "1", "--e1", "90", "--e2", "1",
-                    "--multiplier-lr", "1e-3")
+                    "--objective",
+                    "lag-vae",
+                    "--mi",
+                    "1",
+                    "--e1",
+                    "90",
+                    "--e2",
+                    "1",
+                    "--multiplier-lr",
+                    "1e-3")
                 .getObjective()
                 .getLagVae()
                 .getMultiplierOptimizer()
@@ -305,8 +310,16 @@ class TrainCommandTest {
     assertThatThrownBy(
             () ->
                 spec(
-                    "--objective", "lag-vae", "--mi", "1", "--e1", "90", "--e2", "1",
-                    "--multiplier-lr", "-1"))
+                    "--objective",
+                    "lag-vae",
+                    "--mi",
+                    "1",
+                    "--e1",
+                    "90",
+                    "--e2",
+                    "1",
+                    "--multiplier-lr",
+                    "-1"))
         .hasMessage("--multiplier-lr must be a number > 0, got -1.0");
   }
 
@@ -323,8 +336,16 @@ class TrainCommandTest {
     assertThatThrownBy(
             () ->
                 spec(
-                    "--objective", "info-vae", "--alpha", "0.5", "--mi", "1", "--e1", "86",
-                    "--e2", "5"))
+                    "--objective",
+                    "info-vae",
+                    "--alpha",
+                    "0.5",
+                    "--mi",
+                    "1",
+                    "--e1",
+                    "86",
+                    "--e2",
+                    "5"))
         .hasMessage("--objective info-vae takes --alpha/--lambda or --mi/--e1/--e2, not both");
     assertThatThrownBy(
             () -> spec("--objective", "info-vae", "--multiplier-lr", "1e-3", "--alpha", "0.5"))

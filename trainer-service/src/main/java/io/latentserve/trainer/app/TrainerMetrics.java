@@ -63,33 +63,47 @@ public final class TrainerMetrics implements TrainerListener {
 
   @Override
   public void onLagrangian(String modelName, Lagrangian lagrangian) {
-    set("latentserve.trainer.lagrange.multiplier", "Latest Lagrange multiplier of a LagVAE job",
-        modelName, "consistency", lagrangian.consistencyMultiplier());
-    set("latentserve.trainer.lagrange.multiplier", "Latest Lagrange multiplier of a LagVAE job",
-        modelName, "mmd", lagrangian.mmdMultiplier());
-    set("latentserve.trainer.constraint.value",
+    set(
+        "latentserve.trainer.lagrange.multiplier",
+        "Latest Lagrange multiplier of a LagVAE job",
+        modelName,
+        "consistency",
+        lagrangian.consistencyMultiplier());
+    set(
+        "latentserve.trainer.lagrange.multiplier",
+        "Latest Lagrange multiplier of a LagVAE job",
+        modelName,
+        "mmd",
+        lagrangian.mmdMultiplier());
+    set(
+        "latentserve.trainer.constraint.value",
         "Running mean over the epoch of a LagVAE job's constrained value",
-        modelName, "consistency", lagrangian.consistency());
-    set("latentserve.trainer.constraint.value",
+        modelName,
+        "consistency",
+        lagrangian.consistency());
+    set(
+        "latentserve.trainer.constraint.value",
         "Running mean over the epoch of a LagVAE job's constrained value",
-        modelName, "mmd", lagrangian.mmd());
+        modelName,
+        "mmd",
+        lagrangian.mmd());
   }
 
   private void set(
       String name, String description, String modelName, String constraint, double value) {
-    values
-        .computeIfAbsent(
-            name + '\n' + modelName + '\n' + constraint,
-            key -> {
-              Value holder = new Value();
-              Gauge.builder(name, holder, v -> v.value)
-                  .description(description)
-                  .tag("model", modelName)
-                  .tag("constraint", constraint)
-                  .register(registry);
-              return holder;
-            })
-        .value = value;
+    values.computeIfAbsent(
+                name + '\n' + modelName + '\n' + constraint,
+                key -> {
+                  Value holder = new Value();
+                  Gauge.builder(name, holder, v -> v.value)
+                      .description(description)
+                      .tag("model", modelName)
+                      .tag("constraint", constraint)
+                      .register(registry);
+                  return holder;
+                })
+            .value =
+        value;
   }
 
   /** A gauge's latest value. */

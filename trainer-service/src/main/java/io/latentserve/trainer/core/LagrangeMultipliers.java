@@ -14,12 +14,16 @@ public final class LagrangeMultipliers {
   /** Both multipliers' starting value. */
   public static final double INITIAL = 1;
 
-  /** The clipping range, as in the original code: a multiplier never reaches 0 or grows unbounded. */
+  /**
+   * The clipping range, as in the original code: a multiplier never reaches 0 or grows unbounded.
+   */
   public static final double MIN = 1e-3;
 
   public static final double MAX = 100;
 
-  /** TF1's RMSProp starts its mean square at 1, which damps the first steps of a large violation. */
+  /**
+   * TF1's RMSProp starts its mean square at 1, which damps the first steps of a large violation.
+   */
   static final double INITIAL_MEAN_SQUARE = 1;
 
   private final Objective.Constraints constraints;

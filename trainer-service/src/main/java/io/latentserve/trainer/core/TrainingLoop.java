@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Metrics, nats per example: {@code train_loss} (mean loss of the last epoch), {@code
  * train_<bound>} (the objective's bound, ELBO or IWAE with its k, over the whole training split
  * with fixed noise), {@code validation_<bound>} (ELBO for k = 1, else {@code iwae_k<k>} with the
- * spec's validation k, over the validation split binarized once).
+ * spec's validation k, over the validation split binarized once); for LagVAE and InfoVAE stated by
+ * its constraints also the multipliers and constraint values (see {@code putLagrangian}).
  */
 public final class TrainingLoop {
   // Purposes of Seeds.derive; the numbers are fixed: a new one changes every job's draws.

@@ -250,7 +250,8 @@ final class ProtoMapping {
     if (!info.hasConstraints()) {
       return field(
           field,
-          () -> new io.latentserve.trainer.core.Objective.InfoVae(info.getAlpha(), info.getLambda()));
+          () ->
+              new io.latentserve.trainer.core.Objective.InfoVae(info.getAlpha(), info.getLambda()));
     }
     if (info.getAlpha() != 0 || info.getLambda() != 0) {
       throw new InvalidSpecException(

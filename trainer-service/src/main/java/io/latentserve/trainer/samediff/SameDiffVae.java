@@ -38,8 +38,8 @@ import org.nd4j.linalg.learning.config.Adam;
  * leave-one-out signals), then the gradient pass with those fed in as constants. VIMCO's and RWS's
  * reported loss is the negative IWAE bound (their surrogates' values mean nothing).
  *
- * <p>LagVAE's multipliers ({@link LagrangeMultipliers}) step after Adam, from the constraint
- * values of the same gradient pass, which used the multipliers from before the step.
+ * <p>LagVAE's multipliers ({@link LagrangeMultipliers}) step after Adam, from the constraint values
+ * of the same gradient pass, which used the multipliers from before the step.
  */
 public final class SameDiffVae implements TrainableVae {
   private static final String MOMENT1 = "adam_m/";
@@ -186,7 +186,8 @@ public final class SameDiffVae implements TrainableVae {
     }
     if (multipliers != null) {
       ph.put(
-          VaeGraph.CONSISTENCY_MULTIPLIER, Nd4j.scalar(graph.dataType(), multipliers.consistency()));
+          VaeGraph.CONSISTENCY_MULTIPLIER,
+          Nd4j.scalar(graph.dataType(), multipliers.consistency()));
       ph.put(VaeGraph.MMD_MULTIPLIER, Nd4j.scalar(graph.dataType(), multipliers.mmd()));
     }
     if (objective instanceof Objective.Dreg) {
@@ -262,8 +263,7 @@ public final class SameDiffVae implements TrainableVae {
     Lagrangian lagrangian = null;
     if (graph.objective().constraints() != null) {
       Map<String, INDArray> out = result.getOutputs();
-      double consistency =
-          out.get(VaeGraph.NLL).getDouble(0) + out.get(VaeGraph.KL).getDouble(0);
+      double consistency = out.get(VaeGraph.NLL).getDouble(0) + out.get(VaeGraph.KL).getDouble(0);
       double mmd = out.get(VaeGraph.MMD).getDouble(0);
       lagrangian = lagrangian(consistency, mmd);
     }
@@ -484,7 +484,8 @@ public final class SameDiffVae implements TrainableVae {
       assign(secondMoments.get(name), arrays.get(MOMENT2 + name), name);
     }
     if (multipliers != null) {
-      float[] values = Objects.requireNonNull(arrays.get(MULTIPLIERS), "snapshot lacks multipliers");
+      float[] values =
+          Objects.requireNonNull(arrays.get(MULTIPLIERS), "snapshot lacks multipliers");
       double[] state = new double[values.length];
       for (int i = 0; i < values.length; i++) {
         state[i] = values[i];

@@ -32,8 +32,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * outputs {@code nll}, {@code kl} (the single-sample mean of log q - log p) and {@code mmd} (1e4
  * times the V-statistic against {@code prior_eps}, which then holds B draws); LagVAE reads its
  * multipliers from the scalar placeholders {@code consistency_multiplier} and {@code
- * mmd_multiplier}, fed every step, while InfoVAE's are the constants e1 and e2. Variables hold the weights of a {@link VaeWeights}, named by {@link
- * #variableName}.
+ * mmd_multiplier}, fed every step, while InfoVAE's are the constants e1 and e2. Variables hold the
+ * weights of a {@link VaeWeights}, named by {@link #variableName}.
  *
  * <p>A conditional architecture (C = conditionDim > 0) adds the placeholders {@code y} [B, C] and
  * {@code y_rows} [B K, C] (y with each row repeated K times): every encoder and decoder network
@@ -381,8 +381,7 @@ final class VaeGraph {
    * they are, a conditional or learned prior's as mean + exp(logvar / 2) eps.
    */
   private SDVariable priorDraws(SDVariable[] topPrior) {
-    SDVariable priorEps =
-        sd.placeHolder(PRIOR_EPS, dataType, -1, architecture.top().latentDim());
+    SDVariable priorEps = sd.placeHolder(PRIOR_EPS, dataType, -1, architecture.top().latentDim());
     return topPrior == null
         ? priorEps
         : topPrior[0].add(sd.math().exp(topPrior[1].mul(0.5)).mul(priorEps));

@@ -432,8 +432,7 @@ class TrainerServerTest {
         () ->
             submit(
                 spec("x", 1)
-                    .setObjective(
-                        Objective.newBuilder().setLagVae(lagVae(Double.NaN, 5, 1)))),
+                    .setObjective(Objective.newBuilder().setLagVae(lagVae(Double.NaN, 5, 1)))),
         Status.Code.INVALID_ARGUMENT,
         "spec.objective.lag_vae: mi must be finite, got NaN");
     assertStatus(
@@ -471,7 +470,8 @@ class TrainerServerTest {
                 spec("x", 1)
                     .setObjective(
                         Objective.newBuilder()
-                            .setInfoVae(Objective.InfoVae.newBuilder().setConstraints(constraints)))),
+                            .setInfoVae(
+                                Objective.InfoVae.newBuilder().setConstraints(constraints)))),
         Status.Code.INVALID_ARGUMENT,
         "spec.objective.info_vae.constraints: e1 must be > 0 to state info_vae by its"
             + " constraints, got 0.0");
@@ -537,11 +537,8 @@ class TrainerServerTest {
               assertThat(e.getLagrangian().getConsistencyMultiplier()).isGreaterThan(1);
               assertThat(e.getLagrangian().getMmdMultiplier()).isLessThan(1);
             });
-    assertThat(training)
-        .extracting(e -> e.getLagrangian().getConsistencyMultiplier())
-        .isSorted();
-    Map<String, Double> metrics =
-        last.getJob().getPublished().getProvenance().getFinalMetricsMap();
+    assertThat(training).extracting(e -> e.getLagrangian().getConsistencyMultiplier()).isSorted();
+    Map<String, Double> metrics = last.getJob().getPublished().getProvenance().getFinalMetricsMap();
     assertThat(metrics)
         .containsKeys(
             "lagrange_multiplier_consistency",
@@ -565,7 +562,8 @@ class TrainerServerTest {
         .contains(
             "latentserve_trainer_lagrange_multiplier{constraint=\"consistency\",model=\"tiny-lag\"}")
         .contains("latentserve_trainer_lagrange_multiplier{constraint=\"mmd\",model=\"tiny-lag\"}")
-        .contains("latentserve_trainer_constraint_value{constraint=\"consistency\",model=\"tiny-lag\"}")
+        .contains(
+            "latentserve_trainer_constraint_value{constraint=\"consistency\",model=\"tiny-lag\"}")
         .contains("latentserve_trainer_constraint_value{constraint=\"mmd\",model=\"tiny-lag\"}");
   }
 

@@ -44,8 +44,7 @@ class ConstraintsTest {
     double lagrangian = c.lagrangian(nll, kl, mmd, e1, e2);
     double infoVae = nll + info.klWeight() * kl + info.mmdWeight() * mmd;
 
-    assertThat(lagrangian + e1 * e1 + e2 * e2)
-        .isCloseTo(c.infoVaeScale() * infoVae, within(1e-9));
+    assertThat(lagrangian + e1 * e1 + e2 * e2).isCloseTo(c.infoVaeScale() * infoVae, within(1e-9));
   }
 
   @Test

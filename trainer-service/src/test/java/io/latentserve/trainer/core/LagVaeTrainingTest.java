@@ -44,7 +44,8 @@ class LagVaeTrainingTest {
             150,
             11,
             20);
-    return TrainingLoopTest.loop(spec, TrainingLoopTest.tinyData(), new TrainingLoopTest.MemoryStore())
+    return TrainingLoopTest.loop(
+            spec, TrainingLoopTest.tinyData(), new TrainingLoopTest.MemoryStore())
         .run(
             p -> {
               if (p.lagrangian() != null && p.phase() == TrainingProgress.Phase.TRAINING) {
@@ -55,9 +56,9 @@ class LagVaeTrainingTest {
   }
 
   /**
-   * Both branches with a consistency bound that binds: maximizing MI (mi = 1) would spend more
-   * nats on KL than e1 allows, minimizing it (mi = -1) would collapse the posterior to the
-   * marginal's NLL (about 4.2 nats), above e1. The MMD bound holds with room.
+   * Both branches with a consistency bound that binds: maximizing MI (mi = 1) would spend more nats
+   * on KL than e1 allows, minimizing it (mi = -1) would collapse the posterior to the marginal's
+   * NLL (about 4.2 nats), above e1. The MMD bound holds with room.
    */
   @ParameterizedTest
   @CsvSource({"1, 3.6, 2000", "-1, 3.6, 2000"})

@@ -68,8 +68,7 @@ class LagrangeMultipliersTest {
   void update_largeViolation_movesAboutTheLearningRatePerStep() {
     // RMSProp normalizes the gradient: after its mean square has caught up, a violation of 1000
     // nats moves lambda1 by the learning rate per step, as one of 10 does
-    LagrangeMultipliers big =
-        new LagrangeMultipliers(CONSTRAINTS, Objective.DualOptimizer.DEFAULT);
+    LagrangeMultipliers big = new LagrangeMultipliers(CONSTRAINTS, Objective.DualOptimizer.DEFAULT);
     for (int n = 0; n < 100; n++) {
       big.update(1090, 5);
     }
