@@ -3,14 +3,14 @@ package io.latentserve.trainer.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.latentserve.datasets.Split;
 import io.latentserve.model.Activation;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
 
 /**
  * LagVAE trained end to end on the two-prototype data of {@link TrainingLoopTest} (6 pixels,
@@ -25,8 +25,11 @@ class LagVaeTrainingTest {
           LikelihoodFamily.BERNOULLI,
           0);
 
-  /** Nats per example: about a tenth of the consistency range this data spans. */
-  private static final double CONSISTENCY_TOLERANCE = 0.25;
+  /**
+   * Nats per example: a sixth of the range the runs span (4.8 at the start, 3.1 for the best
+   * model), allowing for the slow oscillation of primal-dual training around the bound.
+   */
+  private static final double CONSISTENCY_TOLERANCE = 0.3;
 
   static TrainingResult train(double mi, double e1, double e2, List<Lagrangian> trace) {
     TrainingSpec spec =
@@ -36,16 +39,19 @@ class LagVaeTrainingTest {
             ARCHITECTURE,
             new Objective.LagVae(
                 new Objective.Constraints(mi, e1, e2),
-                // the paper's 1e-4 moves a multiplier by 0.03 in these 300 steps: 0.02 lets it
-                // settle
-                new Objective.DualOptimizer(0.02, 0.9, 1e-10)),
+                // the paper's 1e-4 would move a multiplier by at most 0.12 in these 1200 steps
+                new Objective.DualOptimizer(0.005, 0.9, 1e-10)),
             0.02,
-            25,
+            50,
             150,
             11,
             20);
-    return TrainingLoopTest.loop(
-            spec, TrainingLoopTest.tinyData(), new TrainingLoopTest.MemoryStore())
+    // 400 examples: the final NLL + KL over them has a standard error of a few hundredths of a nat
+    TrainingData data =
+        new TrainingData(
+            TrainingLoopTest.data("tiny", Split.TRAIN, 400, 1),
+            TrainingLoopTest.data("tiny", Split.TEST, 20, 2));
+    return TrainingLoopTest.loop(spec, data, new TrainingLoopTest.MemoryStore())
         .run(
             p -> {
               if (p.lagrangian() != null && p.phase() == TrainingProgress.Phase.TRAINING) {
@@ -56,29 +62,38 @@ class LagVaeTrainingTest {
   }
 
   /**
-   * Both branches with a consistency bound that binds: maximizing MI (mi = 1) would spend more nats
-   * on KL than e1 allows, minimizing it (mi = -1) would collapse the posterior to the marginal's
-   * NLL (about 4.2 nats), above e1. The MMD bound holds with room.
+   * The minimizing branch (mi = -1) would collapse the posterior to the marginal, whose NLL is
+   * about 4.2 nats, above e1 = 3.9: the consistency constraint binds and dual ascent holds NLL + KL
+   * at e1. The MMD bound (1e4 MMD <= 2000, a batch of 50 in 2 dimensions) holds with room, so its
+   * multiplier falls to the clip.
    */
-  @ParameterizedTest
-  @CsvSource({"1, 3.6, 2000", "-1, 3.6, 2000"})
-  void run_feasibleBounds_constraintsEndWithinToleranceOfThem(double mi, double e1, double e2) {
+  @Test
+  void run_minimizingBranchWithABindingBound_endsWithinToleranceOfE1() {
     List<Lagrangian> trace = new ArrayList<>();
-    TrainingResult result = train(mi, e1, e2, trace);
+    TrainingResult result = train(-1, 3.9, 2000, trace);
 
-    double consistency = result.metrics().get("train_consistency");
-    System.out.printf(
-        "mi %s: train_consistency %.3f last epoch %.3f mmd %.3f lambda1 %.4f lambda2 %.4f%n",
-        mi,
-        consistency,
-        result.metrics().get("last_epoch_consistency"),
-        result.metrics().get("last_epoch_mmd"),
-        result.metrics().get("lagrange_multiplier_consistency"),
-        result.metrics().get("lagrange_multiplier_mmd"));
-    for (int i = 0; i < trace.size(); i += 10) {
-      System.out.println(trace.get(i));
-    }
-    assertThat(consistency).isCloseTo(e1, within(CONSISTENCY_TOLERANCE));
-    assertThat(result.metrics().get("last_epoch_mmd")).isLessThanOrEqualTo(e2);
+    assertThat(result.metrics().get("train_consistency"))
+        .isCloseTo(3.9, within(CONSISTENCY_TOLERANCE));
+    assertThat(result.metrics().get("last_epoch_mmd")).isLessThanOrEqualTo(2000);
+    assertThat(result.metrics().get("lagrange_multiplier_mmd")).isEqualTo(LagrangeMultipliers.MIN);
+    // lambda1 rose while the constraint was violated (the run starts near 4.8 nats)
+    assertThat(trace).anySatisfy(l -> assertThat(l.consistencyMultiplier()).isGreaterThan(2));
+  }
+
+  /**
+   * The maximizing branch (mi = 1) on this tiny model (2 latent units, 8 hidden) reaches about 3.2
+   * nats even with lambda1 at its floor: e1 = 3.9 is slack, the constraint holds at the end, and
+   * its multiplier is driven down to the clip.
+   */
+  @Test
+  void run_maximizingBranchWithASlackBound_constraintsHoldAndMultipliersFallToTheClip() {
+    List<Lagrangian> trace = new ArrayList<>();
+    TrainingResult result = train(1, 3.9, 2000, trace);
+
+    assertThat(result.metrics().get("train_consistency")).isLessThanOrEqualTo(3.9);
+    assertThat(result.metrics().get("last_epoch_mmd")).isLessThanOrEqualTo(2000);
+    assertThat(result.metrics().get("lagrange_multiplier_consistency"))
+        .isEqualTo(LagrangeMultipliers.MIN);
+    assertThat(result.metrics().get("lagrange_multiplier_mmd")).isEqualTo(LagrangeMultipliers.MIN);
   }
 }
