@@ -144,4 +144,26 @@ class LagVaeTest {
       assertThat(info.step(batch).lagrangian().consistencyMultiplier()).isEqualTo(c.e1());
     }
   }
+
+  @Test
+  void restore_snapshotOfATrainedLagVae_resumesItsMultipliers() {
+    Objective.LagVae objective = lagVae(1, 0, 1e9);
+    VaeWeights weights = TinyModels.weights(ARCHITECTURE, 27);
+    try (SameDiffVae trained = SameDiffVae.create(weights, objective, 1e-3, DataType.DOUBLE);
+        SameDiffVae resumed = SameDiffVae.create(weights, objective, 1e-3, DataType.DOUBLE)) {
+      trained.step(batch(28));
+      trained.step(batch(29));
+
+      resumed.restore(trained.snapshot());
+
+      // float32 like every snapshot array
+      double[] expected = trained.multipliers().state();
+      double[] actual = resumed.multipliers().state();
+      for (int i = 0; i < expected.length; i++) {
+        assertThat(actual[i]).isEqualTo((double) (float) expected[i]);
+      }
+      assertThat(actual[0]).isGreaterThan(1);
+      assertThat(actual[1]).isLessThan(1);
+    }
+  }
 }
