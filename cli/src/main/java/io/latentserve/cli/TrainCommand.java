@@ -114,7 +114,8 @@ final class TrainCommand implements Callable<Integer> {
       names = "--objective",
       defaultValue = "elbo",
       description =
-          "elbo, beta-vae, iwae, dreg, info-vae, vimco or rws (default: ${DEFAULT-VALUE}).")
+          "elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco or rws (default:"
+              + " ${DEFAULT-VALUE}).")
   String objective;
 
   @Option(
@@ -149,6 +150,30 @@ final class TrainCommand implements Callable<Integer> {
       description =
           "InfoVAE lambda, with --objective info-vae only (default: " + DEFAULT_LAMBDA + ").")
   Double lambda;
+
+  @Option(
+      names = "--mi",
+      description =
+          "Weight of the mutual information I(x;z) in lag-vae, or in info-vae stated by its"
+              + " constraints: > 0 maximises it, <= 0 minimises it (no default).")
+  Double mi;
+
+  @Option(
+      names = "--e1",
+      description = "Bound on the consistency NLL + KL, nats per example, with --mi (no default).")
+  Double e1;
+
+  @Option(
+      names = "--e2",
+      description = "Bound on 1e4 MMD(q(z), p(z)), >= 0, with --mi (no default).")
+  Double e2;
+
+  @Option(
+      names = "--multiplier-lr",
+      description =
+          "RMSProp learning rate of lag-vae's Lagrange multipliers (default: 1e-4, as the LagVAE"
+              + " authors' code).")
+  Double multiplierLr;
 
   @Option(
       names = "--epochs",
@@ -247,16 +272,35 @@ final class TrainCommand implements Callable<Integer> {
           event.hasEta() ? EvalCommand.toJava(event.getEta()) : null,
           String.format(
               Locale.ROOT,
-              "loss %s  train bound %s  %.1f steps/s",
+              "loss %s  train bound %s  %.1f steps/s%s",
               nats(event.getLoss()),
               nats(event.getTrainBound()),
-              event.getStepsPerSecond()));
+              event.getStepsPerSecond(),
+              lagrangian(event)));
     }
     bar.finish();
     if (last == null) {
       throw new CliException("the trainer closed the stream of job " + jobId + " without an event");
     }
     return last;
+  }
+
+  /**
+   * A LagVAE job's multipliers and constraint values, e.g. " lambda1 1.0031 (nll+kl 91.42) lambda2
+   * 0.9969 (mmd 0.62)"; empty for the other objectives.
+   */
+  static String lagrangian(JobEvent event) {
+    if (!event.hasLagrangian()) {
+      return "";
+    }
+    var l = event.getLagrangian();
+    return String.format(
+        Locale.ROOT,
+        "  lambda1 %.4f (nll+kl %s)  lambda2 %.4f (mmd %s)",
+        l.getConsistencyMultiplier(),
+        nats(l.getConsistency()),
+        l.getMmdMultiplier(),
+        nats(l.getMmd()));
   }
 
   /** A value in nats with two decimals, or "--" before there is one (NaN). */
@@ -369,11 +413,33 @@ final class TrainCommand implements Callable<Integer> {
       }
       case "iwae" -> obj.setIwae(Objective.Iwae.newBuilder().setK(k == null ? DEFAULT_K : k));
       case "dreg" -> obj.setDreg(Objective.Dreg.newBuilder().setK(k == null ? DEFAULT_K : k));
-      case "info-vae" ->
+      case "info-vae" -> {
+        if (mi != null || e1 != null || e2 != null) {
+          if (alpha != null || lambda != null) {
+            throw new CliException(
+                "--objective info-vae takes --alpha/--lambda or --mi/--e1/--e2, not both");
+          }
+          obj.setInfoVae(Objective.InfoVae.newBuilder().setConstraints(constraints()));
+        } else {
           obj.setInfoVae(
               Objective.InfoVae.newBuilder()
                   .setAlpha(alpha == null ? DEFAULT_ALPHA : alpha)
                   .setLambda(lambda == null ? DEFAULT_LAMBDA : lambda));
+        }
+      }
+      case "lag-vae" -> {
+        Objective.Constraints c = constraints();
+        Objective.LagVae.Builder lag =
+            Objective.LagVae.newBuilder().setMi(c.getMi()).setE1(c.getE1()).setE2(c.getE2());
+        if (multiplierLr != null) {
+          if (!(multiplierLr > 0) || !Double.isFinite(multiplierLr)) {
+            throw new CliException("--multiplier-lr must be a number > 0, got " + multiplierLr);
+          }
+          lag.setMultiplierOptimizer(
+              Objective.MultiplierOptimizer.newBuilder().setLearningRate(multiplierLr));
+        }
+        obj.setLagVae(lag);
+      }
       case "vimco" -> obj.setVimco(Objective.Vimco.newBuilder().setK(k == null ? DEFAULT_K : k));
       case "rws" ->
           obj.setRws(
@@ -387,7 +453,8 @@ final class TrainCommand implements Callable<Integer> {
                           "--rws-phi")));
       default ->
           throw new CliException(
-              "--objective must be elbo, beta-vae, iwae, dreg, info-vae, vimco or rws, got \""
+              "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco or rws,"
+                  + " got \""
                   + objective
                   + "\"");
     }
@@ -401,6 +468,12 @@ final class TrainCommand implements Callable<Integer> {
     onlyWith(beta, "--beta", "--objective beta-vae", objective, "beta-vae");
     onlyWith(alpha, "--alpha", "--objective info-vae", objective, "info-vae");
     onlyWith(lambda, "--lambda", "--objective info-vae", objective, "info-vae");
+    onlyWith(multiplierLr, "--multiplier-lr", "--objective lag-vae", objective, "lag-vae");
+    if (!objectiveName.equals("lag-vae") && !objectiveName.equals("info-vae")) {
+      onlyWith(mi, "--mi", "--objective lag-vae or info-vae", objective, "lag-vae");
+      onlyWith(e1, "--e1", "--objective lag-vae or info-vae", objective, "lag-vae");
+      onlyWith(e2, "--e2", "--objective lag-vae or info-vae", objective, "lag-vae");
+    }
     return JobSpec.newBuilder()
         .setModelName(model)
         .setDataset(dataset)
@@ -411,6 +484,17 @@ final class TrainCommand implements Callable<Integer> {
         .setSeed(seed)
         .setValidationK(validationK)
         .build();
+  }
+
+  /** --mi, --e1 and --e2, all three required; the trainer validates their values. */
+  private Objective.Constraints constraints() {
+    if (mi == null || e1 == null || e2 == null) {
+      throw new CliException(
+          "--objective "
+              + objective
+              + " with constraints needs --mi, --e1 and --e2, e.g. --mi 1 --e1 90 --e2 1");
+    }
+    return Objective.Constraints.newBuilder().setMi(mi).setE1(e1).setE2(e2).build();
   }
 
   private static StochasticLayerSpec layer(String text) {

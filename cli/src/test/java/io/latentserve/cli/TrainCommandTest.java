@@ -8,7 +8,9 @@ import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobPhase;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.Lagrangian;
 import io.latentserve.proto.v1.LatentFamily;
+import io.latentserve.proto.v1.Objective;
 import io.latentserve.proto.v1.RwsPhi;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +48,25 @@ class TrainCommandTest {
           Map.entry("--beta", List.of("--objective", "beta-vae", "--beta", "4")),
           Map.entry("--alpha", List.of("--objective", "info-vae", "--alpha", "0.5")),
           Map.entry("--lambda", List.of("--objective", "info-vae", "--lambda", "10")),
+          Map.entry(
+              "--mi", List.of("--objective", "lag-vae", "--e1", "90", "--e2", "1", "--mi", "1")),
+          Map.entry(
+              "--e1", List.of("--objective", "lag-vae", "--mi", "1", "--e2", "1", "--e1", "90")),
+          Map.entry(
+              "--e2", List.of("--objective", "lag-vae", "--mi", "1", "--e1", "90", "--e2", "1")),
+          Map.entry(
+              "--multiplier-lr",
+              List.of(
+                  "--objective",
+                  "lag-vae",
+                  "--mi",
+                  "1",
+                  "--e1",
+                  "90",
+                  "--e2",
+                  "1",
+                  "--multiplier-lr",
+                  "0.01")),
           Map.entry("--epochs", List.of("--epochs", "3")),
           Map.entry("--batch-size", List.of("--batch-size", "50")),
           Map.entry("--learning-rate", List.of("--learning-rate", "0.01")),
@@ -139,7 +160,8 @@ class TrainCommandTest {
   void unknownValues_areRefusedNamingTheFlag() {
     assertThatThrownBy(() -> spec("--objective", "iwea"))
         .hasMessage(
-            "--objective must be elbo, beta-vae, iwae, dreg, info-vae, vimco or rws, got \"iwea\"");
+            "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco or rws,"
+                + " got \"iwea\"");
     assertThatThrownBy(() -> spec("--likelihood", "poisson"))
         .hasMessage("--likelihood does not accept \"poisson\"");
     assertThatThrownBy(() -> spec("--activation", "unspecified"))
@@ -245,6 +267,107 @@ class TrainCommandTest {
     assertThatThrownBy(() -> spec("--model", "m", "--latent", "bernoulli", "--objective", "vimco"))
         .isInstanceOf(CliException.class)
         .hasMessage("--latent needs --preset custom (--preset iwae1 has gaussian layers)");
+  }
+
+  @Test
+  void jobSpec_lagVae_constraintsAndMultiplierLearningRate() {
+    Objective.LagVae lag =
+        spec("--objective", "lag-vae", "--mi", "-1", "--e1", "88", "--e2", "8")
+            .getObjective()
+            .getLagVae();
+    assertThat(lag.getMi()).isEqualTo(-1);
+    assertThat(lag.getE1()).isEqualTo(88);
+    assertThat(lag.getE2()).isEqualTo(8);
+    // unset: the trainer applies the original code's 1e-4
+    assertThat(lag.hasMultiplierOptimizer()).isFalse();
+
+    assertThat(
+            spec(
+                    "--objective",
+                    "lag-vae",
+                    "--mi",
+                    "1",
+                    "--e1",
+                    "90",
+                    "--e2",
+                    "1",
+                    "--multiplier-lr",
+                    "1e-3")
+                .getObjective()
+                .getLagVae()
+                .getMultiplierOptimizer()
+                .getLearningRate())
+        .isEqualTo(1e-3);
+  }
+
+  @Test
+  void jobSpec_lagVaeWithoutEveryBound_refusedNamingTheFlags() {
+    assertThatThrownBy(() -> spec("--objective", "lag-vae", "--mi", "1", "--e1", "90"))
+        .isInstanceOf(CliException.class)
+        .hasMessage(
+            "--objective lag-vae with constraints needs --mi, --e1 and --e2, e.g. --mi 1 --e1 90"
+                + " --e2 1");
+    assertThatThrownBy(
+            () ->
+                spec(
+                    "--objective",
+                    "lag-vae",
+                    "--mi",
+                    "1",
+                    "--e1",
+                    "90",
+                    "--e2",
+                    "1",
+                    "--multiplier-lr",
+                    "-1"))
+        .hasMessage("--multiplier-lr must be a number > 0, got -1.0");
+  }
+
+  @Test
+  void jobSpec_infoVaeByConstraints_alternativeToAlphaLambda() {
+    Objective.InfoVae info =
+        spec("--objective", "info-vae", "--mi", "1", "--e1", "86", "--e2", "5")
+            .getObjective()
+            .getInfoVae();
+    assertThat(info.getConstraints())
+        .isEqualTo(Objective.Constraints.newBuilder().setMi(1).setE1(86).setE2(5).build());
+    assertThat(info.getAlpha()).isZero();
+
+    assertThatThrownBy(
+            () ->
+                spec(
+                    "--objective",
+                    "info-vae",
+                    "--alpha",
+                    "0.5",
+                    "--mi",
+                    "1",
+                    "--e1",
+                    "86",
+                    "--e2",
+                    "5"))
+        .hasMessage("--objective info-vae takes --alpha/--lambda or --mi/--e1/--e2, not both");
+    assertThatThrownBy(
+            () -> spec("--objective", "info-vae", "--multiplier-lr", "1e-3", "--alpha", "0.5"))
+        .hasMessage(
+            "--multiplier-lr needs --objective lag-vae (--objective info-vae does not use it)");
+  }
+
+  @Test
+  void lagrangian_progressLine_showsMultipliersAndConstraintValues() {
+    JobEvent event =
+        JobEvent.newBuilder()
+            .setLagrangian(
+                Lagrangian.newBuilder()
+                    .setConsistencyMultiplier(1.00314)
+                    .setMmdMultiplier(0.99687)
+                    .setConsistency(91.4213)
+                    .setMmd(0.6249))
+            .build();
+
+    assertThat(TrainCommand.lagrangian(event))
+        .isEqualTo("  lambda1 1.0031 (nll+kl 91.42)  lambda2 0.9969 (mmd 0.62)");
+    assertThat(TrainCommand.lagrangian(JobEvent.getDefaultInstance())).isEmpty();
   }
 
   @Test

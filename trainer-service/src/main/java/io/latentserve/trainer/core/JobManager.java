@@ -453,6 +453,9 @@ public final class JobManager implements AutoCloseable {
                   listener.onSteps(spec.modelName(), delta);
                   stepsSeen[0] = progress.step();
                 }
+                if (progress.lagrangian() != null) {
+                  listener.onLagrangian(spec.modelName(), progress.lagrangian());
+                }
                 synchronized (handle) {
                   update(handle, handle.job.withProgress(progress, now()));
                 }

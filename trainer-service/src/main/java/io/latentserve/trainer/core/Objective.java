@@ -2,6 +2,7 @@ package io.latentserve.trainer.core;
 
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
+import java.util.Objects;
 
 /**
  * A training objective: the loss whose gradient the optimizer follows, and the number of importance
@@ -13,6 +14,7 @@ public sealed interface Objective
         Objective.Iwae,
         Objective.Dreg,
         Objective.InfoVae,
+        Objective.LagVae,
         Objective.Vimco,
         Objective.Rws {
 
@@ -34,6 +36,22 @@ public sealed interface Objective
    */
   default boolean reparameterized() {
     return true;
+  }
+
+  /**
+   * Whether a step needs a batch of prior draws (TrainableVae.Batch#priorEps) for an MMD between
+   * the aggregate posterior and the prior: InfoVAE and LagVAE.
+   */
+  default boolean drawsPriorBatch() {
+    return false;
+  }
+
+  /**
+   * The constraints of a Lagrangian objective (LagVAE, or InfoVAE stated by its constraints), whose
+   * loss is {@link Constraints#lagrangian}; null for the others.
+   */
+  default Constraints constraints() {
+    return null;
   }
 
   /**
@@ -146,12 +164,24 @@ public sealed interface Objective
    * p(z)) + (alpha + lambda - 1) MMD(q(z), p(z)), with the MMD taken on the top layer with the
    * kernel exp(-|a - b|^2 / d^2), one sample per example.
    *
+   * <p>Stated by its {@code constraints} instead, it minimizes LagVAE's Lagrangian with the
+   * multipliers fixed at lambda1 = e1 and lambda2 = e2 (the original code's InfoVAE), whose MMD
+   * term is 1e4 MMD: the same model as the (alpha, lambda) form with {@link
+   * Constraints#infoVaeAlpha()} and {@link Constraints#infoVaeLambda()} and the MMD scaled by 1e4,
+   * the whole loss multiplied by {@link Constraints#infoVaeScale()}.
+   *
    * @param alpha weight trading mutual information, finite
    * @param lambda weight of the divergence between the aggregate posterior and the prior, finite,
    *     with alpha + lambda - 1 >= 0 and 1 - alpha >= 0
+   * @param constraints null for the (alpha, lambda) form; else the (mi, e1, e2) form, from which
+   *     alpha and lambda follow (the values passed for them are replaced)
    */
-  record InfoVae(double alpha, double lambda) implements Objective {
+  record InfoVae(double alpha, double lambda, Constraints constraints) implements Objective {
     public InfoVae {
+      if (constraints != null) {
+        alpha = constraints.infoVaeAlpha();
+        lambda = constraints.infoVaeLambda();
+      }
       if (!Double.isFinite(alpha) || !Double.isFinite(lambda)) {
         throw new IllegalArgumentException(
             "alpha and lambda must be finite, got " + alpha + " and " + lambda);
@@ -166,6 +196,21 @@ public sealed interface Objective
       }
     }
 
+    /** The (alpha, lambda) form. */
+    public InfoVae(double alpha, double lambda) {
+      this(alpha, lambda, null);
+    }
+
+    /**
+     * The (mi, e1, e2) form: LagVAE's Lagrangian with fixed multipliers, comparable point for point
+     * with a LagVAE run of the same constraints.
+     *
+     * @throws IllegalArgumentException when the mapping is undefined: e1 <= 0, or e1 + mi <= 0
+     */
+    public static InfoVae of(Constraints constraints) {
+      return new InfoVae(Double.NaN, Double.NaN, Objects.requireNonNull(constraints));
+    }
+
     @Override
     public int samples() {
       return 1;
@@ -176,6 +221,11 @@ public sealed interface Objective
       return "info_vae";
     }
 
+    @Override
+    public boolean drawsPriorBatch() {
+      return true;
+    }
+
     /** Weight of KL(q(z|x) || p(z)). */
     public double klWeight() {
       return 1 - alpha;
@@ -184,6 +234,150 @@ public sealed interface Objective
     /** Weight of MMD(q(z), p(z)). */
     public double mmdWeight() {
       return alpha + lambda - 1;
+    }
+  }
+
+  /**
+   * The Lagrangian VAE's problem (Zhao, Song and Ermon 2018; ermongroup/lagvae): minimize -mi
+   * I_q(x;z) subject to consistency NLL + KL <= e1 and 1e4 MMD <= e2, NLL = mean -log p(x|z), KL
+   * the single-sample estimate mean (log q(z|x) - log p(z)), MMD the V-statistic of the top layer's
+   * samples against as many prior draws with the kernel exp(-|a - b|^2 / d^2), d the top layer's
+   * dimension. Maximizing MI (mi > 0) uses its lower bound H(x) - NLL, minimizing it (mi <= 0) its
+   * upper bound KL, which gives the Lagrangian, nats per example:
+   *
+   * <ul>
+   *   <li>mi > 0: (lambda1 + mi) NLL + lambda1 KL + lambda2 1e4 MMD - lambda1 e1 - lambda2 e2
+   *   <li>mi <= 0: lambda1 NLL + (lambda1 - mi) KL + lambda2 1e4 MMD - lambda1 e1 - lambda2 e2
+   * </ul>
+   *
+   * @param mi the weight of the mutual information, finite; its sign picks the branch
+   * @param e1 the bound on NLL + KL, nats per example, finite
+   * @param e2 the bound on 1e4 MMD, finite and >= 0 (the V-statistic is never negative)
+   */
+  record Constraints(double mi, double e1, double e2) {
+    /** The scale of the MMD in the constraint and the loss, as in the original code. */
+    public static final double MMD_SCALE = 1e4;
+
+    public Constraints {
+      if (!Double.isFinite(mi)) {
+        throw new IllegalArgumentException("mi must be finite, got " + mi);
+      }
+      if (!Double.isFinite(e1)) {
+        throw new IllegalArgumentException("e1 must be finite, got " + e1);
+      }
+      if (!(e2 >= 0) || !Double.isFinite(e2)) {
+        throw new IllegalArgumentException("e2 must be finite and >= 0, got " + e2);
+      }
+    }
+
+    /** Whether the objective maximizes the mutual information (mi > 0, the NLL surrogate). */
+    public boolean maximizesInformation() {
+      return mi > 0;
+    }
+
+    /** The Lagrangian's weight of NLL at multiplier lambda1. */
+    public double nllWeight(double lambda1) {
+      return maximizesInformation() ? lambda1 + mi : lambda1;
+    }
+
+    /** The Lagrangian's weight of KL at multiplier lambda1. */
+    public double klWeight(double lambda1) {
+      return maximizesInformation() ? lambda1 : lambda1 - mi;
+    }
+
+    /**
+     * The Lagrangian at multipliers (lambda1, lambda2), nats per example.
+     *
+     * @param mmd the scaled MMD, 1e4 times the V-statistic
+     */
+    public double lagrangian(double nll, double kl, double mmd, double lambda1, double lambda2) {
+      return nllWeight(lambda1) * nll
+          + klWeight(lambda1) * kl
+          + lambda2 * mmd
+          - lambda1 * e1
+          - lambda2 * e2;
+    }
+
+    /**
+     * The positive factor by which the Lagrangian with lambda1 = e1, lambda2 = e2 exceeds Zhao et
+     * al.'s NLL + (1 - alpha) KL + (alpha + lambda - 1) 1e4 MMD (up to a constant): e1 + mi for mi
+     * > 0, e1 otherwise.
+     */
+    public double infoVaeScale() {
+      double scale = nllWeight(e1);
+      if (!(scale > 0)) {
+        throw new IllegalArgumentException(
+            maximizesInformation()
+                ? "e1 + mi must be > 0 to state info_vae by its constraints, got " + scale
+                : "e1 must be > 0 to state info_vae by its constraints, got " + e1);
+      }
+      return scale;
+    }
+
+    /** InfoVAE's alpha: mi / (e1 + mi) for mi > 0, mi / e1 otherwise. */
+    public double infoVaeAlpha() {
+      return mi / infoVaeScale();
+    }
+
+    /** InfoVAE's lambda: (e1 + e2) / (e1 + mi) for mi > 0, (e1 - mi + e2) / e1 otherwise. */
+    public double infoVaeLambda() {
+      return (klWeight(e1) + e2) / infoVaeScale();
+    }
+  }
+
+  /**
+   * RMSProp as TensorFlow 1 defines it, which the Lagrange multipliers of LagVAE ascend with: a
+   * mean square ms that starts at 1, ms = decay ms + (1 - decay) g^2, then lambda += learningRate g
+   * / sqrt(ms + epsilon).
+   *
+   * @param learningRate > 0 and finite
+   * @param decay in [0, 1)
+   * @param epsilon > 0 and finite
+   */
+  record DualOptimizer(double learningRate, double decay, double epsilon) {
+    /** The original code's settings: learning rate 1e-4 with TF1's decay 0.9 and epsilon 1e-10. */
+    public static final DualOptimizer DEFAULT = new DualOptimizer(1e-4, 0.9, 1e-10);
+
+    public DualOptimizer {
+      if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+        throw new IllegalArgumentException(
+            "learning_rate must be finite and > 0, got " + learningRate);
+      }
+      if (!(decay >= 0 && decay < 1)) {
+        throw new IllegalArgumentException("decay must be in [0, 1), got " + decay);
+      }
+      if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
+        throw new IllegalArgumentException("epsilon must be finite and > 0, got " + epsilon);
+      }
+    }
+  }
+
+  /**
+   * LagVAE (Zhao, Song and Ermon 2018): the {@link Constraints} problem with both Lagrange
+   * multipliers learned. They start at 1; every step computes the primal gradient and the
+   * constraint values on the same batch, then Adam steps the model and {@link LagrangeMultipliers}
+   * steps the multipliers by RMSProp ascent on the Lagrangian (d/d lambda1 = NLL + KL - e1, d/d
+   * lambda2 = 1e4 MMD - e2), clipped to [1e-3, 100]. One sample per example.
+   */
+  record LagVae(Constraints constraints, DualOptimizer dualOptimizer) implements Objective {
+    public LagVae {
+      Objects.requireNonNull(constraints, "constraints");
+      Objects.requireNonNull(dualOptimizer, "dualOptimizer");
+    }
+
+    @Override
+    public int samples() {
+      return 1;
+    }
+
+    @Override
+    public String name() {
+      return "lag_vae";
+    }
+
+    @Override
+    public boolean drawsPriorBatch() {
+      return true;
     }
   }
 

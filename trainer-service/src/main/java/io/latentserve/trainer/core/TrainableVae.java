@@ -57,9 +57,9 @@ public interface TrainableVae extends AutoCloseable {
    *
    * @param x [rows, D] row-major
    * @param eps noise per layer, bottom-up, each [rows, K, d_l] with K = the objective's samples
-   * @param priorEps [m, d_top] draws of N(0, I) for the InfoVAE MMD (a conditional model shifts and
-   *     scales them by its prior p(z|y), one per sample row: m = rows K); null for the other
-   *     objectives
+   * @param priorEps [m, d_top] draws of N(0, I) for the InfoVAE and LagVAE MMD (a conditional model
+   *     shifts and scales them by its prior p(z|y), one per sample row: m = rows K); null for the
+   *     other objectives
    * @param y [rows, C] the condition of a conditional model (one-hot labels), else null
    * @param dreams the noise of one ancestral sample (x', z') ~ p per row for the sleep-phi term of
    *     reweighted wake-sleep, as {@link LatentNoise#dreams} lays it out (per layer [rows, d_l],
@@ -88,6 +88,16 @@ public interface TrainableVae extends AutoCloseable {
     }
   }
 
-  /** Loss and bound of one step, nats per example. */
-  record StepResult(double loss, double bound) {}
+  /**
+   * Loss and bound of one step, nats per example.
+   *
+   * @param lagrangian for a Lagrangian objective ({@link Objective#constraints()} non-null), the
+   *     multipliers after the step (LagVAE's dual ascent moves them) and the batch's constraint
+   *     values before it; else null
+   */
+  record StepResult(double loss, double bound, Lagrangian lagrangian) {
+    public StepResult(double loss, double bound) {
+      this(loss, bound, null);
+    }
+  }
 }

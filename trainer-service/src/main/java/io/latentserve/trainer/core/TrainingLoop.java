@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Metrics, nats per example: {@code train_loss} (mean loss of the last epoch), {@code
  * train_<bound>} (the objective's bound, ELBO or IWAE with its k, over the whole training split
  * with fixed noise), {@code validation_<bound>} (ELBO for k = 1, else {@code iwae_k<k>} with the
- * spec's validation k, over the validation split binarized once).
+ * spec's validation k, over the validation split binarized once); for LagVAE and InfoVAE stated by
+ * its constraints also the multipliers and constraint values (see {@code putLagrangian}).
  */
 public final class TrainingLoop {
   // Purposes of Seeds.derive; the numbers are fixed: a new one changes every job's draws.
@@ -115,7 +116,7 @@ public final class TrainingLoop {
     int k = spec.objective().samples();
     int dim = architecture.inputDim();
     boolean bernoulli = architecture.likelihood() == LikelihoodFamily.BERNOULLI;
-    boolean info = spec.objective() instanceof Objective.InfoVae;
+    boolean info = spec.objective().drawsPriorBatch();
     boolean sleep = spec.objective() instanceof Objective.Rws rws && rws.phi().sleep();
 
     try (TrainableVae model =
@@ -145,6 +146,8 @@ public final class TrainingLoop {
       long lastProgress = nanoTime.getAsLong() - progressInterval.toNanos() - 1;
       double lastEpochLoss = Double.NaN;
       double lastEpochBound = Double.NaN;
+      ConstraintMeans constraints = new ConstraintMeans();
+      Lagrangian lastEpochLagrangian = null;
       float[] x = new float[batch * dim];
       for (; epoch < spec.epochs(); epoch++) {
         int[] order = permutation(n, Seeds.derive(spec.seed(), SHUFFLE_SEEDS, epoch));
@@ -171,6 +174,7 @@ public final class TrainingLoop {
               model.step(new TrainableVae.Batch(xs, rows, eps, prior, y, dreams));
           lossSum += result.loss() * rows;
           boundSum += result.bound() * rows;
+          constraints.add(result.lagrangian(), rows);
           rate.tick();
           int done = stepInEpoch + 1;
           long now = nanoTime.getAsLong();
@@ -186,7 +190,8 @@ public final class TrainingLoop {
                     lossSum / seen,
                     boundSum / seen,
                     Double.NaN,
-                    rate));
+                    rate,
+                    constraints.mean()));
           }
           if (done < stepsPerEpoch && now - lastCheckpoint >= checkpointInterval.toNanos()) {
             checkpoints.save(new Checkpoint(epoch, done, lossSum, boundSum, model.snapshot()));
@@ -195,6 +200,7 @@ public final class TrainingLoop {
         }
         lastEpochLoss = lossSum / n;
         lastEpochBound = boundSum / n;
+        lastEpochLagrangian = constraints.mean();
         long step = (long) (epoch + 1) * stepsPerEpoch;
         checkpoints.save(new Checkpoint(epoch + 1, 0, 0, 0, model.snapshot()));
         lastCheckpoint = nanoTime.getAsLong();
@@ -215,7 +221,9 @@ public final class TrainingLoop {
                 lastEpochLoss,
                 lastEpochBound,
                 Double.NaN,
-                rate));
+                rate,
+                lastEpochLagrangian));
+        constraints = new ConstraintMeans();
         stepInEpoch = 0;
         lossSum = 0;
         boundSum = 0;
@@ -238,7 +246,8 @@ public final class TrainingLoop {
               lastEpochLoss,
               lastEpochBound,
               Double.NaN,
-              rate));
+              rate,
+              lastEpochLagrangian));
       double trainBound =
           bound(
               model,
@@ -262,6 +271,7 @@ public final class TrainingLoop {
               Seeds.derive(spec.seed(), VALIDATION_NOISE_SEEDS, 0),
               cancelled);
       metrics.put("validation_" + boundName(validationK), validationBound);
+      putLagrangian(metrics, lastEpochLagrangian, k, trainBound);
       log.info(
           "{}: train {} {}, validation {} {}",
           spec.modelName(),
@@ -278,7 +288,8 @@ public final class TrainingLoop {
               lastEpochLoss,
               trainBound,
               validationBound,
-              rate));
+              rate,
+              lastEpochLagrangian));
       return new TrainingResult(model.weights(), metrics);
     }
   }
@@ -414,7 +425,8 @@ public final class TrainingLoop {
       double loss,
       double trainBound,
       double validationBound,
-      Rate rate) {
+      Rate rate,
+      Lagrangian lagrangian) {
     double perSecond = rate.perSecond();
     Duration eta =
         step >= totalSteps
@@ -423,7 +435,70 @@ public final class TrainingLoop {
                 ? Duration.ofMillis((long) Math.ceil((totalSteps - step) / perSecond * 1000))
                 : null;
     return new TrainingProgress(
-        phase, epoch, step, totalSteps, loss, trainBound, validationBound, perSecond, eta);
+        phase,
+        epoch,
+        step,
+        totalSteps,
+        loss,
+        trainBound,
+        validationBound,
+        perSecond,
+        eta,
+        lagrangian);
+  }
+
+  /**
+   * The final metrics of a Lagrangian objective: the multipliers at the end ({@code
+   * lagrange_multiplier_consistency}, {@code lagrange_multiplier_mmd}), the last epoch's mean
+   * constraint values ({@code last_epoch_consistency}, {@code last_epoch_mmd}, 1e4 MMD), and, with
+   * one sample, {@code train_consistency}: NLL + KL over the whole train split with fixed noise,
+   * which is minus the train ELBO.
+   */
+  private static void putLagrangian(
+      Map<String, Double> metrics, Lagrangian last, int k, double trainBound) {
+    if (last == null) {
+      return;
+    }
+    metrics.put("lagrange_multiplier_consistency", last.consistencyMultiplier());
+    metrics.put("lagrange_multiplier_mmd", last.mmdMultiplier());
+    metrics.put("last_epoch_consistency", last.consistency());
+    metrics.put("last_epoch_mmd", last.mmd());
+    if (k == 1) {
+      metrics.put("train_consistency", -trainBound);
+    }
+  }
+
+  /**
+   * Running means of the constraint values since the epoch's start (or this process's resume), with
+   * the latest multipliers; empty for objectives without them.
+   */
+  private static final class ConstraintMeans {
+    private double consistencySum;
+    private double mmdSum;
+    private long rows;
+    private Lagrangian latest;
+
+    void add(Lagrangian step, int batchRows) {
+      if (step == null) {
+        return;
+      }
+      consistencySum += step.consistency() * batchRows;
+      mmdSum += step.mmd() * batchRows;
+      rows += batchRows;
+      latest = step;
+    }
+
+    /** Null before the first step or for an objective without multipliers. */
+    Lagrangian mean() {
+      if (latest == null) {
+        return null;
+      }
+      return new Lagrangian(
+          latest.consistencyMultiplier(),
+          latest.mmdMultiplier(),
+          consistencySum / rows,
+          mmdSum / rows);
+    }
   }
 
   /** Steps per second since the first step of this process's run. */

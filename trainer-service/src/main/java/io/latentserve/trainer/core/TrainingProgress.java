@@ -17,6 +17,8 @@ import java.time.Duration;
  *     NaN until computed
  * @param stepsPerSecond optimizer steps per second of this process's run so far
  * @param eta estimated time to the end of training; null when unknown
+ * @param lagrangian for a Lagrangian objective (LagVAE, InfoVAE by its constraints): the latest
+ *     multipliers and the mean constraint values over the same steps as {@code loss}; else null
  */
 public record TrainingProgress(
     Phase phase,
@@ -27,7 +29,32 @@ public record TrainingProgress(
     double trainBound,
     double validationBound,
     double stepsPerSecond,
-    Duration eta) {
+    Duration eta,
+    Lagrangian lagrangian) {
+
+  /** Progress of an objective without Lagrange multipliers. */
+  public TrainingProgress(
+      Phase phase,
+      int epoch,
+      long step,
+      long totalSteps,
+      double loss,
+      double trainBound,
+      double validationBound,
+      double stepsPerSecond,
+      Duration eta) {
+    this(
+        phase,
+        epoch,
+        step,
+        totalSteps,
+        loss,
+        trainBound,
+        validationBound,
+        stepsPerSecond,
+        eta,
+        null);
+  }
 
   /** What a run is doing. */
   public enum Phase {

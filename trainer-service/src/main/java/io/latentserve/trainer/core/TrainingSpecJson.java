@@ -80,6 +80,15 @@ public final class TrainingSpecJson {
     } else if (o instanceof Objective.InfoVae info) {
       objective.put("alpha", info.alpha());
       objective.put("lambda", info.lambda());
+      if (info.constraints() != null) {
+        putConstraints(objective, info.constraints());
+      }
+    } else if (o instanceof Objective.LagVae lag) {
+      putConstraints(objective, lag.constraints());
+      ObjectNode dual = objective.putObject("multiplier_optimizer");
+      dual.put("learning_rate", lag.dualOptimizer().learningRate());
+      dual.put("decay", lag.dualOptimizer().decay());
+      dual.put("epsilon", lag.dualOptimizer().epsilon());
     } else if (o instanceof Objective.Vimco v) {
       objective.put("k", v.k());
     } else if (o instanceof Objective.Rws r) {
@@ -147,8 +156,19 @@ public final class TrainingSpecJson {
           case "iwae" -> new Objective.Iwae(required(o, "k").intValue());
           case "dreg" -> new Objective.Dreg(required(o, "k").intValue());
           case "info_vae" ->
-              new Objective.InfoVae(
-                  required(o, "alpha").doubleValue(), required(o, "lambda").doubleValue());
+              o.hasNonNull("mi")
+                  ? Objective.InfoVae.of(constraints(o))
+                  : new Objective.InfoVae(
+                      required(o, "alpha").doubleValue(), required(o, "lambda").doubleValue());
+          case "lag_vae" -> {
+            JsonNode dual = required(o, "multiplier_optimizer");
+            yield new Objective.LagVae(
+                constraints(o),
+                new Objective.DualOptimizer(
+                    required(dual, "learning_rate").doubleValue(),
+                    required(dual, "decay").doubleValue(),
+                    required(dual, "epsilon").doubleValue()));
+          }
           case "vimco" -> new Objective.Vimco(required(o, "k").intValue());
           case "rws" ->
               new Objective.Rws(
@@ -168,6 +188,19 @@ public final class TrainingSpecJson {
         required(root, "epochs").intValue(),
         Long.parseUnsignedLong(required(root, "seed").textValue()),
         required(root, "validation_k").intValue());
+  }
+
+  private static void putConstraints(ObjectNode objective, Objective.Constraints c) {
+    objective.put("mi", c.mi());
+    objective.put("e1", c.e1());
+    objective.put("e2", c.e2());
+  }
+
+  private static Objective.Constraints constraints(JsonNode o) {
+    return new Objective.Constraints(
+        required(o, "mi").doubleValue(),
+        required(o, "e1").doubleValue(),
+        required(o, "e2").doubleValue());
   }
 
   private static JsonNode required(JsonNode node, String field) {

@@ -12,6 +12,7 @@ import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobPhase;
 import io.latentserve.proto.v1.JobSpec;
 import io.latentserve.proto.v1.JobState;
+import io.latentserve.proto.v1.Lagrangian;
 import io.latentserve.proto.v1.LatentFamily;
 import io.latentserve.proto.v1.ModelInfo;
 import io.latentserve.proto.v1.Objective;
@@ -224,12 +225,8 @@ final class ProtoMapping {
           field(
               "spec.objective.dreg.k",
               () -> new io.latentserve.trainer.core.Objective.Dreg(o.getDreg().getK()));
-      case INFO_VAE ->
-          field(
-              "spec.objective.info_vae",
-              () ->
-                  new io.latentserve.trainer.core.Objective.InfoVae(
-                      o.getInfoVae().getAlpha(), o.getInfoVae().getLambda()));
+      case INFO_VAE -> infoVae(o.getInfoVae());
+      case LAG_VAE -> lagVae(o.getLagVae());
       case VIMCO ->
           field(
               "spec.objective.vimco.k",
@@ -243,8 +240,67 @@ final class ProtoMapping {
       case KIND_NOT_SET ->
           throw new InvalidSpecException(
               "spec.objective",
-              "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, vimco, rws");
+              "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, lag_vae,"
+                  + " vimco, rws");
     };
+  }
+
+  private static io.latentserve.trainer.core.Objective.InfoVae infoVae(Objective.InfoVae info) {
+    String field = "spec.objective.info_vae";
+    if (!info.hasConstraints()) {
+      return field(
+          field,
+          () ->
+              new io.latentserve.trainer.core.Objective.InfoVae(info.getAlpha(), info.getLambda()));
+    }
+    if (info.getAlpha() != 0 || info.getLambda() != 0) {
+      throw new InvalidSpecException(
+          field,
+          field
+              + ": give either alpha and lambda or constraints, got alpha "
+              + info.getAlpha()
+              + ", lambda "
+              + info.getLambda()
+              + " and constraints");
+    }
+    Objective.Constraints c = info.getConstraints();
+    return field(
+        field + ".constraints",
+        () ->
+            io.latentserve.trainer.core.Objective.InfoVae.of(
+                new io.latentserve.trainer.core.Objective.Constraints(
+                    c.getMi(), c.getE1(), c.getE2())));
+  }
+
+  private static io.latentserve.trainer.core.Objective.LagVae lagVae(Objective.LagVae lag) {
+    io.latentserve.trainer.core.Objective.Constraints constraints =
+        field(
+            "spec.objective.lag_vae",
+            () ->
+                new io.latentserve.trainer.core.Objective.Constraints(
+                    lag.getMi(), lag.getE1(), lag.getE2()));
+    Objective.MultiplierOptimizer m = lag.getMultiplierOptimizer();
+    io.latentserve.trainer.core.Objective.DualOptimizer defaults =
+        io.latentserve.trainer.core.Objective.DualOptimizer.DEFAULT;
+    io.latentserve.trainer.core.Objective.DualOptimizer dual =
+        field(
+            "spec.objective.lag_vae.multiplier_optimizer",
+            () ->
+                new io.latentserve.trainer.core.Objective.DualOptimizer(
+                    orDefault(m.getLearningRate(), defaults.learningRate()),
+                    orDefault(m.getDecay(), defaults.decay()),
+                    orDefault(m.getEpsilon(), defaults.epsilon())));
+    return new io.latentserve.trainer.core.Objective.LagVae(constraints, dual);
+  }
+
+  /** An unset proto3 double (0) as the default. */
+  private static double orDefault(double value, double fallback) {
+    return value == 0 ? fallback : value;
+  }
+
+  private static Objective.Constraints constraints(
+      io.latentserve.trainer.core.Objective.Constraints c) {
+    return Objective.Constraints.newBuilder().setMi(c.mi()).setE1(c.e1()).setE2(c.e2()).build();
   }
 
   private static io.latentserve.trainer.core.Objective.RwsPhi rwsPhi(Objective.Rws rws) {
@@ -307,7 +363,21 @@ final class ProtoMapping {
       objective.setDreg(Objective.Dreg.newBuilder().setK(d.k()));
     } else if (o instanceof io.latentserve.trainer.core.Objective.InfoVae info) {
       objective.setInfoVae(
-          Objective.InfoVae.newBuilder().setAlpha(info.alpha()).setLambda(info.lambda()));
+          info.constraints() != null
+              ? Objective.InfoVae.newBuilder().setConstraints(constraints(info.constraints()))
+              : Objective.InfoVae.newBuilder().setAlpha(info.alpha()).setLambda(info.lambda()));
+    } else if (o instanceof io.latentserve.trainer.core.Objective.LagVae lag) {
+      io.latentserve.trainer.core.Objective.DualOptimizer d = lag.dualOptimizer();
+      objective.setLagVae(
+          Objective.LagVae.newBuilder()
+              .setMi(lag.constraints().mi())
+              .setE1(lag.constraints().e1())
+              .setE2(lag.constraints().e2())
+              .setMultiplierOptimizer(
+                  Objective.MultiplierOptimizer.newBuilder()
+                      .setLearningRate(d.learningRate())
+                      .setDecay(d.decay())
+                      .setEpsilon(d.epsilon())));
     } else if (o instanceof io.latentserve.trainer.core.Objective.Vimco v) {
       objective.setVimco(Objective.Vimco.newBuilder().setK(v.k()));
     } else if (o instanceof io.latentserve.trainer.core.Objective.Rws r) {
@@ -365,6 +435,15 @@ final class ProtoMapping {
         .setStepsPerSecond(p.stepsPerSecond());
     if (running) {
       b.setPhase(phase(p.phase()));
+    }
+    if (p.lagrangian() != null) {
+      io.latentserve.trainer.core.Lagrangian l = p.lagrangian();
+      b.setLagrangian(
+          Lagrangian.newBuilder()
+              .setConsistencyMultiplier(l.consistencyMultiplier())
+              .setMmdMultiplier(l.mmdMultiplier())
+              .setConsistency(l.consistency())
+              .setMmd(l.mmd()));
     }
     if (p.eta() != null) {
       b.setEta(Duration.newBuilder().setSeconds(p.eta().getSeconds()).setNanos(p.eta().getNano()));

@@ -4,6 +4,8 @@ import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
 import io.latentserve.model.VaeWeights;
 import io.latentserve.trainer.core.ImportanceSignals;
+import io.latentserve.trainer.core.LagrangeMultipliers;
+import io.latentserve.trainer.core.Lagrangian;
 import io.latentserve.trainer.core.NonFiniteLossException;
 import io.latentserve.trainer.core.Objective;
 import io.latentserve.trainer.core.OptimizerSnapshot;
@@ -35,11 +37,17 @@ import org.nd4j.linalg.learning.config.Adam;
  * weights, from which {@link ImportanceSignals} computes the normalized weights w~ (and VIMCO's
  * leave-one-out signals), then the gradient pass with those fed in as constants. VIMCO's and RWS's
  * reported loss is the negative IWAE bound (their surrogates' values mean nothing).
+ *
+ * <p>LagVAE's multipliers ({@link LagrangeMultipliers}) step after Adam, from the constraint values
+ * of the same gradient pass, which used the multipliers from before the step.
  */
 public final class SameDiffVae implements TrainableVae {
   private static final String MOMENT1 = "adam_m/";
   private static final String MOMENT2 = "adam_v/";
   private static final String PARAMETER = "param/";
+  // float32 like every snapshot array: a resumed LagVAE run continues from multipliers rounded to
+  // float, the one place where resuming is not bit for bit
+  private static final String MULTIPLIERS = "lagrange_multipliers";
 
   private final VaeGraph graph;
   private final SameDiff sd;
@@ -56,6 +64,7 @@ public final class SameDiffVae implements TrainableVae {
   private final INDArray flatSecondMoment;
   private final AdamUpdater updater;
   private final Map<String, INDArray> placeholderArrays = new HashMap<>();
+  private final LagrangeMultipliers multipliers;
   private long iteration;
   private boolean closed;
 
@@ -66,6 +75,10 @@ public final class SameDiffVae implements TrainableVae {
     this.graph = VaeGraph.create(initial, objective, type);
     this.sd = graph.sameDiff();
     this.parameters = graph.parameterNames();
+    this.multipliers =
+        objective instanceof Objective.LagVae lag
+            ? new LagrangeMultipliers(lag.constraints(), lag.dualOptimizer())
+            : null;
     long total = 0;
     for (String name : parameters) {
       total += sd.getVariable(name).getArr().length();
@@ -163,13 +176,19 @@ public final class SameDiffVae implements TrainableVae {
       ph.put(VaeGraph.eps(layer), array(VaeGraph.eps(layer), eps[l], rows, k, layer.latentDim()));
     }
     Objective objective = graph.objective();
-    if (objective instanceof Objective.InfoVae && priorEps != null) {
+    if (objective.drawsPriorBatch() && priorEps != null) {
       int d = arch.top().latentDim();
       if (priorEps.length % d != 0 || priorEps.length == 0) {
         throw new IllegalArgumentException(
             "priorEps has " + priorEps.length + " values, not whole rows of " + d);
       }
       ph.put(VaeGraph.PRIOR_EPS, array(VaeGraph.PRIOR_EPS, priorEps, priorEps.length / d, d));
+    }
+    if (multipliers != null) {
+      ph.put(
+          VaeGraph.CONSISTENCY_MULTIPLIER,
+          Nd4j.scalar(graph.dataType(), multipliers.consistency()));
+      ph.put(VaeGraph.MMD_MULTIPLIER, Nd4j.scalar(graph.dataType(), multipliers.mmd()));
     }
     if (objective instanceof Objective.Dreg) {
       ph.put(
@@ -241,10 +260,37 @@ public final class SameDiffVae implements TrainableVae {
       throw new NonFiniteLossException(
           "gradient of " + nonFinite(grads) + " is not finite at step " + (iteration + 1));
     }
+    Lagrangian lagrangian = null;
+    if (graph.objective().constraints() != null) {
+      Map<String, INDArray> out = result.getOutputs();
+      double consistency = out.get(VaeGraph.NLL).getDouble(0) + out.get(VaeGraph.KL).getDouble(0);
+      double mmd = out.get(VaeGraph.MMD).getDouble(0);
+      lagrangian = lagrangian(consistency, mmd);
+    }
     updater.applyUpdater(flatGradient, Math.toIntExact(iteration), 0);
     flatParameters.subi(flatGradient);
     iteration++;
-    return new StepResult(loss, bound);
+    if (multipliers != null) {
+      multipliers.update(lagrangian.consistency(), lagrangian.mmd());
+      lagrangian = lagrangian(lagrangian.consistency(), lagrangian.mmd());
+    }
+    return new StepResult(loss, bound, lagrangian);
+  }
+
+  /**
+   * The current multipliers (LagVAE's learned ones, InfoVAE's fixed e1 and e2) with a batch's
+   * constraint values.
+   */
+  private Lagrangian lagrangian(double consistency, double mmd) {
+    Objective.Constraints c = graph.objective().constraints();
+    return multipliers != null
+        ? new Lagrangian(multipliers.consistency(), multipliers.mmd(), consistency, mmd)
+        : new Lagrangian(c.e1(), c.e2(), consistency, mmd);
+  }
+
+  /** LagVAE's multipliers; null for the other objectives. */
+  LagrangeMultipliers multipliers() {
+    return multipliers;
   }
 
   /** The first parameter whose gradient holds a NaN or an infinity. */
@@ -274,8 +320,8 @@ public final class SameDiffVae implements TrainableVae {
   Map<String, INDArray> stepPlaceholders(Batch batch) {
     Objective objective = graph.objective();
     int k = objective.samples();
-    if (objective instanceof Objective.InfoVae && batch.priorEps() == null) {
-      throw new IllegalArgumentException("InfoVAE needs priorEps, got null");
+    if (objective.drawsPriorBatch() && batch.priorEps() == null) {
+      throw new IllegalArgumentException(objective.name() + " needs priorEps, got null");
     }
     Map<String, INDArray> ph =
         placeholders(batch.x(), batch.rows(), batch.eps(), k, batch.priorEps(), null);
@@ -330,8 +376,11 @@ public final class SameDiffVae implements TrainableVae {
 
   /** Loss, bound and every parameter's gradient for the given placeholders, no update. */
   OutAndGrad gradients(Map<String, INDArray> placeholders) {
-    return sd.calculateGradientsAndOutputs(
-        placeholders, List.of(VaeGraph.LOSS, VaeGraph.BOUND), parameters);
+    List<String> outputs =
+        graph.objective().constraints() != null
+            ? List.of(VaeGraph.LOSS, VaeGraph.BOUND, VaeGraph.NLL, VaeGraph.KL, VaeGraph.MMD)
+            : List.of(VaeGraph.LOSS, VaeGraph.BOUND);
+    return sd.calculateGradientsAndOutputs(placeholders, outputs, parameters);
   }
 
   /** w~ = softmax over the K samples of each row, [B, K]; a constant of the gradient pass. */
@@ -409,6 +458,14 @@ public final class SameDiffVae implements TrainableVae {
       arrays.put(MOMENT1 + name, floats(firstMoments.get(name)));
       arrays.put(MOMENT2 + name, floats(secondMoments.get(name)));
     }
+    if (multipliers != null) {
+      double[] state = multipliers.state();
+      float[] values = new float[state.length];
+      for (int i = 0; i < state.length; i++) {
+        values[i] = (float) state[i];
+      }
+      arrays.put(MULTIPLIERS, values);
+    }
     return new OptimizerSnapshot(iteration, arrays);
   }
 
@@ -416,7 +473,7 @@ public final class SameDiffVae implements TrainableVae {
   public void restore(OptimizerSnapshot snapshot) {
     checkOpen();
     Map<String, float[]> arrays = snapshot.arrays();
-    int expected = 3 * parameters.size();
+    int expected = 3 * parameters.size() + (multipliers != null ? 1 : 0);
     if (arrays.size() != expected) {
       throw new IllegalArgumentException(
           "snapshot has " + arrays.size() + " arrays, this model " + expected);
@@ -425,6 +482,15 @@ public final class SameDiffVae implements TrainableVae {
       assign(sd.getVariable(name).getArr(), arrays.get(PARAMETER + name), name);
       assign(firstMoments.get(name), arrays.get(MOMENT1 + name), name);
       assign(secondMoments.get(name), arrays.get(MOMENT2 + name), name);
+    }
+    if (multipliers != null) {
+      float[] values =
+          Objects.requireNonNull(arrays.get(MULTIPLIERS), "snapshot lacks multipliers");
+      double[] state = new double[values.length];
+      for (int i = 0; i < values.length; i++) {
+        state[i] = values[i];
+      }
+      multipliers.restore(state);
     }
     iteration = snapshot.iteration();
   }

@@ -28,8 +28,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * weights w~, computed by a forward pass first). Outputs: {@code log_w}, {@code log_px_z}, {@code
  * log_pz}, {@code log_qz} [B, K]; {@code loss} and {@code bound} (scalars, nats per example); and
  * per layer {@code <layer>_mean}, {@code <layer>_logvar}, {@code <layer>} ([B, d_1] for layer 1, [B
- * K, d_l] above it). Variables hold the weights of a {@link VaeWeights}, named by {@link
- * #variableName}.
+ * K, d_l] above it). A Lagrangian objective (LagVAE, InfoVAE by its constraints) adds the scalar
+ * outputs {@code nll}, {@code kl} (the single-sample mean of log q - log p) and {@code mmd} (1e4
+ * times the V-statistic against {@code prior_eps}, which then holds B draws); LagVAE reads its
+ * multipliers from the scalar placeholders {@code consistency_multiplier} and {@code
+ * mmd_multiplier}, fed every step, while InfoVAE's are the constants e1 and e2. Variables hold the
+ * weights of a {@link VaeWeights}, named by {@link #variableName}.
  *
  * <p>A conditional architecture (C = conditionDim > 0) adds the placeholders {@code y} [B, C] and
  * {@code y_rows} [B K, C] (y with each row repeated K times): every encoder and decoder network
@@ -73,6 +77,11 @@ final class VaeGraph {
   static final String DREAM_X_NOISE = "dream_x_noise";
   static final String DREAM_X = "dream_x";
   static final String SLEEP_LOG_QZ = "sleep_log_qz";
+  static final String NLL = "nll";
+  static final String KL = "kl";
+  static final String MMD = "mmd";
+  static final String CONSISTENCY_MULTIPLIER = "consistency_multiplier";
+  static final String MMD_MULTIPLIER = "mmd_multiplier";
 
   private final VaeArchitecture architecture;
   private final Objective objective;
@@ -321,14 +330,17 @@ final class VaeGraph {
       // sum_k w~_k log w_k per example, w~ a constant (placeholder): the IWAE gradient for the
       // decoder; the encoder's extra factor w~ comes from the rescaled sample gradient above.
       loss = SdMath.sum(logW.mul(dregWeight), 1, k, false).mean().neg();
+    } else if (objective.constraints() != null) {
+      bound = logW.mean();
+      SDVariable mmd =
+          SdMath.mmd(z.get(layers - 1), priorDraws(topPrior), top.latentDim())
+              .mul(Objective.Constraints.MMD_SCALE)
+              .rename(MMD);
+      loss = lagrangian(objective.constraints(), logPx, logQz.sub(logPz), mmd);
     } else if (objective instanceof Objective.InfoVae info) {
       bound = logW.mean();
-      SDVariable priorEps = sd.placeHolder(PRIOR_EPS, dataType, -1, top.latentDim());
-      SDVariable priorDraws =
-          topPrior == null
-              ? priorEps
-              : topPrior[0].add(sd.math().exp(topPrior[1].mul(0.5)).mul(priorEps));
-      SDVariable mmd = SdMath.mmd(z.get(layers - 1), priorDraws, top.latentDim()).rename("mmd");
+      SDVariable mmd =
+          SdMath.mmd(z.get(layers - 1), priorDraws(topPrior), top.latentDim()).rename(MMD);
       loss =
           logPx
               .neg()
@@ -362,6 +374,44 @@ final class VaeGraph {
     bound.rename(BOUND);
     loss.rename(LOSS);
     sd.setLossVariables(loss);
+  }
+
+  /**
+   * Draws of the top prior for the MMD from the placeholder {@code prior_eps}: N(0, I) draws as
+   * they are, a conditional or learned prior's as mean + exp(logvar / 2) eps.
+   */
+  private SDVariable priorDraws(SDVariable[] topPrior) {
+    SDVariable priorEps = sd.placeHolder(PRIOR_EPS, dataType, -1, architecture.top().latentDim());
+    return topPrior == null
+        ? priorEps
+        : topPrior[0].add(sd.math().exp(topPrior[1].mul(0.5)).mul(priorEps));
+  }
+
+  /**
+   * The Lagrangian of {@link Objective.Constraints} (one sample per example), with the outputs nll
+   * and kl. LagVAE's multipliers are placeholders; InfoVAE's are the constants e1 and e2.
+   */
+  private SDVariable lagrangian(
+      Objective.Constraints c, SDVariable logPx, SDVariable logRatio, SDVariable mmd) {
+    SDVariable nll = logPx.neg().mean().rename(NLL);
+    SDVariable kl = logRatio.mean().rename(KL);
+    SDVariable lambda1;
+    SDVariable lambda2;
+    if (objective instanceof Objective.LagVae) {
+      lambda1 = sd.placeHolder(CONSISTENCY_MULTIPLIER, dataType);
+      lambda2 = sd.placeHolder(MMD_MULTIPLIER, dataType);
+    } else {
+      lambda1 = sd.constant(Nd4j.scalar(dataType, c.e1()));
+      lambda2 = sd.constant(Nd4j.scalar(dataType, c.e2()));
+    }
+    // mi > 0: (lambda1 + mi) NLL + lambda1 KL; mi <= 0: lambda1 NLL + (lambda1 - mi) KL
+    SDVariable nllWeight = c.maximizesInformation() ? lambda1.add(c.mi()) : lambda1;
+    SDVariable klWeight = c.maximizesInformation() ? lambda1 : lambda1.sub(c.mi());
+    return nll.mul(nllWeight)
+        .add(kl.mul(klWeight))
+        .add(mmd.mul(lambda2))
+        .sub(lambda1.mul(c.e1()))
+        .sub(lambda2.mul(c.e2()));
   }
 
   /** Each parameter [B, d] as [B, 1, d], to broadcast over the K samples of a row. */

@@ -344,7 +344,8 @@ class TrainerServerTest {
     assertStatus(
         () -> submit(spec("x", 1).clearObjective()),
         Status.Code.INVALID_ARGUMENT,
-        "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, vimco, rws");
+        "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, lag_vae, vimco,"
+            + " rws");
     assertStatus(
         () ->
             submit(
@@ -415,6 +416,155 @@ class TrainerServerTest {
         Status.Code.INVALID_ARGUMENT,
         "spec is required");
     assertThat(trainer.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()).isEmpty();
+  }
+
+  private static Objective.LagVae.Builder lagVae(double mi, double e1, double e2) {
+    return Objective.LagVae.newBuilder().setMi(mi).setE1(e1).setE2(e2);
+  }
+
+  @Test
+  void submitJob_invalidLagrangianObjectives_invalidArgumentNamingTheField() {
+    assertStatus(
+        () -> submit(spec("x", 1).setObjective(Objective.newBuilder().setLagVae(lagVae(1, 5, -1)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.lag_vae: e2 must be finite and >= 0, got -1.0");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setObjective(Objective.newBuilder().setLagVae(lagVae(Double.NaN, 5, 1)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.lag_vae: mi must be finite, got NaN");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setObjective(
+                        Objective.newBuilder()
+                            .setLagVae(
+                                lagVae(1, 5, 1)
+                                    .setMultiplierOptimizer(
+                                        Objective.MultiplierOptimizer.newBuilder()
+                                            .setLearningRate(-1))))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.lag_vae.multiplier_optimizer: learning_rate must be finite and > 0, got"
+            + " -1.0");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setObjective(
+                        Objective.newBuilder()
+                            .setLagVae(
+                                lagVae(1, 5, 1)
+                                    .setMultiplierOptimizer(
+                                        Objective.MultiplierOptimizer.newBuilder()
+                                            .setDecay(1.5))))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.lag_vae.multiplier_optimizer: decay must be in [0, 1), got 1.5");
+    Objective.Constraints constraints =
+        Objective.Constraints.newBuilder().setMi(0).setE1(0).setE2(1).build();
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setObjective(
+                        Objective.newBuilder()
+                            .setInfoVae(
+                                Objective.InfoVae.newBuilder().setConstraints(constraints)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.info_vae.constraints: e1 must be > 0 to state info_vae by its"
+            + " constraints, got 0.0");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setObjective(
+                        Objective.newBuilder()
+                            .setInfoVae(
+                                Objective.InfoVae.newBuilder()
+                                    .setAlpha(0.5)
+                                    .setConstraints(constraints.toBuilder().setE1(5))))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.info_vae: give either alpha and lambda or constraints, got alpha 0.5,"
+            + " lambda 0.0 and constraints");
+    assertThat(trainer.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()).isEmpty();
+  }
+
+  /**
+   * A LagVAE job streams its multipliers and constraint values in every training event, exports
+   * them as gauges, and records the final values in the bundle's provenance.
+   */
+  @Test
+  void submitJob_lagVae_eventsMetricsAndProvenanceCarryTheMultipliers() throws Exception {
+    Job job =
+        submit(
+            spec("tiny-lag", 2)
+                .setObjective(
+                    Objective.newBuilder()
+                        .setLagVae(
+                            lagVae(1, 1, 1e6)
+                                .setMultiplierOptimizer(
+                                    Objective.MultiplierOptimizer.newBuilder()
+                                        .setLearningRate(0.01)))));
+    // the defaults of the unset optimizer fields are resolved in the accepted spec
+    assertThat(job.getSpec().getObjective().getLagVae().getMultiplierOptimizer())
+        .isEqualTo(
+            Objective.MultiplierOptimizer.newBuilder()
+                .setLearningRate(0.01)
+                .setDecay(0.9)
+                .setEpsilon(1e-10)
+                .build());
+
+    List<JobEvent> events =
+        drain(trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()));
+
+    JobEvent last = events.get(events.size() - 1);
+    assertThat(last.getJob().getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    List<JobEvent> training =
+        events.stream()
+            .filter(e -> e.getPhase() == JobPhase.JOB_PHASE_TRAINING && e.getJob().getStep() > 0)
+            .toList();
+    assertThat(training).isNotEmpty();
+    // e1 = 1 nat is violated throughout (6 Bernoulli pixels cost more), 1e4 MMD <= 1e6 holds:
+    // lambda1 climbs and lambda2 falls, step after step
+    assertThat(training)
+        .allSatisfy(
+            e -> {
+              assertThat(e.hasLagrangian()).isTrue();
+              assertThat(e.getLagrangian().getConsistency()).isGreaterThan(1);
+              assertThat(e.getLagrangian().getMmd()).isBetween(0.0, 1e6);
+              assertThat(e.getLagrangian().getConsistencyMultiplier()).isGreaterThan(1);
+              assertThat(e.getLagrangian().getMmdMultiplier()).isLessThan(1);
+            });
+    assertThat(training).extracting(e -> e.getLagrangian().getConsistencyMultiplier()).isSorted();
+    Map<String, Double> metrics = last.getJob().getPublished().getProvenance().getFinalMetricsMap();
+    assertThat(metrics)
+        .containsKeys(
+            "lagrange_multiplier_consistency",
+            "lagrange_multiplier_mmd",
+            "last_epoch_consistency",
+            "last_epoch_mmd",
+            "train_consistency");
+    assertThat(metrics.get("lagrange_multiplier_consistency"))
+        .isEqualTo(training.get(training.size() - 1).getLagrangian().getConsistencyMultiplier());
+    assertThat(metrics.get("train_consistency")).isEqualTo(-metrics.get("train_elbo"));
+
+    HttpResponse<String> scrape =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    // one gauge per multiplier and per constraint value, tagged with the model
+    assertThat(scrape.body())
+        .contains(
+            "latentserve_trainer_lagrange_multiplier{constraint=\"consistency\",model=\"tiny-lag\"}")
+        .contains("latentserve_trainer_lagrange_multiplier{constraint=\"mmd\",model=\"tiny-lag\"}")
+        .contains(
+            "latentserve_trainer_constraint_value{constraint=\"consistency\",model=\"tiny-lag\"}")
+        .contains("latentserve_trainer_constraint_value{constraint=\"mmd\",model=\"tiny-lag\"}");
   }
 
   @Test

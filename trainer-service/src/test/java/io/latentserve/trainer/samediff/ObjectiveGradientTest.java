@@ -36,7 +36,13 @@ class ObjectiveGradientTest {
             new Objective.BetaVae(0.5),
             new Objective.Iwae(3),
             new Objective.Iwae(1),
-            new Objective.InfoVae(0.5, 2.0));
+            new Objective.InfoVae(0.5, 2.0),
+            // both branches of LagVAE, and InfoVAE by its constraints (fixed multipliers)
+            new Objective.LagVae(
+                new Objective.Constraints(1.5, 4, 0.5), Objective.DualOptimizer.DEFAULT),
+            new Objective.LagVae(
+                new Objective.Constraints(-0.75, 4, 0.5), Objective.DualOptimizer.DEFAULT),
+            Objective.InfoVae.of(new Objective.Constraints(-0.5, 3, 0.25)));
     List<VaeArchitecture> architectures =
         List.of(
             TinyModels.oneLayer(LikelihoodFamily.BERNOULLI, Activation.TANH),
@@ -68,7 +74,7 @@ class ObjectiveGradientTest {
         x,
         ROWS,
         eps,
-        objective instanceof Objective.InfoVae ? prior : null,
+        objective.drawsPriorBatch() ? prior : null,
         TinyModels.conditions(architecture, ROWS, seed + 100));
   }
 
@@ -78,6 +84,10 @@ class ObjectiveGradientTest {
       Objective objective, VaeArchitecture architecture) {
     VaeWeights weights = TinyModels.weights(architecture, 5);
     try (SameDiffVae model = SameDiffVae.create(weights, objective, 1e-3, DataType.DOUBLE)) {
+      if (model.multipliers() != null) {
+        // multipliers away from their start, so that a swapped or dropped weight shows
+        model.multipliers().restore(new double[] {0.7, 2.5, 1, 1});
+      }
       Batch batch = batch(architecture, objective, 6);
       Map<String, INDArray> ph =
           model.placeholders(
