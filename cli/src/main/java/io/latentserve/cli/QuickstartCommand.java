@@ -114,6 +114,12 @@ final class QuickstartCommand implements Callable<Integer> {
           "--objective beta-vae needs --beta, which quickstart does not take; run `latentserve train"
               + " --objective beta-vae --beta B` against running services");
     }
+    if (objective.equalsIgnoreCase("lag-vae")) {
+      throw new CliException(
+          "--objective lag-vae needs --mi, --e1 and --e2, which quickstart does not take; run"
+              + " `latentserve train --objective lag-vae --mi M --e1 E1 --e2 E2` against running"
+              + " services");
+    }
     if (trainK != null
         && !objective.equalsIgnoreCase("iwae")
         && !objective.equalsIgnoreCase("dreg")) {

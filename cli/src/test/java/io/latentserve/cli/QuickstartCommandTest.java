@@ -35,9 +35,13 @@ class QuickstartCommandTest {
 
     assertThat(err.toString())
         .isEqualTo(
-            "latentserve: --objective must be elbo, beta-vae, iwae, dreg, info-vae, vimco or rws,"
-                + " got \"iwea\"\n");
+            "latentserve: --objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco"
+                + " or rws, got \"iwea\"\n");
     assertThat(out.toString()).doesNotContain("[1/6]");
+    assertThat(dir.resolve("work")).doesNotExist();
+
+    assertThat(quickstart("--objective", "lag-vae")).isEqualTo(2);
+    assertThat(err.toString()).contains("--objective lag-vae needs --mi, --e1 and --e2");
     assertThat(dir.resolve("work")).doesNotExist();
   }
 
