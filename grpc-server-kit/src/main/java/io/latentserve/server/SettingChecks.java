@@ -71,6 +71,34 @@ public final class SettingChecks {
   }
 
   /**
+   * A count or size that must be at least 1 and may pass {@code int}.
+   *
+   * @return {@code value}
+   * @throws IllegalArgumentException if {@code value <= 0}
+   */
+  public static long checkPositive(String name, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be > 0, got " + value);
+    }
+    return value;
+  }
+
+  /**
+   * A duration that must be longer than zero (a timeout or a wait).
+   *
+   * @return {@code value}
+   * @throws NullPointerException naming the setting if {@code value} is null
+   * @throws IllegalArgumentException if zero or negative
+   */
+  public static Duration checkPositive(String name, Duration value) {
+    Objects.requireNonNull(value, name);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be > 0, got " + value);
+    }
+    return value;
+  }
+
+  /**
    * A duration that may be zero but not negative.
    *
    * @return {@code value}

@@ -147,11 +147,7 @@ public record InferenceConfig(
     }
     checkNonNegative("shutdownGrace", shutdownGrace);
     checkPositive("maxImportanceStreams", maxImportanceStreams);
-    checkNonNegative("streamStallTimeout", streamStallTimeout);
-    if (streamStallTimeout.isZero()) {
-      throw new IllegalArgumentException(
-          "streamStallTimeout must be > 0, got " + streamStallTimeout);
-    }
+    checkPositive("streamStallTimeout", streamStallTimeout);
     if (maxPooledBufferBytes < 0) {
       throw new IllegalArgumentException(
           "maxPooledBufferBytes must be >= 0, got " + maxPooledBufferBytes);
@@ -163,10 +159,7 @@ public record InferenceConfig(
       throw new IllegalArgumentException(
           "memoryBudget must be >= 0 (0: no limit), got " + memoryBudgetBytes);
     }
-    checkNonNegative("loadWait", loadWait);
-    if (loadWait.isZero()) {
-      throw new IllegalArgumentException("loadWait must be > 0, got " + loadWait);
-    }
+    checkPositive("loadWait", loadWait);
   }
 
   /** The model registry's part of this config. */

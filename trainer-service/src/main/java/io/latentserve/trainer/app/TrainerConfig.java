@@ -109,8 +109,8 @@ public record TrainerConfig(
     checkPositive("maxHiddenWidth", maxHiddenWidth);
     checkPositive("maxLayers", maxLayers);
     checkPositive("maxHiddenLayers", maxHiddenLayers);
-    checkPositiveLong("maxParameters", maxParameters);
-    checkPositiveLong("maxStepMemory", maxStepMemory);
+    checkPositive("maxParameters", maxParameters);
+    checkPositive("maxStepMemory", maxStepMemory);
     Objects.requireNonNull(security, "security");
   }
 
@@ -124,12 +124,6 @@ public record TrainerConfig(
         progressInterval,
         cancelWait,
         limits());
-  }
-
-  private static void checkPositiveLong(String name, long value) {
-    if (value <= 0) {
-      throw new IllegalArgumentException(name + " must be > 0, got " + value);
-    }
   }
 
   /** The largest model a job may ask for. */

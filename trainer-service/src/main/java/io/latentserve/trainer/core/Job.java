@@ -36,34 +36,6 @@ public record Job(
     Objects.requireNonNull(updated, "updated");
   }
 
-  /** A job nobody in particular submitted (the service asked for no token). */
-  public Job(
-      String id,
-      TrainingSpec spec,
-      JobState state,
-      String reason,
-      int epoch,
-      long step,
-      long totalSteps,
-      PublishedModel published,
-      TrainingProgress progress,
-      Instant created,
-      Instant updated) {
-    this(
-        id,
-        spec,
-        state,
-        reason,
-        epoch,
-        step,
-        totalSteps,
-        published,
-        progress,
-        created,
-        updated,
-        "");
-  }
-
   Job withState(JobState newState, String newReason, Instant now) {
     return new Job(
         id,

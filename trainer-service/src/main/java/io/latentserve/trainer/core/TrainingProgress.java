@@ -32,30 +32,6 @@ public record TrainingProgress(
     Duration eta,
     Lagrangian lagrangian) {
 
-  /** Progress of an objective without Lagrange multipliers. */
-  public TrainingProgress(
-      Phase phase,
-      int epoch,
-      long step,
-      long totalSteps,
-      double loss,
-      double trainBound,
-      double validationBound,
-      double stepsPerSecond,
-      Duration eta) {
-    this(
-        phase,
-        epoch,
-        step,
-        totalSteps,
-        loss,
-        trainBound,
-        validationBound,
-        stepsPerSecond,
-        eta,
-        null);
-  }
-
   /** What a run is doing. */
   public enum Phase {
     TRAINING,

@@ -59,7 +59,8 @@ class MnistTrainingTest {
     Instant created = Instant.parse("2026-01-02T03:04:05Z");
     Instant submitted = created.minusSeconds(60);
     Job job =
-        new Job("job-7", spec, JobState.RUNNING, "", 2, 12, 12, null, null, submitted, submitted);
+        new Job(
+            "job-7", spec, JobState.RUNNING, "", 2, 12, 12, null, null, submitted, submitted, "");
     Bundle bundle =
         new BundlePublisher(new FileSystemModelRepository(root), new OnnxModelExporter())
             .publish(job, result, created);
