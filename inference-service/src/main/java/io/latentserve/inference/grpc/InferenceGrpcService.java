@@ -41,7 +41,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -497,36 +496,13 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
   private <T> void withModelAsync(
       StreamObserver<T> out, ModelRef ref, Function<VaeModel, CompletableFuture<T>> work) {
     ModelLease lease;
-    CompletableFuture<T> result;
     try {
       lease = acquire(ref);
     } catch (RuntimeException e) {
       out.onError(GrpcErrors.toStatusException(e));
       return;
     }
-    try {
-      result = work.apply(lease.served().model());
-    } catch (RuntimeException e) {
-      lease.close();
-      out.onError(GrpcErrors.toStatusException(e));
-      return;
-    }
-    result.whenComplete(
-        (response, failure) -> {
-          lease.close();
-          if (failure != null) {
-            out.onError(GrpcErrors.toStatusException(unwrap(failure)));
-          } else {
-            out.onNext(response);
-            out.onCompleted();
-          }
-        });
-  }
-
-  private static Throwable unwrap(Throwable failure) {
-    return failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause()
-        : failure;
+    LeasedCalls.answer(out, lease, work);
   }
 
   /** Runs {@code work} and answers with its result, or with the mapped status of its failure. */

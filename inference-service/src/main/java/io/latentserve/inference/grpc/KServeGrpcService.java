@@ -34,7 +34,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -184,7 +183,6 @@ public final class KServeGrpcService extends GRPCInferenceServiceGrpc.GRPCInfere
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
     ModelLease lease;
     KServeGraph graph;
-    CompletableFuture<KServeGraph.Result> result;
     try {
       KServeName name =
           KServeName.parse(
@@ -195,38 +193,27 @@ public final class KServeGrpcService extends GRPCInferenceServiceGrpc.GRPCInfere
       out.onError(GrpcErrors.toStatusException(e));
       return;
     }
-    VaeModel model = lease.served().model();
-    try {
-      VaeArchitecture a = model.architecture();
-      KServeGraph.Request r =
-          new KServeGraph.Request(
-              KServeInputs.read(
-                  request, graph.inputs(a).stream().map(KServeGraph.Spec::name).toList()),
-              KServeParameters.read(
-                  request.getModelName(), request.getParametersMap(), graph.parameters()),
-              maxOutputValues);
-      List<String> requested = requestedOutputs(request, graph.outputs(a));
-      result =
-          (graph == KServeGraph.IMPORTANCE_WEIGHTS
+    LeasedCalls.answer(
+        out,
+        lease,
+        model -> {
+          VaeArchitecture a = model.architecture();
+          KServeGraph.Request r =
+              new KServeGraph.Request(
+                  KServeInputs.read(
+                      request, graph.inputs(a).stream().map(KServeGraph.Spec::name).toList()),
+                  KServeParameters.read(
+                      request.getModelName(), request.getParametersMap(), graph.parameters()),
+                  maxOutputValues);
+          List<String> requested = requestedOutputs(request, graph.outputs(a));
+          return (graph == KServeGraph.IMPORTANCE_WEIGHTS
                   ? onImportancePool(() -> graph.run(model, r))
                   : graph.run(model, r))
               .thenApply(
-                  res -> new KServeGraph.Result(select(res.outputs(), requested), res.rows()));
-    } catch (RuntimeException e) {
-      lease.close();
-      out.onError(GrpcErrors.toStatusException(e));
-      return;
-    }
-    result.whenComplete(
-        (res, failure) -> {
-          lease.close();
-          if (failure != null) {
-            out.onError(GrpcErrors.toStatusException(unwrap(failure)));
-            return;
-          }
-          listener.onServed(model.id(), graph.method(), res.rows());
-          out.onNext(response(request, model, res.outputs()));
-          out.onCompleted();
+                  res -> {
+                    listener.onServed(model.id(), graph.method(), res.rows());
+                    return response(request, model, select(res.outputs(), requested));
+                  });
         });
   }
 
@@ -311,12 +298,6 @@ public final class KServeGrpcService extends GRPCInferenceServiceGrpc.GRPCInfere
         .setDatatype("FP32")
         .addAllShape(Arrays.stream(spec.shape()).boxed().toList())
         .build();
-  }
-
-  private static Throwable unwrap(Throwable failure) {
-    return failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause()
-        : failure;
   }
 
   private static <T> void unary(StreamObserver<T> out, Supplier<T> work) {
