@@ -56,12 +56,14 @@ public final class Evaluator {
   private static final long RATES_SEEDS = 2;
   private static final long MMD_SEEDS = 3;
   private static final long PREVIEW_SEEDS = 4;
+  private static final long KDE_SEEDS = 5;
 
   public static final String PHASE_MODEL = "model";
   public static final String PHASE_WEIGHTS = "importance-weights";
   public static final String PHASE_POSTERIOR = "posterior-statistics";
   public static final String PHASE_MUTUAL_INFORMATION = "mutual-information";
   public static final String PHASE_MMD = "mmd";
+  public static final String PHASE_KDE = "kde-mutual-information";
   public static final String PHASE_PREVIEWS = "previews";
 
   private static final long CANCEL_POLL_MILLIS = 50;
@@ -244,7 +246,8 @@ public final class Evaluator {
       checkCancelled();
 
       ImportanceWeightedEstimator iw = null;
-      if (request.wants(Metric.IWLL) || request.wants(Metric.ELBO)) {
+      boolean consistency = request.wants(Metric.CONSISTENCY);
+      if (request.wants(Metric.IWLL) || request.wants(Metric.ELBO) || consistency) {
         iw = importanceWeights();
       }
       Posterior posterior = null;
@@ -252,7 +255,8 @@ public final class Evaluator {
           request.wants(Metric.RATES)
               || request.wants(Metric.ACTIVE_UNITS)
               || request.wants(Metric.MUTUAL_INFORMATION)
-              || request.wants(Metric.MMD);
+              || request.wants(Metric.MMD)
+              || request.wants(Metric.KDE_MUTUAL_INFORMATION);
       if (needPosterior) {
         posterior = posterior(model);
       }
@@ -271,6 +275,10 @@ public final class Evaluator {
           mmd = Double.NaN;
           mmdSamples = 0;
         }
+      }
+      Kde kde = null;
+      if (request.wants(Metric.KDE_MUTUAL_INFORMATION)) {
+        kde = kdeMutualInformation(model, posterior, binarize);
       }
       Previews previews = previews(model);
 
@@ -322,7 +330,15 @@ public final class Evaluator {
               wall,
               n / Math.max(1e-9, wall.toNanos() / 1e9),
               clock.instant(),
-              conditionDescription);
+              conditionDescription,
+              new InformationReport(
+                  kde == null ? null : kde.estimate(),
+                  kde == null ? 0 : kde.fitExamples(),
+                  kde == null ? "" : kde.fitData(),
+                  kde == null ? Double.NaN : kde.factor(),
+                  consistency ? negate(iw.elbo()) : null,
+                  0,
+                  Double.NaN));
       return new EvaluationOutcome(report, previews);
     }
 
@@ -400,7 +416,7 @@ public final class Evaluator {
       long phaseStart = System.nanoTime();
       int k = request.k();
       int rows = Math.max(1, Math.min(options.maxRowsPerCall(), options.maxWeightsPerCall() / k));
-      boolean components = request.wants(Metric.ELBO);
+      boolean components = request.wants(Metric.ELBO) || request.wants(Metric.CONSISTENCY);
       ImportanceWeightedEstimator estimator = new ImportanceWeightedEstimator(n, k);
       forEachRange(
           PHASE_WEIGHTS,
@@ -553,6 +569,101 @@ public final class Evaluator {
       return layers;
     }
 
+    /**
+     * I(x; z_1) by a KDE fitted to one draw of q(z_1|x) per example of the fit set: the request's
+     * kde_fit_split of the evaluated dataset, else the evaluated examples with draws independent of
+     * those the estimate is taken at (fitting to the same draws would add each point's own kernel).
+     */
+    private Kde kdeMutualInformation(ModelDescription model, Posterior p, boolean binarize) {
+      LatentLayerInfo layer = model.layers().get(0);
+      if (layer.family() != LatentFamily.GAUSSIAN) {
+        throw new InvalidEvaluationException(
+            "metrics has METRIC_KDE_MUTUAL_INFORMATION, but layer "
+                + layer.name()
+                + " of model "
+                + model.id()
+                + " is "
+                + layer.family().name()
+                + ": the KDE estimator needs a Gaussian layer 1");
+      }
+      long phaseStart = System.nanoTime();
+      InformationRequest info = request.information();
+      FloatTensor fitData = data;
+      FloatTensor fitCondition = condition;
+      String fitDescription = "independent draws of the evaluated examples";
+      if (!info.kdeFitSplit().isEmpty()) {
+        if (request.dataset() == null) {
+          throw new InvalidEvaluationException(
+              "kde_fit_split is \""
+                  + info.kdeFitSplit()
+                  + "\", but the data is inline: leave it empty to fit the KDE to the"
+                  + " evaluated examples");
+        }
+        DatasetRef ref =
+            new DatasetRef(
+                request.dataset().name(),
+                info.kdeFitSplit(),
+                info.kdeFitLimit(),
+                request.dataset().binarizationSeed());
+        if (model.conditional()) {
+          LabelledExamples labelled = datasets.loadLabelled(ref, binarize);
+          fitData = labelled.examples();
+          fitCondition = labelled.oneHot();
+        } else {
+          fitData = datasets.load(ref, binarize);
+          fitCondition = null;
+        }
+        if (fitData.rowSize() != model.inputDim()) {
+          throw new InvalidEvaluationException(
+              "kde_fit_split "
+                  + ref
+                  + " has "
+                  + fitData.rowSize()
+                  + " features, model "
+                  + model.id()
+                  + " expects "
+                  + model.inputDim());
+        }
+        fitDescription = ref.toString();
+      } else if (info.kdeFitLimit() > 0 && info.kdeFitLimit() < n) {
+        fitData = data.rows(0, info.kdeFitLimit());
+        fitCondition = condition == null ? null : condition.rows(0, info.kdeFitLimit());
+        fitDescription += " [:" + info.kdeFitLimit() + "]";
+      }
+      int fitRows = (int) fitData.dim(0);
+      if (fitRows < 2) {
+        throw new InvalidEvaluationException(
+            "the KDE needs at least 2 fit examples, " + fitDescription + " has " + fitRows);
+      }
+      ShapeProducts.arraySize("KDE fit examples * latent units", fitRows, layer.dim());
+      int d = layer.dim();
+      float[] draws = new float[fitRows * d];
+      FloatTensor y = fitCondition;
+      long seed = Seeds.derive(request.seed(), KDE_SEEDS, 0);
+      forEachRange(
+          PHASE_KDE,
+          fitData,
+          options.maxRowsPerCall(),
+          (from, x) ->
+              client.encode(
+                  key, x, y == null ? null : y.rows(from, from + (int) x.dim(0)), true, seed, from),
+          (from, encoding) -> {
+            FloatTensor z = encoding.bottom().sample().orElseThrow();
+            System.arraycopy(z.data(), 0, draws, from * d, z.size());
+          });
+      checkCancelled();
+      GaussianKde kde;
+      try {
+        kde = GaussianKde.fit(FloatTensor.of(draws, fitRows, d));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidEvaluationException(
+            "cannot fit the KDE of layer " + layer.name() + ": " + e.getMessage());
+      }
+      Estimate estimate = MutualInformationEstimator.kernelDensity(p.bottom(), kde);
+      phaseTimes.put(PHASE_KDE, since(phaseStart));
+      return new Kde(estimate, fitRows, fitDescription, kde.factor());
+    }
+
     private double mmd(ModelDescription model, Posterior p, int m) {
       if (n < 2) {
         return Double.NaN;
@@ -668,6 +779,13 @@ public final class Evaluator {
      */
     private <T> void forEachRange(
         String phase, int rowsPerCall, RangeTask<T> task, RangeSink<T> sink) {
+      forEachRange(phase, data, rowsPerCall, task, sink);
+    }
+
+    /** {@link #forEachRange(String, int, RangeTask, RangeSink)} over the rows of {@code source}. */
+    private <T> void forEachRange(
+        String phase, FloatTensor source, int rowsPerCall, RangeTask<T> task, RangeSink<T> sink) {
+      int n = (int) source.dim(0);
       CompletionService<RangeResult<T>> completion = new ExecutorCompletionService<>(executor);
       List<Future<RangeResult<T>>> futures = new ArrayList<>();
       long rangeStart = System.nanoTime();
@@ -681,7 +799,7 @@ public final class Evaluator {
             checkCancelled();
             int from = next;
             int to = Math.min(n, from + rowsPerCall);
-            FloatTensor x = data.rows(from, to);
+            FloatTensor x = source.rows(from, to);
             futures.add(completion.submit(() -> new RangeResult<>(from, to, task.call(from, x))));
             next = to;
             inFlight++;
@@ -753,6 +871,14 @@ public final class Evaluator {
   }
 
   private record RangeResult<T>(int from, int to, T value) {}
+
+  /** The KDE estimate and what the KDE was fitted to. */
+  private record Kde(Estimate estimate, int fitExamples, String fitData, double factor) {}
+
+  /** -e, with the same standard error. */
+  private static Estimate negate(Estimate e) {
+    return new Estimate(-e.value(), e.standardError());
+  }
 
   private record PosteriorChunk(Encoding means, List<Encoding> draws, double[][] rateSums) {
     Encoding sampled() {

@@ -284,11 +284,11 @@ class EvaluatorGrpcServiceTest {
     assertFails(
         request(3, 2).addMetrics(Metric.METRIC_IWLL).addMetricsValue(42).build(),
         Status.Code.INVALID_ARGUMENT,
-        "metrics[1] is 42, not a known metric (1 to 6)");
+        "metrics[1] is 42, not a known metric (1 to 10)");
     assertFails(
         request(3, 2).addMetrics(Metric.METRIC_UNSPECIFIED).build(),
         Status.Code.INVALID_ARGUMENT,
-        "metrics[0] is 0, not a known metric (1 to 6)");
+        "metrics[0] is 0, not a known metric (1 to 10)");
     assertHealthy();
   }
 
