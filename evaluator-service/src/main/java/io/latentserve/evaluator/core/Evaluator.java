@@ -64,6 +64,7 @@ public final class Evaluator {
   public static final String PHASE_MUTUAL_INFORMATION = "mutual-information";
   public static final String PHASE_MMD = "mmd";
   public static final String PHASE_KDE = "kde-mutual-information";
+  public static final String PHASE_LABELS = "label-information";
   public static final String PHASE_PREVIEWS = "previews";
 
   private static final long CANCEL_POLL_MILLIS = 50;
@@ -72,19 +73,32 @@ public final class Evaluator {
   private final DatasetSource datasets;
   private final EvaluatorOptions options;
   private final Clock clock;
+  private final LinearProbe probe;
 
   /**
    * @param client the inference service
    * @param datasets where catalogued evaluation data comes from
    * @param options limits and sizes
    * @param clock stamps the report
+   * @param probe trains the linear probes of {@link Metric#LINEAR_PROBES}
    */
   public Evaluator(
-      InferenceClient client, DatasetSource datasets, EvaluatorOptions options, Clock clock) {
+      InferenceClient client,
+      DatasetSource datasets,
+      EvaluatorOptions options,
+      Clock clock,
+      LinearProbe probe) {
     this.client = Objects.requireNonNull(client, "client");
     this.datasets = Objects.requireNonNull(datasets, "datasets");
     this.options = Objects.requireNonNull(options, "options");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.probe = Objects.requireNonNull(probe, "probe");
+  }
+
+  /** An evaluator without linear probes. */
+  public Evaluator(
+      InferenceClient client, DatasetSource datasets, EvaluatorOptions options, Clock clock) {
+    this(client, datasets, options, clock, LinearProbe.unavailable());
   }
 
   /** An evaluator of inline data only. */
@@ -194,6 +208,8 @@ public final class Evaluator {
     private FloatTensor data;
     private FloatTensor condition;
     private String conditionDescription = "";
+    private int[] labels;
+    private int classes;
     private int n;
     private ModelKey key;
 
@@ -227,9 +243,17 @@ public final class Evaluator {
                   + model.id()
                   + " is unconditional (condition_dim 0): leave it unset");
         }
-        if (data == null) {
+        if (data == null && wantsLabels()) {
+          LabelledExamples labelled = datasets.loadLabelled(request.dataset(), binarize);
+          data = labelled.examples();
+          labels = labelled.labels();
+          classes = labelled.classes();
+        } else if (data == null) {
           data = datasets.load(request.dataset(), binarize);
         }
+      }
+      if (wantsLabels() && labels == null) {
+        inlineLabels();
       }
       if (request.data() == null) {
         validateData(data);
@@ -256,7 +280,8 @@ public final class Evaluator {
               || request.wants(Metric.ACTIVE_UNITS)
               || request.wants(Metric.MUTUAL_INFORMATION)
               || request.wants(Metric.MMD)
-              || request.wants(Metric.KDE_MUTUAL_INFORMATION);
+              || request.wants(Metric.KDE_MUTUAL_INFORMATION)
+              || wantsLabels();
       if (needPosterior) {
         posterior = posterior(model);
       }
@@ -280,6 +305,7 @@ public final class Evaluator {
       if (request.wants(Metric.KDE_MUTUAL_INFORMATION)) {
         kde = kdeMutualInformation(model, posterior, binarize);
       }
+      List<LayerLabelReport> layerLabels = wantsLabels() ? labelMetrics(model, posterior) : null;
       Previews previews = previews(model);
 
       List<LayerReport> layers = new ArrayList<>();
@@ -300,7 +326,8 @@ public final class Evaluator {
                 active,
                 activity,
                 l == 0 || activity == null ? 0 : posterior.meanDraws,
-                layerMi == null ? null : layerMi.get(l)));
+                layerMi == null ? null : layerMi.get(l),
+                layerLabels == null ? null : layerLabels.get(l)));
       }
       Duration wall = since(startNanos);
       boolean iwll = request.wants(Metric.IWLL);
@@ -337,8 +364,10 @@ public final class Evaluator {
                   kde == null ? "" : kde.fitData(),
                   kde == null ? Double.NaN : kde.factor(),
                   consistency ? negate(iw.elbo()) : null,
-                  0,
-                  Double.NaN));
+                  classes,
+                  labels == null
+                      ? Double.NaN
+                      : MutualInformationEstimator.labelEntropy(labels, classes)));
       return new EvaluationOutcome(report, previews);
     }
 
@@ -402,9 +431,74 @@ public final class Evaluator {
                 + " classes: its one-hot labels do not fit");
       }
       data = labelled.examples();
+      labels = labelled.labels();
+      classes = labelled.classes();
       condition = labelled.oneHot();
       conditionDescription =
           "one-hot labels of " + request.dataset() + " (" + labelled.classes() + " classes)";
+    }
+
+    private boolean wantsLabels() {
+      return request.wants(Metric.LABEL_INFORMATION) || request.wants(Metric.LINEAR_PROBES);
+    }
+
+    /** The request's inline labels, which the label metrics need when the data is inline. */
+    private void inlineLabels() {
+      InformationRequest info = request.information();
+      if (info.inlineLabels() == null) {
+        throw new InvalidEvaluationException(
+            "inline_labels is missing: METRIC_LABEL_INFORMATION and METRIC_LINEAR_PROBES need the"
+                + " label of each of the "
+                + data.dim(0)
+                + " inline examples");
+      }
+      labels = info.inlineLabels();
+      classes = Math.max(2, info.inlineClasses());
+    }
+
+    /**
+     * Per layer: I(z_l; label) by HIT's class-wise aggregate estimator (layer 1 at its exact
+     * posterior, above it at the mixture over the same draws as I(x; z_l)), the linear probe's
+     * held-out accuracy on E_q[z_l|x], and Fano's ceiling from the two.
+     */
+    private List<LayerLabelReport> labelMetrics(ModelDescription model, Posterior p) {
+      long phaseStart = System.nanoTime();
+      int layerCount = model.layers().size();
+      progress(PHASE_LABELS, 0, layerCount, 0);
+      boolean information = request.wants(Metric.LABEL_INFORMATION);
+      boolean probes = request.wants(Metric.LINEAR_PROBES);
+      ProbeSplit split = probes ? ProbeSplit.of(n) : null;
+      double entropy = MutualInformationEstimator.labelEntropy(labels, classes);
+      List<LayerLabelReport> out = new ArrayList<>();
+      for (int l = 0; l < layerCount; l++) {
+        checkCancelled();
+        Estimate info =
+            information
+                ? MutualInformationEstimator.labelAggregate(
+                    l == 0 ? List.of(p.bottom()) : p.upper(l), labels, classes)
+                : null;
+        double accuracy = Double.NaN;
+        int tested = 0;
+        if (probes) {
+          FloatTensor means = FloatTensor.of(p.means[l], n, model.layers().get(l).dim());
+          accuracy =
+              probe.accuracy(
+                  ProbeSplit.rows(means, split.train()),
+                  ProbeSplit.labels(labels, split.train()),
+                  ProbeSplit.rows(means, split.test()),
+                  ProbeSplit.labels(labels, split.test()),
+                  classes);
+          tested = split.test().length;
+        }
+        double fano =
+            information && probes
+                ? FanoBound.accuracyCeiling(info.value(), entropy, classes)
+                : Double.NaN;
+        out.add(new LayerLabelReport(info, accuracy, tested, fano));
+        progress(PHASE_LABELS, l + 1, layerCount, System.nanoTime() - phaseStart);
+      }
+      phaseTimes.put(PHASE_LABELS, since(phaseStart));
+      return out;
     }
 
     /** Rows {@code [from, from + m)} of the condition, or null for an unconditional model. */
@@ -432,8 +526,9 @@ public final class Evaluator {
     private Posterior posterior(ModelDescription model) {
       long phaseStart = System.nanoTime();
       boolean rates = request.wants(Metric.RATES);
-      boolean means = request.wants(Metric.ACTIVE_UNITS);
-      boolean mi = request.wants(Metric.MUTUAL_INFORMATION);
+      boolean means = request.wants(Metric.ACTIVE_UNITS) || request.wants(Metric.LINEAR_PROBES);
+      boolean mi =
+          request.wants(Metric.MUTUAL_INFORMATION) || request.wants(Metric.LABEL_INFORMATION);
       int layerCount = model.layers().size();
       int top = layerCount - 1;
       LatentFamily topFamily = model.topLayer().family();

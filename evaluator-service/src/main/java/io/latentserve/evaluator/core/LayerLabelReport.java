@@ -9,7 +9,9 @@ package io.latentserve.evaluator.core;
  *     held-out examples; NaN when probes were not asked for
  * @param probeTestExamples the held-out examples the probe was scored on; 0 without probes
  * @param fanoAccuracyCeiling Fano's ceiling on any classifier's accuracy given {@code information}
- *     (see {@link FanoBound}); NaN unless both the information and the probes were asked for
+ *     (see {@link FanoBound}); NaN unless both the information and the probes were asked for. It
+ *     bounds classifiers of a draw z ~ q(z_l|x): the probe reads E_q[z_l|x], which carries at least
+ *     as much about the label, and may exceed it
  */
 public record LayerLabelReport(
     Estimate information, double probeAccuracy, int probeTestExamples, double fanoAccuracyCeiling) {
