@@ -86,7 +86,8 @@ class DatasetCatalogTest {
   void load_unknownName_listsKnownNames() {
     assertThatThrownBy(() -> new DatasetCatalog(dataDir).load("cifar10", Split.TRAIN, 0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown dataset 'cifar10', known datasets: mnist-10k, fashion-mnist, mnist, cifar-10");
+        .hasMessage(
+            "unknown dataset 'cifar10', known datasets: mnist-10k, fashion-mnist, mnist, cifar-10");
   }
 
   @Test
