@@ -67,6 +67,41 @@ class KdeMutualInformationTest {
   }
 
   @Test
+  void evaluate_kdeFitSplitOfADataset_fitsToThatSplitAndMatchesTheExactValue() {
+    // Two catalogued splits of the oracle's data: the KDE is fitted to "train", MI taken on "test".
+    DatasetSource splits =
+        (ref, binarize) ->
+            LinearGaussianVae.data(
+                ref.limit() > 0 ? ref.limit() : 3000, ref.split().equals("train") ? 31 : 32);
+    EvaluationRequest request =
+        new EvaluationRequest(
+            PPCA,
+            null,
+            new DatasetRef("ppca-data", "test", 3000, 0),
+            null,
+            1,
+            EnumSet.of(Metric.KDE_MUTUAL_INFORMATION),
+            7,
+            0,
+            "kde",
+            null,
+            new InformationRequest("train", 2500, null));
+
+    EvaluationReport report =
+        new Evaluator(client, splits, EvaluatorOptions.defaults(), java.time.Clock.systemUTC())
+            .evaluate("eval-kde", request, pool, ProgressListener.none(), () -> false)
+            .report();
+
+    InformationReport info = report.information();
+    assertThat(info.kdeFitData()).isEqualTo("ppca-data/train[:2500]");
+    assertThat(info.kdeFitExamples()).isEqualTo(2500);
+    assertThat(info.kdeMutualInformation().value())
+        .isCloseTo(
+            vae.mutualInformation(),
+            within(4 * info.kdeMutualInformation().standardError() + 0.01));
+  }
+
+  @Test
   void evaluate_consistency_isMinusTheElboWithItsStandardError() {
     FloatTensor x = LinearGaussianVae.data(1000, 4);
 
