@@ -118,6 +118,39 @@ class KdeMutualInformationTest {
   }
 
   @Test
+  void evaluate_kdeOnABernoulliLayer_throwsNamingTheLayerAndItsFamily() {
+    io.latentserve.model.VaeWeights sbn =
+        io.latentserve.model.VaeWeights.random(
+            io.latentserve.model.VaeArchitecture.sigmoidBeliefNet(4, 3), 1);
+    float[] x = new float[20 * 4];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (i * 7) % 3 == 0 ? 1 : 0;
+    }
+    EvaluationRequest request =
+        new EvaluationRequest(
+            new ModelKey("sbn", 0),
+            FloatTensor.of(x, 20, 4),
+            null,
+            "inline",
+            1,
+            EnumSet.of(Metric.KDE_MUTUAL_INFORMATION),
+            7,
+            0,
+            "kde",
+            null,
+            InformationRequest.none());
+
+    try (ReferenceInferenceClient sbnClient = ReferenceInferenceClient.of("sbn", 1, sbn)) {
+      assertThatThrownBy(
+              () ->
+                  new Evaluator(sbnClient, EvaluatorOptions.defaults())
+                      .evaluate("eval-kde", request, pool, ProgressListener.none(), () -> false))
+          .isInstanceOf(InvalidEvaluationException.class)
+          .hasMessageContaining("is bernoulli: the KDE estimator needs a Gaussian layer 1");
+    }
+  }
+
+  @Test
   void evaluate_kdeFitSplitWithInlineData_throwsNamingTheField() {
     FloatTensor x = LinearGaussianVae.data(20, 4);
 
