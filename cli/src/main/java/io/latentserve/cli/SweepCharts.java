@@ -127,7 +127,7 @@ final class SweepCharts {
         lx += 24 + 7 * s.name().length();
       }
       g.setColor(INK);
-      text(g, "ringed, dashed: Pareto front", LABEL, right, ly, 1);
+      text(g, "ringed, dashed: Pareto front", LABEL, lx, ly, 0);
     }
     g.dispose();
     return image;
@@ -224,14 +224,14 @@ final class SweepCharts {
       g.setColor(GRID);
       g.draw(new Line2D.Double(left, py, right, py));
       g.setColor(INK);
-      text(g, format(t), LABEL, left - 6, py + 4, 1);
+      text(g, tick(t, y), LABEL, left - 6, py + 4, 1);
     }
     for (double t : ticks(x)) {
       double pxv = px(t, x, left, right);
       g.setColor(GRID);
       g.draw(new Line2D.Double(pxv, TOP, pxv, bottom));
       g.setColor(INK);
-      text(g, format(t), LABEL, pxv, bottom + 16, 0.5);
+      text(g, tick(t, x), LABEL, pxv, bottom + 16, 0.5);
     }
     g.setColor(INK);
     g.draw(new Line2D.Double(left, TOP, left, bottom));
@@ -244,6 +244,20 @@ final class SweepCharts {
     r.dispose();
   }
 
+  /** A tick label with as many decimals as the tick step needs. */
+  private static String tick(double t, double[] range) {
+    double step = step(range);
+    int decimals = Math.max(0, (int) -Math.floor(Math.log10(step) + 1e-9));
+    return String.format(Locale.ROOT, "%." + decimals + "f", t);
+  }
+
+  private static double step(double[] range) {
+    double raw = (range[1] - range[0]) / 5;
+    double power = Math.pow(10, Math.floor(Math.log10(raw)));
+    double f = raw / power;
+    return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * power;
+  }
+
   private static double[] padded(double lo, double hi) {
     double span = hi - lo;
     double pad = span > 0 ? span * 0.08 : Math.max(1, Math.abs(lo) * 0.05);
@@ -251,10 +265,7 @@ final class SweepCharts {
   }
 
   private static List<Double> ticks(double[] range) {
-    double raw = (range[1] - range[0]) / 5;
-    double power = Math.pow(10, Math.floor(Math.log10(raw)));
-    double f = raw / power;
-    double step = (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * power;
+    double step = step(range);
     List<Double> out = new ArrayList<>();
     for (double t = Math.ceil(range[0] / step) * step; t <= range[1]; t += step) {
       out.add(Math.abs(t) < step * 1e-9 ? 0 : t);

@@ -119,6 +119,14 @@ final class SweepCommand implements Callable<Integer> {
   Path reportDir;
 
   @Option(
+      names = "--report-only",
+      paramLabel = "SWEEP_ID",
+      description =
+          "Submit nothing: evaluate the published points of this existing sweep and write its"
+              + " report (default: submit a new sweep).")
+  String reportOnly;
+
+  @Option(
       names = "--emit",
       arity = "2",
       paramLabel = "kubernetes DIR",
@@ -191,6 +199,10 @@ final class SweepCommand implements Callable<Integer> {
     Sweep sweep;
     try {
       TrainerGrpc.TrainerBlockingStub stub = TrainerGrpc.newBlockingStub(channel);
+      if (reportOnly != null) {
+        sweep = follow(stub, reportOnly, new PrintWriter(java.io.OutputStream.nullOutputStream()));
+        return report(out, evaluatorTarget, baseSpec, sweep, started);
+      }
       sweep =
           stub.withDeadlineAfter(30, TimeUnit.SECONDS)
               .submitSweep(
@@ -233,7 +245,13 @@ final class SweepCommand implements Callable<Integer> {
     } finally {
       channel.shutdownNow();
     }
-    Duration trainWall = Duration.ofNanos(System.nanoTime() - started);
+    return report(out, evaluatorTarget, baseSpec, sweep, started);
+  }
+
+  /** Evaluates the sweep's published points and writes its report; the exit code. */
+  private int report(
+      PrintWriter out, String evaluatorTarget, JobSpec baseSpec, Sweep sweep, long started) {
+    Duration trainWall = wallTime(sweep);
     out.printf(
         "sweep %s ended %s: %d of %d points succeeded in %s%s%n",
         sweep.getSweepId(),
@@ -245,19 +263,29 @@ final class SweepCommand implements Callable<Integer> {
     List<SweepReport.Point> points = evaluate(out, evaluatorTarget, sweep);
     Map<String, String> facts = new LinkedHashMap<>();
     facts.put("sweep", sweep.getSweepId());
-    facts.put("model name", name + "-<index>");
-    facts.put("dataset", baseSpec.getDataset());
+    facts.put("model name", sweep.getModelName() + "-<index>");
+    facts.put("dataset", sweep.getBase().getDataset());
+    facts.put("base spec", com.google.protobuf.TextFormat.shortDebugString(sweep.getBase()));
     facts.put("state", Jobs.name(sweep.getState()));
     facts.put("points", sweep.getSucceeded() + " of " + sweep.getPointsCount() + " succeeded");
     facts.put("training wall time", ProgressBar.format(trainWall));
     facts.put("total wall time", ProgressBar.format(Duration.ofNanos(System.nanoTime() - started)));
     facts.put(
         "evaluated examples per split", evalExamples == 0 ? "all" : Integer.toString(evalExamples));
-    facts.put("axes", describe(groups));
+    facts.put("axes", describe(sweep.getGroupsList()));
     Path html =
         SweepReport.write(reportDir.resolve(name), "sweep " + name, facts, points, grids(sweep));
     out.printf("report: %s%n", html.toAbsolutePath());
     return sweep.getState() == JobState.JOB_STATE_SUCCEEDED ? 0 : 1;
+  }
+
+  /** From the sweep's creation to its last point's end, by the trainer's clock. */
+  static Duration wallTime(Sweep sweep) {
+    long end = sweep.getCreated().getSeconds();
+    for (SweepPoint p : sweep.getPointsList()) {
+      end = Math.max(end, p.getJob().getUpdated().getSeconds());
+    }
+    return Duration.ofSeconds(end - sweep.getCreated().getSeconds());
   }
 
   /** Follows the sweep to its end with a progress bar over the steps of all its points. */
@@ -356,13 +384,28 @@ final class SweepCommand implements Callable<Integer> {
             .build();
     EvaluationReport r;
     try {
-      r = EvalCommand.evaluate(channel, request, Duration.ofHours(1), out);
+      // The evaluator's phases would bury the sweep's output: one line per split instead.
+      r =
+          EvalCommand.evaluate(
+              channel,
+              request,
+              Duration.ofHours(1),
+              new PrintWriter(java.io.OutputStream.nullOutputStream()));
     } catch (StatusRuntimeException e) {
       out.printf("  %s split: evaluation failed (%s)%n", split, e.getStatus());
       return SweepReport.Split.NONE;
     }
     double nll = r.getDistortion().getValue();
     double kl = r.getTotalRate().getValue();
+    out.printf(
+        Locale.ROOT,
+        "  %-5s NLL+KL %.2f  NLL %.2f  KL %.2f  I(x;z) %.2f nats (%d examples)%n",
+        split,
+        -r.getElbo().getValue(),
+        nll,
+        kl,
+        r.getMutualInformation().getAggregate(),
+        r.getExamples());
     return new SweepReport.Split(
         r.getMutualInformation().getAggregate(),
         r.getMutualInformation().getAggregateStandardError(),

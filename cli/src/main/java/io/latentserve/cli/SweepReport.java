@@ -134,19 +134,13 @@ final class SweepReport {
             series.add(
                 new SweepCharts.Series(
                     family, colors.getOrDefault(family, new Color(0x88, 0x44, 0xAA)), idx)));
-    String estimator =
-        points.stream()
-            .map(p -> p.test().miEstimator())
-            .filter(s -> !s.isEmpty())
-            .findFirst()
-            .orElse("");
     return SweepCharts.plane(
         List.of(
             new SweepCharts.Panel("train", cons[0], mi[0]),
             new SweepCharts.Panel("test", cons[1], mi[1])),
         series,
         "consistency NLL + KL (nats)",
-        "mutual information I(x;z) (nats" + (estimator.isEmpty() ? "" : ", " + estimator) + ")");
+        "mutual information I(x;z) (nats)");
   }
 
   static BufferedImage heatmap(Grid grid, List<Point> points) {
