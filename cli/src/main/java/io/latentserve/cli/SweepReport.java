@@ -194,7 +194,7 @@ final class SweepReport {
       metricKeys.addAll(p.finalMetrics().keySet());
     }
     specKeys.removeAll(axes);
-    b.append("<h2>Points</h2><table><tr><th>#</th>");
+    b.append("<h2>Points</h2><table><tr><th>#</th><th>series</th>");
     axes.forEach(a -> b.append("<th>").append(esc(a)).append("</th>"));
     specKeys.forEach(a -> b.append("<th>").append(esc(a)).append("</th>"));
     b.append("<th>state</th><th>model</th>");
@@ -206,7 +206,11 @@ final class SweepReport {
     metricKeys.forEach(m -> b.append("<th>").append(esc(m)).append("</th>"));
     b.append("</tr>");
     for (Point p : points) {
-      b.append("<tr><td>").append(p.index()).append("</td>");
+      b.append("<tr><td>")
+          .append(p.index())
+          .append("</td><td class=l>")
+          .append(esc(p.family()))
+          .append("</td>");
       axes.forEach(
           a -> b.append("<td>").append(esc(p.values().getOrDefault(a, ""))).append("</td>"));
       specKeys.forEach(
