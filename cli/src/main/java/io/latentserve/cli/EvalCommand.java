@@ -71,8 +71,26 @@ final class EvalCommand implements Callable<Integer> {
   @Option(
       names = "--metrics",
       split = ",",
-      description = "Comma-separated subset of ${COMPLETION-CANDIDATES} (default: all).")
+      description =
+          "Comma-separated subset of ${COMPLETION-CANDIDATES} (default: iwll to mmd; kde_mi,"
+              + " consistency, label_mi and probes only when named).")
   List<MetricName> metrics = List.of();
+
+  @Option(
+      names = "--kde-fit-split",
+      defaultValue = "",
+      description =
+          "kde_mi: fit the KDE to one posterior draw per example of this split of --dataset"
+              + " (train or test; default: an independent draw of each evaluated example).")
+  String kdeFitSplit;
+
+  @Option(
+      names = "--kde-fit-limit",
+      defaultValue = "0",
+      description =
+          "kde_mi: fit the KDE to the first N examples of --kde-fit-split; 0 for all (default:"
+              + " ${DEFAULT-VALUE}).")
+  int kdeFitLimit;
 
   @Option(
       names = "--seed",
@@ -108,7 +126,11 @@ final class EvalCommand implements Callable<Integer> {
     rates(Metric.METRIC_RATES),
     active_units(Metric.METRIC_ACTIVE_UNITS),
     mi(Metric.METRIC_MUTUAL_INFORMATION),
-    mmd(Metric.METRIC_MMD);
+    mmd(Metric.METRIC_MMD),
+    kde_mi(Metric.METRIC_KDE_MUTUAL_INFORMATION),
+    consistency(Metric.METRIC_CONSISTENCY),
+    label_mi(Metric.METRIC_LABEL_INFORMATION),
+    probes(Metric.METRIC_LINEAR_PROBES);
 
     final Metric proto;
 
@@ -127,6 +149,8 @@ final class EvalCommand implements Callable<Integer> {
             .addAllMetrics(metrics.stream().map(m -> m.proto).toList())
             .setSeed(seed)
             .setLabel(label)
+            .setKdeFitSplit(kdeFitSplit)
+            .setKdeFitLimit(kdeFitLimit)
             .build();
     ManagedChannel channel =
         ServiceChannels.open("evaluator-service", evaluator, security.security());
@@ -232,6 +256,44 @@ final class EvalCommand implements Callable<Integer> {
     }
     if (computed.contains(Metric.METRIC_MMD)) {
       out.printf(Locale.ROOT, "  %-34s %10.4f%n", "MMD^2(q(z), p(z))", r.getMmd());
+    }
+    if (r.hasKdeMutualInformation()) {
+      Estimate kde = r.getKdeMutualInformation();
+      out.printf(
+          Locale.ROOT,
+          "  %-34s %10.3f +- %.3f nats (KDE of %d draws, %s; biased high)%n",
+          "I(x;z) KDE",
+          kde.getValue(),
+          kde.getStandardError(),
+          r.getKdeFitExamples(),
+          r.getKdeFitData());
+    }
+    if (r.hasConsistency()) {
+      row(out, "consistency NLL + KL", r.getConsistency());
+    }
+    if (r.getLabelClasses() > 0) {
+      out.printf(
+          Locale.ROOT,
+          "  %-34s %10.3f nats (%d classes)%n",
+          "H(label)",
+          r.getLabelEntropy(),
+          r.getLabelClasses());
+    }
+    for (LayerReport layer : r.getLayersList()) {
+      if (layer.hasLabelInformation()) {
+        row(out, "  I(" + layer.getLayer() + "; label)", layer.getLabelInformation());
+      }
+      if (layer.getProbeTestExamples() > 0) {
+        out.printf(
+            Locale.ROOT,
+            "  %-34s %10.3f (%d held out%s)%n",
+            "  probe accuracy " + layer.getLayer(),
+            layer.getProbeAccuracy(),
+            layer.getProbeTestExamples(),
+            layer.hasLabelInformation()
+                ? String.format(Locale.ROOT, ", Fano ceiling %.3f", layer.getFanoAccuracyCeiling())
+                : "");
+      }
     }
     if (computed.contains(Metric.METRIC_IWLL)) {
       out.printf(

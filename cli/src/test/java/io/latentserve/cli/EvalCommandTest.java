@@ -459,6 +459,76 @@ class EvalCommandTest {
             "        /reports/eval-1/report.json");
   }
 
+  @Test
+  void printSummary_informationMetrics_printsKdeConsistencyAndPerLayerLabelRows() {
+    EvaluationReport report =
+        EvaluationReport.newBuilder()
+            .setEvaluationId("eval-3")
+            .setModel(ModelInfo.newBuilder().setName("hit").setVersion(1))
+            .setData("fashion-mnist/test")
+            .setExamples(10000)
+            .setK(1)
+            .setSeed(1)
+            .addAllMetrics(
+                List.of(
+                    Metric.METRIC_RATES,
+                    Metric.METRIC_KDE_MUTUAL_INFORMATION,
+                    Metric.METRIC_CONSISTENCY,
+                    Metric.METRIC_LABEL_INFORMATION,
+                    Metric.METRIC_LINEAR_PROBES))
+            .addLayers(
+                LayerReport.newBuilder()
+                    .setLayer("y")
+                    .setDim(32)
+                    .setRate(estimate(20.5, 0.2))
+                    .setLabelInformation(estimate(1.25, 0.01))
+                    .setProbeAccuracy(0.81)
+                    .setProbeTestExamples(2000)
+                    .setFanoAccuracyCeiling(0.9))
+            .addLayers(
+                LayerReport.newBuilder()
+                    .setLayer("z")
+                    .setDim(8)
+                    .setRate(estimate(6.5, 0.1))
+                    .setLabelInformation(estimate(1.5, 0.02))
+                    .setProbeAccuracy(0.75)
+                    .setProbeTestExamples(2000)
+                    .setFanoAccuracyCeiling(0.95))
+            .setKdeMutualInformation(estimate(24.5, 0.25))
+            .setKdeFitExamples(60000)
+            .setKdeFitData("fashion-mnist/train")
+            .setConsistency(estimate(95.25, 0.5))
+            .setLabelClasses(10)
+            .setLabelEntropy(Math.log(10))
+            .setWallTime(com.google.protobuf.Duration.newBuilder().setSeconds(2))
+            .setExamplesPerSecond(5000)
+            .setHtmlPath("/reports/eval-3/index.html")
+            .setJsonPath("/reports/eval-3/report.json")
+            .build();
+    StringWriter out = new StringWriter();
+
+    EvalCommand.printSummary(new PrintWriter(out), report);
+
+    assertThat(out.toString().lines())
+        .containsExactly(
+            "",
+            "evaluation eval-3: hit/1 on fashion-mnist/test, 10000 examples, k=1, seed 1",
+            "    rate y                               20.500 +- 0.200 nats",
+            "    rate z                                6.500 +- 0.100 nats",
+            "  I(x;z) KDE                             24.500 +- 0.250 nats (KDE of 60000 draws,"
+                + " fashion-mnist/train; biased high)",
+            "  consistency NLL + KL                   95.250 +- 0.500 nats",
+            "  H(label)                                2.303 nats (10 classes)",
+            "    I(y; label)                           1.250 +- 0.010 nats",
+            "    probe accuracy y                      0.810 (2000 held out, Fano ceiling 0.900)",
+            "    I(z; label)                           1.500 +- 0.020 nats",
+            "    probe accuracy z                      0.750 (2000 held out, Fano ceiling 0.950)",
+            "  wall time                                 2.0 s (5000.0 examples/s)",
+            "",
+            "report: /reports/eval-3/index.html",
+            "        /reports/eval-3/report.json");
+  }
+
   private static Estimate estimate(double value, double standardError) {
     return Estimate.newBuilder().setValue(value).setStandardError(standardError).build();
   }

@@ -19,10 +19,12 @@ import org.slf4j.LoggerFactory;
  *       2,000 test.
  *   <li>{@code fashion-mnist}: Zalando's Fashion-MNIST, 60,000 / 10,000.
  *   <li>{@code mnist}: the full MNIST, 60,000 / 10,000.
+ *   <li>{@code cifar-10}: CIFAR-10's binary release, 50,000 / 10,000 32x32 RGB images, read by
+ *       {@link Cifar10Binary}.
  * </ul>
  *
- * All are 28x28 unsigned-byte images with labels 0..9 ({@link DatasetSpec#classes()} is 10). {@code
- * bin/latentserve data fetch NAME} downloads one.
+ * The MNIST sets are 28x28 grayscale; all have labels 0..9 ({@link DatasetSpec#classes()} is 10).
+ * {@code bin/latentserve data fetch NAME} downloads one.
  */
 public final class DatasetCatalog {
   /** Environment variable the CLI reads for the data directory. */
@@ -70,7 +72,21 @@ public final class DatasetCatalog {
               10000,
               28,
               28,
-              10));
+              10),
+          new DatasetSpec(
+              Cifar10Binary.NAME,
+              "CIFAR-10 (Krizhevsky 2009), 50,000 train / 10,000 test, 32x32 RGB",
+              "data_batch_1.bin",
+              "data_batch_1.bin",
+              "test_batch.bin",
+              "test_batch.bin",
+              50000,
+              10000,
+              Cifar10Binary.SIDE,
+              Cifar10Binary.SIDE,
+              Cifar10Binary.CLASSES,
+              Cifar10Binary.CHANNELS,
+              DatasetSpec.Format.CIFAR_BINARY));
 
   private final Path dataDir;
 
@@ -186,6 +202,9 @@ public final class DatasetCatalog {
     if (!missing.isEmpty()) {
       throw new DatasetNotFoundException(name, dir, missing);
     }
+    if (spec.format() == DatasetSpec.Format.CIFAR_BINARY) {
+      return loadCifar(spec, dir, split, limit == 0 ? Integer.MAX_VALUE : limit);
+    }
     Path imagesFile = locate(dir, spec.imagesFile(split)).orElseThrow();
     Path labelsFile = locate(dir, spec.labelsFile(split)).orElseThrow();
     int max = limit == 0 ? Integer.MAX_VALUE : limit;
@@ -209,6 +228,43 @@ public final class DatasetCatalog {
     int[] labels = IdxReader.readLabels(labelsFile, max);
     log.debug("loaded {}/{}: {} examples from {}", name, split, labels.length, dir);
     return Dataset.of(name, split, images.toUnitInterval(), labels, images.rows(), images.cols());
+  }
+
+  /**
+   * A CIFAR split: its channel-major RGB images as [N, 3072] rows. {@link Dataset} knows planes
+   * only, so the three 32x32 channel planes stand one above the other: rows = 3 * 32, cols = 32;
+   * the model's input shape is {@link DatasetSpec#inputShape()}, [3, 32, 32].
+   */
+  private static Dataset loadCifar(DatasetSpec spec, Path dir, Split split, int max)
+      throws IOException {
+    List<Path> files = new ArrayList<>();
+    long records = 0;
+    for (String f : Cifar10Binary.files(split)) {
+      Path p = locate(dir, f).orElseThrow();
+      files.add(p);
+      records += Files.size(p) / Cifar10Binary.RECORD;
+    }
+    if (records != spec.count(split)) {
+      throw new IdxFormatException(
+          files.get(0),
+          "expected "
+              + spec.count(split)
+              + " examples in the "
+              + split
+              + " split of "
+              + spec.name()
+              + ", the batches hold "
+              + records);
+    }
+    Cifar10Binary.Batch batch = Cifar10Binary.read(files, max);
+    log.debug("loaded {}/{}: {} examples from {}", spec.name(), split, batch.labels().length, dir);
+    return Dataset.of(
+        spec.name(),
+        split,
+        batch.images(),
+        batch.labels(),
+        spec.channels() * spec.rows(),
+        spec.cols());
   }
 
   private static void checkCount(Path file, IdxHeader header, DatasetSpec spec, Split split)

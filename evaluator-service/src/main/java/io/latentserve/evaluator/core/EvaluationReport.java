@@ -37,6 +37,8 @@ import java.util.Objects;
  * @param created when the evaluation finished
  * @param condition what a conditional model was conditioned on, e.g. "one-hot labels of
  *     mnist-10k/test (10 classes)"; empty for an unconditional model
+ * @param information KDE mutual information, consistency and label statistics; {@link
+ *     InformationReport#none()} when none was asked for (or in reports stored before them)
  */
 public record EvaluationReport(
     String evaluationId,
@@ -62,9 +64,11 @@ public record EvaluationReport(
     Duration wallTime,
     double examplesPerSecond,
     Instant created,
-    String condition) {
+    String condition,
+    InformationReport information) {
 
   public EvaluationReport {
+    information = Objects.requireNonNullElse(information, InformationReport.none());
     Objects.requireNonNull(evaluationId, "evaluationId");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(wallTime, "wallTime");
@@ -131,7 +135,8 @@ public record EvaluationReport(
         wallTime,
         examplesPerSecond,
         created,
-        "");
+        "",
+        null);
   }
 
   @Override
@@ -165,6 +170,7 @@ public record EvaluationReport(
         wallTime,
         examplesPerSecond,
         created,
-        condition);
+        condition,
+        information);
   }
 }

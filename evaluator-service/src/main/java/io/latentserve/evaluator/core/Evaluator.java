@@ -56,12 +56,15 @@ public final class Evaluator {
   private static final long RATES_SEEDS = 2;
   private static final long MMD_SEEDS = 3;
   private static final long PREVIEW_SEEDS = 4;
+  private static final long KDE_SEEDS = 5;
 
   public static final String PHASE_MODEL = "model";
   public static final String PHASE_WEIGHTS = "importance-weights";
   public static final String PHASE_POSTERIOR = "posterior-statistics";
   public static final String PHASE_MUTUAL_INFORMATION = "mutual-information";
   public static final String PHASE_MMD = "mmd";
+  public static final String PHASE_KDE = "kde-mutual-information";
+  public static final String PHASE_LABELS = "label-information";
   public static final String PHASE_PREVIEWS = "previews";
 
   private static final long CANCEL_POLL_MILLIS = 50;
@@ -70,19 +73,32 @@ public final class Evaluator {
   private final DatasetSource datasets;
   private final EvaluatorOptions options;
   private final Clock clock;
+  private final LinearProbe probe;
 
   /**
    * @param client the inference service
    * @param datasets where catalogued evaluation data comes from
    * @param options limits and sizes
    * @param clock stamps the report
+   * @param probe trains the linear probes of {@link Metric#LINEAR_PROBES}
    */
   public Evaluator(
-      InferenceClient client, DatasetSource datasets, EvaluatorOptions options, Clock clock) {
+      InferenceClient client,
+      DatasetSource datasets,
+      EvaluatorOptions options,
+      Clock clock,
+      LinearProbe probe) {
     this.client = Objects.requireNonNull(client, "client");
     this.datasets = Objects.requireNonNull(datasets, "datasets");
     this.options = Objects.requireNonNull(options, "options");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.probe = Objects.requireNonNull(probe, "probe");
+  }
+
+  /** An evaluator without linear probes. */
+  public Evaluator(
+      InferenceClient client, DatasetSource datasets, EvaluatorOptions options, Clock clock) {
+    this(client, datasets, options, clock, LinearProbe.unavailable());
   }
 
   /** An evaluator of inline data only. */
@@ -192,6 +208,8 @@ public final class Evaluator {
     private FloatTensor data;
     private FloatTensor condition;
     private String conditionDescription = "";
+    private int[] labels;
+    private int classes;
     private int n;
     private ModelKey key;
 
@@ -225,9 +243,17 @@ public final class Evaluator {
                   + model.id()
                   + " is unconditional (condition_dim 0): leave it unset");
         }
-        if (data == null) {
+        if (data == null && wantsLabels()) {
+          LabelledExamples labelled = datasets.loadLabelled(request.dataset(), binarize);
+          data = labelled.examples();
+          labels = labelled.labels();
+          classes = labelled.classes();
+        } else if (data == null) {
           data = datasets.load(request.dataset(), binarize);
         }
+      }
+      if (wantsLabels() && labels == null) {
+        inlineLabels();
       }
       if (request.data() == null) {
         validateData(data);
@@ -244,7 +270,8 @@ public final class Evaluator {
       checkCancelled();
 
       ImportanceWeightedEstimator iw = null;
-      if (request.wants(Metric.IWLL) || request.wants(Metric.ELBO)) {
+      boolean consistency = request.wants(Metric.CONSISTENCY);
+      if (request.wants(Metric.IWLL) || request.wants(Metric.ELBO) || consistency) {
         iw = importanceWeights();
       }
       Posterior posterior = null;
@@ -252,7 +279,9 @@ public final class Evaluator {
           request.wants(Metric.RATES)
               || request.wants(Metric.ACTIVE_UNITS)
               || request.wants(Metric.MUTUAL_INFORMATION)
-              || request.wants(Metric.MMD);
+              || request.wants(Metric.MMD)
+              || request.wants(Metric.KDE_MUTUAL_INFORMATION)
+              || wantsLabels();
       if (needPosterior) {
         posterior = posterior(model);
       }
@@ -272,6 +301,11 @@ public final class Evaluator {
           mmdSamples = 0;
         }
       }
+      Kde kde = null;
+      if (request.wants(Metric.KDE_MUTUAL_INFORMATION)) {
+        kde = kdeMutualInformation(model, posterior, binarize);
+      }
+      List<LayerLabelReport> layerLabels = wantsLabels() ? labelMetrics(model, posterior) : null;
       Previews previews = previews(model);
 
       List<LayerReport> layers = new ArrayList<>();
@@ -292,7 +326,8 @@ public final class Evaluator {
                 active,
                 activity,
                 l == 0 || activity == null ? 0 : posterior.meanDraws,
-                layerMi == null ? null : layerMi.get(l)));
+                layerMi == null ? null : layerMi.get(l),
+                layerLabels == null ? null : layerLabels.get(l)));
       }
       Duration wall = since(startNanos);
       boolean iwll = request.wants(Metric.IWLL);
@@ -322,7 +357,17 @@ public final class Evaluator {
               wall,
               n / Math.max(1e-9, wall.toNanos() / 1e9),
               clock.instant(),
-              conditionDescription);
+              conditionDescription,
+              new InformationReport(
+                  kde == null ? null : kde.estimate(),
+                  kde == null ? 0 : kde.fitExamples(),
+                  kde == null ? "" : kde.fitData(),
+                  kde == null ? Double.NaN : kde.factor(),
+                  consistency ? negate(iw.elbo()) : null,
+                  classes,
+                  labels == null
+                      ? Double.NaN
+                      : MutualInformationEstimator.labelEntropy(labels, classes)));
       return new EvaluationOutcome(report, previews);
     }
 
@@ -386,9 +431,74 @@ public final class Evaluator {
                 + " classes: its one-hot labels do not fit");
       }
       data = labelled.examples();
+      labels = labelled.labels();
+      classes = labelled.classes();
       condition = labelled.oneHot();
       conditionDescription =
           "one-hot labels of " + request.dataset() + " (" + labelled.classes() + " classes)";
+    }
+
+    private boolean wantsLabels() {
+      return request.wants(Metric.LABEL_INFORMATION) || request.wants(Metric.LINEAR_PROBES);
+    }
+
+    /** The request's inline labels, which the label metrics need when the data is inline. */
+    private void inlineLabels() {
+      InformationRequest info = request.information();
+      if (info.inlineLabels() == null) {
+        throw new InvalidEvaluationException(
+            "inline_labels is missing: METRIC_LABEL_INFORMATION and METRIC_LINEAR_PROBES need the"
+                + " label of each of the "
+                + data.dim(0)
+                + " inline examples");
+      }
+      labels = info.inlineLabels();
+      classes = Math.max(2, info.inlineClasses());
+    }
+
+    /**
+     * Per layer: I(z_l; label) by HIT's class-wise aggregate estimator (layer 1 at its exact
+     * posterior, above it at the mixture over the same draws as I(x; z_l)), the linear probe's
+     * held-out accuracy on E_q[z_l|x], and Fano's ceiling from the two.
+     */
+    private List<LayerLabelReport> labelMetrics(ModelDescription model, Posterior p) {
+      long phaseStart = System.nanoTime();
+      int layerCount = model.layers().size();
+      progress(PHASE_LABELS, 0, layerCount, 0);
+      boolean information = request.wants(Metric.LABEL_INFORMATION);
+      boolean probes = request.wants(Metric.LINEAR_PROBES);
+      ProbeSplit split = probes ? ProbeSplit.of(n) : null;
+      double entropy = MutualInformationEstimator.labelEntropy(labels, classes);
+      List<LayerLabelReport> out = new ArrayList<>();
+      for (int l = 0; l < layerCount; l++) {
+        checkCancelled();
+        Estimate info =
+            information
+                ? MutualInformationEstimator.labelAggregate(
+                    l == 0 ? List.of(p.bottom()) : p.upper(l), labels, classes)
+                : null;
+        double accuracy = Double.NaN;
+        int tested = 0;
+        if (probes) {
+          FloatTensor means = FloatTensor.of(p.means[l], n, model.layers().get(l).dim());
+          accuracy =
+              probe.accuracy(
+                  ProbeSplit.rows(means, split.train()),
+                  ProbeSplit.labels(labels, split.train()),
+                  ProbeSplit.rows(means, split.test()),
+                  ProbeSplit.labels(labels, split.test()),
+                  classes);
+          tested = split.test().length;
+        }
+        double fano =
+            information && probes
+                ? FanoBound.accuracyCeiling(info.value(), entropy, classes)
+                : Double.NaN;
+        out.add(new LayerLabelReport(info, accuracy, tested, fano));
+        progress(PHASE_LABELS, l + 1, layerCount, System.nanoTime() - phaseStart);
+      }
+      phaseTimes.put(PHASE_LABELS, since(phaseStart));
+      return out;
     }
 
     /** Rows {@code [from, from + m)} of the condition, or null for an unconditional model. */
@@ -400,7 +510,7 @@ public final class Evaluator {
       long phaseStart = System.nanoTime();
       int k = request.k();
       int rows = Math.max(1, Math.min(options.maxRowsPerCall(), options.maxWeightsPerCall() / k));
-      boolean components = request.wants(Metric.ELBO);
+      boolean components = request.wants(Metric.ELBO) || request.wants(Metric.CONSISTENCY);
       ImportanceWeightedEstimator estimator = new ImportanceWeightedEstimator(n, k);
       forEachRange(
           PHASE_WEIGHTS,
@@ -416,8 +526,9 @@ public final class Evaluator {
     private Posterior posterior(ModelDescription model) {
       long phaseStart = System.nanoTime();
       boolean rates = request.wants(Metric.RATES);
-      boolean means = request.wants(Metric.ACTIVE_UNITS);
-      boolean mi = request.wants(Metric.MUTUAL_INFORMATION);
+      boolean means = request.wants(Metric.ACTIVE_UNITS) || request.wants(Metric.LINEAR_PROBES);
+      boolean mi =
+          request.wants(Metric.MUTUAL_INFORMATION) || request.wants(Metric.LABEL_INFORMATION);
       int layerCount = model.layers().size();
       int top = layerCount - 1;
       LatentFamily topFamily = model.topLayer().family();
@@ -553,6 +664,101 @@ public final class Evaluator {
       return layers;
     }
 
+    /**
+     * I(x; z_1) by a KDE fitted to one draw of q(z_1|x) per example of the fit set: the request's
+     * kde_fit_split of the evaluated dataset, else the evaluated examples with draws independent of
+     * those the estimate is taken at (fitting to the same draws would add each point's own kernel).
+     */
+    private Kde kdeMutualInformation(ModelDescription model, Posterior p, boolean binarize) {
+      LatentLayerInfo layer = model.layers().get(0);
+      if (layer.family() != LatentFamily.GAUSSIAN) {
+        throw new InvalidEvaluationException(
+            "metrics has METRIC_KDE_MUTUAL_INFORMATION, but layer "
+                + layer.name()
+                + " of model "
+                + model.id()
+                + " is "
+                + layer.family().name()
+                + ": the KDE estimator needs a Gaussian layer 1");
+      }
+      long phaseStart = System.nanoTime();
+      InformationRequest info = request.information();
+      FloatTensor fitData = data;
+      FloatTensor fitCondition = condition;
+      String fitDescription = "independent draws of the evaluated examples";
+      if (!info.kdeFitSplit().isEmpty()) {
+        if (request.dataset() == null) {
+          throw new InvalidEvaluationException(
+              "kde_fit_split is \""
+                  + info.kdeFitSplit()
+                  + "\", but the data is inline: leave it empty to fit the KDE to the"
+                  + " evaluated examples");
+        }
+        DatasetRef ref =
+            new DatasetRef(
+                request.dataset().name(),
+                info.kdeFitSplit(),
+                info.kdeFitLimit(),
+                request.dataset().binarizationSeed());
+        if (model.conditional()) {
+          LabelledExamples labelled = datasets.loadLabelled(ref, binarize);
+          fitData = labelled.examples();
+          fitCondition = labelled.oneHot();
+        } else {
+          fitData = datasets.load(ref, binarize);
+          fitCondition = null;
+        }
+        if (fitData.rowSize() != model.inputDim()) {
+          throw new InvalidEvaluationException(
+              "kde_fit_split "
+                  + ref
+                  + " has "
+                  + fitData.rowSize()
+                  + " features, model "
+                  + model.id()
+                  + " expects "
+                  + model.inputDim());
+        }
+        fitDescription = ref.toString();
+      } else if (info.kdeFitLimit() > 0 && info.kdeFitLimit() < n) {
+        fitData = data.rows(0, info.kdeFitLimit());
+        fitCondition = condition == null ? null : condition.rows(0, info.kdeFitLimit());
+        fitDescription += " [:" + info.kdeFitLimit() + "]";
+      }
+      int fitRows = (int) fitData.dim(0);
+      if (fitRows < 2) {
+        throw new InvalidEvaluationException(
+            "the KDE needs at least 2 fit examples, " + fitDescription + " has " + fitRows);
+      }
+      ShapeProducts.arraySize("KDE fit examples * latent units", fitRows, layer.dim());
+      int d = layer.dim();
+      float[] draws = new float[fitRows * d];
+      FloatTensor y = fitCondition;
+      long seed = Seeds.derive(request.seed(), KDE_SEEDS, 0);
+      forEachRange(
+          PHASE_KDE,
+          fitData,
+          options.maxRowsPerCall(),
+          (from, x) ->
+              client.encode(
+                  key, x, y == null ? null : y.rows(from, from + (int) x.dim(0)), true, seed, from),
+          (from, encoding) -> {
+            FloatTensor z = encoding.bottom().sample().orElseThrow();
+            System.arraycopy(z.data(), 0, draws, from * d, z.size());
+          });
+      checkCancelled();
+      GaussianKde kde;
+      try {
+        kde = GaussianKde.fit(FloatTensor.of(draws, fitRows, d));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidEvaluationException(
+            "cannot fit the KDE of layer " + layer.name() + ": " + e.getMessage());
+      }
+      Estimate estimate = MutualInformationEstimator.kernelDensity(p.bottom(), kde);
+      phaseTimes.put(PHASE_KDE, since(phaseStart));
+      return new Kde(estimate, fitRows, fitDescription, kde.factor());
+    }
+
     private double mmd(ModelDescription model, Posterior p, int m) {
       if (n < 2) {
         return Double.NaN;
@@ -668,6 +874,13 @@ public final class Evaluator {
      */
     private <T> void forEachRange(
         String phase, int rowsPerCall, RangeTask<T> task, RangeSink<T> sink) {
+      forEachRange(phase, data, rowsPerCall, task, sink);
+    }
+
+    /** {@link #forEachRange(String, int, RangeTask, RangeSink)} over the rows of {@code source}. */
+    private <T> void forEachRange(
+        String phase, FloatTensor source, int rowsPerCall, RangeTask<T> task, RangeSink<T> sink) {
+      int n = (int) source.dim(0);
       CompletionService<RangeResult<T>> completion = new ExecutorCompletionService<>(executor);
       List<Future<RangeResult<T>>> futures = new ArrayList<>();
       long rangeStart = System.nanoTime();
@@ -681,7 +894,7 @@ public final class Evaluator {
             checkCancelled();
             int from = next;
             int to = Math.min(n, from + rowsPerCall);
-            FloatTensor x = data.rows(from, to);
+            FloatTensor x = source.rows(from, to);
             futures.add(completion.submit(() -> new RangeResult<>(from, to, task.call(from, x))));
             next = to;
             inFlight++;
@@ -753,6 +966,14 @@ public final class Evaluator {
   }
 
   private record RangeResult<T>(int from, int to, T value) {}
+
+  /** The KDE estimate and what the KDE was fitted to. */
+  private record Kde(Estimate estimate, int fitExamples, String fitData, double factor) {}
+
+  /** -e, with the same standard error. */
+  private static Estimate negate(Estimate e) {
+    return new Estimate(-e.value(), e.standardError());
+  }
 
   private record PosteriorChunk(Encoding means, List<Encoding> draws, double[][] rateSums) {
     Encoding sampled() {

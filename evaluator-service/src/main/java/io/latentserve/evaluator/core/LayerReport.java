@@ -17,6 +17,8 @@ import java.util.Objects;
  *     active units were not asked for
  * @param mutualInformation I(x; z_l) of this layer; null when not asked for (or in reports stored
  *     before it was reported per layer)
+ * @param labels I(z_l; label), the linear probe's accuracy and Fano's ceiling; null when no label
+ *     metric was asked for
  */
 public record LayerReport(
     String layer,
@@ -25,10 +27,23 @@ public record LayerReport(
     int activeUnits,
     double[] activity,
     int activeUnitSamples,
-    MutualInformationReport mutualInformation) {
+    MutualInformationReport mutualInformation,
+    LayerLabelReport labels) {
   /** A layer without per-layer MI, whose activity (if any) is exact. */
   public LayerReport(String layer, int dim, Estimate rate, int activeUnits, double[] activity) {
-    this(layer, dim, rate, activeUnits, activity, 0, null);
+    this(layer, dim, rate, activeUnits, activity, 0, null, null);
+  }
+
+  /** A layer without label metrics. */
+  public LayerReport(
+      String layer,
+      int dim,
+      Estimate rate,
+      int activeUnits,
+      double[] activity,
+      int activeUnitSamples,
+      MutualInformationReport mutualInformation) {
+    this(layer, dim, rate, activeUnits, activity, activeUnitSamples, mutualInformation, null);
   }
 
   public LayerReport {

@@ -16,10 +16,26 @@ public enum Metric {
   /** I(x;z): aggregate-posterior and minibatch estimators. */
   MUTUAL_INFORMATION,
   /** MMD^2(q(z), p(z)) of the top layer. */
-  MMD;
+  MMD,
+  /** I(x; z_1) by a Gaussian KDE of q(z_1) (LagVAE's evaluation), see {@link GaussianKde}. */
+  KDE_MUTUAL_INFORMATION,
+  /** LagVAE's consistency NLL + KL = -ELBO on the evaluated split. */
+  CONSISTENCY,
+  /** I(z_l; label) per layer, HIT's class-wise aggregate-posterior estimator; needs labels. */
+  LABEL_INFORMATION,
+  /** Logistic-regression probes of the label on each layer's posterior means; needs labels. */
+  LINEAR_PROBES;
 
-  /** Every metric, for a request that names none. */
+  /** Every metric. */
   public static Set<Metric> all() {
     return EnumSet.allOf(Metric.class);
+  }
+
+  /**
+   * The metrics of a request that names none: those that need neither labels nor a second split
+   * ({@link #IWLL} to {@link #MMD}).
+   */
+  public static Set<Metric> defaults() {
+    return EnumSet.range(IWLL, MMD);
   }
 }

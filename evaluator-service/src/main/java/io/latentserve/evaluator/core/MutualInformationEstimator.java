@@ -175,6 +175,145 @@ public final class MutualInformationEstimator {
     return total / n;
   }
 
+  /**
+   * The kernel-density estimator of LagVAE's evaluation (Zhao, Song and Ermon 2018, with the KDE of
+   * ermongroup/lag-fairness): with q(z) replaced by a {@link GaussianKde} fitted to one draw per
+   * example of a fit set,
+   *
+   * <pre>I ~ (1/N) sum_i [log q(z_i|x_i) - log KDE(z_i)],   z_i ~ q(z|x_i)</pre>
+   *
+   * <p>Unlike {@link #aggregate}, it is not capped at log N. When the KDE was fitted without the
+   * draws z_i it is biased high: E[-log KDE(z)] under q(z) is the cross-entropy of q(z) and the
+   * KDE, at least q(z)'s entropy, so the estimate exceeds I_q(x;z) by KL(q(z) || KDE) >= 0 in
+   * expectation; Scott's bandwidth oversmooths, and the excess grows with d. Costs N n d for a fit
+   * set of n.
+   *
+   * @param q q(z|x_i) of every evaluated example, with one draw z_i per row as its sample; a
+   *     continuous family (a density, not a probability mass, so that it compares with the KDE's)
+   * @param kde fitted to draws of the same layer
+   * @return the estimate and the standard error of the mean of its N terms, nats
+   */
+  public static Estimate kernelDensity(LayerDistribution q, GaussianKde kde) {
+    int n = check(q);
+    if (q.family() != LatentFamily.GAUSSIAN) {
+      throw new IllegalArgumentException(
+          "the KDE estimator needs a continuous layer, " + q.layer() + " is " + q.family().name());
+    }
+    if (q.dim() != kde.dim()) {
+      throw new IllegalArgumentException(
+          "layer " + q.layer() + " has " + q.dim() + " units, the KDE " + kde.dim());
+    }
+    FloatTensor z = q.sample().orElseThrow();
+    double[] logKde = kde.logDensities(z);
+    double[] logQ = new double[n];
+    RowDensities densities = RowDensities.of(q);
+    float[] zs = z.data();
+    int d = q.dim();
+    double[] own = new double[1];
+    for (int i = 0; i < n; i++) {
+      densities.logDensities(zs, i * d, i, i + 1, own);
+      logQ[i] = own[0];
+    }
+    double[] terms = new double[n];
+    for (int i = 0; i < n; i++) {
+      terms[i] = logQ[i] - logKde[i];
+    }
+    return Estimate.ofSamples(terms);
+  }
+
+  /**
+   * HIT's class-wise aggregate-posterior estimator of I(z; label) (Xiao and Bamler 2023, {@code
+   * utils_eval.py}): with one draw z_i ~ q(z|x_i) per example and c_i its label,
+   *
+   * <pre>I ~ (1/N) sum_i [log (1/N_c) sum_{j: c_j = c_i} q(z_i|x_j) - log (1/N) sum_j q(z_i|x_j)]
+   * </pre>
+   *
+   * the log-ratio of the class-conditional aggregate posterior to the whole aggregate, at draws of
+   * the class-conditional aggregate. Each term is at most log(N / N_c), so the estimate cannot
+   * exceed the labels' empirical entropy H(label). For a layer above the first, q(z|x_j) is the
+   * mixture over S draws of the layers below (as in {@link #aggregateMixture}). Costs S N^2 d.
+   *
+   * @param draws S >= 1 distributions of the layer for every example n, the first carrying the
+   *     samples z_i; one for layer 1, whose posterior is exact
+   * @param labels [N] class labels in [0, classes)
+   * @param classes K >= 1
+   * @return the estimate and the standard error of the mean of its N terms, nats
+   */
+  public static Estimate labelAggregate(List<LayerDistribution> draws, int[] labels, int classes) {
+    if (draws.isEmpty()) {
+      throw new IllegalArgumentException("labelAggregate needs at least one draw");
+    }
+    int n = check(draws.get(0));
+    int d = draws.get(0).dim();
+    int s = draws.size();
+    if (labels.length != n) {
+      throw new IllegalArgumentException(labels.length + " labels for " + n + " examples");
+    }
+    int[] counts = new int[classes];
+    for (int label : labels) {
+      if (label < 0 || label >= classes) {
+        throw new IllegalArgumentException("labels must be in [0, " + classes + "), got " + label);
+      }
+      counts[label]++;
+    }
+    List<RowDensities> densities = new java.util.ArrayList<>();
+    for (LayerDistribution q : draws) {
+      if (q.rows() != n || q.dim() != d || q.family() != draws.get(0).family()) {
+        throw new IllegalArgumentException(
+            "every draw must be " + draws.get(0).family().name() + " [" + n + ", " + d + "]");
+      }
+      densities.add(RowDensities.of(q));
+    }
+    float[] zs = draws.get(0).sample().orElseThrow().data();
+    double logN = Math.log(n);
+    double[] terms = new double[n];
+    IntStream.range(0, (n + BLOCK - 1) / BLOCK)
+        .parallel()
+        .forEach(
+            block -> {
+              double[][] rows = new double[s][n];
+              double[] classSums = new double[classes];
+              for (int i = block * BLOCK; i < Math.min(n, (block + 1) * BLOCK); i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < s; k++) {
+                  densities.get(k).logDensities(zs, i * d, 0, n, rows[k]);
+                  for (int j = 0; j < n; j++) {
+                    max = Math.max(max, rows[k][j]);
+                  }
+                }
+                java.util.Arrays.fill(classSums, 0);
+                double total = 0;
+                for (int k = 0; k < s; k++) {
+                  for (int j = 0; j < n; j++) {
+                    double w = Math.exp(rows[k][j] - max);
+                    classSums[labels[j]] += w;
+                    total += w;
+                  }
+                }
+                int c = labels[i];
+                // The S normalizers cancel; what is left is log(N / N_c) + log(class / total).
+                terms[i] = Math.log(classSums[c]) - Math.log(total) + logN - Math.log(counts[c]);
+              }
+            });
+    return Estimate.ofSamples(terms);
+  }
+
+  /** The empirical entropy of the labels, nats: the ceiling of {@link #labelAggregate}. */
+  public static double labelEntropy(int[] labels, int classes) {
+    int[] counts = new int[classes];
+    for (int label : labels) {
+      counts[label]++;
+    }
+    double h = 0;
+    for (int count : counts) {
+      if (count > 0) {
+        double p = count / (double) labels.length;
+        h -= p * Math.log(p);
+      }
+    }
+    return h;
+  }
+
   private static int check(FloatTensor mean, FloatTensor logVariance, FloatTensor z) {
     if (mean.rank() != 2
         || !java.util.Arrays.equals(mean.shape(), logVariance.shape())

@@ -5,9 +5,11 @@ import io.latentserve.evaluator.core.DatasetRef;
 import io.latentserve.evaluator.core.Estimate;
 import io.latentserve.evaluator.core.EvaluationReport;
 import io.latentserve.evaluator.core.EvaluationRequest;
+import io.latentserve.evaluator.core.InformationRequest;
 import io.latentserve.evaluator.core.InvalidEvaluationException;
 import io.latentserve.evaluator.core.IwllPoint;
 import io.latentserve.evaluator.core.LatentLayerInfo;
+import io.latentserve.evaluator.core.LayerLabelReport;
 import io.latentserve.evaluator.core.LayerReport;
 import io.latentserve.evaluator.core.ModelDescription;
 import io.latentserve.evaluator.core.ModelKey;
@@ -64,10 +66,17 @@ final class ProtoMapping {
       Metric m = Metric.forNumber(value);
       if (m == null || m == Metric.METRIC_UNSPECIFIED || m == Metric.UNRECOGNIZED) {
         throw new InvalidEvaluationException(
-            "metrics[" + i + "] is " + value + ", not a known metric (1 to 6)");
+            "metrics[" + i + "] is " + value + ", not a known metric (1 to 10)");
       }
       metrics.add(metric(m));
     }
+    InformationRequest information =
+        new InformationRequest(
+            r.getKdeFitSplit(),
+            r.getKdeFitLimit(),
+            r.getInlineLabelsCount() == 0
+                ? null
+                : r.getInlineLabelsList().stream().mapToInt(Integer::intValue).toArray());
     return switch (r.getDataCase()) {
       case INLINE_DATA ->
           new EvaluationRequest(
@@ -80,7 +89,8 @@ final class ProtoMapping {
               r.getSeed(),
               r.getMiBatchSize(),
               r.getLabel(),
-              r.hasInlineCondition() ? InlineData.decodeCondition(r.getInlineCondition()) : null);
+              r.hasInlineCondition() ? InlineData.decodeCondition(r.getInlineCondition()) : null,
+              information);
       case DATASET -> {
         var d = r.getDataset();
         if (r.hasInlineCondition()) {
@@ -103,7 +113,9 @@ final class ProtoMapping {
             metrics,
             r.getSeed(),
             r.getMiBatchSize(),
-            r.getLabel());
+            r.getLabel(),
+            null,
+            information);
       }
       default -> throw new InvalidEvaluationException("give either dataset or inline_data");
     };
@@ -117,6 +129,11 @@ final class ProtoMapping {
       case METRIC_ACTIVE_UNITS -> io.latentserve.evaluator.core.Metric.ACTIVE_UNITS;
       case METRIC_MUTUAL_INFORMATION -> io.latentserve.evaluator.core.Metric.MUTUAL_INFORMATION;
       case METRIC_MMD -> io.latentserve.evaluator.core.Metric.MMD;
+      case METRIC_KDE_MUTUAL_INFORMATION ->
+          io.latentserve.evaluator.core.Metric.KDE_MUTUAL_INFORMATION;
+      case METRIC_CONSISTENCY -> io.latentserve.evaluator.core.Metric.CONSISTENCY;
+      case METRIC_LABEL_INFORMATION -> io.latentserve.evaluator.core.Metric.LABEL_INFORMATION;
+      case METRIC_LINEAR_PROBES -> io.latentserve.evaluator.core.Metric.LINEAR_PROBES;
       default -> throw new InvalidEvaluationException("unknown metric " + m);
     };
   }
@@ -129,6 +146,10 @@ final class ProtoMapping {
       case ACTIVE_UNITS -> Metric.METRIC_ACTIVE_UNITS;
       case MUTUAL_INFORMATION -> Metric.METRIC_MUTUAL_INFORMATION;
       case MMD -> Metric.METRIC_MMD;
+      case KDE_MUTUAL_INFORMATION -> Metric.METRIC_KDE_MUTUAL_INFORMATION;
+      case CONSISTENCY -> Metric.METRIC_CONSISTENCY;
+      case LABEL_INFORMATION -> Metric.METRIC_LABEL_INFORMATION;
+      case LINEAR_PROBES -> Metric.METRIC_LINEAR_PROBES;
     };
   }
 
@@ -262,6 +283,19 @@ final class ProtoMapping {
       if (l.mutualInformation() != null) {
         lb.setMutualInformation(mutualInformation(l.mutualInformation()));
       }
+      LayerLabelReport labels = l.labels();
+      if (labels != null) {
+        if (labels.information() != null) {
+          lb.setLabelInformation(estimate(labels.information()));
+        }
+        if (!Double.isNaN(labels.probeAccuracy())) {
+          lb.setProbeAccuracy(labels.probeAccuracy());
+        }
+        lb.setProbeTestExamples(labels.probeTestExamples());
+        if (!Double.isNaN(labels.fanoAccuracyCeiling())) {
+          lb.setFanoAccuracyCeiling(labels.fanoAccuracyCeiling());
+        }
+      }
       b.addLayers(lb);
     }
     MutualInformationReport mi = r.mutualInformation();
@@ -270,6 +304,20 @@ final class ProtoMapping {
     }
     if (!Double.isNaN(r.mmd())) {
       b.setMmd(r.mmd());
+    }
+    var info = r.information();
+    if (info.kdeMutualInformation() != null) {
+      b.setKdeMutualInformation(estimate(info.kdeMutualInformation()))
+          .setKdeFitExamples(info.kdeFitExamples())
+          .setKdeFitData(info.kdeFitData())
+          .setKdeBandwidthFactor(info.kdeBandwidthFactor());
+    }
+    if (info.consistency() != null) {
+      b.setConsistency(estimate(info.consistency()));
+    }
+    b.setLabelClasses(info.labelClasses());
+    if (!Double.isNaN(info.labelEntropy())) {
+      b.setLabelEntropy(info.labelEntropy());
     }
     for (Map.Entry<String, Duration> e : r.phaseTimes().entrySet()) {
       b.putPhaseTimes(e.getKey(), duration(e.getValue()));

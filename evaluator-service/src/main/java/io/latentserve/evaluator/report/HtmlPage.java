@@ -2,6 +2,7 @@ package io.latentserve.evaluator.report;
 
 import io.latentserve.evaluator.core.Estimate;
 import io.latentserve.evaluator.core.EvaluationReport;
+import io.latentserve.evaluator.core.InformationReport;
 import io.latentserve.evaluator.core.IwllPoint;
 import io.latentserve.evaluator.core.LayerReport;
 import io.latentserve.evaluator.core.MutualInformationReport;
@@ -87,6 +88,29 @@ final class HtmlPage {
     if (r.mmdSamples() > 0) {
       row(b, "MMD&sup2;(q(z), p(z)), " + r.mmdSamples() + " draws", num(r.mmd()));
     }
+    InformationReport info = r.information();
+    if (info.kdeMutualInformation() != null) {
+      row(
+          b,
+          "I(x;z), Gaussian KDE (nats)",
+          est(info.kdeMutualInformation())
+              + " (KDE of "
+              + info.kdeFitExamples()
+              + " draws: "
+              + escape(info.kdeFitData())
+              + ", Scott factor "
+              + num(info.kdeBandwidthFactor())
+              + "; not capped at log N, biased high by KL(q(z) || KDE) &ge; 0)");
+    }
+    if (info.consistency() != null) {
+      row(b, "consistency NLL + KL = -ELBO (nats)", est(info.consistency()));
+    }
+    if (info.labelClasses() > 0) {
+      row(
+          b,
+          "labels",
+          info.labelClasses() + " classes, H(label) = " + num(info.labelEntropy()) + " nats");
+    }
     row(b, "wall time", String.format(Locale.ROOT, "%.2f s", seconds(r.wallTime())));
     row(b, "examples per second", String.format(Locale.ROOT, "%.1f", r.examplesPerSecond()));
     b.append("</table>\n");
@@ -102,7 +126,9 @@ final class HtmlPage {
       b.append("</table>\n");
     }
     b.append("<h2>Latent layers</h2>\n<table><tr><th>layer</th><th>family</th><th>units</th>")
-        .append("<th>rate (nats)</th><th>active units</th><th>I(x; z_l) (nats)</th></tr>\n");
+        .append("<th>rate (nats)</th><th>active units</th><th>I(x; z_l) (nats)</th>")
+        .append("<th>I(z_l; label) (nats)</th><th>probe accuracy</th><th>Fano ceiling</th>")
+        .append("</tr>\n");
     for (int i = 0; i < r.layers().size(); i++) {
       LayerReport l = r.layers().get(i);
       b.append("<tr><td>")
@@ -121,6 +147,18 @@ final class HtmlPage {
                   : "")
           .append("</td><td>")
           .append(l.mutualInformation() == null ? "n/a" : est(l.mutualInformation().aggregate()))
+          .append("</td><td>")
+          .append(l.labels() == null ? "n/a" : est(l.labels().information()))
+          .append("</td><td>")
+          .append(
+              l.labels() == null || l.labels().probeTestExamples() == 0
+                  ? "n/a"
+                  : num(l.labels().probeAccuracy())
+                      + " ("
+                      + l.labels().probeTestExamples()
+                      + " held out)")
+          .append("</td><td>")
+          .append(l.labels() == null ? "n/a" : num(l.labels().fanoAccuracyCeiling()))
           .append("</td></tr>\n");
     }
     b.append("</table>\n");

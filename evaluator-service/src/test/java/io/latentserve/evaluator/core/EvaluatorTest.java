@@ -157,7 +157,7 @@ class EvaluatorTest {
   @Test
   void evaluate_otherChunkingAndParallelism_identicalReport() {
     FloatTensor x = LinearGaussianVae.data(150, 4);
-    EvaluationRequest request = request(x, 40, Metric.all(), 9);
+    EvaluationRequest request = request(x, 40, Metric.defaults(), 9);
     EvaluatorOptions wide = EvaluatorOptions.defaults();
     EvaluatorOptions narrow = new EvaluatorOptions(5000, 7, 200, 1, 8, 2000, 4, 4);
 
@@ -188,7 +188,7 @@ class EvaluatorTest {
     assertThat(events.stream().filter(p -> p.phase().equals(Evaluator.PHASE_WEIGHTS)).toList())
         .last()
         .satisfies(p -> assertThat(p.examplesDone()).isEqualTo(60));
-    assertThat(outcome.report().metrics()).containsExactlyElementsOf(Metric.all());
+    assertThat(outcome.report().metrics()).containsExactlyElementsOf(Metric.defaults());
     assertThat(outcome.report().phaseTimes())
         .containsKeys(Evaluator.PHASE_WEIGHTS, Evaluator.PHASE_POSTERIOR);
     assertThat(outcome.previews().priorSamples().shape()).containsExactly(9, 4);

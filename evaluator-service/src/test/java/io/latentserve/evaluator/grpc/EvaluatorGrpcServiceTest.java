@@ -284,11 +284,42 @@ class EvaluatorGrpcServiceTest {
     assertFails(
         request(3, 2).addMetrics(Metric.METRIC_IWLL).addMetricsValue(42).build(),
         Status.Code.INVALID_ARGUMENT,
-        "metrics[1] is 42, not a known metric (1 to 6)");
+        "metrics[1] is 42, not a known metric (1 to 10)");
     assertFails(
         request(3, 2).addMetrics(Metric.METRIC_UNSPECIFIED).build(),
         Status.Code.INVALID_ARGUMENT,
-        "metrics[0] is 0, not a known metric (1 to 6)");
+        "metrics[0] is 0, not a known metric (1 to 10)");
+    assertHealthy();
+  }
+
+  @Test
+  void evaluate_badInformationFields_returnsInvalidArgumentNamingTheField() throws IOException {
+    startWithReference();
+
+    assertFails(
+        request(3, 2)
+            .addMetrics(Metric.METRIC_LINEAR_PROBES)
+            .addAllInlineLabels(List.of(0, 1))
+            .build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_labels has 2 labels, inline_data has 3 rows: give one label per row");
+    assertFails(
+        request(3, 2).addAllInlineLabels(List.of(0, -1, 1)).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_labels[1] must be >= 0, got -1");
+    assertFails(
+        request(3, 2).addMetrics(Metric.METRIC_LABEL_INFORMATION).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "inline_labels is missing: METRIC_LABEL_INFORMATION and METRIC_LINEAR_PROBES need the"
+            + " label of each of the 3 inline examples");
+    assertFails(
+        request(3, 2).setKdeFitSplit("validation").build(),
+        Status.Code.INVALID_ARGUMENT,
+        "kde_fit_split must be \"train\", \"test\" or empty, got \"validation\"");
+    assertFails(
+        request(3, 2).setKdeFitLimit(-1).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "kde_fit_limit must be >= 0, got -1");
     assertHealthy();
   }
 

@@ -40,9 +40,7 @@ final class CatalogDatasetSource implements DatasetSource {
       throw unavailable(dataset);
     }
     return new Shape(
-        spec.rows() * spec.cols(),
-        ValidationSplit.trainingExamples(spec.trainCount()),
-        spec.classes());
+        spec.features(), ValidationSplit.trainingExamples(spec.trainCount()), spec.classes());
   }
 
   @Override
