@@ -378,7 +378,11 @@ final class SweepCommand implements Callable<Integer> {
                 DatasetSplit.newBuilder().setName(dataset).setSplit(split).setLimit(evalExamples))
             .setK(1)
             .addMetrics(Metric.METRIC_ELBO)
-            .addMetrics(Metric.METRIC_MUTUAL_INFORMATION)
+            .addMetrics(Metric.METRIC_CONSISTENCY)
+            .addMetrics(Metric.METRIC_KDE_MUTUAL_INFORMATION)
+            // As LagVAE's evaluation: the KDE fitted to one draw per training example.
+            .setKdeFitSplit("train")
+            .setKdeFitLimit(evalExamples)
             .setSeed(1)
             .setLabel("sweep " + name + " " + split)
             .build();
@@ -399,21 +403,25 @@ final class SweepCommand implements Callable<Integer> {
     double kl = r.getTotalRate().getValue();
     out.printf(
         Locale.ROOT,
-        "  %-5s NLL+KL %.2f  NLL %.2f  KL %.2f  I(x;z) %.2f nats (%d examples)%n",
+        "  %-5s NLL+KL %.2f  NLL %.2f  KL %.2f  I(x;z) %.2f nats (KDE; %d examples)%n",
         split,
-        -r.getElbo().getValue(),
+        r.getConsistency().getValue(),
         nll,
         kl,
-        r.getMutualInformation().getAggregate(),
+        r.getKdeMutualInformation().getValue(),
         r.getExamples());
     return new SweepReport.Split(
-        r.getMutualInformation().getAggregate(),
-        r.getMutualInformation().getAggregateStandardError(),
-        "aggregate-posterior estimate, capped at log N",
+        r.getKdeMutualInformation().getValue(),
+        r.getKdeMutualInformation().getStandardError(),
+        "KDE (Scott's bandwidth) fitted to "
+            + r.getKdeFitExamples()
+            + " draws of "
+            + r.getKdeFitData()
+            + "; not capped at log N, biased high by KL(q(z) || KDE)",
         nll,
         kl,
-        -r.getElbo().getValue(),
-        r.getElbo().getStandardError(),
+        r.getConsistency().getValue(),
+        r.getConsistency().getStandardError(),
         (int) r.getExamples());
   }
 
