@@ -84,7 +84,13 @@ class SweepCommandTest {
     Path html = SweepReport.write(dir, "sweep lag", Map.of("sweep", "s-1"), points, List.of(grid));
 
     String page = Files.readString(html);
-    assertThat(page).contains("<th>train NLL+KL</th>", "<td>88.00 &plusmn; 0.20</td>", "<td>83.000</td>", "lag_vae mi&lt;=0", "s-1");
+    assertThat(page)
+        .contains(
+            "<th>train NLL+KL</th>",
+            "<td>88.00 &plusmn; 0.20</td>",
+            "<td>83.000</td>",
+            "lag_vae mi&lt;=0",
+            "s-1");
     BufferedImage plane = ImageIO.read(dir.resolve(SweepReport.PLANE).toFile());
     assertThat(plane.getWidth()).isEqualTo(2 * SweepCharts.PANEL_WIDTH);
     BufferedImage heatmap = ImageIO.read(dir.resolve("heatmap-0-test-consistency.png").toFile());

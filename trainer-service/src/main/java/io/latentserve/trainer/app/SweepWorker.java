@@ -96,6 +96,7 @@ public final class SweepWorker {
       PrintWriter out,
       PrintWriter err)
       throws IOException, InterruptedException {
+    StdoutFilter.install();
     SweepConfig sweep;
     try {
       sweep = SweepConfig.fromJson(Files.readString(config));
