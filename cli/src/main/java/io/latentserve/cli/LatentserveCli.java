@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       ModelsCommand.class,
       EvalCommand.class,
       TrainCommand.class,
+      SweepCommand.class,
+      TrainWorkerCommand.class,
       JobsCommand.class,
       DataCommand.class,
       CommandLine.HelpCommand.class

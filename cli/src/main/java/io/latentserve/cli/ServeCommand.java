@@ -212,6 +212,12 @@ final class ServeCommand {
               TrainerConfig.ENV_MAX_QUEUED_JOBS,
               TrainerConfig::maxQueuedJobs,
               "queued jobs beyond which SubmitJob answers `RESOURCE_EXHAUSTED`")
+          .flag(
+              "--max-sweep-points",
+              "<points>",
+              TrainerConfig.ENV_MAX_SWEEP_POINTS,
+              TrainerConfig::maxSweepPoints,
+              "the most points a sweep may have; more is `INVALID_ARGUMENT`")
           .env(
               TrainerConfig.ENV_MAX_STEP_SAMPLES,
               TrainerConfig::maxStepSamples,

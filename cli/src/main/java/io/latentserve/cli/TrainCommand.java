@@ -42,10 +42,10 @@ final class TrainCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  // Not picocli-required: `sweep` mixes these options in and names its points by --name.
   @Option(
       names = "--model",
-      required = true,
-      description = "Name under which the model is published.")
+      description = "Name under which the model is published (required with train).")
   String model;
 
   @Option(
@@ -224,6 +224,9 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (model == null) {
+      throw new CliException("train needs --model NAME, the name to publish the model under");
+    }
     JobSpec jobSpec = jobSpec();
     ManagedChannel channel = ServiceChannels.open("trainer-service", trainer, security.security());
     try {

@@ -68,7 +68,8 @@ import java.util.function.Supplier;
  * only for a bundle a training job published, read as "" when absent) and {@code conditionDim}: the
  * size C of the condition y of a conditional model (see {@link VaeArchitecture}), written only when
  * it is > 0 and read as 0 when absent, so that unconditional manifests are the same as before
- * conditioning existed.
+ * conditioning existed. A bundle trained as a point of a sweep also has {@code provenance.sweep}:
+ * {@code {"id": "<sweep id>", "index": 3, "values": {"mi": "1", "e1": "86"}}} (absent otherwise).
  */
 public final class ManifestJson {
   private static final ObjectMapper MAPPER =
@@ -140,6 +141,13 @@ public final class ManifestJson {
     // Only when set, so that bundles published without tokens keep their bytes (and digests).
     if (!provenance.publishedBy().isEmpty()) {
       prov.put("publishedBy", provenance.publishedBy());
+    }
+    if (provenance.sweep() != null) {
+      ObjectNode sweep = prov.putObject("sweep");
+      sweep.put("id", provenance.sweep().sweepId());
+      sweep.put("index", provenance.sweep().index());
+      ObjectNode values = sweep.putObject("values");
+      provenance.sweep().values().forEach(values::put);
     }
     ObjectNode sha = root.putObject("sha256");
     new TreeMap<>(manifest.sha256()).forEach(sha::put);
@@ -355,6 +363,7 @@ public final class ManifestJson {
     }
     String jobId = prov.node.has("jobId") ? prov.field("jobId").text() : "";
     String publishedBy = prov.node.has("publishedBy") ? prov.field("publishedBy").text() : "";
+    SweepOrigin sweep = prov.node.has("sweep") ? readSweep(prov.field("sweep")) : null;
     return prov.construct(
         () ->
             new Provenance(
@@ -366,7 +375,26 @@ public final class ManifestJson {
                 codeVersion,
                 created,
                 jobId,
-                publishedBy));
+                publishedBy,
+                sweep));
+  }
+
+  private static SweepOrigin readSweep(Field sweep) {
+    sweep.requireObject();
+    String id = sweep.field("id").text();
+    Field indexField = sweep.field("index");
+    long index = indexField.longValue();
+    if (index < 0 || index > Integer.MAX_VALUE) {
+      throw indexField.bad("an integer in [0, " + Integer.MAX_VALUE + "]");
+    }
+    Field valuesField = sweep.field("values");
+    valuesField.requireObject();
+    Map<String, String> values = new LinkedHashMap<>();
+    for (Iterator<String> it = valuesField.node.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      values.put(name, valuesField.field(name).text());
+    }
+    return sweep.construct(() -> new SweepOrigin(id, (int) index, values));
   }
 
   private static Map<String, String> readSha256(Field shaField) {

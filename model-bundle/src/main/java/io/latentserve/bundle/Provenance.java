@@ -16,6 +16,7 @@ import java.util.Map;
  *     publishing the same job twice
  * @param publishedBy the subject of the bearer token that asked for the bundle (e.g. the trainer's
  *     SubmitJob caller), or empty when the service asked for no token
+ * @param sweep the sweep and point the bundle was trained for, or null for a bundle trained alone
  */
 public record Provenance(
     String specJson,
@@ -26,7 +27,8 @@ public record Provenance(
     String codeVersion,
     Instant created,
     String jobId,
-    String publishedBy) {
+    String publishedBy,
+    SweepOrigin sweep) {
   public Provenance {
     finalMetrics = Map.copyOf(finalMetrics);
     publishedBy = publishedBy == null ? "" : publishedBy;
@@ -41,6 +43,30 @@ public record Provenance(
     if (epochs < 0) {
       throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
     }
+  }
+
+  /** The provenance of a bundle trained alone (not for a sweep). */
+  public Provenance(
+      String specJson,
+      String dataset,
+      long seed,
+      int epochs,
+      Map<String, Double> finalMetrics,
+      String codeVersion,
+      Instant created,
+      String jobId,
+      String publishedBy) {
+    this(
+        specJson,
+        dataset,
+        seed,
+        epochs,
+        finalMetrics,
+        codeVersion,
+        created,
+        jobId,
+        publishedBy,
+        null);
   }
 
   /** The provenance of a bundle written outside a training job (job id "", no subject). */

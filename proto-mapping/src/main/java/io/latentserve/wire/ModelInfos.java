@@ -54,8 +54,13 @@ public final class ModelInfos {
   }
 
   private static io.latentserve.proto.v1.Provenance provenance(Provenance p) {
-    return io.latentserve.proto.v1.Provenance.newBuilder()
-        .setSpecJson(p.specJson())
+    io.latentserve.proto.v1.Provenance.Builder b = io.latentserve.proto.v1.Provenance.newBuilder();
+    if (p.sweep() != null) {
+      b.setSweepId(p.sweep().sweepId())
+          .setSweepIndex(p.sweep().index())
+          .putAllSweepValues(p.sweep().values());
+    }
+    return b.setSpecJson(p.specJson())
         .setDataset(p.dataset())
         .setSeed(p.seed())
         .setEpochs(p.epochs())

@@ -52,6 +52,11 @@ public final class MethodRoles {
               Map.entry("latentserve.v1.Trainer/WatchJob", Role.READ),
               Map.entry("latentserve.v1.Trainer/GetJob", Role.READ),
               Map.entry("latentserve.v1.Trainer/ListJobs", Role.READ),
+              Map.entry("latentserve.v1.Trainer/SubmitSweep", Role.TRAIN),
+              Map.entry("latentserve.v1.Trainer/CancelSweep", Role.TRAIN),
+              Map.entry("latentserve.v1.Trainer/WatchSweep", Role.READ),
+              Map.entry("latentserve.v1.Trainer/GetSweep", Role.READ),
+              Map.entry("latentserve.v1.Trainer/ListSweeps", Role.READ),
               // evaluator-service
               Map.entry("latentserve.v1.Evaluator/Evaluate", Role.EVALUATE),
               Map.entry("latentserve.v1.Evaluator/GetEvaluation", Role.READ),

@@ -32,6 +32,7 @@ import java.util.Objects;
  *     the model repository
  * @param maxConcurrentJobs jobs trained at once
  * @param maxQueuedJobs queued jobs beyond which SubmitJob answers RESOURCE_EXHAUSTED
+ * @param maxSweepPoints the most points a sweep may have; more is INVALID_ARGUMENT
  * @param maxStepSamples largest batch size times K of one step
  * @param checkpointInterval least time between two checkpoints within an epoch
  * @param progressInterval least time between two progress events within an epoch
@@ -55,6 +56,7 @@ public record TrainerConfig(
     Path jobsDir,
     int maxConcurrentJobs,
     int maxQueuedJobs,
+    int maxSweepPoints,
     int maxStepSamples,
     Duration checkpointInterval,
     Duration progressInterval,
@@ -76,6 +78,7 @@ public record TrainerConfig(
   public static final String ENV_JOBS_DIR = "LATENTSERVE_JOBS_DIR";
   public static final String ENV_MAX_CONCURRENT_JOBS = "LATENTSERVE_MAX_CONCURRENT_JOBS";
   public static final String ENV_MAX_QUEUED_JOBS = "LATENTSERVE_MAX_QUEUED_JOBS";
+  public static final String ENV_MAX_SWEEP_POINTS = "LATENTSERVE_MAX_SWEEP_POINTS";
   public static final String ENV_MAX_STEP_SAMPLES = "LATENTSERVE_MAX_STEP_SAMPLES";
   public static final String ENV_CHECKPOINT_INTERVAL = "LATENTSERVE_CHECKPOINT_INTERVAL";
   public static final String ENV_PROGRESS_INTERVAL = "LATENTSERVE_PROGRESS_INTERVAL";
@@ -100,6 +103,7 @@ public record TrainerConfig(
     Objects.requireNonNull(jobsDir, "jobsDir");
     checkPositive("maxConcurrentJobs", maxConcurrentJobs);
     checkPositive("maxQueuedJobs", maxQueuedJobs);
+    checkPositive("maxSweepPoints", maxSweepPoints);
     checkPositive("maxStepSamples", maxStepSamples);
     checkNonNegative("checkpointInterval", checkpointInterval);
     checkNonNegative("progressInterval", progressInterval);
@@ -150,6 +154,7 @@ public record TrainerConfig(
         .jobsDir(jobsDir)
         .maxConcurrentJobs(maxConcurrentJobs)
         .maxQueuedJobs(maxQueuedJobs)
+        .maxSweepPoints(maxSweepPoints)
         .maxStepSamples(maxStepSamples)
         .checkpointInterval(checkpointInterval)
         .progressInterval(progressInterval)
@@ -181,6 +186,7 @@ public record TrainerConfig(
         .readPath(ENV_JOBS_DIR, b::jobsDir)
         .readInt(ENV_MAX_CONCURRENT_JOBS, b::maxConcurrentJobs)
         .readInt(ENV_MAX_QUEUED_JOBS, b::maxQueuedJobs)
+        .readInt(ENV_MAX_SWEEP_POINTS, b::maxSweepPoints)
         .readInt(ENV_MAX_STEP_SAMPLES, b::maxStepSamples)
         .readDuration(ENV_CHECKPOINT_INTERVAL, b::checkpointInterval)
         .readDuration(ENV_PROGRESS_INTERVAL, b::progressInterval)
@@ -218,6 +224,7 @@ public record TrainerConfig(
     private Path jobsDir;
     private int maxConcurrentJobs = 1;
     private int maxQueuedJobs = 16;
+    private int maxSweepPoints = 256;
     private int maxStepSamples = 200_000;
     private Duration checkpointInterval = Duration.ofMinutes(1);
     private Duration progressInterval = Duration.ofSeconds(1);
@@ -271,6 +278,11 @@ public record TrainerConfig(
 
     public Builder maxQueuedJobs(int v) {
       maxQueuedJobs = v;
+      return this;
+    }
+
+    public Builder maxSweepPoints(int v) {
+      maxSweepPoints = v;
       return this;
     }
 
@@ -356,6 +368,7 @@ public record TrainerConfig(
           jobs,
           maxConcurrentJobs,
           maxQueuedJobs,
+          maxSweepPoints,
           maxStepSamples,
           checkpointInterval,
           progressInterval,

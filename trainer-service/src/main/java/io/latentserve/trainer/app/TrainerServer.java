@@ -9,6 +9,7 @@ import io.latentserve.trainer.core.BundlePublisher;
 import io.latentserve.trainer.core.DatasetSource;
 import io.latentserve.trainer.core.FileJobStore;
 import io.latentserve.trainer.core.JobManager;
+import io.latentserve.trainer.core.SweepManager;
 import io.latentserve.trainer.core.TrainingBackend;
 import io.latentserve.trainer.grpc.TrainerGrpcService;
 import io.latentserve.trainer.onnx.OnnxModelExporter;
@@ -38,6 +39,7 @@ public final class TrainerServer implements AutoCloseable {
   private final TrainerConfig config;
   private final TrainerMetrics metrics = new TrainerMetrics();
   private final JobManager jobs;
+  private final SweepManager sweeps;
   private final GrpcServerLifecycle lifecycle;
 
   /**
@@ -66,9 +68,10 @@ public final class TrainerServer implements AutoCloseable {
       DatasetSource datasets,
       TrainingBackend backend) {
     this.config = Objects.requireNonNull(config, "config");
+    FileJobStore store = new FileJobStore(config.jobsDir());
     this.jobs =
         new JobManager(
-            new FileJobStore(config.jobsDir()),
+            store,
             datasets,
             backend,
             new BundlePublisher(
@@ -78,9 +81,16 @@ public final class TrainerServer implements AutoCloseable {
             Clock.systemUTC(),
             new HaltOnFatalError());
     metrics.bind(jobs);
+    this.sweeps =
+        new SweepManager(
+            store,
+            jobs,
+            config.jobOptions().concurrency(),
+            config.maxSweepPoints(),
+            Clock.systemUTC());
     this.lifecycle =
         GrpcServerLifecycle.builder(SERVICE_NAME, serverBuilder)
-            .addService(new TrainerGrpcService(jobs))
+            .addService(new TrainerGrpcService(jobs, sweeps))
             .metrics(
                 metrics.registry(),
                 config.security().metricsHostOr(config.host()),
@@ -99,9 +109,11 @@ public final class TrainerServer implements AutoCloseable {
    */
   public TrainerServer start() throws IOException {
     jobs.start();
+    sweeps.start();
     try {
       lifecycle.start();
     } catch (IOException | RuntimeException e) {
+      sweeps.shutdown();
       jobs.shutdown(config.shutdownGrace());
       throw e;
     }
@@ -129,6 +141,11 @@ public final class TrainerServer implements AutoCloseable {
     return metrics;
   }
 
+  /** The sweep manager, e.g. to wait for a sweep in tests. */
+  public SweepManager sweeps() {
+    return sweeps;
+  }
+
   /** The job manager, e.g. to wait for a job in tests. */
   public JobManager jobs() {
     return jobs;
@@ -141,6 +158,7 @@ public final class TrainerServer implements AutoCloseable {
    * Idempotent; concurrent callers wait for the first.
    */
   public void shutdown() {
+    sweeps.shutdown();
     jobs.shutdown(config.shutdownGrace());
     lifecycle.shutdown();
   }

@@ -67,7 +67,8 @@ public final class BundlePublisher {
             LatentserveVersion.get(),
             created,
             job.id(),
-            job.submittedBy());
+            job.submittedBy(),
+            job.sweep());
     Manifest manifest =
         new Manifest(
             Manifest.FORMAT_VERSION,

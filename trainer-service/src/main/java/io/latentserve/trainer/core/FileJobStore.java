@@ -37,13 +37,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Jobs and their checkpoints on disk, one folder per job: {@code <root>/<jobId>/job.json} (the
  * spec, state and progress counters, and the published manifest) and {@code checkpoint.bin} (the
- * latest {@link Checkpoint}). Every file is replaced atomically (written beside, then renamed), so
- * a process killed at any point leaves the previous version or the new one.
+ * latest {@link Checkpoint}), and the sweeps in {@code <root>/sweeps/<sweepId>.json}. Every file is
+ * replaced atomically (written beside, then renamed), so a process killed at any point leaves the
+ * previous version or the new one.
  */
 public final class FileJobStore {
   static final String JOB_FILE = "job.json";
   static final String CHECKPOINT_FILE = "checkpoint.bin";
   static final String INTERRUPTIONS_FILE = "interruptions";
+
+  /** The folder of sweep files; it has no job file, so {@link #loadAll()} passes over it. */
+  static final String SWEEPS_DIR = "sweeps";
 
   private static final Logger log = LoggerFactory.getLogger(FileJobStore.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -89,6 +93,41 @@ public final class FileJobStore {
     }
     jobs.sort(Comparator.comparing(Job::created).thenComparing(Job::id));
     return jobs;
+  }
+
+  /**
+   * Every readable sweep in {@code <root>/sweeps/<sweepId>.json}, oldest first; unreadable files
+   * are logged and skipped.
+   */
+  public List<Sweep> loadSweeps() {
+    List<Sweep> sweeps = new ArrayList<>();
+    Path dir = root.resolve(SWEEPS_DIR);
+    if (!Files.isDirectory(dir)) {
+      return sweeps;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
+      for (Path file : files) {
+        try {
+          sweeps.add(SweepJson.read(Files.readString(file)));
+        } catch (IOException | RuntimeException e) {
+          log.warn("skipping unreadable sweep file {}: {}", file, e.toString());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list sweeps in " + dir, e);
+    }
+    sweeps.sort(Comparator.comparing(Sweep::created).thenComparing(Sweep::id));
+    return sweeps;
+  }
+
+  /** Writes the sweep's state atomically (its points' jobs are saved as jobs). */
+  public void saveSweep(Sweep sweep) {
+    if (!isValidId(sweep.id())) {
+      throw new IllegalArgumentException("invalid sweep id " + sweep.id());
+    }
+    writeAtomically(
+        root.resolve(SWEEPS_DIR).resolve(sweep.id() + ".json"),
+        SweepJson.write(sweep).getBytes(StandardCharsets.UTF_8));
   }
 
   /** Writes the job's state atomically. */
@@ -191,6 +230,9 @@ public final class FileJobStore {
     root.put("created", job.created().toString());
     root.put("updated", job.updated().toString());
     root.put("submitted_by", job.submittedBy());
+    if (job.sweep() != null) {
+      root.set("sweep", SweepJson.origin(job.sweep()));
+    }
     if (job.published() != null) {
       ObjectNode p = root.putObject("published");
       p.put("name", job.published().name());
@@ -225,7 +267,8 @@ public final class FileJobStore {
         null,
         Instant.parse(root.get("created").textValue()),
         Instant.parse(root.get("updated").textValue()),
-        root.has("submitted_by") ? root.get("submitted_by").textValue() : "");
+        root.has("submitted_by") ? root.get("submitted_by").textValue() : "",
+        root.hasNonNull("sweep") ? SweepJson.origin(root.get("sweep")) : null);
   }
 
   static byte[] checkpointBytes(Checkpoint c) {

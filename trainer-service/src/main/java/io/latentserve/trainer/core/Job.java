@@ -1,5 +1,6 @@
 package io.latentserve.trainer.core;
 
+import io.latentserve.bundle.SweepOrigin;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -12,6 +13,7 @@ import java.util.Objects;
  * @param totalSteps optimizer steps of the whole run
  * @param published the published bundle once succeeded, else null
  * @param progress the latest progress report, or null before the first
+ * @param sweep the sweep this job is a point of, or null for a job submitted alone
  */
 public record Job(
     String id,
@@ -25,7 +27,8 @@ public record Job(
     TrainingProgress progress,
     Instant created,
     Instant updated,
-    String submittedBy) {
+    String submittedBy,
+    SweepOrigin sweep) {
   public Job {
     submittedBy = submittedBy == null ? "" : submittedBy;
     Objects.requireNonNull(id, "id");
@@ -34,6 +37,36 @@ public record Job(
     reason = reason == null ? "" : reason;
     Objects.requireNonNull(created, "created");
     Objects.requireNonNull(updated, "updated");
+  }
+
+  /** A job submitted alone, not for a sweep. */
+  public Job(
+      String id,
+      TrainingSpec spec,
+      JobState state,
+      String reason,
+      int epoch,
+      long step,
+      long totalSteps,
+      PublishedModel published,
+      TrainingProgress progress,
+      Instant created,
+      Instant updated,
+      String submittedBy) {
+    this(
+        id,
+        spec,
+        state,
+        reason,
+        epoch,
+        step,
+        totalSteps,
+        published,
+        progress,
+        created,
+        updated,
+        submittedBy,
+        null);
   }
 
   Job withState(JobState newState, String newReason, Instant now) {
@@ -49,7 +82,8 @@ public record Job(
         progress,
         created,
         now,
-        submittedBy);
+        submittedBy,
+        sweep);
   }
 
   Job withProgress(TrainingProgress p, Instant now) {
@@ -65,7 +99,8 @@ public record Job(
         p,
         created,
         now,
-        submittedBy);
+        submittedBy,
+        sweep);
   }
 
   Job withPublished(PublishedModel model, Instant now) {
@@ -81,6 +116,7 @@ public record Job(
         progress,
         created,
         now,
-        submittedBy);
+        submittedBy,
+        sweep);
   }
 }

@@ -1,6 +1,7 @@
 package io.latentserve.trainer.core;
 
 import io.latentserve.bundle.Bundle;
+import io.latentserve.bundle.SweepOrigin;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -188,31 +189,16 @@ public final class JobManager implements AutoCloseable {
    * unknown), who is recorded in the job and in the provenance of the version it publishes.
    */
   public Job submit(TrainingSpec spec, String submittedBy) {
+    return submit(spec, submittedBy, null);
+  }
+
+  /**
+   * As {@link #submit(TrainingSpec, String)}, for a point of a sweep ({@code sweep} null for a job
+   * alone): the job and the provenance of the version it publishes record the sweep.
+   */
+  public Job submit(TrainingSpec spec, String submittedBy, SweepOrigin sweep) {
     checkOpen();
-    options.limits().check(spec);
-    if (spec.rowsPerStep() > options.maxStepSamples()) {
-      throw new SpecTooLargeException(
-          "spec.optimizer.batch_size",
-          "spec.optimizer.batch_size "
-              + spec.batchSize()
-              + " times "
-              + spec.objective().samples()
-              + " samples is "
-              + spec.rowsPerStep()
-              + " rows per step, this trainer's limit is "
-              + options.maxStepSamples());
-    }
-    DatasetSource.Shape shape = datasets.describe(spec.dataset());
-    if (shape.dimension() != spec.architecture().inputDim()) {
-      throw new InvalidSpecException(
-          "spec.architecture",
-          "the architecture takes "
-              + spec.architecture().inputDim()
-              + " features, dataset "
-              + spec.dataset()
-              + " has "
-              + shape.dimension());
-    }
+    DatasetSource.Shape shape = checkLimits(spec);
     long totalSteps =
         (long) TrainingLoop.stepsPerEpoch(shape.trainExamples(), spec.batchSize()) * spec.epochs();
     Handle handle;
@@ -253,7 +239,8 @@ public final class JobManager implements AutoCloseable {
               null,
               now,
               now,
-              submittedBy);
+              submittedBy,
+              sweep);
       store.save(job);
       queuedJob = job;
       handle = new Handle(job);
@@ -263,6 +250,43 @@ public final class JobManager implements AutoCloseable {
     workers.execute(() -> run(handle));
     // The job as queued: a worker may already have moved the handle on to RUNNING.
     return queuedJob;
+  }
+
+  /**
+   * Checks what {@link #submit} checks of a spec beyond its own validation, without queueing it:
+   * the resource limits, the rows of one step and the data set's shape.
+   *
+   * @return the data set's shape
+   * @throws SpecTooLargeException if the spec exceeds a limit
+   * @throws InvalidSpecException if the architecture does not fit the data set
+   * @throws DatasetUnavailableException if the data set's files are missing
+   */
+  public DatasetSource.Shape checkLimits(TrainingSpec spec) {
+    options.limits().check(spec);
+    if (spec.rowsPerStep() > options.maxStepSamples()) {
+      throw new SpecTooLargeException(
+          "spec.optimizer.batch_size",
+          "spec.optimizer.batch_size "
+              + spec.batchSize()
+              + " times "
+              + spec.objective().samples()
+              + " samples is "
+              + spec.rowsPerStep()
+              + " rows per step, this trainer's limit is "
+              + options.maxStepSamples());
+    }
+    DatasetSource.Shape shape = datasets.describe(spec.dataset());
+    if (shape.dimension() != spec.architecture().inputDim()) {
+      throw new InvalidSpecException(
+          "spec.architecture",
+          "the architecture takes "
+              + spec.architecture().inputDim()
+              + " features, dataset "
+              + spec.dataset()
+              + " has "
+              + shape.dimension());
+    }
+    return shape;
   }
 
   /**

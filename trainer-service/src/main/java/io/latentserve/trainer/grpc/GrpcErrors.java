@@ -9,6 +9,7 @@ import io.latentserve.trainer.core.JobConflictException;
 import io.latentserve.trainer.core.JobNotFoundException;
 import io.latentserve.trainer.core.JobStateException;
 import io.latentserve.trainer.core.SpecTooLargeException;
+import io.latentserve.trainer.core.SweepNotFoundException;
 import io.latentserve.trainer.core.TrainerUnavailableException;
 import io.latentserve.wire.ErrorStatuses;
 
@@ -19,7 +20,7 @@ import io.latentserve.wire.ErrorStatuses;
  *   <li>{@link InvalidSpecException}: INVALID_ARGUMENT, its message naming the field
  *   <li>{@link SpecTooLargeException}, {@link CapacityExceededException}: RESOURCE_EXHAUSTED
  *   <li>{@link JobConflictException}: ALREADY_EXISTS
- *   <li>{@link JobNotFoundException}: NOT_FOUND
+ *   <li>{@link JobNotFoundException}, {@link SweepNotFoundException}: NOT_FOUND
  *   <li>{@link JobStateException}, {@link DatasetUnavailableException}: FAILED_PRECONDITION
  *   <li>{@link TrainerUnavailableException}: UNAVAILABLE
  *   <li>a {@link StatusRuntimeException}: its own status
@@ -35,6 +36,7 @@ public final class GrpcErrors {
           .map(InvalidSpecException.class, Status.Code.INVALID_ARGUMENT)
           .map(JobConflictException.class, Status.Code.ALREADY_EXISTS)
           .map(JobNotFoundException.class, Status.Code.NOT_FOUND)
+          .map(SweepNotFoundException.class, Status.Code.NOT_FOUND)
           .map(JobStateException.class, Status.Code.FAILED_PRECONDITION)
           .map(DatasetUnavailableException.class, Status.Code.FAILED_PRECONDITION)
           .map(TrainerUnavailableException.class, Status.Code.UNAVAILABLE)

@@ -412,6 +412,9 @@ final class ProtoMapping {
             .setTotalSteps(job.totalSteps())
             .setCreated(timestamp(job.created()))
             .setUpdated(timestamp(job.updated()));
+    if (job.sweep() != null) {
+      b.setSweepId(job.sweep().sweepId()).setSweepIndex(job.sweep().index());
+    }
     if (job.published() != null) {
       b.setPublished(modelInfo(job.published()));
     }
