@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentserve.model.Activation;
+import io.latentserve.model.InferenceStructure;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.Prior;
@@ -44,6 +45,7 @@ import java.util.function.Supplier;
  *   "latentLayers": [{"name": "z1", "dim": 50, "family": "gaussian" | "bernoulli",
  *                     "hidden": [200, 200]}],
  *   "prior": "standard_normal" | "conditional" | "learned",
+ *   "inference": "bottom_up" | "top_down",
  *   "graphs": {
  *     "encoder": {"file": "encoder.onnx",
  *                 "inputs": [{"name": "x", "shape": [-1, 784]}, ...], "outputs": [...]},
@@ -62,13 +64,15 @@ import java.util.function.Supplier;
  * graphs hold the decoder's log variance at or above its log; absent: no floor); shapes use -1 for
  * a dynamic dimension; graphs are keyed by the lower-case {@link GraphRole} name; non-finite
  * metrics are the strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Unknown fields
- * are ignored; {@code prior} is the top layer's {@link io.latentserve.model.Prior}, read as the
- * default prior of the top layer's family when absent (bundles written before latent families had
- * no other); every listed field is required except {@code prior}, {@code provenance.jobId} (written
- * only for a bundle a training job published, read as "" when absent) and {@code conditionDim}: the
- * size C of the condition y of a conditional model (see {@link VaeArchitecture}), written only when
- * it is > 0 and read as 0 when absent, so that unconditional manifests are the same as before
- * conditioning existed.
+ * are ignored; {@code inference} is the {@link io.latentserve.model.InferenceStructure}, written
+ * only when it is not the bottom-up chain and read as {@code bottom_up} when absent (bundles
+ * written before structures had no other); {@code prior} is the top layer's {@link
+ * io.latentserve.model.Prior}, read as the default prior of the top layer's family when absent
+ * (bundles written before latent families had no other); every listed field is required except
+ * {@code prior}, {@code provenance.jobId} (written only for a bundle a training job published, read
+ * as "" when absent) and {@code conditionDim}: the size C of the condition y of a conditional model
+ * (see {@link VaeArchitecture}), written only when it is > 0 and read as 0 when absent, so that
+ * unconditional manifests are the same as before conditioning existed.
  */
 public final class ManifestJson {
   private static final ObjectMapper MAPPER =
@@ -106,6 +110,9 @@ public final class ManifestJson {
       layer.hidden().forEach(hidden::add);
     }
     root.put("prior", arch.prior().name());
+    if (arch.inference() != InferenceStructure.BOTTOM_UP) {
+      root.put("inference", arch.inference().name());
+    }
     ObjectNode graphs = root.putObject("graphs");
     for (GraphRole role : GraphRole.values()) {
       GraphSpec spec = manifest.graphs().get(role);
@@ -260,8 +267,14 @@ public final class ManifestJson {
         root.node.has("prior")
             ? root.field("prior").named(Prior.all(), Prior::name)
             : Prior.defaultFor(layers.get(layers.size() - 1).family(), c);
+    InferenceStructure inference =
+        root.node.has("inference")
+            ? root.field("inference").named(InferenceStructure.all(), InferenceStructure::name)
+            : InferenceStructure.BOTTOM_UP;
     return root.construct(
-        () -> new VaeArchitecture(inputDim, layers, activation, family, sigma, c, prior, floor));
+        () ->
+            new VaeArchitecture(
+                inputDim, layers, activation, family, sigma, c, prior, floor, inference));
   }
 
   private static Map<GraphRole, GraphSpec> readGraphs(Field graphsField) {

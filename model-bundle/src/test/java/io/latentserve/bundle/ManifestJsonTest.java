@@ -40,7 +40,33 @@ class ManifestJsonTest {
         VaeArchitecture.iwaeTwoLayer().withConditionDim(10),
         VaeArchitecture.sigmoidBeliefNet(784, 200, 200),
         VaeArchitecture.sigmoidBeliefNet(784, 200).withConditionDim(10),
-        learnedVariance().withLikelihoodMinVariance(1e-3));
+        learnedVariance().withLikelihoodMinVariance(1e-3),
+        VaeArchitecture.hitMlp(784, io.latentserve.model.LikelihoodFamily.GAUSSIAN_FIXED, 0.71));
+  }
+
+  @Test
+  void write_topDown_recordsTheStructureAndOmitsBottomUp() throws Exception {
+    VaeArchitecture hit =
+        VaeArchitecture.hitMlp(784, io.latentserve.model.LikelihoodFamily.BERNOULLI, 0);
+
+    assertThat(MAPPER.readTree(ManifestJson.write(withDigests(hit))).get("inference").textValue())
+        .isEqualTo("top_down");
+    assertThat(
+            MAPPER
+                .readTree(ManifestJson.write(withDigests(VaeArchitecture.iwaeTwoLayer())))
+                .has("inference"))
+        .isFalse();
+  }
+
+  @Test
+  void read_withoutInference_isBottomUp() throws Exception {
+    ObjectNode json =
+        (ObjectNode)
+            MAPPER.readTree(ManifestJson.write(withDigests(VaeArchitecture.iwaeTwoLayer())));
+    json.remove("inference");
+
+    assertThat(ManifestJson.read(MAPPER.writeValueAsString(json)).architecture().inference())
+        .isSameAs(io.latentserve.model.InferenceStructure.BOTTOM_UP);
   }
 
   private static VaeArchitecture learnedVariance() {

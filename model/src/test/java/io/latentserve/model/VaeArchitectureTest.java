@@ -27,7 +27,27 @@ class VaeArchitectureTest {
             List.of(new StochasticLayer("z1", 2, List.of())),
             Activation.TANH,
             LikelihoodFamily.GAUSSIAN_FIXED,
-            0.5));
+            0.5),
+        VaeArchitecture.hitMlp(784, LikelihoodFamily.GAUSSIAN_FIXED, 0.71));
+  }
+
+  @Test
+  void hitMlp_topDown_encoderOfYReadsXAndZ() {
+    VaeArchitecture hit = VaeArchitecture.hitMlp(784, LikelihoodFamily.BERNOULLI, 0);
+
+    assertThat(hit.inference()).isSameAs(InferenceStructure.TOP_DOWN);
+    assertThat(hit.encoderInputDim(0)).isEqualTo(784 + 50);
+    assertThat(hit.encoderInputDim(1)).isEqualTo(784);
+    assertThat(hit.decoderOutputDim(0)).isEqualTo(784);
+    assertThat(hit.decoderOutputDim(1)).isEqualTo(100);
+    assertThat(hit.withConditionDim(10).inference()).isSameAs(InferenceStructure.TOP_DOWN);
+    assertThat(hit.withLikelihoodMinVariance(0).inference()).isSameAs(InferenceStructure.TOP_DOWN);
+  }
+
+  @Test
+  void iwaeTwoLayer_isBottomUpByDefault() {
+    assertThat(VaeArchitecture.iwaeTwoLayer().inference()).isSameAs(InferenceStructure.BOTTOM_UP);
+    assertThat(VaeArchitecture.iwaeTwoLayer().encoderInputDim(1)).isEqualTo(100);
   }
 
   @ParameterizedTest

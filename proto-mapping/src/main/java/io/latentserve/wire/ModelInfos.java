@@ -32,6 +32,7 @@ public final class ModelInfos {
             .setLikelihoodMinVariance(architecture.likelihoodMinVariance())
             .setConditionDim(architecture.conditionDim())
             .setPrior(LatentDistributions.toApi(architecture.prior()))
+            .setInferenceStructure(LatentDistributions.toApi(architecture.inference()))
             .setProvenance(provenance(provenance))
             .setManifestSha256(manifestSha256);
     for (StochasticLayer layer : architecture.layers()) {
