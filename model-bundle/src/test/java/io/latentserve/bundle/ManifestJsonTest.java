@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentserve.model.Prior;
 import io.latentserve.model.VaeArchitecture;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -56,6 +57,17 @@ class ManifestJsonTest {
                 .readTree(ManifestJson.write(withDigests(VaeArchitecture.iwaeTwoLayer())))
                 .has("inference"))
         .isFalse();
+  }
+
+  @Test
+  void write_imageShape_recordsItAndReadsItBack() throws Exception {
+    VaeArchitecture image = VaeArchitecture.iwaeOneLayer().withInputShape(List.of(1, 28, 28));
+
+    String text = ManifestJson.write(withDigests(image));
+
+    assertThat(MAPPER.readTree(text).get("inputShape").toString()).isEqualTo("[1,28,28]");
+    assertThat(ManifestJson.read(text).architecture().inputShape()).containsExactly(1, 28, 28);
+    assertThat(ManifestJson.read(text).architecture().inputDim()).isEqualTo(784);
   }
 
   @Test
@@ -291,9 +303,10 @@ class ManifestJsonTest {
             json -> json.put("prior", "conditional"),
             "the conditional prior needs a conditional model (conditionDim > 0)"),
         bad(
-            "two input dimensions",
-            json -> ((ArrayNode) json.get("inputShape")).add(2),
-            "inputShape: expected an array of one integer [D], got [784,2]"),
+            "five input dimensions",
+            json -> ((ArrayNode) json.get("inputShape")).add(1).add(1).add(1).add(1),
+            "inputShape: expected an array of 1 to 4 positive integers, e.g. [784] or [1, 28, 28],"
+                + " got [784,1,1,1,1]"),
         bad(
             "zero input size",
             json -> ((ArrayNode) json.get("inputShape")).set(0, 0),

@@ -35,6 +35,10 @@ import java.util.List;
  *     bundles written before the floor existed)
  * @param inference how the encoder factorises q(z|x) ({@link InferenceStructure}): the bottom-up
  *     chain unless named
+ * @param inputShape the shape of one example, e.g. [1, 28, 28] (channels, height, width) for a
+ *     grayscale image, whose product is {@code inputDim}; x itself is always the flat [N, D] in
+ *     row-major order of this shape. Null reads as [inputDim] (a plain vector, and every bundle
+ *     written before shapes were kept)
  */
 public record VaeArchitecture(
     int inputDim,
@@ -45,7 +49,8 @@ public record VaeArchitecture(
     int conditionDim,
     Prior prior,
     double likelihoodMinVariance,
-    InferenceStructure inference) {
+    InferenceStructure inference,
+    List<Integer> inputShape) {
 
   public VaeArchitecture {
     if (inputDim <= 0) {
@@ -90,6 +95,42 @@ public record VaeArchitecture(
     if (inference == null) {
       throw new IllegalArgumentException("inference structure is required");
     }
+    inputShape = inputShape == null ? List.of(inputDim) : List.copyOf(inputShape);
+    long product = 1;
+    for (int d : inputShape) {
+      if (d <= 0) {
+        throw new IllegalArgumentException("inputShape must be positive, got " + inputShape);
+      }
+      product *= d;
+    }
+    if (inputShape.isEmpty() || product != inputDim) {
+      throw new IllegalArgumentException(
+          "inputShape " + inputShape + " must have inputDim " + inputDim + " elements");
+    }
+  }
+
+  /** An architecture whose input is a plain vector of {@code inputDim} features. */
+  public VaeArchitecture(
+      int inputDim,
+      List<StochasticLayer> layers,
+      Activation activation,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma,
+      int conditionDim,
+      Prior prior,
+      double likelihoodMinVariance,
+      InferenceStructure inference) {
+    this(
+        inputDim,
+        layers,
+        activation,
+        likelihood,
+        likelihoodSigma,
+        conditionDim,
+        prior,
+        likelihoodMinVariance,
+        inference,
+        null);
   }
 
   /** An architecture with the bottom-up inference chain. */
@@ -140,7 +181,8 @@ public record VaeArchitecture(
         conditionDim,
         prior,
         minVariance,
-        inference);
+        inference,
+        inputShape);
   }
 
   /** This architecture with the inference structure {@code structure}. */
@@ -154,7 +196,26 @@ public record VaeArchitecture(
         conditionDim,
         prior,
         likelihoodMinVariance,
-        structure);
+        structure,
+        inputShape);
+  }
+
+  /**
+   * This architecture reading examples of shape {@code shape} (e.g. [1, 28, 28]), whose product
+   * must be {@link #inputDim}.
+   */
+  public VaeArchitecture withInputShape(List<Integer> shape) {
+    return new VaeArchitecture(
+        inputDim,
+        layers,
+        activation,
+        likelihood,
+        likelihoodSigma,
+        conditionDim,
+        prior,
+        likelihoodMinVariance,
+        inference,
+        shape);
   }
 
   /**
@@ -252,7 +313,8 @@ public record VaeArchitecture(
     return new VaeArchitecture(
             inputDim, layers, activation, likelihood, likelihoodSigma, conditionDim)
         .withLikelihoodMinVariance(likelihoodMinVariance)
-        .withInference(inference);
+        .withInference(inference)
+        .withInputShape(inputShape);
   }
 
   /**

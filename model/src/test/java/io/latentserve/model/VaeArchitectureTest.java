@@ -45,6 +45,17 @@ class VaeArchitectureTest {
   }
 
   @Test
+  void inputShape_defaultsToTheVectorAndMustMatchInputDim() {
+    assertThat(VaeArchitecture.iwaeOneLayer().inputShape()).containsExactly(784);
+    VaeArchitecture image = VaeArchitecture.iwaeOneLayer().withInputShape(List.of(1, 28, 28));
+    assertThat(image.inputShape()).containsExactly(1, 28, 28);
+    assertThat(image.withConditionDim(10).inputShape()).containsExactly(1, 28, 28);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> VaeArchitecture.iwaeOneLayer().withInputShape(List.of(3, 32, 32)))
+        .hasMessage("inputShape [3, 32, 32] must have inputDim 784 elements");
+  }
+
+  @Test
   void iwaeTwoLayer_isBottomUpByDefault() {
     assertThat(VaeArchitecture.iwaeTwoLayer().inference()).isSameAs(InferenceStructure.BOTTOM_UP);
     assertThat(VaeArchitecture.iwaeTwoLayer().encoderInputDim(1)).isEqualTo(100);

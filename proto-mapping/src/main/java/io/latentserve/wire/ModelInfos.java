@@ -26,7 +26,6 @@ public final class ModelInfos {
         ModelInfo.newBuilder()
             .setName(name)
             .setVersion(version)
-            .addInputShape(architecture.inputDim())
             .setLikelihood(likelihood(architecture))
             .setLikelihoodSigma(architecture.likelihoodSigma())
             .setLikelihoodMinVariance(architecture.likelihoodMinVariance())
@@ -35,6 +34,7 @@ public final class ModelInfos {
             .setInferenceStructure(LatentDistributions.toApi(architecture.inference()))
             .setProvenance(provenance(provenance))
             .setManifestSha256(manifestSha256);
+    architecture.inputShape().forEach(d -> b.addInputShape(d));
     for (StochasticLayer layer : architecture.layers()) {
       b.addLatentLayers(
           LatentLayer.newBuilder()

@@ -72,6 +72,10 @@ public final class TrainingSpecJson {
     if (a.inference() != InferenceStructure.BOTTOM_UP) {
       arch.put("inference", a.inference().name());
     }
+    if (a.inputShape().size() > 1) {
+      ArrayNode shape = arch.putArray("input_shape");
+      a.inputShape().forEach(shape::add);
+    }
     ObjectNode objective = root.putObject("objective");
     objective.put("kind", spec.objective().name());
     Objective o = spec.objective();
@@ -157,7 +161,8 @@ public final class TrainingSpecJson {
             a.path("likelihood_min_variance").asDouble(0),
             a.hasNonNull("inference")
                 ? InferenceStructure.byName(a.get("inference").textValue())
-                : InferenceStructure.BOTTOM_UP);
+                : InferenceStructure.BOTTOM_UP,
+            inputShape(a));
     JsonNode o = required(root, "objective");
     String kind = required(o, "kind").textValue();
     Objective objective =
@@ -217,6 +222,16 @@ public final class TrainingSpecJson {
         required(o, "mi").doubleValue(),
         required(o, "e1").doubleValue(),
         required(o, "e2").doubleValue());
+  }
+
+  /** The architecture's "input_shape", or null (a plain vector) when absent. */
+  private static List<Integer> inputShape(JsonNode a) {
+    if (!a.hasNonNull("input_shape")) {
+      return null;
+    }
+    List<Integer> shape = new ArrayList<>();
+    a.get("input_shape").forEach(d -> shape.add(d.intValue()));
+    return shape;
   }
 
   private static JsonNode required(JsonNode node, String field) {

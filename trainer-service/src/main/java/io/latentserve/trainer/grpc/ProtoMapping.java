@@ -181,7 +181,8 @@ final class ProtoMapping {
     }
     return new VaeArchitecture(inputDim, layers, activation, likelihood, sigma, conditionDim)
         .withLikelihoodMinVariance(minVariance(a, likelihood))
-        .withInference(inference);
+        .withInference(inference)
+        .withInputShape(data.exampleShape());
   }
 
   /** The spec's inference structure; unspecified is the bottom-up chain. */
@@ -278,7 +279,7 @@ final class ProtoMapping {
           throw new InvalidSpecException(
               "spec.objective",
               "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, lag_vae,"
-                  + " vimco, rws");
+                  + " vimco, rws, hit");
     };
   }
 
