@@ -58,8 +58,10 @@ final class TrainCommand implements Callable<Integer> {
       names = "--preset",
       defaultValue = "iwae1",
       description =
-          "Architecture: iwae1 (784-200-200-50), iwae2 (784-100-100-100-50-50-50) or custom "
-              + "(see --layer) (default: ${DEFAULT-VALUE}).")
+          "Architecture: iwae1 (784-200-200-50), iwae2 (784-100-100-100-50-50-50), hit-mlp (HIT's"
+              + " two layers, y 100 below z 50, with the widths of iwae2 and top-down inference"
+              + " q(z|x) q(y|z,x); trained with --objective hit unless another is named) or custom"
+              + " (see --layer) (default: ${DEFAULT-VALUE}).")
   String preset;
 
   @Option(
@@ -112,11 +114,28 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--objective",
-      defaultValue = "elbo",
       description =
-          "elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco or rws (default:"
-              + " ${DEFAULT-VALUE}).")
+          "elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco, rws or hit (HIT's D + beta_y R_y"
+              + " + beta_z R_z, for --preset hit-mlp) (default: hit with --preset hit-mlp, else"
+              + " elbo).")
   String objective;
+
+  @Option(
+      names = "--beta-y",
+      description = "Weight of the bottom layer's rate R_y, with --objective hit (default: 1).")
+  Double betaY;
+
+  @Option(
+      names = "--beta-z",
+      description = "Weight of the top layer's rate R_z, with --objective hit (default: 1).")
+  Double betaZ;
+
+  @Option(
+      names = "--warmup-epochs",
+      description =
+          "Epochs over which --objective hit's rates rise linearly to their weights (LVAE's"
+              + " warm-up) (default: 0, none).")
+  Integer warmupEpochs;
 
   @Option(
       names = "--k",
@@ -390,6 +409,7 @@ final class TrainCommand implements Callable<Integer> {
     switch (presetName) {
       case "iwae1" -> architecture.setPreset(Architecture.Preset.PRESET_IWAE_1_LAYER);
       case "iwae2" -> architecture.setPreset(Architecture.Preset.PRESET_IWAE_2_LAYER);
+      case "hit-mlp" -> architecture.setPreset(Architecture.Preset.PRESET_HIT_MLP);
       case "custom" -> {
         if (layers.isEmpty()) {
           throw new CliException("--preset custom needs at least one --layer LATENT:HIDDEN,...");
@@ -398,15 +418,31 @@ final class TrainCommand implements Callable<Integer> {
             enumValue(LatentFamily.class, "LATENT_FAMILY_", latent, "--latent");
         layers.forEach(l -> architecture.addLayers(layer(l).toBuilder().setFamily(latentFamily)));
       }
-      default -> throw new CliException("--preset must be iwae1, iwae2 or custom, got " + preset);
+      default ->
+          throw new CliException("--preset must be iwae1, iwae2, hit-mlp or custom, got " + preset);
     }
     if (architecture.getLayersCount() == 0 && !latent.equalsIgnoreCase("gaussian")) {
       throw new CliException(
           "--latent needs --preset custom (--preset " + preset + " has gaussian layers)");
     }
     Objective.Builder obj = Objective.newBuilder();
+    if (objective == null) {
+      objective = presetName.equals("hit-mlp") ? "hit" : "elbo";
+    }
     String objectiveName = objective.toLowerCase(Locale.ROOT);
     switch (objectiveName) {
+      case "hit" -> {
+        if (!presetName.equals("hit-mlp")) {
+          throw new CliException(
+              "--objective hit needs --preset hit-mlp (top-down inference), got --preset "
+                  + preset);
+        }
+        obj.setHit(
+            Objective.Hit.newBuilder()
+                .setBetaY(betaY == null ? 1 : betaY)
+                .setBetaZ(betaZ == null ? 1 : betaZ)
+                .setWarmupEpochs(warmupEpochs == null ? 0 : warmupEpochs));
+      }
       case "elbo" -> obj.setElbo(Objective.Elbo.getDefaultInstance());
       case "beta-vae" -> {
         if (beta == null) {
@@ -456,8 +492,8 @@ final class TrainCommand implements Callable<Integer> {
                           "--rws-phi")));
       default ->
           throw new CliException(
-              "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco or rws,"
-                  + " got \""
+              "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco, rws or"
+                  + " hit, got \""
                   + objective
                   + "\"");
     }
@@ -469,6 +505,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     onlyWith(rwsPhi, "--rws-phi", "--objective rws", objective, "rws");
     onlyWith(beta, "--beta", "--objective beta-vae", objective, "beta-vae");
+    onlyWith(betaY, "--beta-y", "--objective hit", objective, "hit");
+    onlyWith(betaZ, "--beta-z", "--objective hit", objective, "hit");
+    onlyWith(warmupEpochs, "--warmup-epochs", "--objective hit", objective, "hit");
     onlyWith(alpha, "--alpha", "--objective info-vae", objective, "info-vae");
     onlyWith(lambda, "--lambda", "--objective info-vae", objective, "info-vae");
     onlyWith(multiplierLr, "--multiplier-lr", "--objective lag-vae", objective, "lag-vae");

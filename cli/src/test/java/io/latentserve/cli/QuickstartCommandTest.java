@@ -35,8 +35,8 @@ class QuickstartCommandTest {
 
     assertThat(err.toString())
         .isEqualTo(
-            "latentserve: --objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco"
-                + " or rws, got \"iwea\"\n");
+            "latentserve: --objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco,"
+                + " rws or hit, got \"iwea\"\n");
     assertThat(out.toString()).doesNotContain("[1/6]");
     assertThat(dir.resolve("work")).doesNotExist();
 

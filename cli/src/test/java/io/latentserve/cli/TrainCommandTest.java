@@ -83,7 +83,10 @@ class TrainCommandTest {
                   "bernoulli",
                   "--objective",
                   "vimco")),
-          Map.entry("--rws-phi", List.of("--objective", "rws", "--rws-phi", "both")));
+          Map.entry("--rws-phi", List.of("--objective", "rws", "--rws-phi", "both")),
+          Map.entry("--beta-y", List.of("--preset", "hit-mlp", "--beta-y", "3")),
+          Map.entry("--beta-z", List.of("--preset", "hit-mlp", "--beta-z", "0.3")),
+          Map.entry("--warmup-epochs", List.of("--preset", "hit-mlp", "--warmup-epochs", "5")));
 
   private static TrainCommand parse(List<String> args) {
     TrainCommand train = new TrainCommand();
@@ -142,6 +145,40 @@ class TrainCommandTest {
   }
 
   @Test
+  void hitMlp_trainsHitWithItsBetasByDefault() {
+    JobSpec spec =
+        spec(
+            "--preset",
+            "hit-mlp",
+            "--beta-y",
+            "0.1",
+            "--beta-z",
+            "10",
+            "--warmup-epochs",
+            "4",
+            "--likelihood",
+            "gaussian-fixed",
+            "--sigma",
+            "0.71");
+
+    assertThat(spec.getArchitecture().getPreset())
+        .isEqualTo(io.latentserve.proto.v1.Architecture.Preset.PRESET_HIT_MLP);
+    assertThat(spec.getObjective().getHit().getBetaY()).isEqualTo(0.1);
+    assertThat(spec.getObjective().getHit().getBetaZ()).isEqualTo(10);
+    assertThat(spec.getObjective().getHit().getWarmupEpochs()).isEqualTo(4);
+    assertThat(spec("--preset", "hit-mlp").getObjective().getHit().getBetaY()).isEqualTo(1);
+    assertThat(spec("--preset", "hit-mlp", "--objective", "iwae").getObjective().hasIwae())
+        .isTrue();
+  }
+
+  @Test
+  void hit_withoutTopDownPreset_isRefused() {
+    assertThatThrownBy(() -> spec("--objective", "hit"))
+        .hasMessage(
+            "--objective hit needs --preset hit-mlp (top-down inference), got --preset iwae1");
+  }
+
+  @Test
   void k_withTheDefaultObjective_isRefused() {
     assertThatThrownBy(() -> spec("--k", "5"))
         .hasMessage(
@@ -160,8 +197,8 @@ class TrainCommandTest {
   void unknownValues_areRefusedNamingTheFlag() {
     assertThatThrownBy(() -> spec("--objective", "iwea"))
         .hasMessage(
-            "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco or rws,"
-                + " got \"iwea\"");
+            "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco, rws or"
+                + " hit, got \"iwea\"");
     assertThatThrownBy(() -> spec("--likelihood", "poisson"))
         .hasMessage("--likelihood does not accept \"poisson\"");
     assertThatThrownBy(() -> spec("--activation", "unspecified"))

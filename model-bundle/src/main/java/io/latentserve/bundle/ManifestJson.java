@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentserve.model.Activation;
+import io.latentserve.model.InferenceStructure;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.Prior;
@@ -36,7 +37,7 @@ import java.util.function.Supplier;
  * <pre>{@code
  * {
  *   "formatVersion": 1,
- *   "inputShape": [784],
+ *   "inputShape": [784] | [1, 28, 28],
  *   "conditionDim": 10,
  *   "likelihood": {"family": "bernoulli" | "gaussian_fixed" | "gaussian_learned", "sigma": 0.0,
  *                  "minVariance": 0.001},
@@ -44,6 +45,7 @@ import java.util.function.Supplier;
  *   "latentLayers": [{"name": "z1", "dim": 50, "family": "gaussian" | "bernoulli",
  *                     "hidden": [200, 200]}],
  *   "prior": "standard_normal" | "conditional" | "learned",
+ *   "inference": "bottom_up" | "top_down",
  *   "graphs": {
  *     "encoder": {"file": "encoder.onnx",
  *                 "inputs": [{"name": "x", "shape": [-1, 784]}, ...], "outputs": [...]},
@@ -56,20 +58,23 @@ import java.util.function.Supplier;
  * }
  * }</pre>
  *
- * <p>Layers are listed bottom-up (next to the data first); {@code sigma} is the fixed standard
- * deviation of {@code gaussian_fixed} and 0 for the other families; {@code minVariance}, written
- * only for a {@code gaussian_learned} likelihood with a floor, is that floor on its variance (the
- * graphs hold the decoder's log variance at or above its log; absent: no floor); shapes use -1 for
- * a dynamic dimension; graphs are keyed by the lower-case {@link GraphRole} name; non-finite
- * metrics are the strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Unknown fields
- * are ignored; {@code prior} is the top layer's {@link io.latentserve.model.Prior}, read as the
- * default prior of the top layer's family when absent (bundles written before latent families had
- * no other); every listed field is required except {@code prior}, {@code provenance.jobId} (written
- * only for a bundle a training job published, read as "" when absent) and {@code conditionDim}: the
- * size C of the condition y of a conditional model (see {@link VaeArchitecture}), written only when
- * it is > 0 and read as 0 when absent, so that unconditional manifests are the same as before
- * conditioning existed. A bundle trained as a point of a sweep also has {@code provenance.sweep}:
- * {@code {"id": "<sweep id>", "index": 3, "values": {"mi": "1", "e1": "86"}}} (absent otherwise).
+ * <p>{@code inputShape} is the shape of one example (e.g. channels, height, width of an image),
+ * whose product is the flat size D of x in every graph; layers are listed bottom-up (next to the
+ * data first); {@code sigma} is the fixed standard deviation of {@code gaussian_fixed} and 0 for
+ * the other families; {@code minVariance}, written only for a {@code gaussian_learned} likelihood
+ * with a floor, is that floor on its variance (the graphs hold the decoder's log variance at or
+ * above its log; absent: no floor); shapes use -1 for a dynamic dimension; graphs are keyed by the
+ * lower-case {@link GraphRole} name; non-finite metrics are the strings {@code "NaN"}, {@code
+ * "Infinity"} and {@code "-Infinity"}. Unknown fields are ignored; {@code inference} is the {@link
+ * io.latentserve.model.InferenceStructure}, written only when it is not the bottom-up chain and
+ * read as {@code bottom_up} when absent (bundles written before structures had no other); {@code
+ * prior} is the top layer's {@link io.latentserve.model.Prior}, read as the default prior of the
+ * top layer's family when absent (bundles written before latent families had no other); every
+ * listed field is required except {@code prior}, {@code provenance.jobId} (written only for a
+ * bundle a training job published, read as "" when absent) and {@code conditionDim}: the size C of
+ * the condition y of a conditional model (see {@link VaeArchitecture}), written only when it is > 0
+ * and read as 0 when absent, so that unconditional manifests are the same as before conditioning
+ * existed.
  */
 public final class ManifestJson {
   private static final ObjectMapper MAPPER =
@@ -86,7 +91,8 @@ public final class ManifestJson {
     VaeArchitecture arch = manifest.architecture();
     ObjectNode root = NODES.objectNode();
     root.put("formatVersion", manifest.formatVersion());
-    root.putArray("inputShape").add(arch.inputDim());
+    ArrayNode inputShape = root.putArray("inputShape");
+    arch.inputShape().forEach(inputShape::add);
     if (arch.conditional()) {
       root.put("conditionDim", arch.conditionDim());
     }
@@ -107,6 +113,9 @@ public final class ManifestJson {
       layer.hidden().forEach(hidden::add);
     }
     root.put("prior", arch.prior().name());
+    if (arch.inference() != InferenceStructure.BOTTOM_UP) {
+      root.put("inference", arch.inference().name());
+    }
     ObjectNode graphs = root.putObject("graphs");
     for (GraphRole role : GraphRole.values()) {
       GraphSpec spec = manifest.graphs().get(role);
@@ -198,10 +207,19 @@ public final class ManifestJson {
 
   private static VaeArchitecture readArchitecture(Field root) {
     Field shape = root.field("inputShape");
-    if (!shape.node.isArray() || shape.node.size() != 1) {
-      throw shape.bad("an array of one integer [D]");
+    if (!shape.node.isArray() || shape.node.isEmpty() || shape.node.size() > 4) {
+      throw shape.bad("an array of 1 to 4 positive integers, e.g. [784] or [1, 28, 28]");
     }
-    int inputDim = shape.element(0).positiveInt();
+    List<Integer> inputShape = new ArrayList<>();
+    long product = 1;
+    for (int i = 0; i < shape.node.size(); i++) {
+      inputShape.add(shape.element(i).positiveInt());
+      product *= inputShape.get(i);
+    }
+    if (product > Integer.MAX_VALUE) {
+      throw shape.bad("a shape of at most " + Integer.MAX_VALUE + " features");
+    }
+    int inputDim = (int) product;
     int conditionDim = 0;
     if (root.node.has("conditionDim")) {
       conditionDim = root.field("conditionDim").nonNegativeInt();
@@ -268,8 +286,23 @@ public final class ManifestJson {
         root.node.has("prior")
             ? root.field("prior").named(Prior.all(), Prior::name)
             : Prior.defaultFor(layers.get(layers.size() - 1).family(), c);
+    InferenceStructure inference =
+        root.node.has("inference")
+            ? root.field("inference").named(InferenceStructure.all(), InferenceStructure::name)
+            : InferenceStructure.BOTTOM_UP;
     return root.construct(
-        () -> new VaeArchitecture(inputDim, layers, activation, family, sigma, c, prior, floor));
+        () ->
+            new VaeArchitecture(
+                inputDim,
+                layers,
+                activation,
+                family,
+                sigma,
+                c,
+                prior,
+                floor,
+                inference,
+                inputShape));
   }
 
   private static Map<GraphRole, GraphSpec> readGraphs(Field graphsField) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentserve.model.Prior;
 import io.latentserve.model.VaeArchitecture;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -40,7 +41,44 @@ class ManifestJsonTest {
         VaeArchitecture.iwaeTwoLayer().withConditionDim(10),
         VaeArchitecture.sigmoidBeliefNet(784, 200, 200),
         VaeArchitecture.sigmoidBeliefNet(784, 200).withConditionDim(10),
-        learnedVariance().withLikelihoodMinVariance(1e-3));
+        learnedVariance().withLikelihoodMinVariance(1e-3),
+        VaeArchitecture.hitMlp(784, io.latentserve.model.LikelihoodFamily.GAUSSIAN_FIXED, 0.71));
+  }
+
+  @Test
+  void write_topDown_recordsTheStructureAndOmitsBottomUp() throws Exception {
+    VaeArchitecture hit =
+        VaeArchitecture.hitMlp(784, io.latentserve.model.LikelihoodFamily.BERNOULLI, 0);
+
+    assertThat(MAPPER.readTree(ManifestJson.write(withDigests(hit))).get("inference").textValue())
+        .isEqualTo("top_down");
+    assertThat(
+            MAPPER
+                .readTree(ManifestJson.write(withDigests(VaeArchitecture.iwaeTwoLayer())))
+                .has("inference"))
+        .isFalse();
+  }
+
+  @Test
+  void write_imageShape_recordsItAndReadsItBack() throws Exception {
+    VaeArchitecture image = VaeArchitecture.iwaeOneLayer().withInputShape(List.of(1, 28, 28));
+
+    String text = ManifestJson.write(withDigests(image));
+
+    assertThat(MAPPER.readTree(text).get("inputShape").toString()).isEqualTo("[1,28,28]");
+    assertThat(ManifestJson.read(text).architecture().inputShape()).containsExactly(1, 28, 28);
+    assertThat(ManifestJson.read(text).architecture().inputDim()).isEqualTo(784);
+  }
+
+  @Test
+  void read_withoutInference_isBottomUp() throws Exception {
+    ObjectNode json =
+        (ObjectNode)
+            MAPPER.readTree(ManifestJson.write(withDigests(VaeArchitecture.iwaeTwoLayer())));
+    json.remove("inference");
+
+    assertThat(ManifestJson.read(MAPPER.writeValueAsString(json)).architecture().inference())
+        .isSameAs(io.latentserve.model.InferenceStructure.BOTTOM_UP);
   }
 
   private static VaeArchitecture learnedVariance() {
@@ -265,9 +303,10 @@ class ManifestJsonTest {
             json -> json.put("prior", "conditional"),
             "the conditional prior needs a conditional model (conditionDim > 0)"),
         bad(
-            "two input dimensions",
-            json -> ((ArrayNode) json.get("inputShape")).add(2),
-            "inputShape: expected an array of one integer [D], got [784,2]"),
+            "five input dimensions",
+            json -> ((ArrayNode) json.get("inputShape")).add(1).add(1).add(1).add(1),
+            "inputShape: expected an array of 1 to 4 positive integers, e.g. [784] or [1, 28, 28],"
+                + " got [784,1,1,1,1]"),
         bad(
             "zero input size",
             json -> ((ArrayNode) json.get("inputShape")).set(0, 0),

@@ -82,7 +82,10 @@ public final class ReferenceVae {
     }
   }
 
-  /** Output of {@link #encode}: q(z_l|z_{l-1}) per layer, bottom-up. */
+  /**
+   * Output of {@link #encode}: q(z_l|.) per layer (what the inference structure conditions it on),
+   * listed bottom-up whatever order the layers were sampled in.
+   */
   public record Encoding(List<LayerSample> layers) {
     public Encoding {
       layers = List.copyOf(layers);
@@ -192,8 +195,9 @@ public final class ReferenceVae {
   }
 
   /**
-   * The encoder graph: q(z_l|z_{l-1}) for every layer, sampling each layer with its noise and
-   * conditioning the next layer on that sample.
+   * The encoder graph: q(z_l|.) for every layer in the order of the architecture's {@link
+   * InferenceStructure}, sampling each layer with its noise and conditioning the layers that read
+   * it on that sample (bottom-up: q(z_l|z_{l-1}); top-down: q(z_L|x), q(z_l|z_{l+1}, x)).
    *
    * @param x [N, D] float32
    * @param eps noise of each layer's {@link LatentFamily#noise()} kind, bottom-up, each [N, d_l]
@@ -215,13 +219,13 @@ public final class ReferenceVae {
       rows.add(new LayerRows(architecture.layer(l), n));
     }
     for (int i = 0; i < n; i++) {
-      double[] below = row(x, i);
+      double[] xi = row(x, i);
       double[] y = conditionRow(condition, i);
-      for (int l = 0; l < architecture.layerCount(); l++) {
-        Heads q = encoders.get(l).apply(join(below, y), architecture.activation());
-        double[] z = architecture.family(l).sample(q.parameters(), row(eps.get(l), i));
-        rows.get(l).set(i, q, z);
-        below = z;
+      double[][] z = new double[architecture.layerCount()][];
+      for (int l : encodingOrder()) {
+        Heads q = encoders.get(l).apply(join(encoderInput(l, xi, z), y), architecture.activation());
+        z[l] = architecture.family(l).sample(q.parameters(), row(eps.get(l), i));
+        rows.get(l).set(i, q, z[l]);
       }
     }
     return new Encoding(rows.stream().map(LayerRows::toSample).toList());
@@ -400,15 +404,18 @@ public final class ReferenceVae {
       logQ.add(new double[n]);
     }
     for (int i = 0; i < n; i++) {
-      double[] below = row(x, i);
+      double[] xi = row(x, i);
       double[] y = conditionRow(condition, i);
+      double[][] zi = new double[layers][];
       for (int l = 0; l < layers; l++) {
-        Heads q = encoders.get(l).apply(join(below, y), architecture.activation());
-        double[] zl = row(z.get(l), i);
-        double value = architecture.family(l).logDensity(zl, q.parameters());
+        zi[l] = row(z.get(l), i);
+      }
+      for (int l = 0; l < layers; l++) {
+        Heads q =
+            encoders.get(l).apply(join(encoderInput(l, xi, zi), y), architecture.activation());
+        double value = architecture.family(l).logDensity(zi[l], q.parameters());
         logQ.get(l)[i] = value;
         logQz[i] += value;
-        below = zl;
       }
     }
     return new LogPosterior(logQz, logQ);
@@ -446,18 +453,29 @@ public final class ReferenceVae {
     for (int i = 0; i < n; i++) {
       double[] xi = row(x, i);
       double[] y = conditionRow(condition, i);
-      Heads q1 = encoders.get(0).apply(join(xi, y), architecture.activation());
-      for (int s = 0; s < k; s++) {
-        List<double[]> z = new ArrayList<>();
-        double logQ = 0;
-        for (int l = 0; l < layers; l++) {
-          Heads q =
-              l == 0 ? q1 : encoders.get(l).apply(join(z.get(l - 1), y), architecture.activation());
-          LatentFamily family = architecture.family(l);
-          double[] zl = family.sample(q.parameters(), sampleRow(eps.get(l), i, s, k));
-          z.add(zl);
-          logQ += family.logDensity(zl, q.parameters());
+      // a layer whose encoder reads x alone has one posterior per example, shared by its K samples
+      Heads[] fromData = new Heads[layers];
+      for (int l = 0; l < layers; l++) {
+        if (readsDataOnly(l)) {
+          fromData[l] =
+              encoders.get(l).apply(join(encoderInput(l, xi, null), y), architecture.activation());
         }
+      }
+      for (int s = 0; s < k; s++) {
+        double[][] zs = new double[layers][];
+        double logQ = 0;
+        for (int l : encodingOrder()) {
+          Heads q =
+              fromData[l] != null
+                  ? fromData[l]
+                  : encoders
+                      .get(l)
+                      .apply(join(encoderInput(l, xi, zs), y), architecture.activation());
+          LatentFamily family = architecture.family(l);
+          zs[l] = family.sample(q.parameters(), sampleRow(eps.get(l), i, s, k));
+          logQ += family.logDensity(zs[l], q.parameters());
+        }
+        List<double[]> z = Arrays.asList(zs);
         double logPrior = 0;
         for (double value : logPriors(z, y)) {
           logPrior += value;
@@ -469,6 +487,35 @@ public final class ReferenceVae {
       }
     }
     return new LogWeights(logW, logPx, logPz, logQz);
+  }
+
+  /** The order in which the architecture's inference structure samples the layers. */
+  private List<Integer> encodingOrder() {
+    return architecture.inference().encodingOrder(architecture.layerCount());
+  }
+
+  /** Whether layer {@code l}'s encoder reads the data alone (no other layer's sample). */
+  private boolean readsDataOnly(int l) {
+    return architecture.inference().encoderInputs(l, architecture.layerCount()).stream()
+        .allMatch(InferenceStructure.EncoderInput::data);
+  }
+
+  /**
+   * The input of layer {@code l}'s encoder for one example, without the condition: the
+   * concatenation of the data and the samples its {@link InferenceStructure} names.
+   *
+   * @param z the samples of the layers drawn so far, by layer index (null when none is read)
+   */
+  private double[] encoderInput(int l, double[] x, double[][] z) {
+    double[] out = new double[architecture.encoderInputDim(l)];
+    int at = 0;
+    for (InferenceStructure.EncoderInput input :
+        architecture.inference().encoderInputs(l, architecture.layerCount())) {
+      double[] part = input.data() ? x : z[input.layer()];
+      System.arraycopy(part, 0, out, at, part.length);
+      at += part.length;
+    }
+    return out;
   }
 
   /** log p(z_l|z_{l+1}, y) per layer, bottom-up, for one example (y null when unconditional). */

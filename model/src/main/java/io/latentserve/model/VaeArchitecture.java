@@ -4,14 +4,16 @@ import java.util.List;
 
 /**
  * The shape of a VAE with one or more stochastic layers, each of its own {@link LatentFamily},
- * optionally conditioned on a vector y: its latent layers, its top {@link Prior}, its inference
- * structure (the bottom-up chain q(z_1|x) q(z_2|z_1) ... of the IWAE paper) and its networks.
+ * optionally conditioned on a vector y: its latent layers, its top {@link Prior}, its {@link
+ * InferenceStructure} (the bottom-up chain q(z_1|x) q(z_2|z_1) ... of the IWAE paper, or HIT's
+ * top-down q(z_2|x) q(z_1|z_2, x)) and its networks.
  *
- * <p>Layer 1 is next to the data. The encoder maps x (or the sample of layer l-1) through layer l's
- * hidden widths to the parameters of q(z_l|.) in layer l's family. The decoder maps z_l through the
- * reversed widths to the parameters of p(z_{l-1}|z_l) (in layer l-1's family), and z1 to p(x|z1).
- * The top layer's prior is {@link #prior()}: N(0, I) for a Gaussian top layer by default, learned
- * factorial parameters (e.g. Bernoulli logits) for other families.
+ * <p>Layer 1 is next to the data. The encoder maps what the inference structure says (for the
+ * bottom-up chain x or the sample of layer l-1) through layer l's hidden widths to the parameters
+ * of q(z_l|.) in layer l's family. The decoder maps z_l through the reversed widths to the
+ * parameters of p(z_{l-1}|z_l) (in layer l-1's family), and z1 to p(x|z1). The top layer's prior is
+ * {@link #prior()}: N(0, I) for a Gaussian top layer by default, learned factorial parameters (e.g.
+ * Bernoulli logits) for other families.
  *
  * <p>A <em>conditional</em> architecture ({@code conditionDim} C > 0) is the CVAE of Sohn, Lee and
  * Yan (2015), the CIWAE when evaluated with k importance samples: every network also reads a
@@ -31,6 +33,12 @@ import java.util.List;
  *     exported graphs, {@link ReferenceVae}), so that a feature the data never varies (a background
  *     pixel) cannot drive its variance, and the log-likelihood, to infinity; 0 is no floor (the
  *     bundles written before the floor existed)
+ * @param inference how the encoder factorises q(z|x) ({@link InferenceStructure}): the bottom-up
+ *     chain unless named
+ * @param inputShape the shape of one example, e.g. [1, 28, 28] (channels, height, width) for a
+ *     grayscale image, whose product is {@code inputDim}; x itself is always the flat [N, D] in
+ *     row-major order of this shape. Null reads as [inputDim] (a plain vector, and every bundle
+ *     written before shapes were kept)
  */
 public record VaeArchitecture(
     int inputDim,
@@ -40,7 +48,9 @@ public record VaeArchitecture(
     double likelihoodSigma,
     int conditionDim,
     Prior prior,
-    double likelihoodMinVariance) {
+    double likelihoodMinVariance,
+    InferenceStructure inference,
+    List<Integer> inputShape) {
 
   public VaeArchitecture {
     if (inputDim <= 0) {
@@ -82,6 +92,67 @@ public record VaeArchitecture(
               + " for "
               + likelihood);
     }
+    if (inference == null) {
+      throw new IllegalArgumentException("inference structure is required");
+    }
+    inputShape = inputShape == null ? List.of(inputDim) : List.copyOf(inputShape);
+    long product = 1;
+    for (int d : inputShape) {
+      if (d <= 0) {
+        throw new IllegalArgumentException("inputShape must be positive, got " + inputShape);
+      }
+      product *= d;
+    }
+    if (inputShape.isEmpty() || product != inputDim) {
+      throw new IllegalArgumentException(
+          "inputShape " + inputShape + " must have inputDim " + inputDim + " elements");
+    }
+  }
+
+  /** An architecture whose input is a plain vector of {@code inputDim} features. */
+  public VaeArchitecture(
+      int inputDim,
+      List<StochasticLayer> layers,
+      Activation activation,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma,
+      int conditionDim,
+      Prior prior,
+      double likelihoodMinVariance,
+      InferenceStructure inference) {
+    this(
+        inputDim,
+        layers,
+        activation,
+        likelihood,
+        likelihoodSigma,
+        conditionDim,
+        prior,
+        likelihoodMinVariance,
+        inference,
+        null);
+  }
+
+  /** An architecture with the bottom-up inference chain. */
+  public VaeArchitecture(
+      int inputDim,
+      List<StochasticLayer> layers,
+      Activation activation,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma,
+      int conditionDim,
+      Prior prior,
+      double likelihoodMinVariance) {
+    this(
+        inputDim,
+        layers,
+        activation,
+        likelihood,
+        likelihoodSigma,
+        conditionDim,
+        prior,
+        likelihoodMinVariance,
+        InferenceStructure.BOTTOM_UP);
   }
 
   /** An architecture without a variance floor ({@code likelihoodMinVariance} 0). */
@@ -109,7 +180,42 @@ public record VaeArchitecture(
         likelihoodSigma,
         conditionDim,
         prior,
-        minVariance);
+        minVariance,
+        inference,
+        inputShape);
+  }
+
+  /** This architecture with the inference structure {@code structure}. */
+  public VaeArchitecture withInference(InferenceStructure structure) {
+    return new VaeArchitecture(
+        inputDim,
+        layers,
+        activation,
+        likelihood,
+        likelihoodSigma,
+        conditionDim,
+        prior,
+        likelihoodMinVariance,
+        structure,
+        inputShape);
+  }
+
+  /**
+   * This architecture reading examples of shape {@code shape} (e.g. [1, 28, 28]), whose product
+   * must be {@link #inputDim}.
+   */
+  public VaeArchitecture withInputShape(List<Integer> shape) {
+    return new VaeArchitecture(
+        inputDim,
+        layers,
+        activation,
+        likelihood,
+        likelihoodSigma,
+        conditionDim,
+        prior,
+        likelihoodMinVariance,
+        inference,
+        shape);
   }
 
   /**
@@ -176,13 +282,39 @@ public record VaeArchitecture(
   }
 
   /**
+   * HIT's two-layer model (Xiao and Bamler 2023) with MLP networks and the top-down {@link
+   * InferenceStructure}: a bottom latent y (layer 1, the only one the decoder of x reads) and a top
+   * latent z with the prior N(0, I), the generative model p(z) p(y|z) p(x|y) and the inference
+   * q(z|x) q(y|z, x). The widths are those of {@link #iwaeTwoLayer()}
+   * (784-100-100-(100)-50-50-(50), tanh), so that the two compare at one size; the likelihood is
+   * the caller's.
+   *
+   * @param likelihood the family of p(x|y)
+   * @param sigma the standard deviation of a {@link LikelihoodFamily#GAUSSIAN_FIXED} likelihood,
+   *     else 0
+   */
+  public static VaeArchitecture hitMlp(int inputDim, LikelihoodFamily likelihood, double sigma) {
+    return new VaeArchitecture(
+            inputDim,
+            List.of(
+                new StochasticLayer("y", 100, List.of(100, 100)),
+                new StochasticLayer("z", 50, List.of(50, 50))),
+            Activation.TANH,
+            likelihood,
+            sigma)
+        .withInference(InferenceStructure.TOP_DOWN);
+  }
+
+  /**
    * This architecture conditioned on a vector of {@code conditionDim} values (0 makes it
    * unconditional), e.g. {@code iwaeOneLayer().withConditionDim(10)} for MNIST labels.
    */
   public VaeArchitecture withConditionDim(int conditionDim) {
     return new VaeArchitecture(
             inputDim, layers, activation, likelihood, likelihoodSigma, conditionDim)
-        .withLikelihoodMinVariance(likelihoodMinVariance);
+        .withLikelihoodMinVariance(likelihoodMinVariance)
+        .withInference(inference)
+        .withInputShape(inputShape);
   }
 
   /**
@@ -284,18 +416,18 @@ public record VaeArchitecture(
   }
 
   /**
-   * Input width of layer {@code index}'s encoder, without the condition: D for layer 0, else the
-   * latent size below.
+   * Input width of layer {@code index}'s encoder, without the condition, as the {@link #inference}
+   * structure says: for the bottom-up chain D for layer 0, else the latent size below.
    */
   public int encoderInputDim(int index) {
-    return index == 0 ? inputDim : layers.get(index - 1).latentDim();
+    return inference.encoderInputDim(index, inputDim, layers);
   }
 
   /**
    * Output width of layer {@code index}'s decoder heads: D for layer 0, else the latent size below.
    */
   public int decoderOutputDim(int index) {
-    return encoderInputDim(index);
+    return index == 0 ? inputDim : layers.get(index - 1).latentDim();
   }
 
   /**

@@ -27,7 +27,38 @@ class VaeArchitectureTest {
             List.of(new StochasticLayer("z1", 2, List.of())),
             Activation.TANH,
             LikelihoodFamily.GAUSSIAN_FIXED,
-            0.5));
+            0.5),
+        VaeArchitecture.hitMlp(784, LikelihoodFamily.GAUSSIAN_FIXED, 0.71));
+  }
+
+  @Test
+  void hitMlp_topDown_encoderOfYReadsXAndZ() {
+    VaeArchitecture hit = VaeArchitecture.hitMlp(784, LikelihoodFamily.BERNOULLI, 0);
+
+    assertThat(hit.inference()).isSameAs(InferenceStructure.TOP_DOWN);
+    assertThat(hit.encoderInputDim(0)).isEqualTo(784 + 50);
+    assertThat(hit.encoderInputDim(1)).isEqualTo(784);
+    assertThat(hit.decoderOutputDim(0)).isEqualTo(784);
+    assertThat(hit.decoderOutputDim(1)).isEqualTo(100);
+    assertThat(hit.withConditionDim(10).inference()).isSameAs(InferenceStructure.TOP_DOWN);
+    assertThat(hit.withLikelihoodMinVariance(0).inference()).isSameAs(InferenceStructure.TOP_DOWN);
+  }
+
+  @Test
+  void inputShape_defaultsToTheVectorAndMustMatchInputDim() {
+    assertThat(VaeArchitecture.iwaeOneLayer().inputShape()).containsExactly(784);
+    VaeArchitecture image = VaeArchitecture.iwaeOneLayer().withInputShape(List.of(1, 28, 28));
+    assertThat(image.inputShape()).containsExactly(1, 28, 28);
+    assertThat(image.withConditionDim(10).inputShape()).containsExactly(1, 28, 28);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> VaeArchitecture.iwaeOneLayer().withInputShape(List.of(3, 32, 32)))
+        .hasMessage("inputShape [3, 32, 32] must have inputDim 784 elements");
+  }
+
+  @Test
+  void iwaeTwoLayer_isBottomUpByDefault() {
+    assertThat(VaeArchitecture.iwaeTwoLayer().inference()).isSameAs(InferenceStructure.BOTTOM_UP);
+    assertThat(VaeArchitecture.iwaeTwoLayer().encoderInputDim(1)).isEqualTo(100);
   }
 
   @ParameterizedTest

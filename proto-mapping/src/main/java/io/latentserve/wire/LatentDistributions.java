@@ -1,5 +1,6 @@
 package io.latentserve.wire;
 
+import io.latentserve.model.InferenceStructure;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.Prior;
 import io.latentserve.proto.v1.BernoulliParams;
@@ -83,6 +84,30 @@ public final class LatentDistributions {
       }
     }
     throw new IllegalArgumentException("unknown prior " + prior);
+  }
+
+  /** The API's enum value of {@code structure}. */
+  public static io.latentserve.proto.v1.InferenceStructure toApi(InferenceStructure structure) {
+    return io.latentserve.proto.v1.InferenceStructure.valueOf(
+        "INFERENCE_STRUCTURE_" + structure.name().toUpperCase());
+  }
+
+  /**
+   * The inference structure an API enum value names; INFERENCE_STRUCTURE_UNSPECIFIED is the
+   * bottom-up chain.
+   *
+   * @throws IllegalArgumentException for a value this build does not know
+   */
+  public static InferenceStructure fromApi(io.latentserve.proto.v1.InferenceStructure structure) {
+    if (structure == io.latentserve.proto.v1.InferenceStructure.INFERENCE_STRUCTURE_UNSPECIFIED) {
+      return InferenceStructure.BOTTOM_UP;
+    }
+    for (InferenceStructure s : InferenceStructure.all()) {
+      if (toApi(s) == structure) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException("unknown inference structure " + structure);
   }
 
   /**

@@ -26,14 +26,15 @@ public final class ModelInfos {
         ModelInfo.newBuilder()
             .setName(name)
             .setVersion(version)
-            .addInputShape(architecture.inputDim())
             .setLikelihood(likelihood(architecture))
             .setLikelihoodSigma(architecture.likelihoodSigma())
             .setLikelihoodMinVariance(architecture.likelihoodMinVariance())
             .setConditionDim(architecture.conditionDim())
             .setPrior(LatentDistributions.toApi(architecture.prior()))
+            .setInferenceStructure(LatentDistributions.toApi(architecture.inference()))
             .setProvenance(provenance(provenance))
             .setManifestSha256(manifestSha256);
+    architecture.inputShape().forEach(d -> b.addInputShape(d));
     for (StochasticLayer layer : architecture.layers()) {
       b.addLatentLayers(
           LatentLayer.newBuilder()

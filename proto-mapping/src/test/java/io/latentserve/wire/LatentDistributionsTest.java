@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.latentserve.model.InferenceStructure;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.Prior;
 import io.latentserve.proto.v1.LatentDistribution;
@@ -54,6 +55,19 @@ class LatentDistributionsTest {
     for (Prior p : Prior.all()) {
       assertThat(LatentDistributions.fromApi(LatentDistributions.toApi(p))).isSameAs(p);
     }
+  }
+
+  @Test
+  void inferenceStructures_roundTripAndUnspecifiedIsBottomUp() {
+    for (InferenceStructure s : InferenceStructure.all()) {
+      assertThat(LatentDistributions.fromApi(LatentDistributions.toApi(s))).isSameAs(s);
+    }
+    assertThat(LatentDistributions.toApi(InferenceStructure.TOP_DOWN))
+        .isEqualTo(io.latentserve.proto.v1.InferenceStructure.INFERENCE_STRUCTURE_TOP_DOWN);
+    assertThat(
+            LatentDistributions.fromApi(
+                io.latentserve.proto.v1.InferenceStructure.INFERENCE_STRUCTURE_UNSPECIFIED))
+        .isSameAs(InferenceStructure.BOTTOM_UP);
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.latentserve.bundle.GraphNames;
 import io.latentserve.bundle.GraphRole;
 import io.latentserve.bundle.GraphSpec;
 import io.latentserve.bundle.StandardGraphSpecs;
+import io.latentserve.model.InferenceStructure;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LatentserveVersion;
 import io.latentserve.model.StochasticLayer;
@@ -117,6 +118,9 @@ public final class VaeOnnxExporter {
             : "")
         + " prior="
         + architecture.prior().name()
+        + (architecture.inference() != InferenceStructure.BOTTOM_UP
+            ? " inference=" + architecture.inference().name()
+            : "")
         + (architecture.conditional() ? " condition_dim=" + architecture.conditionDim() : "");
   }
 
@@ -171,23 +175,59 @@ public final class VaeOnnxExporter {
     }
 
     private String encoder() {
-      ONNXRef<?> below = g.input(GraphNames.X);
+      ONNXRef<?> x = g.input(GraphNames.X);
       condition = conditionInput();
-      for (int l = 0; l < architecture.layerCount(); l++) {
+      int layers = architecture.layerCount();
+      List<ONNXRef<?>> z = new ArrayList<>(java.util.Collections.nCopies(layers, null));
+      List<Heads> q = new ArrayList<>(java.util.Collections.nCopies(layers, null));
+      for (int l : architecture.inference().encodingOrder(layers)) {
         String name = architecture.layer(l).name();
         String prefix = "encoder/" + name;
-        Heads q = encoder(l, false, conditioned(below, condition, prefix), prefix);
-        LatentFamily family = architecture.family(l);
-        ONNXRef<?> z =
-            OnnxLatentFamily.of(family)
-                .sample(g, q.parameters(), g.input(GraphNames.eps(name)), prefix);
-        outputParameters(family, q, parameter -> GraphNames.parameter(name, parameter));
-        g.output(GraphNames.sample(name), z);
-        below = z;
+        q.set(
+            l,
+            encoder(
+                l, false, conditioned(encoderInput(l, x, z, prefix), condition, prefix), prefix));
+        z.set(
+            l,
+            OnnxLatentFamily.of(architecture.family(l))
+                .sample(g, q.get(l).parameters(), g.input(GraphNames.eps(name)), prefix));
+      }
+      // outputs bottom-up whatever the order of sampling, as the graph spec lists them
+      for (int l = 0; l < layers; l++) {
+        String name = architecture.layer(l).name();
+        outputParameters(
+            architecture.family(l), q.get(l), parameter -> GraphNames.parameter(name, parameter));
+        g.output(GraphNames.sample(name), z.get(l));
       }
       return "latentserve VAE encoder: x [N,D] and eps [N,d_l] per layer -> the parameters of"
-          + " q(z_l|z_{l-1}) in the layer's family (Gaussian mean and log variance, Bernoulli"
-          + " logits) and its sample from eps, per layer, bottom-up (float32).";
+          + " q(z_l|.) in the layer's family (Gaussian mean and log variance, Bernoulli"
+          + " logits) and its sample from eps, per layer in the order of the "
+          + architecture.inference().name()
+          + " inference structure, listed bottom-up (float32).";
+    }
+
+    /**
+     * The input of layer {@code l}'s encoder, without the condition: the data and the samples its
+     * {@link io.latentserve.model.InferenceStructure} names, concatenated in that order.
+     *
+     * @param x the data, rows matching the samples' rows
+     * @param z the samples drawn so far, by layer index
+     */
+    private ONNXRef<?> encoderInput(int l, ONNXRef<?> x, List<ONNXRef<?>> z, String prefix) {
+      ONNXRef<?> input = null;
+      int part = 0;
+      for (InferenceStructure.EncoderInput in :
+          architecture.inference().encoderInputs(l, architecture.layerCount())) {
+        ONNXRef<?> next = in.data() ? x : z.get(in.layer());
+        input = input == null ? next : g.concatColumns(input, next, prefix + "/input" + part++);
+      }
+      return input;
+    }
+
+    /** Whether layer {@code l}'s encoder reads the data alone. */
+    private boolean readsDataOnly(int l) {
+      return architecture.inference().encoderInputs(l, architecture.layerCount()).stream()
+          .allMatch(InferenceStructure.EncoderInput::data);
     }
 
     private String decoder() {
@@ -254,23 +294,24 @@ public final class VaeOnnxExporter {
     }
 
     private String logPosterior() {
-      ONNXRef<?> below = g.input(GraphNames.X);
+      ONNXRef<?> x = g.input(GraphNames.X);
       condition = conditionInput();
       List<ONNXRef<?>> z = sampleInputs();
       List<ONNXRef<?>> logQ = new ArrayList<>();
       for (int l = 0; l < architecture.layerCount(); l++) {
         String name = architecture.layer(l).name();
         String prefix = "encoder/" + name;
-        Heads q = encoder(l, false, conditioned(below, condition, prefix), prefix);
+        Heads q =
+            encoder(
+                l, false, conditioned(encoderInput(l, x, z, prefix), condition, prefix), prefix);
         logQ.add(logDensity(l, z.get(l), q, 2, "log_q/" + name));
-        below = z.get(l);
       }
       g.output(GraphNames.LOG_QZ, sum(logQ, "log_qz"));
       for (int l = 0; l < architecture.layerCount(); l++) {
         g.output(GraphNames.logPosterior(architecture.layer(l).name()), logQ.get(l));
       }
       return "latentserve VAE log posterior: x [N,D] and z_l [N,d_l] per layer -> log q(z|x) and"
-          + " log q(z_l|z_{l-1}) per layer [N], in nats (float32).";
+          + " log q(z_l|.) per layer [N], in nats (float32).";
     }
 
     /**
@@ -280,9 +321,12 @@ public final class VaeOnnxExporter {
      */
     private String logWeights() {
       ONNXRef<?> x = g.input(GraphNames.X);
-      String bottomName = architecture.layer(0).name();
-      ONNXRef<?> bottomEps = g.input(GraphNames.eps(bottomName));
-      ONNXRef<?> samples = g.leadingDimensions(bottomEps, 2, "samples_nk");
+      String firstName =
+          architecture
+              .layer(architecture.inference().encodingOrder(architecture.layerCount()).get(0))
+              .name();
+      ONNXRef<?> firstEps = g.input(GraphNames.eps(firstName));
+      ONNXRef<?> samples = g.leadingDimensions(firstEps, 2, "samples_nk");
       ONNXRef<?> perExampleCondition = conditionInput();
       if (perExampleCondition != null) {
         // y [N, C] repeated for each of its example's K samples: [N*K, C], rows in sample order.
@@ -294,26 +338,46 @@ public final class VaeOnnxExporter {
                 new long[] {-1, c},
                 "condition_flat");
       }
-      List<ONNXRef<?>> z = new ArrayList<>();
+      int layers = architecture.layerCount();
+      List<ONNXRef<?>> z = new ArrayList<>(java.util.Collections.nCopies(layers, null));
       List<ONNXRef<?>> logQ = new ArrayList<>();
-      for (int l = 0; l < architecture.layerCount(); l++) {
+      ONNXRef<?> xRows = null;
+      for (int l : architecture.inference().encodingOrder(layers)) {
         StochasticLayer layer = architecture.layer(l);
         String name = layer.name();
         String prefix = "encoder/" + name;
         ONNXRef<?> eps = g.input(GraphNames.eps(name));
         OnnxLatentFamily family = OnnxLatentFamily.of(layer.family());
         OnnxLatentFamily.Drawn drawn;
-        if (l == 0) {
-          // q(z1|x, y) depends on the example alone: computed once, broadcast over the K samples.
-          Heads q = encoder(l, false, conditioned(x, perExampleCondition, prefix), prefix);
+        if (readsDataOnly(l)) {
+          // q(z_l|x, y) depends on the example alone: computed once, broadcast over the K samples.
+          Heads q =
+              encoder(
+                  l,
+                  false,
+                  conditioned(encoderInput(l, x, z, prefix), perExampleCondition, prefix),
+                  prefix);
           drawn = family.drawPerExample(g, q.parameters(), eps, layer.latentDim(), prefix);
         } else {
-          Heads q = encoder(l, true, conditioned(z.get(l - 1), condition, prefix), prefix);
+          if (xRows == null) {
+            // x [N, D] repeated for each of its example's K samples: [N*K, D], rows in sample order
+            long d = architecture.inputDim();
+            ONNXRef<?> nkd = g.concat(List.of(samples, g.longs(new long[] {d}, "d_width")), "nkd");
+            xRows =
+                g.reshape(
+                    g.expand(g.unsqueeze(x, 1, "x_n1"), nkd, "x_nk"), new long[] {-1, d}, "x_rows");
+          }
+          Heads q =
+              encoder(
+                  l,
+                  true,
+                  conditioned(encoderInput(l, xRows, z, prefix), condition, prefix),
+                  prefix);
           ONNXRef<?> epsFlat =
               g.reshape(eps, new long[] {-1, layer.latentDim()}, prefix + "/eps_flat");
           drawn = family.drawPerSample(g, q.parameters(), epsFlat, layer.latentDim(), prefix);
         }
-        z.add(drawn.sample());
+        z.set(l, drawn.sample());
         logQ.add(drawn.logDensity());
       }
       ONNXRef<?> logPx = logLikelihoodOfSamples(x, z.get(0), samples);

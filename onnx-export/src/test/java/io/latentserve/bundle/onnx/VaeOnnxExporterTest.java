@@ -163,7 +163,28 @@ class VaeOnnxExporterTest {
                     new StochasticLayer("z2", 3, List.of(), LatentFamily.GAUSSIAN)),
                 Activation.RELU,
                 LikelihoodFamily.GAUSSIAN_LEARNED,
-                0)));
+                0)),
+        Named.of(
+            "hitMlpTopDown", VaeArchitecture.hitMlp(784, LikelihoodFamily.GAUSSIAN_FIXED, 0.71)),
+        Named.of(
+            "topDownThreeLayerConditional",
+            new VaeArchitecture(
+                    20,
+                    List.of(
+                        new StochasticLayer("z1", 8, List.of(16)),
+                        new StochasticLayer("z2", 5, List.of(12), LatentFamily.BERNOULLI),
+                        new StochasticLayer("z3", 3, List.of())),
+                    Activation.RELU,
+                    LikelihoodFamily.BERNOULLI,
+                    0,
+                    3)
+                .withInference(io.latentserve.model.InferenceStructure.TOP_DOWN)),
+        Named.of("topDownLinearGaussian", TopDownLinearGaussian().architecture()));
+  }
+
+  private static io.latentserve.model.TopDownLinearGaussian TopDownLinearGaussian() {
+    return new io.latentserve.model.TopDownLinearGaussian(
+        0.75, 0.5, 0.5, new double[] {1.0, -0.5, 0.25}, new double[] {0.25, 0, -0.5}, 0.5);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -467,6 +488,47 @@ class VaeOnnxExporterTest {
   }
 
   /** Logits of +-800 overflow exp(l) in float32; the stable softplus keeps log p(x|z) exact. */
+  /**
+   * HIT's top-down structure against a closed form: with the exact posterior of a two-layer
+   * linear-Gaussian model as encoder, every log weight ONNX Runtime computes is log p(x).
+   */
+  @Test
+  void logWeightsGraph_topDownExactPosterior_everyWeightIsTheExactMarginal() throws Exception {
+    io.latentserve.model.TopDownLinearGaussian model = TopDownLinearGaussian();
+    VaeArchitecture architecture = model.architecture();
+    FloatTensor x = data(architecture, N);
+    List<FloatTensor> eps = noise(architecture, N, K, CounterNoise.Stream.LATENT, true);
+    Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+    Map<String, FloatTensor> inputs = dataAndNoise(architecture, x, null, eps);
+    ExportedGraphs graphs = VaeOnnxExporter.export(model.exactWeights());
+    try (OrtSession session =
+        environment.createSession(graphs.model(GraphRole.LOG_WEIGHTS), options)) {
+      for (Map.Entry<String, FloatTensor> e : inputs.entrySet()) {
+        tensors.put(
+            e.getKey(),
+            OnnxTensor.createTensor(
+                environment, FloatBuffer.wrap(e.getValue().data()), e.getValue().shape()));
+      }
+      try (OrtSession.Result result = session.run(tensors)) {
+        float[][] logW = (float[][]) result.get(GraphNames.LOG_W).get().getValue();
+        for (int i = 0; i < N; i++) {
+          double[] xi = new double[architecture.inputDim()];
+          for (int j = 0; j < xi.length; j++) {
+            xi[j] = x.data()[i * xi.length + j];
+          }
+          double exact = model.logMarginal(xi);
+          for (int s = 0; s < K; s++) {
+            assertThat((double) logW[i][s])
+                .as("example %d sample %d", i, s)
+                .isCloseTo(exact, org.assertj.core.api.Assertions.within(1e-4));
+          }
+        }
+      }
+    } finally {
+      tensors.values().forEach(OnnxTensor::close);
+    }
+  }
+
   @Test
   void logJointGraph_extremeBernoulliLogits_staysFiniteAndExact() throws Exception {
     VaeArchitecture architecture =

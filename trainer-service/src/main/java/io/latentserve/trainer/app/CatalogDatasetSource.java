@@ -39,10 +39,12 @@ final class CatalogDatasetSource implements DatasetSource {
     if (!catalog.isAvailable(dataset)) {
       throw unavailable(dataset);
     }
+    // grayscale images: one channel
     return new Shape(
         spec.rows() * spec.cols(),
         ValidationSplit.trainingExamples(spec.trainCount()),
-        spec.classes());
+        spec.classes(),
+        java.util.List.of(1, spec.rows(), spec.cols()));
   }
 
   @Override

@@ -23,5 +23,21 @@ public interface DatasetSource {
    * @param trainExamples examples trained on (the train split less its validation examples)
    * @param classes distinct labels 0..classes-1, the condition size of a conditional model
    */
-  record Shape(int dimension, int trainExamples, int classes) {}
+  /**
+   * @param dimension flattened size D of one example
+   * @param exampleShape the shape of one example, e.g. [1, 28, 28] (channels, height, width), of
+   *     product D; [D] for plain vectors
+   */
+  record Shape(
+      int dimension, int trainExamples, int classes, java.util.List<Integer> exampleShape) {
+    public Shape {
+      exampleShape =
+          exampleShape == null ? java.util.List.of(dimension) : java.util.List.copyOf(exampleShape);
+    }
+
+    /** A data set of plain vectors, shape [dimension]. */
+    public Shape(int dimension, int trainExamples, int classes) {
+      this(dimension, trainExamples, classes, null);
+    }
+  }
 }

@@ -16,7 +16,8 @@ public sealed interface Objective
         Objective.InfoVae,
         Objective.LagVae,
         Objective.Vimco,
-        Objective.Rws {
+        Objective.Rws,
+        Objective.Hit {
 
   /** Largest K accepted for a training objective. */
   int MAX_SAMPLES = 5000;
@@ -115,6 +116,75 @@ public sealed interface Objective
     @Override
     public String name() {
       return "beta_vae";
+    }
+  }
+
+  /**
+   * HIT (Xiao and Bamler 2023): per example D + beta_y R_y + beta_z R_z with one sample, for a
+   * two-layer model with the top-down {@link io.latentserve.model.InferenceStructure} (y the bottom
+   * layer, z the top): D = -log p(x|y), R_z = KL(q(z|x) || p(z)) and R_y = KL(q(y|z, x) || p(y|z))
+   * at the sampled z, both analytic. With beta_y = beta_z = 1 it is the negative ELBO with analytic
+   * KLs. The LVAE-style warm-up multiplies both rates by {@link #warmupWeight} of the epoch.
+   *
+   * @param betaY weight of R_y, finite and >= 0
+   * @param betaZ weight of R_z, finite and >= 0
+   * @param warmupEpochs epochs over which the rates' weight rises linearly to 1, >= 0; 0 is none
+   */
+  record Hit(double betaY, double betaZ, int warmupEpochs) implements Objective {
+    public Hit {
+      for (double beta : new double[] {betaY, betaZ}) {
+        if (!(beta >= 0) || !Double.isFinite(beta)) {
+          throw new IllegalArgumentException(
+              "beta_y and beta_z must be finite and >= 0, got " + betaY + " and " + betaZ);
+        }
+      }
+      if (warmupEpochs < 0) {
+        throw new IllegalArgumentException("warmup_epochs must be >= 0, got " + warmupEpochs);
+      }
+    }
+
+    /**
+     * The weight of both rates in epoch {@code epoch} (0-based): min(1, (epoch + 1) /
+     * warmupEpochs), so that the first epoch already sees 1 / warmupEpochs of them; 1 without a
+     * warm-up.
+     */
+    public double warmupWeight(int epoch) {
+      return warmupEpochs == 0 ? 1 : Math.min(1, (epoch + 1) / (double) warmupEpochs);
+    }
+
+    /** The weight of layer {@code index}'s rate: beta_y for layer 0 (y), beta_z for layer 1. */
+    public double beta(int index) {
+      return index == 0 ? betaY : betaZ;
+    }
+
+    @Override
+    public int samples() {
+      return 1;
+    }
+
+    @Override
+    public String name() {
+      return "hit";
+    }
+
+    /**
+     * Checks the model is HIT's: two Gaussian layers whose KL splits into per-layer terms (the
+     * top-down structure), a Gaussian top prior.
+     */
+    @Override
+    public void check(VaeArchitecture architecture) {
+      Objective.super.check(architecture);
+      if (architecture.layerCount() != 2) {
+        throw new IllegalArgumentException(
+            "objective hit needs two latent layers (y below, z on top), got "
+                + architecture.layerCount());
+      }
+      if (!architecture.inference().layerwiseKl(2)) {
+        throw new IllegalArgumentException(
+            "objective hit needs per-layer rates, which the "
+                + architecture.inference().name()
+                + " inference structure does not give; use top_down");
+      }
     }
   }
 

@@ -40,6 +40,12 @@ public interface TrainableVae extends AutoCloseable {
    */
   float[] logWeights(float[] x, float[] y, int rows, float[][] eps, int k);
 
+  /**
+   * Called before the first step of each epoch (0-based), resumed epochs included: for objectives
+   * whose loss depends on the epoch, such as HIT's warm-up of its rates. Does nothing by default.
+   */
+  default void startEpoch(int epoch) {}
+
   /** The current weights, as the bundle writer takes them. */
   VaeWeights weights();
 

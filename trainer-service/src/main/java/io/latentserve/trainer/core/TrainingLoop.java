@@ -153,6 +153,7 @@ public final class TrainingLoop {
         int[] order = permutation(n, Seeds.derive(spec.seed(), SHUFFLE_SEEDS, epoch));
         Binarizer binarizer =
             bernoulli ? new Binarizer(Seeds.derive(spec.seed(), BINARIZATION_SEEDS, epoch)) : null;
+        model.startEpoch(epoch);
         for (; stepInEpoch < stepsPerEpoch; stepInEpoch++) {
           if (cancelled.getAsBoolean()) {
             throw new JobCancelledException(

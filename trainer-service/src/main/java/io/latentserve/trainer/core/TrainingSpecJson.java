@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentserve.model.Activation;
+import io.latentserve.model.InferenceStructure;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.Prior;
@@ -68,11 +69,22 @@ public final class TrainingSpecJson {
       l.put("family", layer.family().name());
     }
     arch.put("prior", a.prior().name());
+    if (a.inference() != InferenceStructure.BOTTOM_UP) {
+      arch.put("inference", a.inference().name());
+    }
+    if (a.inputShape().size() > 1) {
+      ArrayNode shape = arch.putArray("input_shape");
+      a.inputShape().forEach(shape::add);
+    }
     ObjectNode objective = root.putObject("objective");
     objective.put("kind", spec.objective().name());
     Objective o = spec.objective();
     if (o instanceof Objective.BetaVae b) {
       objective.put("beta", b.beta());
+    } else if (o instanceof Objective.Hit h) {
+      objective.put("beta_y", h.betaY());
+      objective.put("beta_z", h.betaZ());
+      objective.put("warmup_epochs", h.warmupEpochs());
     } else if (o instanceof Objective.Iwae i) {
       objective.put("k", i.k());
     } else if (o instanceof Objective.Dreg d) {
@@ -146,13 +158,22 @@ public final class TrainingSpecJson {
             required(a, "likelihood_sigma").doubleValue(),
             conditionDim,
             prior,
-            a.path("likelihood_min_variance").asDouble(0));
+            a.path("likelihood_min_variance").asDouble(0),
+            a.hasNonNull("inference")
+                ? InferenceStructure.byName(a.get("inference").textValue())
+                : InferenceStructure.BOTTOM_UP,
+            inputShape(a));
     JsonNode o = required(root, "objective");
     String kind = required(o, "kind").textValue();
     Objective objective =
         switch (kind) {
           case "elbo" -> new Objective.Elbo();
           case "beta_vae" -> new Objective.BetaVae(required(o, "beta").doubleValue());
+          case "hit" ->
+              new Objective.Hit(
+                  required(o, "beta_y").doubleValue(),
+                  required(o, "beta_z").doubleValue(),
+                  o.path("warmup_epochs").asInt(0));
           case "iwae" -> new Objective.Iwae(required(o, "k").intValue());
           case "dreg" -> new Objective.Dreg(required(o, "k").intValue());
           case "info_vae" ->
@@ -201,6 +222,16 @@ public final class TrainingSpecJson {
         required(o, "mi").doubleValue(),
         required(o, "e1").doubleValue(),
         required(o, "e2").doubleValue());
+  }
+
+  /** The architecture's "input_shape", or null (a plain vector) when absent. */
+  private static List<Integer> inputShape(JsonNode a) {
+    if (!a.hasNonNull("input_shape")) {
+      return null;
+    }
+    List<Integer> shape = new ArrayList<>();
+    a.get("input_shape").forEach(d -> shape.add(d.intValue()));
+    return shape;
   }
 
   private static JsonNode required(JsonNode node, String field) {

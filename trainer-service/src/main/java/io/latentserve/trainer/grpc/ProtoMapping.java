@@ -24,6 +24,7 @@ import io.latentserve.trainer.core.InvalidSpecException;
 import io.latentserve.trainer.core.PublishedModel;
 import io.latentserve.trainer.core.TrainingProgress;
 import io.latentserve.trainer.core.TrainingSpec;
+import io.latentserve.wire.LatentDistributions;
 import io.latentserve.wire.ModelInfos;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -100,6 +101,7 @@ final class ProtoMapping {
                   "spec.architecture.likelihood " + a.getLikelihoodValue() + " is unknown");
         };
     List<StochasticLayer> layers = new ArrayList<>();
+    io.latentserve.model.InferenceStructure inference = inferenceStructure(a);
     switch (a.getPreset()) {
       case PRESET_IWAE_1_LAYER, PRESET_IWAE_2_LAYER -> {
         if (a.getLayersCount() > 0) {
@@ -115,6 +117,21 @@ final class ProtoMapping {
                 ? VaeArchitecture.iwaeOneLayer()
                 : VaeArchitecture.iwaeTwoLayer();
         layers.addAll(preset.layers());
+      }
+      case PRESET_HIT_MLP -> {
+        if (a.getLayersCount() > 0) {
+          throw new InvalidSpecException(
+              "spec.architecture.layers",
+              "spec.architecture.layers must be empty when a preset is set, got "
+                  + a.getLayersCount()
+                  + " layers and "
+                  + a.getPreset());
+        }
+        layers.addAll(
+            VaeArchitecture.hitMlp(
+                    inputDim, io.latentserve.model.LikelihoodFamily.GAUSSIAN_FIXED, 1)
+                .layers());
+        inference = io.latentserve.model.InferenceStructure.TOP_DOWN;
       }
       case PRESET_UNSPECIFIED -> {
         if (a.getLayersCount() == 0) {
@@ -163,7 +180,22 @@ final class ProtoMapping {
               + likelihood);
     }
     return new VaeArchitecture(inputDim, layers, activation, likelihood, sigma, conditionDim)
-        .withLikelihoodMinVariance(minVariance(a, likelihood));
+        .withLikelihoodMinVariance(minVariance(a, likelihood))
+        .withInference(inference)
+        .withInputShape(data.exampleShape());
+  }
+
+  /** The spec's inference structure; unspecified is the bottom-up chain. */
+  static io.latentserve.model.InferenceStructure inferenceStructure(Architecture a) {
+    try {
+      return LatentDistributions.fromApi(a.getInferenceStructure());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSpecException(
+          "spec.architecture.inference_structure",
+          "spec.architecture.inference_structure "
+              + a.getInferenceStructureValue()
+              + " is unknown");
+    }
   }
 
   /**
@@ -227,6 +259,12 @@ final class ProtoMapping {
               () -> new io.latentserve.trainer.core.Objective.Dreg(o.getDreg().getK()));
       case INFO_VAE -> infoVae(o.getInfoVae());
       case LAG_VAE -> lagVae(o.getLagVae());
+      case HIT ->
+          field(
+              "spec.objective.hit",
+              () ->
+                  new io.latentserve.trainer.core.Objective.Hit(
+                      o.getHit().getBetaY(), o.getHit().getBetaZ(), o.getHit().getWarmupEpochs()));
       case VIMCO ->
           field(
               "spec.objective.vimco.k",
@@ -241,7 +279,7 @@ final class ProtoMapping {
           throw new InvalidSpecException(
               "spec.objective",
               "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, lag_vae,"
-                  + " vimco, rws");
+                  + " vimco, rws, hit");
     };
   }
 
@@ -345,7 +383,8 @@ final class ProtoMapping {
             .setLikelihood(ModelInfos.likelihood(a))
             .setLikelihoodSigma(a.likelihoodSigma())
             .setLikelihoodMinVariance(a.likelihoodMinVariance())
-            .setConditional(a.conditional());
+            .setConditional(a.conditional())
+            .setInferenceStructure(LatentDistributions.toApi(a.inference()));
     for (StochasticLayer layer : a.layers()) {
       arch.addLayers(
           StochasticLayerSpec.newBuilder()
@@ -357,6 +396,12 @@ final class ProtoMapping {
     io.latentserve.trainer.core.Objective o = spec.objective();
     if (o instanceof io.latentserve.trainer.core.Objective.BetaVae b) {
       objective.setBetaVae(Objective.BetaVae.newBuilder().setBeta(b.beta()));
+    } else if (o instanceof io.latentserve.trainer.core.Objective.Hit h) {
+      objective.setHit(
+          Objective.Hit.newBuilder()
+              .setBetaY(h.betaY())
+              .setBetaZ(h.betaZ())
+              .setWarmupEpochs(h.warmupEpochs()));
     } else if (o instanceof io.latentserve.trainer.core.Objective.Iwae i) {
       objective.setIwae(Objective.Iwae.newBuilder().setK(i.k()));
     } else if (o instanceof io.latentserve.trainer.core.Objective.Dreg d) {

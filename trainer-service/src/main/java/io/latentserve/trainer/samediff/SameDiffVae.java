@@ -65,6 +65,8 @@ public final class SameDiffVae implements TrainableVae {
   private final AdamUpdater updater;
   private final Map<String, INDArray> placeholderArrays = new HashMap<>();
   private final LagrangeMultipliers multipliers;
+  // HIT's warm-up weight of the rates for the current epoch (1 without a warm-up)
+  private double klWeight = 1;
   private long iteration;
   private boolean closed;
 
@@ -140,6 +142,14 @@ public final class SameDiffVae implements TrainableVae {
     return graph.objective();
   }
 
+  /** HIT's warm-up: sets the weight of the rates for the epoch's steps. */
+  @Override
+  public void startEpoch(int epoch) {
+    if (graph.objective() instanceof Objective.Hit hit) {
+      klWeight = hit.warmupWeight(epoch);
+    }
+  }
+
   /** Placeholder values for a batch; {@code dregWeight} may be null outside DReG. */
   Map<String, INDArray> placeholders(
       float[] x, int rows, float[][] eps, int k, float[] priorEps, INDArray dregWeight) {
@@ -189,6 +199,9 @@ public final class SameDiffVae implements TrainableVae {
           VaeGraph.CONSISTENCY_MULTIPLIER,
           Nd4j.scalar(graph.dataType(), multipliers.consistency()));
       ph.put(VaeGraph.MMD_MULTIPLIER, Nd4j.scalar(graph.dataType(), multipliers.mmd()));
+    }
+    if (objective instanceof Objective.Hit) {
+      ph.put(VaeGraph.KL_WEIGHT, Nd4j.scalar(graph.dataType(), klWeight));
     }
     if (objective instanceof Objective.Dreg) {
       ph.put(

@@ -2,6 +2,7 @@ package io.latentserve.trainer.samediff;
 
 import io.latentserve.model.Dense;
 import io.latentserve.model.GaussianMlp;
+import io.latentserve.model.InferenceStructure;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.Prior;
@@ -27,13 +28,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * (samples of p(z) for the MMD); {@code dreg_weight} [B, K] for DReG (the normalized importance
  * weights w~, computed by a forward pass first). Outputs: {@code log_w}, {@code log_px_z}, {@code
  * log_pz}, {@code log_qz} [B, K]; {@code loss} and {@code bound} (scalars, nats per example); and
- * per layer {@code <layer>_mean}, {@code <layer>_logvar}, {@code <layer>} ([B, d_1] for layer 1, [B
- * K, d_l] above it). A Lagrangian objective (LagVAE, InfoVAE by its constraints) adds the scalar
- * outputs {@code nll}, {@code kl} (the single-sample mean of log q - log p) and {@code mmd} (1e4
- * times the V-statistic against {@code prior_eps}, which then holds B draws); LagVAE reads its
- * multipliers from the scalar placeholders {@code consistency_multiplier} and {@code
- * mmd_multiplier}, fed every step, while InfoVAE's are the constants e1 and e2. Variables hold the
- * weights of a {@link VaeWeights}, named by {@link #variableName}.
+ * per layer {@code <layer>_mean}, {@code <layer>_logvar}, {@code <layer>} ([B, d_l] for a layer
+ * whose encoder reads the data alone, e.g. layer 1 of the bottom-up chain, [B K, d_l] for the
+ * others). HIT adds the scalar placeholder {@code kl_weight} (its warm-up weight, fed every step)
+ * and the scalar outputs {@code rate_<layer>}, the batch means of each layer's analytic KL. A
+ * Lagrangian objective (LagVAE, InfoVAE by its constraints) adds the scalar outputs {@code nll},
+ * {@code kl} (the single-sample mean of log q - log p) and {@code mmd} (1e4 times the V-statistic
+ * against {@code prior_eps}, which then holds B draws); LagVAE reads its multipliers from the
+ * scalar placeholders {@code consistency_multiplier} and {@code mmd_multiplier}, fed every step,
+ * while InfoVAE's are the constants e1 and e2. Variables hold the weights of a {@link VaeWeights},
+ * named by {@link #variableName}.
  *
  * <p>A conditional architecture (C = conditionDim > 0) adds the placeholders {@code y} [B, C] and
  * {@code y_rows} [B K, C] (y with each row repeated K times): every encoder and decoder network
@@ -54,10 +58,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * dream_eps_<layer>} [M, d_l] and {@code dream_x_noise} [M, D] (M = B) and the output {@code
  * sleep_log_qz} [M].
  *
- * <p>Layer 1's posterior is evaluated once per example and broadcast over the K samples; every
- * layer above works on the B K samples as rows. Log densities follow the bundle's formulas (see
- * {@code io.latentserve.model.ReferenceVae}); log q uses (z - mean) exp(-logvar / 2) = eps except
- * in DReG, where the parameters of q enter log q through a stop-gradient.
+ * <p>The encoder runs in the order of the architecture's {@link InferenceStructure}, each layer
+ * reading the concatenation its structure names. A layer whose encoder reads the data alone (layer
+ * 1 of the bottom-up chain, the top of the top-down one) is evaluated once per example and
+ * broadcast over the K samples; every other layer works on the B K samples as rows, reading x_rows.
+ * Log densities follow the bundle's formulas (see {@code io.latentserve.model.ReferenceVae}); log q
+ * uses (z - mean) exp(-logvar / 2) = eps except in DReG, where the parameters of q enter log q
+ * through a stop-gradient.
  */
 final class VaeGraph {
   static final String X = "x";
@@ -82,6 +89,7 @@ final class VaeGraph {
   static final String MMD = "mmd";
   static final String CONSISTENCY_MULTIPLIER = "consistency_multiplier";
   static final String MMD_MULTIPLIER = "mmd_multiplier";
+  static final String KL_WEIGHT = "kl_weight";
 
   private final VaeArchitecture architecture;
   private final Objective objective;
@@ -173,6 +181,8 @@ final class VaeGraph {
     }
     // [B, K] as a shape vector, for reshaping per-sample rows back to [B, K, ...].
     bk = sd.shape(eps.get(0)).get(SDIndex.interval(0, 2));
+    // q's parameters per layer, by index, for the analytic per-layer KLs of HIT
+    SDVariable[][] posteriors = new SDVariable[layers][];
     int c = architecture.conditionDim();
     SDVariable y = c == 0 ? null : sd.placeHolder(Y, dataType, -1, c);
     SDVariable yRows = c == 0 ? null : sd.placeHolder(Y_ROWS, dataType, -1, c);
@@ -189,17 +199,29 @@ final class VaeGraph {
       rowScale = dregWeight.reshape(-1, 1).sub(1.0);
     }
 
-    // Encoder, bottom-up. z holds the samples that drive the next encoder layer; score holds the
-    // samples at which the densities are evaluated (the same values; DReG rescales their gradient).
-    List<SDVariable> z = new ArrayList<>();
-    List<SDVariable> score = new ArrayList<>();
+    // Likelihood targets and the input of every per-sample encoder that reads the data: x repeated
+    // K times, [B K, D] (x_rows, fed by the caller).
+    int dim = architecture.inputDim();
+    SDVariable xRows = sd.placeHolder(X_ROWS, dataType, -1, dim);
+
+    // Encoder, in the order of the inference structure. z holds the samples that drive the encoders
+    // that read them; score holds the samples at which the densities are evaluated (the same
+    // values; DReG rescales their gradient). Both are indexed by layer. A layer whose encoder reads
+    // the data alone is evaluated once per example and broadcast over its K samples; every other
+    // layer works on the B K sample rows.
+    List<SDVariable> z = new ArrayList<>(java.util.Collections.nCopies(layers, null));
+    List<SDVariable> score = new ArrayList<>(java.util.Collections.nCopies(layers, null));
     SDVariable logQ = null;
-    for (int l = 0; l < layers; l++) {
+    for (int l : architecture.inference().encodingOrder(layers)) {
       StochasticLayer layer = architecture.layer(l);
       LatentFamily family = layer.family();
       SdFamily sdFamily = SdFamily.of(family);
       int d = layer.latentDim();
-      SDVariable input = l == 0 ? withCondition(x, y) : withCondition(z.get(l - 1), yRows);
+      boolean perExampleLayer = readsDataOnly(l);
+      SDVariable input =
+          perExampleLayer
+              ? withCondition(encoderInput(l, x, z), y)
+              : withCondition(encoderInput(l, xRows, z), yRows);
       SDVariable[] q =
           mlp(
               Network.ENCODER,
@@ -211,9 +233,10 @@ final class VaeGraph {
       for (int p = 0; p < q.length; p++) {
         q[p] = q[p].rename(layer.name() + "_" + family.parameterNames().get(p));
       }
+      posteriors[l] = q;
       SDVariable e = eps.get(l);
       SDVariable sampleRows;
-      if (l == 0) {
+      if (perExampleLayer) {
         // [B, 1, d] parameters against [B, K, d] noise
         sampleRows = sdFamily.sample(perExample(q, d), e).reshape(-1, d);
       } else {
@@ -223,14 +246,14 @@ final class VaeGraph {
         sampleRows = SdMath.stopGradient(sampleRows);
       }
       sampleRows = sampleRows.rename(layer.name());
-      z.add(sampleRows);
+      z.set(l, sampleRows);
       SDVariable layerLogQ;
       if (dreg) {
         SDVariable scored =
             sampleRows.add(sampleRows.sub(SdMath.stopGradient(sampleRows)).mul(rowScale));
-        score.add(scored);
-        if (l == 0) {
-          // q(z1|x): its parameters depend on x alone, so holding them fixed is a stop-gradient
+        score.set(l, scored);
+        if (perExampleLayer) {
+          // q(z_l|x): its parameters depend on x alone, so holding them fixed is a stop-gradient
           SDVariable m = SdMath.stopGradient(q[0]);
           SDVariable lv = SdMath.stopGradient(q[1]);
           SDVariable scored3 = scored.reshape(withLast(d));
@@ -238,7 +261,7 @@ final class VaeGraph {
               SdMath.gaussianLogDensity(scored3, m.reshape(-1, 1, d), lv.reshape(-1, 1, d), 2, d)
                   .reshape(-1);
         } else {
-          // q(z_l|z_{l-1}): hold the encoder's weights fixed, but not the sample below, through
+          // q(z_l|.): hold the encoder's weights fixed, but not the samples it reads, through
           // which the path gradient flows (rescaled once, like every scored sample)
           SDVariable[] frozen =
               mlp(
@@ -246,13 +269,13 @@ final class VaeGraph {
                   layer.name(),
                   weights.encoders().get(l),
                   family.parameterNames(),
-                  withCondition(score.get(l - 1), yRows),
+                  withCondition(encoderInput(l, xRows, score), yRows),
                   true);
           layerLogQ = SdMath.gaussianLogDensity(scored, frozen[0], frozen[1], 1, d);
         }
       } else if (detached) {
-        score.add(sampleRows);
-        if (l == 0) {
+        score.set(l, sampleRows);
+        if (perExampleLayer) {
           layerLogQ =
               sdFamily
                   .logDensity(sampleRows.reshape(withLast(d)), perExample(q, d), 2, d)
@@ -261,10 +284,10 @@ final class VaeGraph {
           layerLogQ = sdFamily.logDensity(sampleRows, q, 1, d);
         }
       } else {
-        score.add(sampleRows);
+        score.set(l, sampleRows);
         SDVariable logVar = q[1];
         SDVariable e2 = SdMath.sum(e.mul(e), 2, d, false); // [B, K]
-        if (l == 0) {
+        if (perExampleLayer) {
           // -0.5 (d log 2 pi + sum logvar + sum eps^2), the logvar sum shared by the K samples
           layerLogQ =
               e2.add(SdMath.sum(logVar, 1, d, true)).add(d * SdMath.LOG_2PI).mul(-0.5).reshape(-1);
@@ -290,6 +313,8 @@ final class VaeGraph {
     } else {
       logP = SdFamily.of(top.family()).logDensity(topScore, topPrior, 1, top.latentDim());
     }
+    SDVariable[][] priors = new SDVariable[layers][];
+    priors[layers - 1] = topPrior;
     for (int l = layers - 2; l >= 0; l--) {
       StochasticLayer layer = architecture.layer(l);
       SDVariable[] heads =
@@ -300,15 +325,14 @@ final class VaeGraph {
               layer.family().parameterNames(),
               withCondition(score.get(l + 1), yRows),
               false);
+      priors[l] = heads;
       logP =
           logP.add(
               SdFamily.of(layer.family()).logDensity(score.get(l), heads, 1, layer.latentDim()));
     }
 
-    // Likelihood p(x | z1) over the B K sample rows, against x repeated K times (x_rows, fed by
-    // the caller): elementwise ops on [B K, D] without broadcasting, which ND4J runs far faster.
-    int dim = architecture.inputDim();
-    SDVariable xRows = sd.placeHolder(X_ROWS, dataType, -1, dim);
+    // Likelihood p(x | z1) over the B K sample rows, against x repeated K times: elementwise ops
+    // on [B K, D] without broadcasting, which ND4J runs far faster.
     SDVariable logPx = logLikelihood(xRows, withCondition(score.get(0), yRows), weights);
 
     SDVariable logPz = logP.reshape(bk).rename(LOG_PZ);
@@ -319,7 +343,19 @@ final class VaeGraph {
     SDVariable loss;
     SDVariable bound;
     int k = objective.samples();
-    if (objective instanceof Objective.BetaVae beta) {
+    if (objective instanceof Objective.Hit hit) {
+      bound = logW.mean();
+      // D + w (beta_y R_y + beta_z R_z), K = 1: every layer's parameters have B rows
+      SDVariable klWeight = sd.placeHolder(KL_WEIGHT, dataType);
+      SDVariable weighted = null;
+      for (int l = 0; l < layers; l++) {
+        SDVariable rate = gaussianKl(posteriors[l], priors[l], architecture.layer(l).latentDim());
+        rate.mean().rename(rate(architecture.layer(l)));
+        SDVariable term = rate.mul(hit.beta(l));
+        weighted = weighted == null ? term : weighted.add(term);
+      }
+      loss = logPx.reshape(-1).neg().add(weighted.mul(klWeight)).mean();
+    } else if (objective instanceof Objective.BetaVae beta) {
       bound = logW.mean();
       loss = logPx.sub(logQz.sub(logPz).mul(beta.beta())).mean().neg();
     } else if (objective instanceof Objective.Iwae) {
@@ -374,6 +410,29 @@ final class VaeGraph {
     bound.rename(BOUND);
     loss.rename(LOSS);
     sd.setLossVariables(loss);
+  }
+
+  /**
+   * KL(N(mean_q, exp(logvar_q)) || N(mean_p, exp(logvar_p))) summed over the d units of each row,
+   * analytic: 0.5 sum(logvar_p - logvar_q + (exp(logvar_q) + (mean_q - mean_p)^2) / exp(logvar_p) -
+   * 1); a null {@code p} is N(0, I). [rows]
+   */
+  private static SDVariable gaussianKl(SDVariable[] q, SDVariable[] p, int d) {
+    SDVariable varQ = q[0].getSameDiff().math().exp(q[1]);
+    SDVariable terms;
+    if (p == null) {
+      terms = varQ.add(q[0].mul(q[0])).sub(q[1]).sub(1.0);
+    } else {
+      SDVariable diff = q[0].sub(p[0]);
+      SDVariable precisionP = q[0].getSameDiff().math().exp(p[1].neg());
+      terms = p[1].sub(q[1]).add(varQ.add(diff.mul(diff)).mul(precisionP)).sub(1.0);
+    }
+    return SdMath.sum(terms, 1, d, false).mul(0.5);
+  }
+
+  /** The output {@code rate_<layer>}: the batch mean of a layer's analytic KL (HIT). */
+  static String rate(StochasticLayer layer) {
+    return "rate_" + layer.name();
   }
 
   /**
@@ -552,7 +611,7 @@ final class VaeGraph {
           case GAUSSIAN_LEARNED -> px[0].add(sd.math().exp(px[1].mul(0.5)).mul(noise));
         };
     x = SdMath.stopGradient(x).rename(DREAM_X);
-    SDVariable below = x;
+    List<SDVariable> dreams = java.util.Arrays.asList(dream);
     SDVariable logQ = null;
     for (int l = 0; l < layers; l++) {
       StochasticLayer layer = architecture.layer(l);
@@ -562,13 +621,34 @@ final class VaeGraph {
               layer.name(),
               weights.encoders().get(l),
               layer.family().parameterNames(),
-              withCondition(below, y),
+              withCondition(encoderInput(l, x, dreams), y),
               false);
       SDVariable term = SdFamily.of(layer.family()).logDensity(dream[l], q, 1, layer.latentDim());
       logQ = logQ == null ? term : logQ.add(term);
-      below = dream[l];
     }
     return logQ.rename(SLEEP_LOG_QZ);
+  }
+
+  /** Whether layer {@code l}'s encoder reads the data alone (no other layer's sample). */
+  private boolean readsDataOnly(int l) {
+    return architecture.inference().encoderInputs(l, architecture.layerCount()).stream()
+        .allMatch(InferenceStructure.EncoderInput::data);
+  }
+
+  /**
+   * The input of layer {@code l}'s encoder without the condition: the data and the samples its
+   * {@link InferenceStructure} names, concatenated in that order.
+   *
+   * @param data the data, rows matching the samples' rows
+   * @param samples samples by layer index, those not yet drawn null
+   */
+  private SDVariable encoderInput(int l, SDVariable data, List<SDVariable> samples) {
+    List<SDVariable> parts = new ArrayList<>();
+    for (InferenceStructure.EncoderInput in :
+        architecture.inference().encoderInputs(l, architecture.layerCount())) {
+      parts.add(in.data() ? data : samples.get(in.layer()));
+    }
+    return parts.size() == 1 ? parts.get(0) : sd.concat(1, parts.toArray(new SDVariable[0]));
   }
 
   /**

@@ -39,7 +39,7 @@ class CatalogDatasetSourceTest {
     Path root = io.latentserve.trainer.core.SharedData.assumeCatalog("mnist-10k").dataDir();
     // 8,000 in the train split, 800 of them held out for validation
     assertThat(new CatalogDatasetSource(root).describe("mnist-10k"))
-        .isEqualTo(new DatasetSource.Shape(784, 7200, 10));
+        .isEqualTo(new DatasetSource.Shape(784, 7200, 10, java.util.List.of(1, 28, 28)));
   }
 
   /**

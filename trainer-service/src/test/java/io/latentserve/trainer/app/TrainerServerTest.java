@@ -20,6 +20,7 @@ import io.latentserve.bundle.Manifest;
 import io.latentserve.proto.v1.Architecture;
 import io.latentserve.proto.v1.CancelJobRequest;
 import io.latentserve.proto.v1.GetJobRequest;
+import io.latentserve.proto.v1.InferenceStructure;
 import io.latentserve.proto.v1.Job;
 import io.latentserve.proto.v1.JobEvent;
 import io.latentserve.proto.v1.JobPhase;
@@ -318,6 +319,69 @@ class TrainerServerTest {
   }
 
   @Test
+  void submitJob_hitTopDown_publishesATopDownBundleWithItsShape() {
+    Job job =
+        submit(
+            spec("tiny-hit", 2)
+                .setArchitecture(
+                    Architecture.newBuilder()
+                        .addLayers(StochasticLayerSpec.newBuilder().setLatentDim(3).addHidden(8))
+                        .addLayers(StochasticLayerSpec.newBuilder().setLatentDim(2).addHidden(4))
+                        .setInferenceStructure(InferenceStructure.INFERENCE_STRUCTURE_TOP_DOWN))
+                .setObjective(
+                    Objective.newBuilder()
+                        .setHit(
+                            Objective.Hit.newBuilder()
+                                .setBetaY(0.5)
+                                .setBetaZ(2)
+                                .setWarmupEpochs(2))));
+    assertThat(job.getSpec().getObjective().getHit().getBetaZ()).isEqualTo(2);
+
+    JobEvent last =
+        drain(trainer.watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()))
+            .stream()
+            .reduce((a, b) -> b)
+            .orElseThrow();
+
+    assertThat(last.getJob().getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+    assertThat(last.getJob().getPublished().getInferenceStructure())
+        .isEqualTo(InferenceStructure.INFERENCE_STRUCTURE_TOP_DOWN);
+    Manifest manifest =
+        new FileSystemModelRepository(dir.resolve("models")).open("tiny-hit", 1).manifest();
+    assertThat(manifest.architecture().inference())
+        .isEqualTo(io.latentserve.model.InferenceStructure.TOP_DOWN);
+    assertThat(manifest.architecture().encoderInputDim(0))
+        .isEqualTo(manifest.architecture().inputDim() + 2);
+  }
+
+  @Test
+  void submitJob_hitBottomUp_invalidArgumentNamingTheStructure() {
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setArchitecture(
+                        Architecture.newBuilder()
+                            .addLayers(StochasticLayerSpec.newBuilder().setLatentDim(3))
+                            .addLayers(StochasticLayerSpec.newBuilder().setLatentDim(2)))
+                    .setObjective(
+                        Objective.newBuilder()
+                            .setHit(Objective.Hit.newBuilder().setBetaY(1).setBetaZ(1)))),
+        Status.Code.INVALID_ARGUMENT,
+        "objective hit needs per-layer rates, which the bottom_up inference structure does not"
+            + " give; use top_down");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setObjective(
+                        Objective.newBuilder()
+                            .setHit(Objective.Hit.newBuilder().setBetaY(-1).setBetaZ(1)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.hit: beta_y and beta_z must be finite and >= 0, got -1.0 and 1.0");
+  }
+
+  @Test
   void submitJob_rwsWithSleep_trainsAndPublishes() {
     Job job =
         submit(
@@ -345,7 +409,7 @@ class TrainerServerTest {
         () -> submit(spec("x", 1).clearObjective()),
         Status.Code.INVALID_ARGUMENT,
         "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, lag_vae, vimco,"
-            + " rws");
+            + " rws, hit");
     assertStatus(
         () ->
             submit(

@@ -55,11 +55,26 @@ class ObjectiveGradientTest {
             // the variance floor binds for some features: their log-variance head gets no
             // gradient through the likelihood, the others the usual one
             TinyModels.floored(
-                TinyModels.twoLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.TANH)));
+                TinyModels.twoLayer(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.TANH)),
+            TinyModels.topDown(LikelihoodFamily.GAUSSIAN_FIXED, Activation.TANH));
     for (Objective objective : objectives) {
       for (VaeArchitecture architecture : architectures) {
         args.add(Arguments.of(objective, architecture));
       }
+    }
+    // HIT's per-layer betas (and an unweighted ELBO with analytic KLs) on top-down models
+    for (Objective hit : List.of(new Objective.Hit(0.3, 2.5, 0), new Objective.Hit(1, 1, 4))) {
+      args.add(
+          Arguments.of(hit, TinyModels.topDown(LikelihoodFamily.GAUSSIAN_FIXED, Activation.TANH)));
+      args.add(
+          Arguments.of(
+              hit,
+              TinyModels.floored(
+                  TinyModels.topDown(LikelihoodFamily.GAUSSIAN_LEARNED, Activation.RELU))));
+      args.add(
+          Arguments.of(
+              hit,
+              TinyModels.topDown(LikelihoodFamily.BERNOULLI, Activation.TANH).withConditionDim(2)));
     }
     return args.stream();
   }

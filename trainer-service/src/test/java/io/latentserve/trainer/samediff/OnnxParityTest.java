@@ -64,6 +64,13 @@ class OnnxParityTest {
                 LikelihoodFamily.BERNOULLI,
                 0),
             IWAE),
+        // HIT's top-down structure, trained with its own objective and with IWAE
+        Arguments.of(
+            TinyModels.topDown(LikelihoodFamily.GAUSSIAN_FIXED, Activation.TANH),
+            new Objective.Hit(0.5, 2, 1)),
+        Arguments.of(
+            TinyModels.topDown(LikelihoodFamily.BERNOULLI, Activation.RELU).withConditionDim(3),
+            IWAE),
         // sigmoid belief nets (Bernoulli layers, learned prior) trained with VIMCO and RWS
         Arguments.of(VaeArchitecture.sigmoidBeliefNet(TinyModels.D, 4), new Objective.Vimco(K)),
         Arguments.of(
@@ -83,7 +90,7 @@ class OnnxParityTest {
             new Batch(
                 x,
                 ROWS,
-                LatentNoise.latent(architecture, 3, step * ROWS, ROWS, K),
+                LatentNoise.latent(architecture, 3, step * ROWS, ROWS, objective.samples()),
                 null,
                 TinyModels.conditions(architecture, ROWS, 200 + step),
                 LatentNoise.dreams(architecture, 3, step * ROWS, ROWS)));

@@ -34,8 +34,10 @@ class ReferenceParityTest {
       for (Activation activation : Activation.values()) {
         args.add(Arguments.of(TinyModels.oneLayer(family, activation)));
         args.add(Arguments.of(TinyModels.twoLayer(family, activation)));
+        args.add(Arguments.of(TinyModels.topDown(family, activation)));
       }
     }
+
     args.add(
         Arguments.of(
             TinyModels.floored(

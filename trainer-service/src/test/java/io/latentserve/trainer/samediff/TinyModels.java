@@ -34,6 +34,12 @@ final class TinyModels {
         likelihood == LikelihoodFamily.GAUSSIAN_FIXED ? 0.7 : 0);
   }
 
+  /** {@link #twoLayer} with HIT's top-down inference: q(z2|x) q(z1|z2, x). */
+  static VaeArchitecture topDown(LikelihoodFamily likelihood, Activation activation) {
+    return twoLayer(likelihood, activation)
+        .withInference(io.latentserve.model.InferenceStructure.TOP_DOWN);
+  }
+
   /**
    * A learned-variance Gaussian likelihood whose variance floor (1, a log variance of 0) binds for
    * about half the features of these small random networks, whose raw log variances straddle 0.
