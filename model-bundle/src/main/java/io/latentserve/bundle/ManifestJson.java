@@ -74,8 +74,8 @@ import java.util.function.Supplier;
  * bundle a training job published, read as "" when absent) and {@code conditionDim}: the size C of
  * the condition y of a conditional model (see {@link VaeArchitecture}), written only when it is > 0
  * and read as 0 when absent, so that unconditional manifests are the same as before conditioning
- * existed. A bundle trained as a point of a sweep also has {@code provenance.sweep}: {@code
- * {"id": "<sweep id>", "index": 3, "values": {"mi": "1", "e1": "86"}}} (absent otherwise).
+ * existed. A bundle trained as a point of a sweep also has {@code provenance.sweep}: {@code {"id":
+ * "<sweep id>", "index": 3, "values": {"mi": "1", "e1": "86"}}} (absent otherwise).
  */
 public final class ManifestJson {
   private static final ObjectMapper MAPPER =
