@@ -204,7 +204,7 @@ class EvaluatorTest {
                     EvaluatorOptions.defaults(),
                     request(LinearGaussianVae.data(3, 1), 0, Set.of(), 1)))
         .isInstanceOf(InvalidEvaluationException.class)
-        .hasMessage("k must be in [1, 5000], got 0");
+        .hasMessageStartingWith("k must be in [1, 5000], got 0 (only models with the rbm prior");
   }
 
   @Test

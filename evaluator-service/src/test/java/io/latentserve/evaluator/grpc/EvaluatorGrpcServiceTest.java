@@ -298,7 +298,9 @@ class EvaluatorGrpcServiceTest {
     startWithReference();
 
     assertFails(
-        request(3, 0).build(), Status.Code.INVALID_ARGUMENT, "k must be in [1, 2000], got 0");
+        request(3, 0).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "k must be in [1, 2000], got 0 (only models with the rbm prior have a default k, 4000; contract-vae/1 has the standard_normal prior)");
     assertFails(
         request(3, -1).build(), Status.Code.INVALID_ARGUMENT, "k must be in [1, 2000], got -1");
     assertFails(
