@@ -57,7 +57,7 @@ import java.util.function.BooleanSupplier;
  * terms, where the top layer's log p holds the whole log p(z) = -E(z) - log Z (the estimate the
  * bundle carries) and the layers below hold 0: the rates sum to the total KL(q(z|x) || p(z)), and
  * each inherits log Z's error (the top layer's in full). Its IW-LL is of the discrete model, with k
- * = 4000 when the request leaves k at 0 ({@link #RBM_DEFAULT_K}).
+ * = 4000 when the request leaves k at 0 ({@link #RBM_DEFAULT_K}; 5000 for other models).
  */
 public final class Evaluator {
   // Purposes of Seeds.derive; the numbers are fixed: a new one changes every evaluation's draws.
@@ -108,29 +108,19 @@ public final class Evaluator {
    */
   public static final int RBM_DEFAULT_K = 4000;
 
+  /** Importance samples per example for other models when the request leaves k at 0 (IWAE). */
+  public static final int DEFAULT_K = 5000;
+
   /**
-   * The k an evaluation of {@code model} runs: the request's, or for k = 0 the default of an
-   * rbm-prior model, {@link #RBM_DEFAULT_K} (at most the server's limit).
-   *
-   * @throws InvalidEvaluationException for k = 0 and a model without a default
+   * The k an evaluation of {@code model} runs: the request's, or for k = 0 the model's default,
+   * {@link #RBM_DEFAULT_K} for an rbm-prior model and {@link #DEFAULT_K} (the IWAE paper's) for
+   * others, at most the server's limit.
    */
   int resolveK(EvaluationRequest request, ModelDescription model) {
     if (request.k() != 0) {
       return request.k();
     }
-    if (model.prior().spansAllLayers()) {
-      return Math.min(RBM_DEFAULT_K, options.maxK());
-    }
-    throw new InvalidEvaluationException(
-        "k must be in [1, "
-            + options.maxK()
-            + "], got 0 (only models with the rbm prior have a default k, "
-            + RBM_DEFAULT_K
-            + "; "
-            + model.id()
-            + " has the "
-            + model.prior().name()
-            + " prior)");
+    return Math.min(model.prior().spansAllLayers() ? RBM_DEFAULT_K : DEFAULT_K, options.maxK());
   }
 
   /**
@@ -142,7 +132,10 @@ public final class Evaluator {
     // k = 0 asks for the model's default, known once the model is described (resolveK).
     if (request.k() < 0 || request.k() > options.maxK()) {
       throw new InvalidEvaluationException(
-          "k must be in [1, " + options.maxK() + "], got " + request.k());
+          "k must be in [1, "
+              + options.maxK()
+              + "] (0 for the model's default), got "
+              + request.k());
     }
     if (request.data() != null) {
       validateData(request.data());
