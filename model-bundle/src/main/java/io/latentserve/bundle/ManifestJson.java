@@ -78,11 +78,10 @@ import java.util.function.Supplier;
  * the condition y of a conditional model (see {@link VaeArchitecture}), written only when it is > 0
  * and read as 0 when absent, so that unconditional manifests are the same as before conditioning
  * existed. A bundle trained as a point of a sweep also has {@code provenance.sweep}: {@code {"id":
- * "<sweep id>", "index": 3, "values": {"mi": "1", "e1": "86"}}} (absent otherwise).
- * {@code rbmPrior} is written for, and required of, a model with the {@code
- * rbm} prior alone: the halves' sizes (checked against the layers) and its {@link
- * io.latentserve.model.LogPartition} ({@code method} "exact" or "ais"; temperatures, chains and
- * seed 0 for exact).
+ * "<sweep id>", "index": 3, "values": {"mi": "1", "e1": "86"}}} (absent otherwise). {@code
+ * rbmPrior} is written for, and required of, a model with the {@code rbm} prior alone: the halves'
+ * sizes (checked against the layers) and its {@link io.latentserve.model.LogPartition} ({@code
+ * method} "exact" or "ais"; temperatures, chains and seed 0 for exact).
  */
 public final class ManifestJson {
   private static final ObjectMapper MAPPER =
