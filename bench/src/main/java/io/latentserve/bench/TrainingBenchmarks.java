@@ -1,5 +1,6 @@
 package io.latentserve.bench;
 
+import io.latentserve.datasets.Dataset;
 import io.latentserve.datasets.DatasetCatalog;
 import io.latentserve.datasets.Split;
 import io.latentserve.model.StochasticLayer;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -50,9 +52,18 @@ import org.nd4j.linalg.factory.Nd4j;
  *       the median step and the fraction of the floor = floor time / step time.
  * </ol>
  *
+ * <p>With {@code --jax PYTHON} (bench/run passes its virtual environment's), each IWAE case is
+ * followed by the same training in JAX ({@code bench/jax/train_iwae.py}, {@link Jax}), so that the
+ * two alternate within one run; {@code --rounds R} repeats the pair. The ratio trainer / JAX is
+ * reported per step over the whole last epoch (batch gathering, binarization and noise included on
+ * both sides) and for the median step. {@code --eval-k K} adds the quality check: the test NLL
+ * (minus the mean of log (1/K) sum w over {@code --eval-examples} test digits, 0 = all) after the
+ * run, the trainer's and JAX's each measured by its own code.
+ *
  * <p>Usage: {@code bench/run training [--epochs 2] [--cases 1L-k1,1L-k5,...] [--batch 100]
- * [--data-dir DIR]}. Threads come from {@code OMP_NUM_THREADS} (read when ND4J loads; bench/run
- * sets 1 unless it is set). Cases: {@code 1L-k1 1L-k5 1L-k50 2L-k1 2L-k5 1L-dreg5}.
+ * [--data-dir DIR] [--jax PYTHON|none] [--rounds 1] [--eval-k 0] [--eval-examples 0]}. Threads come
+ * from {@code OMP_NUM_THREADS} (read when ND4J loads; bench/run sets 1 unless it is set). Cases:
+ * {@code 1L-k1 1L-k5 1L-k50 2L-k1 2L-k5 1L-dreg5}.
  */
 public final class TrainingBenchmarks {
   private static final String DATASET = "mnist-10k";
@@ -69,12 +80,26 @@ public final class TrainingBenchmarks {
     }
   }
 
-  record Options(int epochs, List<String> cases, int batch, Path dataDir) {
+  record Options(
+      int epochs,
+      List<String> cases,
+      int batch,
+      Path dataDir,
+      Path jaxPython,
+      Path jaxScript,
+      int rounds,
+      int evalK,
+      int evalExamples) {
     static Options parse(String[] args) {
       int epochs = 2;
       List<String> cases = List.of();
       int batch = 100;
       Path dataDir = DatasetCatalog.resolveDataDir(null, System.getenv());
+      Path jaxPython = null;
+      Path jaxScript = Path.of("bench/jax/train_iwae.py");
+      int rounds = 1;
+      int evalK = 0;
+      int evalExamples = 0;
       for (int i = 0; i < args.length; i += 2) {
         String value = i + 1 < args.length ? args[i + 1] : null;
         if (value == null) {
@@ -85,13 +110,22 @@ public final class TrainingBenchmarks {
           case "--cases" -> cases = List.of(value.split(","));
           case "--batch" -> batch = Integer.parseInt(value);
           case "--data-dir" -> dataDir = Path.of(value);
+          case "--jax" -> jaxPython = value.equals("none") ? null : Path.of(value);
+          case "--jax-script" -> jaxScript = Path.of(value);
+          case "--rounds" -> rounds = Integer.parseInt(value);
+          case "--eval-k" -> evalK = Integer.parseInt(value);
+          case "--eval-examples" -> evalExamples = Integer.parseInt(value);
           default -> throw new IllegalArgumentException("unknown option " + args[i]);
         }
       }
       if (epochs < 2) {
         throw new IllegalArgumentException("--epochs must be >= 2 (the first warms up)");
       }
-      return new Options(epochs, cases, batch, dataDir);
+      if (rounds < 1) {
+        throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
+      }
+      return new Options(
+          epochs, cases, batch, dataDir, jaxPython, jaxScript, rounds, evalK, evalExamples);
     }
   }
 
@@ -108,6 +142,11 @@ public final class TrainingBenchmarks {
   }
 
   public static void main(String[] args) throws Exception {
+    // as TrainerMain does before ND4J loads: no JavaCPP physical-memory probe on every native
+    // allocation, so that the benchmark times the steps the trainer service runs
+    if (System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) {
+      System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
+    }
     Options options = Options.parse(args);
     BenchData.ensure(DATASET, options.dataDir());
     DatasetCatalog catalog = new DatasetCatalog(options.dataDir());
@@ -142,15 +181,28 @@ public final class TrainingBenchmarks {
         "frac-bst",
         "frac-cpu",
         "load");
+    List<String> summary = new ArrayList<>();
     for (Case c : allCases()) {
       if (!options.cases().isEmpty() && !options.cases().contains(c.name())) {
         continue;
       }
-      run(c, options, data);
+      for (int round = 0; round < options.rounds(); round++) {
+        summary.add(run(c, options, data));
+      }
+    }
+    if (options.jaxPython() != null) {
+      System.out.println();
+      System.out.println(
+          "| case | trainer ms/step (epoch / median) | JAX ms/step (epoch / median) | trainer / JAX"
+              + " (epoch / median) | CPU ms/step (trainer / JAX) | fraction of floor (trainer /"
+              + " JAX) | test NLL (trainer / JAX) | load |");
+      System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+      summary.forEach(System.out::println);
     }
   }
 
-  private static void run(Case c, Options options, TrainingData data) {
+  /** One case: the trainer, then (where configured) JAX; returns the summary table's row. */
+  private static String run(Case c, Options options, TrainingData data) throws Exception {
     int k = c.objective().samples();
     List<Product> products = products(c.architecture(), options.batch(), k);
     double flops = products.stream().mapToDouble(Product::flops).sum();
@@ -160,6 +212,7 @@ public final class TrainingBenchmarks {
     double median = Machine.median(last);
     double best = Arrays.stream(last).min().orElseThrow();
     double cpu = Machine.median(m.lastEpochCpu());
+    double load = Machine.loadAverage();
     System.out.printf(
         Locale.ROOT,
         "%-9s %8.2f %8.2f %8.2f %8.2f %8.1f %8.1f %8.2f %8.1f %8.3f %8.3f %8.3f %6.2f%n",
@@ -175,7 +228,66 @@ public final class TrainingBenchmarks {
         floorSeconds / median,
         floorSeconds / best,
         floorSeconds / cpu,
-        Machine.loadAverage());
+        load);
+    if (m.testNll() != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "%-9s trainer test NLL (k=%d, %d digits) %.2f +- %.2f%n",
+          c.name(),
+          options.evalK(),
+          m.testNll().examples(),
+          m.testNll().nll(),
+          m.testNll().se());
+    }
+    if (options.jaxPython() == null || !(c.objective() instanceof Objective.Iwae)) {
+      return "";
+    }
+    Map<String, String> jax = Jax.run(options, c, data.train().size());
+    double stepMs = m.epochSeconds() * 1e3 / last.length;
+    double jaxMs = Double.parseDouble(jax.get("ms_step"));
+    double jaxMedian = Double.parseDouble(jax.get("ms_step_median"));
+    System.out.printf(
+        Locale.ROOT,
+        "%-9s JAX %8.2f ms/step (epoch), median %8.2f, best %s, process CPU %s ms/step; trainer"
+            + " %8.2f ms/step (epoch), process CPU %.2f ms/step: trainer / JAX %.2f (epoch), %.2f"
+            + " (median); load %.2f%s%n",
+        c.name(),
+        jaxMs,
+        jaxMedian,
+        jax.get("ms_step_best"),
+        jax.get("cpu_ms_step"),
+        stepMs,
+        m.epochCpuSeconds() * 1e3 / last.length,
+        stepMs / jaxMs,
+        median * 1e3 / jaxMedian,
+        Machine.loadAverage(),
+        jax.containsKey("test_nll")
+            ? ", JAX test NLL " + jax.get("test_nll") + " +- " + jax.get("test_nll_se")
+            : "");
+    return String.format(
+        Locale.ROOT,
+        "| %s | %.1f / %.1f | %.1f / %.1f | %.2f / %.2f | %.1f / %s | %.2f / %.2f | %s | %.2f |",
+        c.name(),
+        stepMs,
+        median * 1e3,
+        jaxMs,
+        jaxMedian,
+        stepMs / jaxMs,
+        median * 1e3 / jaxMedian,
+        m.epochCpuSeconds() * 1e3 / last.length,
+        jax.get("cpu_ms_step"),
+        floorSeconds * 1e3 / stepMs,
+        floorSeconds * 1e3 / jaxMedian,
+        m.testNll() == null
+            ? "-"
+            : String.format(
+                Locale.ROOT,
+                "%.1f +- %.1f / %s +- %s",
+                m.testNll().nll(),
+                m.testNll().se(),
+                jax.get("test_nll"),
+                jax.get("test_nll_se")),
+        (load + Machine.loadAverage()) / 2);
   }
 
   /**
@@ -244,13 +356,38 @@ public final class TrainingBenchmarks {
   }
 
   /** Last epoch: seconds per epoch, each step's wall time and its thread CPU time, seconds. */
-  record Measured(double epochSeconds, double[] lastEpochSteps, double[] lastEpochCpu) {}
+  record Measured(
+      double epochSeconds,
+      double epochCpuSeconds,
+      double[] lastEpochSteps,
+      double[] lastEpochCpu,
+      TestNll testNll) {}
+
+  /** CPU time of the whole process (every thread), ns. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** The test digits of the quality check; null without --eval-k. */
+  private static Dataset testSet(Options options) {
+    if (options.evalK() <= 0) {
+      return null;
+    }
+    try {
+      return new DatasetCatalog(options.dataDir())
+          .load(DATASET, Split.TEST, options.evalExamples());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   /** Trains through {@link TrainingLoop} and stops before its final evaluation. */
   private static Measured train(Case c, Options options, TrainingData data) {
     int stepsPerEpoch = TrainingLoop.stepsPerEpoch(data.train().size(), options.batch());
     long total = (long) stepsPerEpoch * options.epochs();
-    TimedBackend backend = new TimedBackend(new SameDiffBackend(), (int) total);
+    TimedBackend backend =
+        new TimedBackend(new SameDiffBackend(), (int) total, testSet(options), options.evalK());
     TrainingSpec spec =
         new TrainingSpec(
             "bench",
@@ -263,7 +400,9 @@ public final class TrainingBenchmarks {
             1,
             1);
     long[] epochEnds = new long[options.epochs() + 1];
+    long[] epochCpuEnds = new long[options.epochs() + 1];
     epochEnds[0] = System.nanoTime();
+    epochCpuEnds[0] = processCpuNanos();
     try {
       new TrainingLoop(
               spec,
@@ -277,6 +416,7 @@ public final class TrainingBenchmarks {
               p -> {
                 if (p.phase() == TrainingProgress.Phase.TRAINING && p.step() % stepsPerEpoch == 0) {
                   epochEnds[(int) (p.step() / stepsPerEpoch)] = System.nanoTime();
+                  epochCpuEnds[(int) (p.step() / stepsPerEpoch)] = processCpuNanos();
                 }
               },
               () -> backend.steps >= total);
@@ -289,7 +429,8 @@ public final class TrainingBenchmarks {
         Arrays.copyOfRange(backend.stepSeconds, (int) (total - stepsPerEpoch), (int) total);
     double[] cpu =
         Arrays.copyOfRange(backend.stepCpuSeconds, (int) (total - stepsPerEpoch), (int) total);
-    return new Measured(epochSeconds, last, cpu);
+    double epochCpu = (epochCpuEnds[options.epochs()] - epochCpuEnds[options.epochs() - 1]) / 1e9;
+    return new Measured(epochSeconds, epochCpu, last, cpu, backend.testNll);
   }
 
   /** A backend whose models time every step. */
@@ -298,12 +439,17 @@ public final class TrainingBenchmarks {
     private final double[] stepSeconds;
     private final double[] stepCpuSeconds;
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private final Dataset test;
+    private final int evalK;
     private int steps;
+    private TestNll testNll;
 
-    TimedBackend(TrainingBackend delegate, int maxSteps) {
+    TimedBackend(TrainingBackend delegate, int maxSteps, Dataset test, int evalK) {
       this.delegate = delegate;
       this.stepSeconds = new double[maxSteps];
       this.stepCpuSeconds = new double[maxSteps];
+      this.test = test;
+      this.evalK = evalK;
     }
 
     @Override
@@ -352,6 +498,10 @@ public final class TrainingBenchmarks {
 
         @Override
         public void close() {
+          // the run stops after its last step: the test NLL is measured before the model goes
+          if (test != null && testNll == null) {
+            testNll = TestNll.measure(model, test, evalK);
+          }
           model.close();
         }
       };

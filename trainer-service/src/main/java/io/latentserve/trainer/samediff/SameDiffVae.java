@@ -248,7 +248,18 @@ public final class SameDiffVae implements TrainableVae {
   @Override
   public StepResult step(Batch batch) {
     checkOpen();
-    OutAndGrad result = evaluate(batch);
+    // arrays handed out by earlier calls (outputs, evaluate) stay their receivers'
+    SessionArrays.forget(sd);
+    try {
+      return update(evaluate(batch));
+    } finally {
+      // every array of this step's passes is consumed: the next step reuses them
+      SessionArrays.recycle(sd, placeholderArrays.values());
+    }
+  }
+
+  /** Adam on the gradient of one step's gradient pass; {@code result} is read, not kept. */
+  private StepResult update(OutAndGrad result) {
     double bound = result.getOutputs().get(VaeGraph.BOUND).getDouble(0);
     // VIMCO's and RWS's surrogates are not objectives: their loss is the negative IWAE bound
     double loss =
@@ -437,8 +448,13 @@ public final class SameDiffVae implements TrainableVae {
     checkOpen();
     Map<String, INDArray> ph = placeholders(x, rows, eps, k, null, null);
     putCondition(ph, y, rows, k);
-    INDArray logW = sd.output(ph, VaeGraph.LOG_W).get(VaeGraph.LOG_W);
-    return logW.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    SessionArrays.forget(sd);
+    try {
+      INDArray logW = sd.output(ph, VaeGraph.LOG_W).get(VaeGraph.LOG_W);
+      return logW.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    } finally {
+      SessionArrays.recycle(sd, placeholderArrays.values());
+    }
   }
 
   /** Values of named graph outputs, e.g. encoder means, for the given inputs. */
