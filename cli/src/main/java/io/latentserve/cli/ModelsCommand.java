@@ -38,7 +38,7 @@ final class ModelsCommand implements Runnable {
         return;
       }
       out.printf(
-          "%-24s %-15s %-6s %-10s %-9s %-24s %-15s %s%n",
+          "%-24s %-15s %-6s %-12s %-9s %-24s %-15s %s%n",
           "MODEL",
           "VERSION",
           "DEVICE",
@@ -51,7 +51,7 @@ final class ModelsCommand implements Runnable {
       models.forEach(m -> latest.merge(m.getName(), m.getVersion(), Math::max));
       for (ModelInfo m : models) {
         out.printf(
-            "%-24s %-15s %-6s %-10s %-9s %-24s %-15s %s%n",
+            "%-24s %-15s %-6s %-12s %-9s %-24s %-15s %s%n",
             m.getName(),
             m.getVersion() == latest.get(m.getName())
                 ? m.getVersion() + " latest"
@@ -62,15 +62,19 @@ final class ModelsCommand implements Runnable {
             Jobs.name(m.getLikelihood()),
             Jobs.name(m.getPrior()).toLowerCase(Locale.ROOT),
             m.getLatentLayersList().stream()
-                .map(
-                    l ->
-                        l.getName()
-                            + "("
-                            + l.getDim()
-                            + " "
-                            + Jobs.name(l.getFamily()).toLowerCase(Locale.ROOT)
-                            + ")")
-                .collect(Collectors.joining(",")));
+                    .map(
+                        l ->
+                            l.getName()
+                                + "("
+                                + l.getDim()
+                                + " "
+                                + Jobs.name(l.getFamily()).toLowerCase(Locale.ROOT)
+                                + ")")
+                    .collect(Collectors.joining(","))
+                + (m.getInferenceStructure()
+                        == io.latentserve.proto.v1.InferenceStructure.INFERENCE_STRUCTURE_TOP_DOWN
+                    ? " top-down"
+                    : ""));
         if (m.hasRbmPrior()) {
           var r = m.getRbmPrior();
           out.printf(

@@ -127,6 +127,13 @@ final class ProtoMapping {
                   + " layers and "
                   + a.getPreset());
         }
+        if (a.getConditional()) {
+          // its bottom layer is named y, the name of the condition in the training graph
+          throw new InvalidSpecException(
+              "spec.architecture.conditional",
+              "spec.architecture.conditional is not available with PRESET_HIT_MLP; give the two"
+                  + " layers with inference_structure TOP_DOWN instead");
+        }
         layers.addAll(
             VaeArchitecture.hitMlp(
                     inputDim, io.latentserve.model.LikelihoodFamily.GAUSSIAN_FIXED, 1)

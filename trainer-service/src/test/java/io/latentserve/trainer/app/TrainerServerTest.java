@@ -374,6 +374,17 @@ class TrainerServerTest {
         () ->
             submit(
                 spec("x", 1)
+                    .setArchitecture(
+                        Architecture.newBuilder()
+                            .setPreset(Architecture.Preset.PRESET_HIT_MLP)
+                            .setConditional(true))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.architecture.conditional is not available with PRESET_HIT_MLP; give the two layers"
+            + " with inference_structure TOP_DOWN instead");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
                     .setObjective(
                         Objective.newBuilder()
                             .setHit(Objective.Hit.newBuilder().setBetaY(-1).setBetaZ(1)))),
