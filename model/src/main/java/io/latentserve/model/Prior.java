@@ -25,9 +25,16 @@ public interface Prior {
   /** A factorial prior with learned parameters (for Bernoulli: learned logits), no input. */
   Prior LEARNED = new Learned();
 
+  /**
+   * A bipartite RBM over the concatenation of every latent layer's units (all Bernoulli), the DVAE
+   * family's prior; its parameters are {@link VaeWeights#rbm()}, its log Z {@link
+   * VaeWeights#logPartition()}. See {@link RestrictedBoltzmann}.
+   */
+  Prior RBM = new RestrictedBoltzmann();
+
   /** Every prior. */
   static List<Prior> all() {
-    return List.of(STANDARD_NORMAL, CONDITIONAL, LEARNED);
+    return List.of(STANDARD_NORMAL, CONDITIONAL, LEARNED, RBM);
   }
 
   /**
@@ -59,7 +66,7 @@ public interface Prior {
     return top == LatentFamily.GAUSSIAN ? STANDARD_NORMAL : LEARNED;
   }
 
-  /** The name in manifests and the API: "standard_normal", "conditional", "learned". */
+  /** The name in manifests and the API: "standard_normal", "conditional", "learned", "rbm". */
   String name();
 
   /** Whether the prior has weights, {@link VaeWeights#prior()}. */
@@ -68,6 +75,15 @@ public interface Prior {
   /** Input width of the prior's network: C for a conditional prior, else 0. */
   default int networkInputDim(int conditionDim) {
     return 0;
+  }
+
+  /**
+   * Whether the prior is a joint distribution over every latent layer's units (the {@link #RBM}
+   * prior) rather than over the top layer alone: then log p(z) is the prior's term alone, and the
+   * decoder chain p(z_l | z_{l+1}) of the layers above the first is not part of the model.
+   */
+  default boolean spansAllLayers() {
+    return false;
   }
 
   /**
@@ -146,6 +162,42 @@ public interface Prior {
       if (conditionDim > 0) {
         throw new IllegalArgumentException(
             "a conditional model (conditionDim " + conditionDim + ") needs the conditional prior");
+      }
+    }
+  }
+
+  /**
+   * p(z) = exp(-E(z)) / Z, a bipartite RBM ({@link Rbm}) over z = concat(z_1, ..., z_L), the units
+   * of every layer bottom-up, split into halves z1 = the first n/2 units and z2 = the rest. Every
+   * layer must be Bernoulli and the model unconditional. log p(z) = -E(z) - log Z with the estimate
+   * of {@link VaeWeights#logPartition()}; the model's generative path is z ~ RBM, then x ~ p(x |
+   * z_1) through the first decoder (the decoders of higher layers are not used).
+   */
+  record RestrictedBoltzmann() implements Prior {
+    @Override
+    public String name() {
+      return "rbm";
+    }
+
+    @Override
+    public boolean hasWeights() {
+      return false;
+    }
+
+    @Override
+    public boolean spansAllLayers() {
+      return true;
+    }
+
+    @Override
+    public void check(LatentFamily top, int conditionDim) {
+      if (top != LatentFamily.BERNOULLI) {
+        throw new IllegalArgumentException(
+            "the rbm prior needs bernoulli latent layers, got " + top.name());
+      }
+      if (conditionDim > 0) {
+        throw new IllegalArgumentException(
+            "the rbm prior takes no condition, got conditionDim " + conditionDim);
       }
     }
   }

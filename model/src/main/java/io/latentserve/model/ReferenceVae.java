@@ -326,6 +326,10 @@ public final class ReferenceVae {
   /** The top prior's parameters for one example (y null when unconditional). */
   private double[][] topPriorParameters(double[] y) {
     Prior p = architecture.prior();
+    if (p.spansAllLayers()) {
+      throw new IllegalArgumentException(
+          "the " + p.name() + " prior is not factorial: it has no per-unit parameters");
+    }
     if (!p.hasWeights()) {
       return architecture.top().family().standardParameters(architecture.top().latentDim());
     }
@@ -471,16 +475,36 @@ public final class ReferenceVae {
     return new LogWeights(logW, logPx, logPz, logQz);
   }
 
-  /** log p(z_l|z_{l+1}, y) per layer, bottom-up, for one example (y null when unconditional). */
+  /**
+   * log p(z_l|z_{l+1}, y) per layer, bottom-up, for one example (y null when unconditional). For an
+   * RBM prior ({@link Prior#spansAllLayers()}) the top entry holds the whole log p(z) = -E(z) - log
+   * Z over every layer's units and the layers below hold 0.
+   */
   private double[] logPriors(List<double[]> z, double[] y) {
     int top = architecture.layerCount() - 1;
     double[] out = new double[top + 1];
+    if (architecture.prior().spansAllLayers()) {
+      out[top] = rbmLogPrior(z);
+      return out;
+    }
     for (int l = 0; l < top; l++) {
       Heads p = decoders.get(l + 1).apply(join(z.get(l + 1), y), architecture.activation());
       out[l] = architecture.family(l).logDensity(z.get(l), p.parameters());
     }
     out[top] = architecture.family(top).logDensity(z.get(top), topPriorParameters(y));
     return out;
+  }
+
+  /** log p(z) = -E(concat(z_1..z_L)) - log Z of an RBM prior, one example. */
+  private double rbmLogPrior(List<double[]> z) {
+    float[] all = new float[architecture.rbmUnits()];
+    int at = 0;
+    for (double[] layer : z) {
+      for (double v : layer) {
+        all[at++] = (float) v;
+      }
+    }
+    return -weights.rbm().energyAt(all, 0) - weights.requireLogPartition().logZ();
   }
 
   /** log p(x|z1, y) for one example, summed over the D features (y null when unconditional). */

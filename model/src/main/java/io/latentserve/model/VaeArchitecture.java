@@ -73,6 +73,11 @@ public record VaeArchitecture(
       throw new IllegalArgumentException("prior is required");
     }
     prior.check(layers.get(layers.size() - 1).family(), conditionDim);
+    if (prior.spansAllLayers()) {
+      for (StochasticLayer layer : layers) {
+        prior.check(layer.family(), conditionDim);
+      }
+    }
     if (likelihood == LikelihoodFamily.GAUSSIAN_LEARNED
         ? !(likelihoodMinVariance >= 0 && Double.isFinite(likelihoodMinVariance))
         : likelihoodMinVariance != 0) {
@@ -199,6 +204,31 @@ public record VaeArchitecture(
     return new VaeArchitecture(inputDim, layers, Activation.TANH, LikelihoodFamily.BERNOULLI, 0);
   }
 
+  /**
+   * Units of an {@link Prior#RBM} prior: every layer's latentDim summed; 0 for the other priors.
+   */
+  public int rbmUnits() {
+    return prior.spansAllLayers() ? layers.stream().mapToInt(StochasticLayer::latentDim).sum() : 0;
+  }
+
+  /** Units of an RBM prior's first half z1, {@code rbmUnits() / 2}; 0 for the other priors. */
+  public int rbmFirstHalf() {
+    return Rbm.firstHalf(rbmUnits());
+  }
+
+  /** This architecture with the top prior {@code prior}, e.g. {@link Prior#RBM}. */
+  public VaeArchitecture withPrior(Prior prior) {
+    return new VaeArchitecture(
+        inputDim,
+        layers,
+        activation,
+        likelihood,
+        likelihoodSigma,
+        conditionDim,
+        prior,
+        likelihoodMinVariance);
+  }
+
   /** The family of layer {@code index}. */
   public LatentFamily family(int index) {
     return layers.get(index).family();
@@ -251,6 +281,11 @@ public record VaeArchitecture(
               List.of(),
               top().latentDim(),
               top().family().parameterCount());
+    }
+    long rbm = rbmUnits();
+    if (rbm > 0) {
+      long n1 = rbmFirstHalf();
+      total += rbm + n1 * (rbm - n1);
     }
     return total;
   }

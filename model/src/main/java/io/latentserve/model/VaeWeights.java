@@ -33,13 +33,23 @@ import java.util.SplittableRandom;
  * bias is the parameter, e.g. the logits of a factorial Bernoulli prior). A {@link
  * Prior#STANDARD_NORMAL} prior has no weights: {@code prior} is null.
  *
+ * <p>An {@link Prior#RBM} prior has no network: its parameters are {@code rbm}, an {@link Rbm} over
+ * {@link VaeArchitecture#rbmUnits()} units with n1 = {@link VaeArchitecture#rbmFirstHalf()}, and
+ * its log partition function is {@code logPartition}, an estimate that may be null while the model
+ * is being trained (nothing that needs normalised log p(z) accepts such weights: the bundle writer
+ * and {@link ReferenceVae}'s log densities refuse them).
+ *
  * @param prior the weights of the top layer's prior; null when {@link Prior#hasWeights()} is false
+ * @param rbm the RBM prior's parameters; null unless the prior is {@link Prior#RBM}
+ * @param logPartition the RBM's log Z estimate, or null (not yet estimated, or no RBM prior)
  */
 public record VaeWeights(
     VaeArchitecture architecture,
     List<GaussianMlp> encoders,
     List<GaussianMlp> decoders,
-    GaussianMlp prior) {
+    GaussianMlp prior,
+    Rbm rbm,
+    LogPartition logPartition) {
 
   public VaeWeights {
     encoders = List.copyOf(encoders);
@@ -92,6 +102,63 @@ public record VaeWeights(
       throw new IllegalArgumentException(
           "the " + topPrior.name() + " prior has no weights, got prior weights");
     }
+    int rbmUnits = architecture.rbmUnits();
+    if (rbmUnits > 0) {
+      if (rbm == null) {
+        throw new IllegalArgumentException(
+            "a model with the rbm prior needs its RBM parameters over " + rbmUnits + " units");
+      }
+      int n1 = architecture.rbmFirstHalf();
+      if (rbm.n1() != n1 || rbm.n2() != rbmUnits - n1) {
+        throw new IllegalArgumentException(
+            "the rbm prior over "
+                + rbmUnits
+                + " units needs n1 = "
+                + n1
+                + " and n2 = "
+                + (rbmUnits - n1)
+                + ", got n1 = "
+                + rbm.n1()
+                + " and n2 = "
+                + rbm.n2());
+      }
+    } else if (rbm != null || logPartition != null) {
+      throw new IllegalArgumentException(
+          "the " + topPrior.name() + " prior has no RBM, got RBM parameters or a log Z");
+    }
+  }
+
+  /** Weights without an RBM prior. */
+  public VaeWeights(
+      VaeArchitecture architecture,
+      List<GaussianMlp> encoders,
+      List<GaussianMlp> decoders,
+      GaussianMlp prior) {
+    this(architecture, encoders, decoders, prior, null, null);
+  }
+
+  /** These weights with the RBM prior's log Z estimate {@code logPartition}. */
+  public VaeWeights withLogPartition(LogPartition logPartition) {
+    return new VaeWeights(architecture, encoders, decoders, prior, rbm, logPartition);
+  }
+
+  /** These weights with other RBM prior parameters (and no log Z: it belongs to the old ones). */
+  public VaeWeights withRbm(Rbm rbm) {
+    return new VaeWeights(architecture, encoders, decoders, prior, rbm, null);
+  }
+
+  /**
+   * The RBM's log Z, for the code that needs normalised log p(z).
+   *
+   * @throws IllegalStateException when the model has an RBM prior whose log Z is not yet estimated
+   */
+  public LogPartition requireLogPartition() {
+    if (logPartition == null) {
+      throw new IllegalStateException(
+          "the rbm prior's log Z is not estimated: run RbmAis or RbmPartition.exact and"
+              + " withLogPartition first");
+    }
+    return logPartition;
   }
 
   /** The weights of an unconditional model, whose top prior is N(0, I). */
@@ -135,7 +202,9 @@ public record VaeWeights(
    * Seeded random weights: Glorot-uniform matrices, zero biases, and log-variance heads scaled down
    * so that the initial variances stay near 1. The same architecture and seed always give the same
    * weights; an unconditional architecture gets the weights it always got, and a conditional one
-   * draws its prior's weights last.
+   * draws its prior's weights last. An {@link Prior#RBM} prior gets random parameters uniform in
+   * [-0.1, 0.1] (so that tests see a non-trivial RBM; a trainer starts from {@link Rbm#zeros}) and
+   * no log Z.
    */
   public static VaeWeights random(VaeArchitecture architecture, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
@@ -169,7 +238,16 @@ public record VaeWeights(
                 architecture.top().latentDim(),
                 architecture.top().family().parameterCount() == 2)
             : null;
-    return new VaeWeights(architecture, encoders, decoders, prior);
+    int rbmUnits = architecture.rbmUnits();
+    Rbm rbm =
+        rbmUnits > 0
+            ? Rbm.random(
+                architecture.rbmFirstHalf(),
+                rbmUnits - architecture.rbmFirstHalf(),
+                0.1,
+                random.nextLong())
+            : null;
+    return new VaeWeights(architecture, encoders, decoders, prior, rbm, null);
   }
 
   private static GaussianMlp randomMlp(

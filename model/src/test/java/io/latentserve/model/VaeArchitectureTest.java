@@ -16,6 +16,8 @@ class VaeArchitectureTest {
         VaeArchitecture.iwaeTwoLayer().withConditionDim(10),
         VaeArchitecture.sigmoidBeliefNet(784, 200, 50),
         VaeArchitecture.sigmoidBeliefNet(30, 8).withConditionDim(3),
+        VaeArchitecture.sigmoidBeliefNet(30, 7).withPrior(Prior.RBM),
+        VaeArchitecture.sigmoidBeliefNet(30, 8, 5).withPrior(Prior.RBM),
         new VaeArchitecture(
             12,
             List.of(new StochasticLayer("z1", 3, List.of(7, 5))),
@@ -48,6 +50,9 @@ class VaeArchitectureTest {
       }
     }
 
+    if (weights.rbm() != null) {
+      floats += weights.rbm().units() + weights.rbm().w().length;
+    }
     assertThat(architecture.parameterCount()).isEqualTo(floats);
   }
 
