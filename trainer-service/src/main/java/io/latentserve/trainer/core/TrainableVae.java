@@ -40,6 +40,16 @@ public interface TrainableVae extends AutoCloseable {
    */
   float[] logWeights(float[] x, float[] y, int rows, float[][] eps, int k);
 
+  /**
+   * Called once before the first step of a run (and of a resumed run) with the run's length and
+   * seed: a model whose objective has a schedule (the DVAE family's learning rate and KL warm-up)
+   * or random state of its own (persistent chains) reads them here; the others ignore it.
+   *
+   * @param totalSteps optimizer steps of the whole run
+   * @param seed the spec's seed
+   */
+  default void begin(long totalSteps, long seed) {}
+
   /** The current weights, as the bundle writer takes them. */
   VaeWeights weights();
 
