@@ -3,9 +3,9 @@ package io.latentserve.trainer.core;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.Prior;
 import io.latentserve.model.StochasticLayer;
+import io.latentserve.model.VaeArchitecture;
 import io.latentserve.trainer.core.dvae.Smoothing;
 import io.latentserve.trainer.core.dvae.SmoothingKind;
-import io.latentserve.model.VaeArchitecture;
 import java.util.Objects;
 
 /**
@@ -559,10 +559,10 @@ public sealed interface Objective
 
   /**
    * The DVAE family's objectives for a model of Bernoulli latents with an {@link Prior#RBM} prior,
-   * trained on a smoothing relaxation zeta of the latents (see {@link Smoothing}); the learning rate
-   * follows the original code's schedule (x[0.1, 1, 1/3, 0.1, 1/33] of the base with boundaries at
-   * 2%, 60%, 75% and 95% of the steps) and the KL weight kappa warms up linearly over the first 30%
-   * of the steps. Per example and sample, with zeta_k from q(zeta|x):
+   * trained on a smoothing relaxation zeta of the latents (see {@link Smoothing}); the learning
+   * rate follows the original code's schedule (x[0.1, 1, 1/3, 0.1, 1/33] of the base with
+   * boundaries at 2%, 60%, 75% and 95% of the steps) and the KL weight kappa warms up linearly over
+   * the first 30% of the steps. Per example and sample, with zeta_k from q(zeta|x):
    *
    * <ul>
    *   <li>DVAE and DVAE++: mean_k [-log p(x|zeta_k)] + kappa KL(q(z|x) || p(z)), the KL of the
@@ -610,8 +610,7 @@ public sealed interface Objective
           && smoothing.kind() != SmoothingKind.EXP
           && smoothing.kind() != SmoothingKind.POWER) {
         throw new IllegalArgumentException(
-            "objective dvae-pp uses the exp or power smoothing, got "
-                + smoothing.kind().cliName());
+            "objective dvae-pp uses the exp or power smoothing, got " + smoothing.kind().cliName());
       }
     }
 
@@ -651,7 +650,10 @@ public sealed interface Objective
       }
       if (architecture.likelihood() != io.latentserve.model.LikelihoodFamily.BERNOULLI) {
         throw new IllegalArgumentException(
-            "objective " + name() + " needs a bernoulli likelihood, got " + architecture.likelihood());
+            "objective "
+                + name()
+                + " needs a bernoulli likelihood, got "
+                + architecture.likelihood());
       }
     }
 

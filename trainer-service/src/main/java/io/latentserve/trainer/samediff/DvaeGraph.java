@@ -24,16 +24,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * relaxation zeta of z.
  *
  * <p>Placeholders: {@code x} [B, D] and {@code x_rows} [B K, D] (x with each row repeated K times);
- * {@code zeta} and {@code zeta_grad} [B, K, d], the relaxed samples and their implicit gradients
- * d zeta / d q, drawn in Java from the posterior probabilities of a first pass ({@link
- * Smoothing}); {@code kappa} (scalar), the KL warm-up weight; {@code pcd_mean1} [1, n1], {@code
- * pcd_mean2} [1, n2], {@code pcd_correlation} [n1, n2], the persistent chains' statistics, whose
- * dot product with the RBM's parameters is a surrogate with the gradient of log Z; {@code eps_z}
- * [B, K, d] logistic noise for the discrete model's log weights.
+ * {@code zeta} and {@code zeta_grad} [B, K, d], the relaxed samples and their implicit gradients d
+ * zeta / d q, drawn in Java from the posterior probabilities of a first pass ({@link Smoothing});
+ * {@code kappa} (scalar), the KL warm-up weight; {@code pcd_mean1} [1, n1], {@code pcd_mean2} [1,
+ * n2], {@code pcd_correlation} [n1, n2], the persistent chains' statistics, whose dot product with
+ * the RBM's parameters is a surrogate with the gradient of log Z; {@code eps_z} [B, K, d] logistic
+ * noise for the discrete model's log weights.
  *
- * <p>Outputs: {@code logits} [B, d]; {@code loss} and {@code bound} (scalars, nats per example,
- * log Z left out); {@code log_w_discrete} [B, K], log p(x|z) - E(z) - log q(z|x) of the discrete
- * model at z = step(logits + eps_z), to which the caller adds -log Z.
+ * <p>Outputs: {@code logits} [B, d]; {@code loss} and {@code bound} (scalars, nats per example, log
+ * Z left out); {@code log_w_discrete} [B, K], log p(x|z) - E(z) - log q(z|x) of the discrete model
+ * at z = step(logits + eps_z), to which the caller adds -log Z.
  *
  * <p>The relaxed samples enter the decoder as zeta + g (q - sg(q)): the value of zeta with the
  * implicit-reparameterization gradient g in q = sigmoid(logits). Variables are named as in {@link
@@ -53,6 +53,9 @@ final class DvaeGraph {
   static final String LOSS = "loss";
   static final String BOUND = "bound";
   static final String LOG_W_DISCRETE = "log_w_discrete";
+  static final String KL = "kl";
+  static final String LOG_W = "log_w";
+  static final String LOG_Z_TILDE = "log_z_tilde";
   static final String RBM_B1 = "rbm_b1";
   static final String RBM_B2 = "rbm_b2";
   static final String RBM_W = "rbm_w";
@@ -147,7 +150,8 @@ final class DvaeGraph {
     SDVariable bound;
     int k = objective.k();
     if (objective.variant().importanceWeighted()) {
-      SDVariable logW = importanceLogWeights(logits, relaxed3, logPx, kappa, b1, b2, w, bk);
+      SDVariable logW =
+          importanceLogWeights(logits, relaxed3, logPx, kappa, b1, b2, w, bk).rename(LOG_W);
       bound = SdMath.logMeanExp(logW, 1, k).mean();
       // -sum_k sg(w~_k) log w_k, with w~ the softmax of the constant log weights
       SDVariable constant = SdMath.stopGradient(logW);
@@ -155,8 +159,8 @@ final class DvaeGraph {
       SDVariable normalized = SdMath.stopGradient(shifted.div(shifted.sum(true, 1)));
       loss = SdMath.sum(normalized.mul(logW), 1, k, false).mean().neg();
     } else {
-      SDVariable kl = klWithoutLogZ(logits, q, b1, b2, w); // [B]
-      SDVariable meanLogPx = logPx.mean(1);
+      SDVariable kl = klWithoutLogZ(logits, q, b1, b2, w).rename(KL); // [B]
+      SDVariable meanLogPx = SdMath.sum(logPx, 1, k, false).div(k);
       bound = meanLogPx.sub(kl).mean();
       loss = meanLogPx.neg().add(kl.mul(kappa)).mean();
     }
@@ -169,24 +173,18 @@ final class DvaeGraph {
   }
 
   /**
-   * DVAE++'s KL(q(z|x) || p(z)) less log Z, per example [B]: the cross-entropy -b1.q1 - b2.q2 -
-   * q1 W q2 (z1 and z2 independent under q) less the Bernoulli entropy sum q softplus(-l) + (1 -
-   * q) softplus(l).
+   * DVAE++'s KL(q(z|x) || p(z)) less log Z, per example [B]: the cross-entropy -b1.q1 - b2.q2 - q1
+   * W q2 (z1 and z2 independent under q) less the Bernoulli entropy sum q softplus(-l) + (1 - q)
+   * softplus(l).
    */
   private SDVariable klWithoutLogZ(
       SDVariable logits, SDVariable q, SDVariable b1, SDVariable b2, SDVariable w) {
     SDVariable q1 = q.get(SDIndex.all(), SDIndex.interval(0, n1));
     SDVariable q2 = q.get(SDIndex.all(), SDIndex.interval(n1, d));
     SDVariable crossEntropy =
-        q1.mul(b1)
-            .sum(1)
-            .add(q2.mul(b2).sum(1))
-            .add(q1.mmul(w).mul(q2).sum(1))
-            .neg();
+        q1.mul(b1).sum(1).add(q2.mul(b2).sum(1)).add(q1.mmul(w).mul(q2).sum(1)).neg();
     SDVariable entropy =
-        q.mul(SdMath.softplus(logits.neg()))
-            .add(q.rsub(1.0).mul(SdMath.softplus(logits)))
-            .sum(1);
+        q.mul(SdMath.softplus(logits.neg())).add(q.rsub(1.0).mul(SdMath.softplus(logits))).sum(1);
     return crossEntropy.sub(entropy);
   }
 
@@ -223,7 +221,7 @@ final class DvaeGraph {
     SDVariable mf2 = a2.mul(0.0).add(0.5);
     SDVariable mf1 = null;
     for (int s = 0; s < MEAN_FIELD_SWEEPS; s++) {
-      mf1 = sd.nn().sigmoid(a1.add(mf2.mmul(wc.transpose())));
+      mf1 = sd.nn().sigmoid(a1.add(mf2.mmul(sd.transpose(wc))));
       mf2 = sd.nn().sigmoid(a2.add(mf1.mmul(wc)));
     }
     mf1 = SdMath.stopGradient(mf1);
@@ -236,7 +234,8 @@ final class DvaeGraph {
             .add(mf1.mul(field1).sum(1))
             .add(mf2.mul(field2).sum(1))
             .add(logR0.reshape(-1, d).sum(1));
-    SDVariable logZTilde = negativeEnergy.add(entropy(mf1)).add(entropy(mf2)).reshape(bk);
+    SDVariable logZTilde =
+        negativeEnergy.add(entropy(mf1)).add(entropy(mf2)).reshape(bk).rename(LOG_Z_TILDE);
     return logPx.add(logZTilde.sub(logQ).mul(kappa));
   }
 
@@ -290,7 +289,8 @@ final class DvaeGraph {
             weights.decoders().get(0),
             "mean",
             input);
-    return SdMath.sum(x.mul(logits).sub(SdMath.softplus(logits)), 1, architecture.inputDim(), false);
+    return SdMath.sum(
+        x.mul(logits).sub(SdMath.softplus(logits)), 1, architecture.inputDim(), false);
   }
 
   private SDVariable mlp(
@@ -334,8 +334,7 @@ final class DvaeGraph {
     StochasticLayer layer = architecture.layer(0);
     GaussianMlp encoder = readMlp(VaeGraph.Network.ENCODER, layer, "logits");
     GaussianMlp decoder = readMlp(VaeGraph.Network.DECODER, layer, "mean");
-    return new VaeWeights(
-        architecture, List.of(encoder), List.of(decoder), null, rbm(), null);
+    return new VaeWeights(architecture, List.of(encoder), List.of(decoder), null, rbm(), null);
   }
 
   /** The RBM prior's current parameters. */

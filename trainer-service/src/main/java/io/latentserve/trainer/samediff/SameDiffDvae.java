@@ -199,8 +199,10 @@ public final class SameDiffDvae implements TrainableVae {
     int k = objective.k();
     int d = graph.architecture().layer(0).latentDim();
     Map<String, INDArray> ph = inputs(batch.x(), rows, k);
-    double[] logits = doubles(sd.output(Map.of(DvaeGraph.X, ph.get(DvaeGraph.X)), DvaeGraph.LOGITS)
-        .get(DvaeGraph.LOGITS));
+    double[] logits =
+        doubles(
+            sd.output(Map.of(DvaeGraph.X, ph.get(DvaeGraph.X)), DvaeGraph.LOGITS)
+                .get(DvaeGraph.LOGITS));
     float[] eps = batch.eps()[0];
     if (eps.length != (long) rows * k * d) {
       throw new IllegalArgumentException(
@@ -224,10 +226,8 @@ public final class SameDiffDvae implements TrainableVae {
     DataType type = graph.dataType();
     ph.put(DvaeGraph.ZETA, Nd4j.createFromArray(zeta).reshape('c', rows, k, d).castTo(type));
     ph.put(DvaeGraph.ZETA_GRAD, Nd4j.createFromArray(grad).reshape('c', rows, k, d).castTo(type));
-    ph.put(
-        DvaeGraph.KAPPA, Nd4j.scalar(type, Objective.Dvae.klWeight(step, totalSteps)));
-    PersistentChains.Statistics stats =
-        chains.advance(graph.rbm(), objective.pcd().sweeps(), step);
+    ph.put(DvaeGraph.KAPPA, Nd4j.scalar(type, Objective.Dvae.klWeight(step, totalSteps)));
+    PersistentChains.Statistics stats = chains.advance(graph.rbm(), objective.pcd().sweeps(), step);
     ph.put(
         DvaeGraph.PCD_MEAN1,
         Nd4j.createFromArray(stats.mean1()).reshape(1, graph.n1()).castTo(type));
@@ -264,7 +264,8 @@ public final class SameDiffDvae implements TrainableVae {
       }
     }
     ph.put(
-        DvaeGraph.X_ROWS, Nd4j.create(repeated, new long[] {(long) rows * k, dim}, 'c').castTo(type));
+        DvaeGraph.X_ROWS,
+        Nd4j.create(repeated, new long[] {(long) rows * k, dim}, 'c').castTo(type));
     return ph;
   }
 

@@ -8,8 +8,8 @@ import java.util.SplittableRandom;
  * Persistent contrastive divergence (Tieleman 2008) for the gradient of an RBM's log Z: {@code
  * chains} Markov chains of block Gibbs sweeps (z2 | z1, then z1 | z2) that persist from one
  * training step to the next, so that a few sweeps per step keep them near the slowly moving model.
- * d log Z / d b1 = E_p[z1], d log Z / d b2 = E_p[z2] and d log Z / d W = E_p[z1 z2^T], each estimated
- * by the chains' mean after the step's sweeps.
+ * d log Z / d b1 = E_p[z1], d log Z / d b2 = E_p[z2] and d log Z / d W = E_p[z1 z2^T], each
+ * estimated by the chains' mean after the step's sweeps.
  *
  * <p>The chains start uniform (the exact distribution of the all-zero RBM the DVAE family starts
  * from). Step s draws its uniforms from a generator seeded by (seed, s), so a run restored from
@@ -51,7 +51,9 @@ public final class PersistentChains {
     }
   }
 
-  /** The sufficient statistics of the chains: means [n1], [n2] and E[z1 z2^T] [n1, n2] row-major. */
+  /**
+   * The sufficient statistics of the chains: means [n1], [n2] and E[z1 z2^T] [n1, n2] row-major.
+   */
   public record Statistics(double[] mean1, double[] mean2, double[] correlation) {}
 
   /**

@@ -59,7 +59,8 @@ class PersistentChainsTest {
     a.advance(rbm, 3, 0);
     PersistentChains b = new PersistentChains(7, 4, 5, 9);
     b.restore(a.state());
-    assertThat(b.advance(rbm, 2, 1).correlation()).containsExactly(a.advance(rbm, 2, 1).correlation());
+    assertThat(b.advance(rbm, 2, 1).correlation())
+        .containsExactly(a.advance(rbm, 2, 1).correlation());
     assertThat(b.state()).containsExactly(a.state());
   }
 }
