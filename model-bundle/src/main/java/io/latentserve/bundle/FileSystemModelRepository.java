@@ -162,7 +162,8 @@ public final class FileSystemModelRepository implements ModelRepository {
             manifest.architecture(),
             manifest.graphs(),
             manifest.provenance(),
-            sha256);
+            sha256,
+            manifest.logPartition());
     BundleReader.checkStructure(modelName + " (new version)", complete);
     byte[] manifestBytes = ManifestJson.write(complete).getBytes(StandardCharsets.UTF_8);
 

@@ -1,5 +1,6 @@
 package io.latentserve.bundle;
 
+import io.latentserve.model.LogPartition;
 import io.latentserve.model.VaeArchitecture;
 import java.util.Map;
 
@@ -12,13 +13,17 @@ import java.util.Map;
  *     format 1)
  * @param graphs every {@link GraphRole} of the bundle
  * @param sha256 lower-case hex sha256 of every file except manifest.json, by file name
+ * @param logPartition the log Z estimate of an {@link io.latentserve.model.Prior#RBM} prior
+ *     (required for such a model, null for every other); the RBM's parameters themselves are
+ *     initializers of the log-joint and log-weights graphs (see {@code RbmInitializers})
  */
 public record Manifest(
     int formatVersion,
     VaeArchitecture architecture,
     Map<GraphRole, GraphSpec> graphs,
     Provenance provenance,
-    Map<String, String> sha256) {
+    Map<String, String> sha256,
+    LogPartition logPartition) {
 
   /** The only format this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
@@ -28,6 +33,24 @@ public record Manifest(
   public Manifest {
     graphs = Map.copyOf(graphs);
     sha256 = Map.copyOf(sha256);
+    if (architecture.rbmUnits() > 0 && logPartition == null) {
+      throw new IllegalArgumentException(
+          "a model with the rbm prior needs its log Z estimate in the manifest");
+    }
+    if (architecture.rbmUnits() == 0 && logPartition != null) {
+      throw new IllegalArgumentException(
+          "the " + architecture.prior().name() + " prior has no log Z, got " + logPartition);
+    }
+  }
+
+  /** A manifest of a model without an RBM prior. */
+  public Manifest(
+      int formatVersion,
+      VaeArchitecture architecture,
+      Map<GraphRole, GraphSpec> graphs,
+      Provenance provenance,
+      Map<String, String> sha256) {
+    this(formatVersion, architecture, graphs, provenance, sha256, null);
   }
 
   public GraphSpec graph(GraphRole role) {

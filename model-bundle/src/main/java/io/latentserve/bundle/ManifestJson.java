@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentserve.model.Activation;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.LogPartition;
 import io.latentserve.model.Prior;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
@@ -43,7 +44,9 @@ import java.util.function.Supplier;
  *   "activation": "tanh" | "relu",
  *   "latentLayers": [{"name": "z1", "dim": 50, "family": "gaussian" | "bernoulli",
  *                     "hidden": [200, 200]}],
- *   "prior": "standard_normal" | "conditional" | "learned",
+ *   "prior": "standard_normal" | "conditional" | "learned" | "rbm",
+ *   "rbmPrior": {"n1": 100, "n2": 100, "logZ": 212.5, "standardError": 0.02, "method": "ais",
+ *                "temperatures": 1000, "chains": 1024, "seed": 1},
  *   "graphs": {
  *     "encoder": {"file": "encoder.onnx",
  *                 "inputs": [{"name": "x", "shape": [-1, 784]}, ...], "outputs": [...]},
@@ -68,7 +71,10 @@ import java.util.function.Supplier;
  * only for a bundle a training job published, read as "" when absent) and {@code conditionDim}: the
  * size C of the condition y of a conditional model (see {@link VaeArchitecture}), written only when
  * it is > 0 and read as 0 when absent, so that unconditional manifests are the same as before
- * conditioning existed.
+ * conditioning existed. {@code rbmPrior} is written for, and required of, a model with the {@code
+ * rbm} prior alone: the halves' sizes (checked against the layers) and its {@link
+ * io.latentserve.model.LogPartition} ({@code method} "exact" or "ais"; temperatures, chains and
+ * seed 0 for exact).
  */
 public final class ManifestJson {
   private static final ObjectMapper MAPPER =
@@ -106,6 +112,18 @@ public final class ManifestJson {
       layer.hidden().forEach(hidden::add);
     }
     root.put("prior", arch.prior().name());
+    LogPartition logZ = manifest.logPartition();
+    if (logZ != null) {
+      ObjectNode rbm = root.putObject("rbmPrior");
+      rbm.put("n1", arch.rbmFirstHalf());
+      rbm.put("n2", arch.rbmUnits() - arch.rbmFirstHalf());
+      rbm.put("logZ", logZ.logZ());
+      rbm.put("standardError", logZ.standardError());
+      rbm.put("method", logZ.method());
+      rbm.put("temperatures", logZ.temperatures());
+      rbm.put("chains", logZ.chains());
+      rbm.put("seed", logZ.seed());
+    }
     ObjectNode graphs = root.putObject("graphs");
     for (GraphRole role : GraphRole.values()) {
       GraphSpec spec = manifest.graphs().get(role);
@@ -185,7 +203,40 @@ public final class ManifestJson {
     Map<GraphRole, GraphSpec> graphs = readGraphs(root.field("graphs"));
     Provenance provenance = readProvenance(root.field("provenance"));
     Map<String, String> sha256 = readSha256(root.field("sha256"));
-    return new Manifest(Manifest.FORMAT_VERSION, architecture, graphs, provenance, sha256);
+    LogPartition logPartition = readRbmPrior(root, architecture);
+    return root.construct(
+        () ->
+            new Manifest(
+                Manifest.FORMAT_VERSION, architecture, graphs, provenance, sha256, logPartition));
+  }
+
+  private static LogPartition readRbmPrior(Field root, VaeArchitecture architecture) {
+    if (!root.node.has("rbmPrior")) {
+      if (architecture.rbmUnits() > 0) {
+        throw root.field("rbmPrior").bad("the rbm prior's halves and log Z");
+      }
+      return null;
+    }
+    Field rbm = root.field("rbmPrior");
+    if (architecture.rbmUnits() == 0) {
+      throw rbm.bad("absent for the " + architecture.prior().name() + " prior");
+    }
+    rbm.requireObject();
+    Field n1 = rbm.field("n1");
+    if (n1.positiveInt() != architecture.rbmFirstHalf()) {
+      throw n1.bad(String.valueOf(architecture.rbmFirstHalf()));
+    }
+    Field n2 = rbm.field("n2");
+    if (n2.positiveInt() != architecture.rbmUnits() - architecture.rbmFirstHalf()) {
+      throw n2.bad(String.valueOf(architecture.rbmUnits() - architecture.rbmFirstHalf()));
+    }
+    double logZ = rbm.field("logZ").number();
+    double se = rbm.field("standardError").number();
+    String method = rbm.field("method").text();
+    int temperatures = rbm.field("temperatures").nonNegativeInt();
+    int chains = rbm.field("chains").nonNegativeInt();
+    long seed = rbm.field("seed").longValue();
+    return rbm.construct(() -> new LogPartition(logZ, se, method, temperatures, chains, seed));
   }
 
   private static VaeArchitecture readArchitecture(Field root) {

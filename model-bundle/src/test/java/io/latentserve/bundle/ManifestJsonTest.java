@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.latentserve.model.LogPartition;
 import io.latentserve.model.Prior;
 import io.latentserve.model.VaeArchitecture;
 import java.util.Map;
@@ -87,6 +88,40 @@ class ManifestJsonTest {
             "[{\"name\":\"z1\",\"dim\":200,\"family\":\"bernoulli\",\"hidden\":[]},"
                 + "{\"name\":\"z2\",\"dim\":100,\"family\":\"bernoulli\",\"hidden\":[]}]");
     assertThat(json.get("prior").textValue()).isEqualTo("learned");
+  }
+
+  @Test
+  void rbmPrior_roundTripsItsHalvesAndLogZ_andIsRequired() throws Exception {
+    VaeArchitecture architecture = VaeArchitecture.sigmoidBeliefNet(784, 200).withPrior(Prior.RBM);
+    Manifest plain = TestBundles.manifest(VaeArchitecture.sigmoidBeliefNet(784, 200));
+    LogPartition logZ = new LogPartition(150.25, 0.03, LogPartition.AIS, 1000, 1024, 9);
+    Manifest manifest =
+        new Manifest(
+            plain.formatVersion(),
+            architecture,
+            plain.graphs(),
+            plain.provenance(),
+            Map.of("encoder.onnx", SHA),
+            logZ);
+
+    String text = ManifestJson.write(manifest);
+    JsonNode json = MAPPER.readTree(text);
+    assertThat(json.get("prior").textValue()).isEqualTo("rbm");
+    assertThat(json.get("rbmPrior").get("n1").intValue()).isEqualTo(100);
+    assertThat(json.get("rbmPrior").get("n2").intValue()).isEqualTo(100);
+    Manifest read = ManifestJson.read(text);
+    assertThat(read.logPartition()).isEqualTo(logZ);
+    assertThat(read.architecture().prior()).isSameAs(Prior.RBM);
+
+    ObjectNode missing = (ObjectNode) MAPPER.readTree(text);
+    missing.remove("rbmPrior");
+    assertThatThrownBy(() -> ManifestJson.read(MAPPER.writeValueAsString(missing)))
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining("rbmPrior");
+    ObjectNode wrongHalf = (ObjectNode) MAPPER.readTree(text);
+    ((ObjectNode) wrongHalf.get("rbmPrior")).put("n1", 99);
+    assertThatThrownBy(() -> ManifestJson.read(MAPPER.writeValueAsString(wrongHalf)))
+        .hasMessageContaining("rbmPrior.n1: expected 100, got 99");
   }
 
   @Test
@@ -258,8 +293,8 @@ class ManifestJsonTest {
         bad("missing graphs", remove("", "graphs"), "graphs: required"),
         bad(
             "unknown prior",
-            json -> json.put("prior", "rbm"),
-            "prior: expected one of [standard_normal, conditional, learned], got \"rbm\""),
+            json -> json.put("prior", "boltzmann"),
+            "prior: expected one of [standard_normal, conditional, learned, rbm], got \"boltzmann\""),
         bad(
             "prior that does not suit the top layer",
             json -> json.put("prior", "conditional"),

@@ -236,6 +236,42 @@ public record Rbm(float[] b1, float[] b2, float[] w) {
     return f;
   }
 
+  /**
+   * The log-odds of every unit given the other half of its row: b1 + W z2 for the units of z1, b2 +
+   * z1 W for those of z2, i.e. logit p(z_u = 1 | the other half).
+   *
+   * @param z [rows, n1 + n2] row-major
+   * @return [rows, n1 + n2] row-major, float32
+   */
+  public float[] conditionalLogits(float[] z, int rows) {
+    int n1 = n1();
+    int n2 = n2();
+    int n = n1 + n2;
+    if ((long) rows * n != z.length) {
+      throw new IllegalArgumentException(
+          "z must have shape [" + rows + ", " + n + "], got " + z.length + " values");
+    }
+    float[] out = new float[z.length];
+    for (int r = 0; r < rows; r++) {
+      int o = r * n;
+      for (int i = 0; i < n1; i++) {
+        double f = b1[i];
+        for (int j = 0; j < n2; j++) {
+          f += w[i * n2 + j] * (double) z[o + n1 + j];
+        }
+        out[o + i] = (float) f;
+      }
+      for (int j = 0; j < n2; j++) {
+        double f = b2[j];
+        for (int i = 0; i < n1; i++) {
+          f += z[o + i] * (double) w[i * n2 + j];
+        }
+        out[o + n1 + j] = (float) f;
+      }
+    }
+    return out;
+  }
+
   /** This RBM with the halves swapped: z2 first, W transposed; the same Z. */
   public Rbm transposed() {
     int n1 = n1();

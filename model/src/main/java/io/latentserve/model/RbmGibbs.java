@@ -17,6 +17,11 @@ public final class RbmGibbs {
     this.transposedW = RbmChains.transpose(rbm);
   }
 
+  /** The RBM this sampler draws from. */
+  public Rbm rbm() {
+    return rbm;
+  }
+
   /**
    * Draws {@code rows} samples.
    *

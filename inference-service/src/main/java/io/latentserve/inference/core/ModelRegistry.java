@@ -836,7 +836,8 @@ public final class ModelRegistry implements ModelCatalog, AutoCloseable {
           sha256,
           entry == null ? "" : entry.served.model().device(),
           entry == null ? 0 : entry.bytes,
-          failure == null ? "" : failure);
+          failure == null ? "" : failure,
+          bundle == null ? null : bundle.manifest().logPartition());
     }
   }
 

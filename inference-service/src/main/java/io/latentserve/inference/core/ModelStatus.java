@@ -25,12 +25,26 @@ public record ModelStatus(
     String manifestSha256,
     String device,
     long memoryBytes,
-    String failure) {
+    String failure,
+    io.latentserve.model.LogPartition logPartition) {
   public ModelStatus {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(manifestSha256, "manifestSha256");
     Objects.requireNonNull(device, "device");
     Objects.requireNonNull(failure, "failure");
+  }
+
+  /** A status without a log Z (a model without an RBM prior, or one not read). */
+  public ModelStatus(
+      ModelId id,
+      ModelState state,
+      VaeArchitecture architecture,
+      Provenance provenance,
+      String manifestSha256,
+      String device,
+      long memoryBytes,
+      String failure) {
+    this(id, state, architecture, provenance, manifestSha256, device, memoryBytes, failure, null);
   }
 }

@@ -12,14 +12,20 @@ import java.util.Objects;
  *     sample
  * @param decoded the draws decoded as {@link VaeModel#decode} would with the same seed and first
  *     row 0
+ * @param gibbsSweeps the block Gibbs sweeps each draw of an RBM prior ran; 0 for other priors
  */
-public record SampleResult(LayerDistribution prior, DecodeResult decoded) {
+public record SampleResult(LayerDistribution prior, DecodeResult decoded, int gibbsSweeps) {
   public SampleResult {
     Objects.requireNonNull(prior, "prior");
     Objects.requireNonNull(decoded, "decoded");
     if (prior.sample().isEmpty()) {
       throw new IllegalArgumentException("the prior of a sample result carries the draws");
     }
+  }
+
+  /** Draws of a prior without Gibbs sweeps. */
+  public SampleResult(LayerDistribution prior, DecodeResult decoded) {
+    this(prior, decoded, 0);
   }
 
   /** The top-layer draws, [n, top dim] float32. */

@@ -8,6 +8,9 @@ import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LayerDistribution;
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.LogPartition;
+import io.latentserve.model.Rbm;
+import io.latentserve.model.RbmGibbs;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
 import java.util.ArrayList;
@@ -71,6 +74,8 @@ public final class SeededVaeModel implements VaeModel {
   private final int[] offsets;
   private final int totalLatentDim;
   private final int alignment;
+  private final RbmGibbs gibbs;
+  private final LogPartition logPartition;
 
   /**
    * @param id name and version, for messages
@@ -80,6 +85,31 @@ public final class SeededVaeModel implements VaeModel {
    */
   public SeededVaeModel(
       ModelId id, VaeArchitecture architecture, GraphRunner runner, ModelLimits limits) {
+    this(id, architecture, runner, limits, null, null);
+  }
+
+  /**
+   * A model with an RBM prior ({@link io.latentserve.model.Prior#RBM}): its parameters, read from
+   * the bundle's log-joint graph, drive the Gibbs sweeps of Sample; its log Z is the manifest's.
+   *
+   * @param rbm the RBM prior's parameters; null for other priors
+   * @param logPartition its log Z estimate; null for other priors
+   */
+  public SeededVaeModel(
+      ModelId id,
+      VaeArchitecture architecture,
+      GraphRunner runner,
+      ModelLimits limits,
+      Rbm rbm,
+      LogPartition logPartition) {
+    if (architecture.prior().spansAllLayers() != (rbm != null)
+        || (rbm == null) != (logPartition == null)) {
+      throw new IllegalArgumentException(
+          "an rbm-prior model needs its RBM and log Z and no other model has them; prior "
+              + architecture.prior().name());
+    }
+    this.gibbs = rbm == null ? null : new RbmGibbs(rbm);
+    this.logPartition = logPartition;
     this.id = Objects.requireNonNull(id, "id");
     this.architecture = Objects.requireNonNull(architecture, "architecture");
     this.runner = Objects.requireNonNull(runner, "runner");
@@ -101,11 +131,21 @@ public final class SeededVaeModel implements VaeModel {
 
   /** A model for {@code bundle} over {@code runner} (which must execute that bundle's graphs). */
   public static SeededVaeModel of(Bundle bundle, GraphRunner runner, ModelLimits limits) {
+    return of(bundle, runner, limits, null);
+  }
+
+  /**
+   * A model for {@code bundle} over {@code runner}, with the parameters of its RBM prior (null for
+   * other priors; the log Z is the manifest's).
+   */
+  public static SeededVaeModel of(Bundle bundle, GraphRunner runner, ModelLimits limits, Rbm rbm) {
     return new SeededVaeModel(
         new ModelId(bundle.modelName(), bundle.version()),
         bundle.manifest().architecture(),
         runner,
-        limits);
+        limits,
+        rbm,
+        bundle.manifest().logPartition());
   }
 
   @Override
@@ -218,7 +258,47 @@ public final class SeededVaeModel implements VaeModel {
   }
 
   @Override
+  public LogPartition logPartition() {
+    return logPartition;
+  }
+
+  /**
+   * Draws of an RBM prior: {@code gibbsSweeps} block Gibbs sweeps per draw from the PRIOR noise of
+   * row i ({@link RbmGibbs}), the logits of each unit given the other half of the draw, then the
+   * decode of a one-layer model. Other priors take {@code gibbsSweeps} 0 only.
+   */
+  @Override
+  public SampleResult sample(
+      int n, FloatTensor condition, long seed, boolean sampleX, int gibbsSweeps) {
+    if (gibbs == null) {
+      return VaeModel.super.sample(n, condition, seed, sampleX, gibbsSweeps);
+    }
+    InputChecks.count("n", n, limits.maxRowsPerRequest());
+    int units = architecture.rbmUnits();
+    int sweeps = RbmSampling.sweeps(gibbsSweeps, n, units);
+    if (layers.size() != 1) {
+      throw new FailedPreconditionException(
+          "Sample of "
+              + id
+              + " is not supported: its rbm prior spans "
+              + layers.size()
+              + " layers, and the decoder graph draws the layers below the top from the decoder"
+              + " chain; use Decode with z1 of the draws");
+    }
+    float[] z = gibbs.sample(seed, 0, n, sweeps);
+    FloatTensor draws = FloatTensor.of(z, n, units);
+    FloatTensor logits = FloatTensor.of(gibbs.rbm().conditionalLogits(z, n), n, units);
+    StochasticLayer layer = layers.get(0);
+    LayerDistribution prior =
+        new LayerDistribution(layer.name(), layer.family(), List.of(logits), Optional.of(draws));
+    return new SampleResult(prior, decodeChecked(draws, null, n, sampleX, seed, 0), sweeps);
+  }
+
+  @Override
   public SampleResult sample(int n, FloatTensor condition, long seed, boolean sampleX) {
+    if (gibbs != null) {
+      return sample(n, condition, seed, sampleX, 0);
+    }
     InputChecks.count("n", n, limits.maxRowsPerRequest());
     checkCondition(condition, n, "n is " + n);
     int top = layers.size() - 1;

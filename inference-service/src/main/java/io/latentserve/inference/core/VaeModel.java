@@ -123,6 +123,35 @@ public interface VaeModel extends AutoCloseable {
   SampleResult sample(int n, FloatTensor condition, long seed, boolean sampleX);
 
   /**
+   * {@link #sample(int, FloatTensor, long, boolean)} with the block Gibbs sweeps of an RBM prior
+   * ({@link io.latentserve.model.Prior#RBM}): each draw runs {@code gibbsSweeps} sweeps from a
+   * uniform start with counter-based noise ({@link io.latentserve.model.RbmGibbs}).
+   *
+   * @param gibbsSweeps 1 to {@link RbmSampling#MAX_SWEEPS}, or 0 for {@link
+   *     RbmSampling#DEFAULT_SWEEPS}; must be 0 for a model without an RBM prior
+   * @throws InvalidInputException for sweeps out of range, or given to a model without an RBM
+   */
+  default SampleResult sample(
+      int n, FloatTensor condition, long seed, boolean sampleX, int gibbsSweeps) {
+    if (gibbsSweeps != 0) {
+      throw new InvalidInputException(
+          "gibbs_sweeps",
+          "gibbs_sweeps applies to models with the rbm prior only; "
+              + id()
+              + " has the "
+              + architecture().prior().name()
+              + " prior, got gibbs_sweeps "
+              + gibbsSweeps);
+    }
+    return sample(n, condition, seed, sampleX);
+  }
+
+  /** The log Z estimate of an RBM prior, from the bundle's manifest; null for other priors. */
+  default io.latentserve.model.LogPartition logPartition() {
+    return null;
+  }
+
+  /**
    * Log densities of given (x, z) pairs.
    *
    * @param x inputs [N, D], finite

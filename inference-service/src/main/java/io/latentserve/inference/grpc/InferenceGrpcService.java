@@ -204,7 +204,8 @@ public final class InferenceGrpcService extends InferenceGrpc.InferenceImplBase 
                       request.getN(),
                       condition(request.hasCondition(), request.getCondition()),
                       request.getSeed(),
-                      request.getSampleX()));
+                      request.getSampleX(),
+                      request.getGibbsSweeps()));
           listener.onServed(model.id(), "Sample", request.getN());
           return response;
         });

@@ -60,7 +60,8 @@ final class ProtoMapping {
             model.id().version(),
             model.architecture(),
             served.provenance(),
-            served.manifestSha256())
+            served.manifestSha256(),
+            model.logPartition())
         .setDevice(model.device())
         .setState(io.latentserve.proto.v1.ModelState.MODEL_STATE_LOADED)
         .build();
@@ -78,7 +79,8 @@ final class ProtoMapping {
                 status.id().version(),
                 status.architecture(),
                 status.provenance(),
-                status.manifestSha256());
+                status.manifestSha256(),
+                status.logPartition());
     return b.setDevice(status.device())
         .setState(state(status.state()))
         .setMemoryBytes(status.memoryBytes())
@@ -123,7 +125,8 @@ final class ProtoMapping {
         SampleResponse.newBuilder()
             .setModel(ref(id))
             .setPrior(distribution(r.prior()))
-            .setXMean(TensorCodec.encode(d.xMean()));
+            .setXMean(TensorCodec.encode(d.xMean()))
+            .setGibbsSweeps(r.gibbsSweeps());
     d.xSample().ifPresent(s -> b.setXSample(TensorCodec.encode(s)));
     d.xLogVariance().ifPresent(v -> b.setXLogVariance(TensorCodec.encode(v)));
     d.intermediateLayers().forEach(l -> b.addIntermediateLayers(distribution(l)));

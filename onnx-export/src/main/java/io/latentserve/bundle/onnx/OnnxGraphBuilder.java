@@ -251,6 +251,27 @@ final class OnnxGraphBuilder {
     return binary(VaeOnnxOperators.EXPAND, x, shape, name);
   }
 
+  /** A constant float32 vector. */
+  ONNXRef<?> floats(float[] values, String name) {
+    return context.array(name, values);
+  }
+
+  /** Matrix product with numpy broadcasting (a [.., m, k] by b [k, n] or [k]). */
+  ONNXRef<?> matMul(ONNXRef<?> a, ONNXRef<?> b, String name) {
+    return binary(VaeOnnxOperators.MAT_MUL, a, b, name);
+  }
+
+  /** Columns [from, to) of a matrix [rows, width]. */
+  ONNXRef<?> columns(ONNXRef<?> x, long from, long to, String name) {
+    return context.operation(
+        VaeOnnxOperators.SLICE,
+        List.<ONNXRef<?>>of(
+            x,
+            context.array(name + "/start", new long[] {0, from}),
+            context.array(name + "/end", new long[] {Long.MAX_VALUE, to})),
+        name);
+  }
+
   /** A constant int64 vector. */
   ONNXRef<?> longs(long[] values, String name) {
     return context.array(name, values);

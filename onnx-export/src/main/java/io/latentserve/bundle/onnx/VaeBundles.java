@@ -22,8 +22,17 @@ public final class VaeBundles {
    */
   public static Bundle publish(
       ModelRepository repository, String modelName, VaeWeights weights, Provenance provenance) {
-    return publish(
-        repository, modelName, weights.architecture(), VaeOnnxExporter.export(weights), provenance);
+    ExportedGraphs graphs = VaeOnnxExporter.export(weights);
+    return repository.publish(
+        modelName,
+        new Manifest(
+            Manifest.FORMAT_VERSION,
+            weights.architecture(),
+            graphs.specs(),
+            provenance,
+            Map.of(),
+            weights.logPartition()),
+        files(graphs));
   }
 
   /**
@@ -38,12 +47,16 @@ public final class VaeBundles {
       VaeArchitecture architecture,
       ExportedGraphs graphs,
       Provenance provenance) {
+    Manifest manifest =
+        new Manifest(Manifest.FORMAT_VERSION, architecture, graphs.specs(), provenance, Map.of());
+    return repository.publish(modelName, manifest, files(graphs));
+  }
+
+  private static Map<String, byte[]> files(ExportedGraphs graphs) {
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (Map.Entry<GraphRole, byte[]> graph : graphs.models().entrySet()) {
       files.put(graphs.specs().get(graph.getKey()).file(), graph.getValue());
     }
-    Manifest manifest =
-        new Manifest(Manifest.FORMAT_VERSION, architecture, graphs.specs(), provenance, Map.of());
-    return repository.publish(modelName, manifest, files);
+    return files;
   }
 }

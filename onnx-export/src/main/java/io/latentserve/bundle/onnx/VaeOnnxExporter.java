@@ -6,6 +6,8 @@ import io.latentserve.bundle.GraphSpec;
 import io.latentserve.bundle.StandardGraphSpecs;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LatentserveVersion;
+import io.latentserve.model.LogPartition;
+import io.latentserve.model.Rbm;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
 import io.latentserve.model.VaeWeights;
@@ -70,12 +72,20 @@ public final class VaeOnnxExporter {
    *     serialized models, one per {@link GraphRole}
    */
   public static ExportedGraphs export(VaeWeights weights) {
+    RbmPrior rbm = null;
+    if (weights.architecture().prior().spansAllLayers()) {
+      rbm = new RbmPrior(weights.rbm(), weights.requireLogPartition());
+    }
     return export(
         weights.architecture(),
         new MlpNetworks(weights),
+        rbm,
         OnnxGraphBuilder.OPSET,
         OnnxGraphBuilder.IR_VERSION);
   }
+
+  /** The parameters and log Z of an RBM prior, which the log-density graphs compute. */
+  private record RbmPrior(Rbm rbm, LogPartition logPartition) {}
 
   /**
    * Writes every graph of a model whose networks are {@code networks}: the sampling,
@@ -86,12 +96,24 @@ public final class VaeOnnxExporter {
    */
   static ExportedGraphs export(
       VaeArchitecture architecture, VaeNetworks networks, int opset, long irVersion) {
+    if (architecture.prior().spansAllLayers()) {
+      throw new IllegalArgumentException(
+          "a model with the "
+              + architecture.prior().name()
+              + " prior is exported from its weights");
+    }
+    return export(architecture, networks, null, opset, irVersion);
+  }
+
+  private static ExportedGraphs export(
+      VaeArchitecture architecture, VaeNetworks networks, RbmPrior rbm, int opset, long irVersion) {
     Map<GraphRole, GraphSpec> specs = StandardGraphSpecs.forArchitecture(architecture);
     Map<GraphRole, byte[]> models = new EnumMap<>(GraphRole.class);
     for (GraphRole role : GraphRole.values()) {
       models.put(
           role,
-          new GraphWriter(architecture, networks, role, specs.get(role), opset, irVersion).write());
+          new GraphWriter(architecture, networks, rbm, role, specs.get(role), opset, irVersion)
+              .write());
     }
     return new ExportedGraphs(specs, models);
   }
@@ -123,6 +145,7 @@ public final class VaeOnnxExporter {
   /** Builds one graph; a fresh writer per graph. */
   private static final class GraphWriter {
     private final VaeNetworks networks;
+    private final RbmPrior rbm;
     private final VaeArchitecture architecture;
     private final GraphRole role;
     private final OnnxGraphBuilder g;
@@ -133,11 +156,13 @@ public final class VaeOnnxExporter {
     GraphWriter(
         VaeArchitecture architecture,
         VaeNetworks networks,
+        RbmPrior rbm,
         GraphRole role,
         GraphSpec spec,
         int opset,
         long irVersion) {
       this.networks = networks;
+      this.rbm = rbm;
       this.architecture = architecture;
       this.role = role;
       this.g =
@@ -377,6 +402,15 @@ public final class VaeOnnxExporter {
     private List<ONNXRef<?>> logPriors(List<ONNXRef<?>> z, boolean matrices) {
       int top = architecture.layerCount() - 1;
       List<ONNXRef<?>> logPrior = new ArrayList<>();
+      if (rbm != null) {
+        // One joint prior over every layer: the top entry holds it, the layers below hold 0.
+        ONNXRef<?> joint = RbmOnnx.logPrior(g, rbm.rbm(), rbm.logPartition(), z, "log_p/rbm");
+        for (int l = 0; l < top; l++) {
+          logPrior.add(g.mul(joint, 0f, "log_p/" + architecture.layer(l).name()));
+        }
+        logPrior.add(joint);
+        return logPrior;
+      }
       for (int l = 0; l < top; l++) {
         String name = architecture.layer(l).name();
         String prefix = "decoder/" + architecture.layer(l + 1).name();

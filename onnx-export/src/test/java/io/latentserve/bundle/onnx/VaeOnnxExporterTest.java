@@ -21,6 +21,8 @@ import io.latentserve.model.FloatTensor;
 import io.latentserve.model.GaussianMlp;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.Prior;
+import io.latentserve.model.RbmPartition;
 import io.latentserve.model.ReferenceVae;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
@@ -78,6 +80,19 @@ class VaeOnnxExporterTest {
     return Stream.of(
         Named.of("iwaeOneLayer", VaeArchitecture.iwaeOneLayer()),
         Named.of("iwaeTwoLayer", VaeArchitecture.iwaeTwoLayer()),
+        Named.of("rbmOneLayer", VaeArchitecture.sigmoidBeliefNet(20, 9).withPrior(Prior.RBM)),
+        Named.of(
+            "rbmTwoLayerNonlinear",
+            new VaeArchitecture(
+                20,
+                List.of(
+                    new StochasticLayer("z1", 6, List.of(16), LatentFamily.BERNOULLI),
+                    new StochasticLayer("z2", 4, List.of(8), LatentFamily.BERNOULLI)),
+                Activation.TANH,
+                LikelihoodFamily.BERNOULLI,
+                0,
+                0,
+                Prior.RBM)),
         Named.of(
             "reluTwoLayerBernoulli",
             new VaeArchitecture(
@@ -531,10 +546,25 @@ class VaeOnnxExporterTest {
     assertThat(BernoulliOnnx.logGroupSize(1)).isEqualTo(1);
   }
 
+  @Test
+  void rbmPrior_parametersReadBackFromTheLogJointGraph() {
+    VaeArchitecture architecture = VaeArchitecture.sigmoidBeliefNet(20, 9).withPrior(Prior.RBM);
+    VaeWeights w = weights(architecture);
+    assertThat(
+            RbmInitializers.read(
+                exported(architecture).model(GraphRole.LOG_JOINT), architecture.rbmFirstHalf()))
+        .isEqualTo(w.rbm());
+  }
+
   // ---- helpers ----
 
   private static VaeWeights weights(VaeArchitecture architecture) {
-    return WEIGHTS.computeIfAbsent(architecture, a -> VaeWeights.random(a, WEIGHT_SEED));
+    return WEIGHTS.computeIfAbsent(
+        architecture,
+        a -> {
+          VaeWeights w = VaeWeights.random(a, WEIGHT_SEED);
+          return w.rbm() == null ? w : w.withLogPartition(RbmPartition.exact(w.rbm()));
+        });
   }
 
   private static ExportedGraphs exported(VaeArchitecture architecture) {

@@ -74,7 +74,8 @@ public final class BundlePublisher {
             result.weights().architecture(),
             graphs.specs(),
             provenance,
-            Map.of());
+            Map.of(),
+            result.weights().logPartition());
     return repository.publish(spec.modelName(), manifest, graphs.files());
   }
 
