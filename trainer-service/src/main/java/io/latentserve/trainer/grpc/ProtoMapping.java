@@ -372,7 +372,7 @@ final class ProtoMapping {
           throw new InvalidSpecException(
               "spec.objective",
               "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, lag_vae,"
-                  + " vimco, rws");
+                  + " vimco, rws, dvae");
     };
   }
 

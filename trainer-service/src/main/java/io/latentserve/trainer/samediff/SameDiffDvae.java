@@ -26,6 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.learning.config.Adam;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link TrainableVae} for the DVAE family ({@link Objective.Dvae}) on a {@link DvaeGraph}: Adam
@@ -43,6 +45,7 @@ import org.nd4j.linalg.learning.config.Adam;
  * weights; {@link #weights()} carries that log Z.
  */
 public final class SameDiffDvae implements TrainableVae {
+  private static final Logger log = LoggerFactory.getLogger(SameDiffDvae.class);
   private static final long ZETA_SEEDS = 0x7a657461L; // "zeta"
   private static final long AIS_SEEDS = 0x616973L; // "ais"
   private static final String PARAMETER = "param/";
@@ -304,6 +307,13 @@ public final class SameDiffDvae implements TrainableVae {
                       ais.temperatures(), ais.chains(), Seeds.derive(seed, AIS_SEEDS, iteration)))
               .logPartition();
       logPartitionIteration = iteration;
+      log.info(
+          "log Z of the RBM prior after {} steps by AIS ({} temperatures, {} chains): {} +- {}",
+          iteration,
+          ais.temperatures(),
+          ais.chains(),
+          String.format("%.3f", logPartition.logZ()),
+          String.format("%.3f", logPartition.standardError()));
     }
     return logPartition;
   }
