@@ -196,7 +196,8 @@ class TrainCommandTest {
   void k_withTheDefaultObjective_isRefused() {
     assertThatThrownBy(() -> spec("--k", "5"))
         .hasMessage(
-            "--k needs --objective iwae, dreg, vimco or rws (--objective elbo draws one sample)");
+            "--k needs --objective iwae, dreg, vimco, rws, dvae, dvae-pp or dvae-sharp (--objective"
+                + " elbo draws one sample)");
   }
 
   @Test
@@ -211,8 +212,8 @@ class TrainCommandTest {
   void unknownValues_areRefusedNamingTheFlag() {
     assertThatThrownBy(() -> spec("--objective", "iwea"))
         .hasMessage(
-            "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco or rws,"
-                + " got \"iwea\"");
+            "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco, rws, dvae,"
+                + " dvae-pp or dvae-sharp, got \"iwea\"");
     assertThatThrownBy(() -> spec("--likelihood", "poisson"))
         .hasMessage("--likelihood does not accept \"poisson\"");
     assertThatThrownBy(() -> spec("--activation", "unspecified"))
