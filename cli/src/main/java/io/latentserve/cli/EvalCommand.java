@@ -64,8 +64,10 @@ final class EvalCommand implements Callable<Integer> {
 
   @Option(
       names = "--k",
-      defaultValue = "5000",
-      description = "Importance samples per example (default: ${DEFAULT-VALUE}).")
+      defaultValue = "0",
+      description =
+          "Importance samples per example; 0 for the model's default: 4000 for a model with the"
+              + " rbm prior (the DVAE# protocol), 5000 for others (default: ${DEFAULT-VALUE}).")
   int k;
 
   @Option(
@@ -190,6 +192,22 @@ final class EvalCommand implements Callable<Integer> {
           r.getIwll());
       for (IwllPoint p : r.getIwllCurveList()) {
         row(out, "  IW-LL at k=" + p.getK(), p.getLogLikelihood());
+      }
+      if (r.getModel().hasRbmPrior()) {
+        // log Z's error shifts every example alike: it adds to the sampling error in full.
+        out.printf(
+            Locale.ROOT,
+            "  %-34s %10.3f +- %.3f nats (%s)%n",
+            "log Z of the rbm prior",
+            r.getLogZ(),
+            r.getLogZStandardError(),
+            r.getModel().getRbmPrior().getLogZMethod());
+        out.printf(
+            Locale.ROOT,
+            "  %-34s %10.3f +- %.3f nats (sampling and log Z)%n",
+            "log p(x), total error",
+            r.getIwll().getValue(),
+            r.getIwllTotalStandardError());
       }
     }
     if (computed.contains(Metric.METRIC_ELBO)) {

@@ -71,6 +71,20 @@ final class ModelsCommand implements Runnable {
                             + Jobs.name(l.getFamily()).toLowerCase(Locale.ROOT)
                             + ")")
                 .collect(Collectors.joining(",")));
+        if (m.hasRbmPrior()) {
+          var r = m.getRbmPrior();
+          out.printf(
+              Locale.ROOT,
+              "  rbm prior %d+%d units: log Z = %.4f +- %.4f (%s%s)%n",
+              r.getN1(),
+              r.getN2(),
+              r.getLogZ(),
+              r.getLogZStandardError(),
+              r.getLogZMethod(),
+              r.getAisChains() > 0
+                  ? ", " + r.getAisTemperatures() + " temperatures, " + r.getAisChains() + " chains"
+                  : "");
+        }
       }
     } finally {
       channel.shutdownNow();

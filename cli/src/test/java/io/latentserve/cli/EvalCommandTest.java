@@ -299,7 +299,7 @@ class EvalCommandTest {
     assertThat(run.exitCode()).isEqualTo(3);
     assertThat(run.err())
         .isEqualTo(
-            "latentserve: INVALID_ARGUMENT: k must be in [1, 5000], got 5001"
+            "latentserve: INVALID_ARGUMENT: k must be in [1, 5000] (0 for the model's default), got 5001"
                 + System.lineSeparator());
   }
 

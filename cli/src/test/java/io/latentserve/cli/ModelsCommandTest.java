@@ -63,6 +63,16 @@ class ModelsCommandTest {
         "sbn",
         VaeWeights.random(VaeArchitecture.sigmoidBeliefNet(16, 6, 3), 2),
         provenance);
+    VaeBundles.publish(
+        repository,
+        "dvae",
+        VaeWeights.random(
+                VaeArchitecture.sigmoidBeliefNet(16, 8).withPrior(io.latentserve.model.Prior.RBM),
+                3)
+            .withLogPartition(
+                new io.latentserve.model.LogPartition(
+                    5.625, 0.0125, io.latentserve.model.LogPartition.AIS, 1000, 1024, 7)),
+        provenance);
     inference =
         InferenceServer.create(
                 InferenceConfig.builder()
@@ -95,13 +105,18 @@ class ModelsCommandTest {
 
     assertThat(exitCode).isZero();
     List<String> lines = out.toString().lines().toList();
-    assertThat(lines).hasSize(3);
+    assertThat(lines).hasSize(5);
     assertThat(lines.get(0)).contains("PRIOR").contains("LATENTS");
-    assertThat(lines.get(1))
+    assertThat(lines.get(1)).startsWith("dvae ").contains(" rbm ").endsWith(" z1(8 bernoulli)");
+    assertThat(lines.get(2))
+        .isEqualTo(
+            "  rbm prior 4+4 units: log Z = 5.6250 +- 0.0125 (ais, 1000 temperatures, 1024"
+                + " chains)");
+    assertThat(lines.get(3))
         .startsWith("gauss ")
         .contains(" standard_normal ")
         .endsWith(" z1(4 gaussian)");
-    assertThat(lines.get(2))
+    assertThat(lines.get(4))
         .startsWith("sbn ")
         .contains(" learned ")
         .endsWith(" z1(6 bernoulli),z2(3 bernoulli)");

@@ -99,6 +99,51 @@ class RbmTest {
   }
 
   @Test
+  void referenceVae_rbmLogPrior_normalisesOverEveryState() {
+    VaeArchitecture arch = VaeArchitecture.sigmoidBeliefNet(5, 4, 3).withPrior(Prior.RBM);
+    VaeWeights random = VaeWeights.random(arch, 2);
+    Rbm rbm = Rbm.random(3, 4, 1.5, 9);
+    VaeWeights w = random.withRbm(rbm).withLogPartition(RbmPartition.exact(rbm));
+    ReferenceVae vae = new ReferenceVae(w);
+    int states = 1 << 7;
+    float[] z1 = new float[states * 4];
+    float[] z2 = new float[states * 3];
+    for (int s = 0; s < states; s++) {
+      for (int u = 0; u < 7; u++) {
+        float bit = (s >>> u) & 1;
+        if (u < 4) {
+          z1[s * 4 + u] = bit;
+        } else {
+          z2[s * 3 + u - 4] = bit;
+        }
+      }
+    }
+    ReferenceVae.LogJoint joint =
+        vae.logJoint(
+            FloatTensor.of(new float[states * 5], states, 5),
+            List.of(FloatTensor.of(z1, states, 4), FloatTensor.of(z2, states, 3)));
+    double total = 0;
+    for (int s = 0; s < states; s++) {
+      total += Math.exp(joint.logPz()[s]);
+      assertThat(joint.logPriors().get(0)[s]).isZero();
+    }
+    assertThat(total).isCloseTo(1.0, within(1e-9));
+  }
+
+  @Test
+  void conditionalLogits_areTheFieldsOfTheOtherHalf() {
+    float[] z = {1, 0, 0, 1, 1};
+    float[] logits = RBM.conditionalLogits(z, 1);
+    // z1 units: b1 + W z2 with z2 = (0, 1, 1)
+    assertThat(logits[0]).isEqualTo(0.5f - 2 + 0.5f);
+    assertThat(logits[1]).isEqualTo(-1f + 3 - 1);
+    // z2 units: b2 + z1 W with z1 = (1, 0)
+    assertThat(logits[2]).isEqualTo(2f + 1);
+    assertThat(logits[3]).isEqualTo(0.25f - 2);
+    assertThat(logits[4]).isEqualTo(-0.5f + 0.5f);
+  }
+
+  @Test
   void logPartition_validates() {
     assertThatThrownBy(() -> new LogPartition(1, 0.1, LogPartition.EXACT, 0, 0, 0))
         .hasMessageContaining("exact");

@@ -46,6 +46,7 @@ import io.latentserve.server.security.ChannelSecurity;
 import io.latentserve.server.security.ChannelTls;
 import io.latentserve.server.security.ServerTls;
 import io.latentserve.wire.LatentDistributions;
+import io.latentserve.wire.ModelInfos;
 import io.latentserve.wire.TensorCodec;
 import io.latentserve.wire.TensorFormatException;
 import java.time.Duration;
@@ -515,7 +516,8 @@ public final class GrpcInferenceClient implements InferenceClient {
             ? Instant.ofEpochSecond(p.getCreated().getSeconds(), p.getCreated().getNanos())
             : null,
         info.getConditionDim(),
-        prior(info));
+        prior(info),
+        ModelInfos.logPartition(info));
   }
 
   /** The model's top prior; an unset one is the default of its top layer's family. */

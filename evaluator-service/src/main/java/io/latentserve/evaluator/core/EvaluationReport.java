@@ -134,6 +134,21 @@ public record EvaluationReport(
         "");
   }
 
+  /**
+   * The IW-LL's total standard error, nats: for a model with an RBM prior its sampling standard
+   * error over the examples combined with log Z's, sqrt(se_iwll^2 + se_logZ^2). An error in log Z
+   * shifts log p(x) of every example by the same amount, so it does not average out over the
+   * examples: it adds in full, not divided by sqrt(N). For other models, the sampling standard
+   * error; NaN without an IW-LL.
+   */
+  public double iwllTotalStandardError() {
+    if (iwll == null) {
+      return Double.NaN;
+    }
+    double logZ = model.logPartition() == null ? 0 : model.logPartition().standardError();
+    return Math.hypot(iwll.standardError(), logZ);
+  }
+
   @Override
   public double[] effectiveSampleSizes() {
     return effectiveSampleSizes.clone();

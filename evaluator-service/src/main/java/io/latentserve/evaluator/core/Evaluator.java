@@ -50,6 +50,14 @@ import java.util.function.BooleanSupplier;
  * the same draws: z_{l+1} is drawn from z_l, so the KL against p(z_l|z_{l+1}) at a drawn z_{l+1}
  * would not be that layer's share of the total rate. Active units use {@link
  * LatentFamily#expectation}, the mutual information {@link LatentFamily#logDensity}.
+ *
+ * <p>A model with an RBM prior ({@link io.latentserve.model.Prior#RBM}, the DVAE family) has no
+ * closed-form KL against its prior: every layer's rate is then the Monte Carlo E_q[log q(z_l|.) -
+ * log p_l] over {@link EvaluatorOptions#rateSamples()} posterior draws, with LogProb's per-layer
+ * terms, where the top layer's log p holds the whole log p(z) = -E(z) - log Z (the estimate the
+ * bundle carries) and the layers below hold 0: the rates sum to the total KL(q(z|x) || p(z)), and
+ * each inherits log Z's error (the top layer's in full). Its IW-LL is of the discrete model, with k
+ * = 4000 when the request leaves k at 0 ({@link #RBM_DEFAULT_K}; 5000 for other models).
  */
 public final class Evaluator {
   // Purposes of Seeds.derive; the numbers are fixed: a new one changes every evaluation's draws.
@@ -95,14 +103,39 @@ public final class Evaluator {
   }
 
   /**
+   * Importance samples per example for a model with an RBM prior when the request leaves k at 0:
+   * the DVAE# paper's test protocol (Vahdat et al. 2018), capped at the server's limit.
+   */
+  public static final int RBM_DEFAULT_K = 4000;
+
+  /** Importance samples per example for other models when the request leaves k at 0 (IWAE). */
+  public static final int DEFAULT_K = 5000;
+
+  /**
+   * The k an evaluation of {@code model} runs: the request's, or for k = 0 the model's default,
+   * {@link #RBM_DEFAULT_K} for an rbm-prior model and {@link #DEFAULT_K} (the IWAE paper's) for
+   * others, at most the server's limit.
+   */
+  int resolveK(EvaluationRequest request, ModelDescription model) {
+    if (request.k() != 0) {
+      return request.k();
+    }
+    return Math.min(model.prior().spansAllLayers() ? RBM_DEFAULT_K : DEFAULT_K, options.maxK());
+  }
+
+  /**
    * Checks what can be checked without the model: k, the data's shape and values, the MI batch.
    *
    * @throws InvalidEvaluationException naming the field, the expected and the actual value
    */
   public void validate(EvaluationRequest request) {
-    if (request.k() < 1 || request.k() > options.maxK()) {
+    // k = 0 asks for the model's default, known once the model is described (resolveK).
+    if (request.k() < 0 || request.k() > options.maxK()) {
       throw new InvalidEvaluationException(
-          "k must be in [1, " + options.maxK() + "], got " + request.k());
+          "k must be in [1, "
+              + options.maxK()
+              + "] (0 for the model's default), got "
+              + request.k());
     }
     if (request.data() != null) {
       validateData(request.data());
@@ -193,6 +226,7 @@ public final class Evaluator {
     private FloatTensor condition;
     private String conditionDescription = "";
     private int n;
+    private int k;
     private ModelKey key;
 
     Run(
@@ -213,6 +247,7 @@ public final class Evaluator {
       progress(PHASE_MODEL, 0, 1, 0);
       ModelDescription model = client.describe(request.model());
       key = model.key();
+      k = resolveK(request, model);
       checkCancelled();
       data = request.data();
       boolean binarize = model.likelihood() == LikelihoodFamily.BERNOULLI;
@@ -304,7 +339,7 @@ public final class Evaluator {
               request.label(),
               request.dataDescription(),
               n,
-              request.k(),
+              k,
               request.seed(),
               request.metrics().stream().sorted().toList(),
               iwll ? iw.logLikelihood() : null,
@@ -398,7 +433,6 @@ public final class Evaluator {
 
     private ImportanceWeightedEstimator importanceWeights() {
       long phaseStart = System.nanoTime();
-      int k = request.k();
       int rows = Math.max(1, Math.min(options.maxRowsPerCall(), options.maxWeightsPerCall() / k));
       boolean components = request.wants(Metric.ELBO);
       ImportanceWeightedEstimator estimator = new ImportanceWeightedEstimator(n, k);
@@ -424,7 +458,8 @@ public final class Evaluator {
       // A one-layer model's rate is analytic for each example: one draw does. Above layer 1, the
       // rates, E_q[z_l|x] (active units) and q(z_l|x) (MI) are all averages over draws of the
       // layers below.
-      int draws = (rates || means || mi) && layerCount > 1 ? options.rateSamples() : 1;
+      boolean rbm = model.prior().spansAllLayers();
+      int draws = (rates || means || mi) && (layerCount > 1 || rbm) ? options.rateSamples() : 1;
       Posterior p = new Posterior(model, n, means ? draws : 0, mi ? draws : 0);
       forEachRange(
           PHASE_POSTERIOR,
@@ -436,18 +471,18 @@ public final class Evaluator {
                 means ? client.encode(key, x, y, false, request.seed(), from) : null;
             List<Encoding> sampledDraws = new ArrayList<>();
             double[][] rateSums = new double[layerCount][m];
-            LayerDistribution topPrior = rates ? topPrior(model, m, y) : null;
+            LayerDistribution topPrior = rates && !rbm ? topPrior(model, m, y) : null;
             for (int s = 0; s < draws; s++) {
               long seed = Seeds.derive(request.seed(), RATES_SEEDS, s);
               Encoding sampled = client.encode(key, x, y, true, seed, from);
               sampledDraws.add(sampled);
-              if (rates) {
+              if (rates && !rbm) {
                 LayerDistribution q = sampled.top();
                 for (int r = 0; r < m; r++) {
                   rateSums[top][r] += topFamily.klDivergence(q.row(r), topPrior.row(r));
                 }
               }
-              if (rates && layerCount > 1) {
+              if (rates && (layerCount > 1 || rbm)) {
                 List<FloatTensor> z = new ArrayList<>();
                 for (LayerDistribution layer : sampled.layers()) {
                   z.add(
@@ -461,7 +496,7 @@ public final class Evaluator {
                                       "encode returned no sample for layer " + layer.layer())));
                 }
                 LogDensities densities = client.logProb(key, x, y, z);
-                for (int l = 0; l < top; l++) {
+                for (int l = 0; l < (rbm ? layerCount : top); l++) {
                   float[] q = densities.layers().get(l).logPosterior().data();
                   float[] prior = densities.layers().get(l).logPrior().data();
                   for (int r = 0; r < m; r++) {

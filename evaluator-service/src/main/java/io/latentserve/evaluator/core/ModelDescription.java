@@ -1,6 +1,7 @@
 package io.latentserve.evaluator.core;
 
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.LogPartition;
 import io.latentserve.model.Prior;
 import java.time.Instant;
 import java.util.List;
@@ -29,6 +30,8 @@ import java.util.Objects;
  * @param conditionDim size C of the condition y of a conditional model, 0 for an unconditional one
  * @param prior the top layer's prior, suited to its family and to {@code conditionDim}; null reads
  *     as the top family's {@link Prior#defaultFor default} (reports stored before priors name none)
+ * @param logPartition the log Z estimate of an {@link Prior#RBM} prior, which every log p(z) of the
+ *     model subtracts; null for other priors (and for reports stored before it existed)
  */
 public record ModelDescription(
     String name,
@@ -47,7 +50,8 @@ public record ModelDescription(
     String codeVersion,
     Instant created,
     int conditionDim,
-    Prior prior) {
+    Prior prior,
+    LogPartition logPartition) {
 
   public ModelDescription {
     Objects.requireNonNull(name, "name");
@@ -77,6 +81,46 @@ public record ModelDescription(
       prior = Prior.defaultFor(layers.get(layers.size() - 1).family(), conditionDim);
     }
     prior.check(layers.get(layers.size() - 1).family(), conditionDim);
+  }
+
+  /** A description without a log Z (a model without an RBM prior). */
+  public ModelDescription(
+      String name,
+      long version,
+      List<Long> inputShape,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma,
+      List<LatentLayerInfo> layers,
+      String device,
+      String manifestSha256,
+      String trainingDataset,
+      long trainingSeed,
+      int epochs,
+      Map<String, Double> finalMetrics,
+      String specJson,
+      String codeVersion,
+      Instant created,
+      int conditionDim,
+      Prior prior) {
+    this(
+        name,
+        version,
+        inputShape,
+        likelihood,
+        likelihoodSigma,
+        layers,
+        device,
+        manifestSha256,
+        trainingDataset,
+        trainingSeed,
+        epochs,
+        finalMetrics,
+        specJson,
+        codeVersion,
+        created,
+        conditionDim,
+        prior,
+        null);
   }
 
   /**

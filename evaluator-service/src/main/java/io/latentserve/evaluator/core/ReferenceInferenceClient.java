@@ -65,7 +65,8 @@ public final class ReferenceInferenceClient implements InferenceClient {
             "",
             null,
             a.conditionDim(),
-            a.prior());
+            a.prior(),
+            weights.logPartition());
     int[] offsets = new int[a.layerCount()];
     int total = 0;
     for (int l = 0; l < a.layerCount(); l++) {

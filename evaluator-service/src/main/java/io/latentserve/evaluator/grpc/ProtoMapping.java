@@ -195,6 +195,21 @@ final class ProtoMapping {
               .setDim(l.dim())
               .setFamily(LatentDistributions.toApi(l.family())));
     }
+    if (m.logPartition() != null) {
+      int units = m.layers().stream().mapToInt(LatentLayerInfo::dim).sum();
+      int n1 = io.latentserve.model.Rbm.firstHalf(units);
+      io.latentserve.model.LogPartition z = m.logPartition();
+      b.setRbmPrior(
+          io.latentserve.proto.v1.RbmPrior.newBuilder()
+              .setN1(n1)
+              .setN2(units - n1)
+              .setLogZ(z.logZ())
+              .setLogZStandardError(z.standardError())
+              .setLogZMethod(z.method())
+              .setAisTemperatures(z.temperatures())
+              .setAisChains(z.chains())
+              .setAisSeed(z.seed()));
+    }
     Provenance.Builder p =
         Provenance.newBuilder()
             .setSpecJson(m.specJson())
@@ -230,6 +245,11 @@ final class ProtoMapping {
     r.metrics().forEach(m -> b.addMetrics(metric(m)));
     if (r.iwll() != null) {
       b.setIwll(estimate(r.iwll()));
+      b.setIwllTotalStandardError(r.iwllTotalStandardError());
+    }
+    if (r.model().logPartition() != null) {
+      b.setLogZ(r.model().logPartition().logZ())
+          .setLogZStandardError(r.model().logPartition().standardError());
     }
     for (IwllPoint p : r.iwllCurve()) {
       b.addIwllCurve(

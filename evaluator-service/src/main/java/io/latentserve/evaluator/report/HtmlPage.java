@@ -70,6 +70,17 @@ final class HtmlPage {
     row(b, "seed", Long.toUnsignedString(r.seed()));
     row(b, "created", escape(r.created().toString()));
     row(b, "log p(x) (IW-LL, nats)", est(r.iwll()));
+    if (r.model().logPartition() != null) {
+      io.latentserve.model.LogPartition z = r.model().logPartition();
+      row(
+          b,
+          "log Z of the rbm prior (" + z.method() + ", nats)",
+          String.format(java.util.Locale.ROOT, "%.4f &plusmn; %.4f", z.logZ(), z.standardError()));
+      row(
+          b,
+          "IW-LL total standard error (examples and log Z, nats)",
+          String.format(java.util.Locale.ROOT, "%.4f", r.iwllTotalStandardError()));
+    }
     if (!r.iwllCurve().isEmpty()) {
       row(b, "mean effective sample size", num(r.meanEffectiveSampleSize()));
     }

@@ -1,6 +1,7 @@
 package io.latentserve.evaluator.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -13,6 +14,8 @@ import io.latentserve.inference.app.InferenceConfig;
 import io.latentserve.inference.app.InferenceServer;
 import io.latentserve.model.Activation;
 import io.latentserve.model.LikelihoodFamily;
+import io.latentserve.model.LogPartition;
+import io.latentserve.model.RbmPartition;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
 import io.latentserve.model.VaeWeights;
@@ -263,6 +266,86 @@ class EvaluatorEndToEndTest {
             Files.list(Path.of(report.getHtmlPath()).getParent())
                 .filter(p -> p.toString().endsWith(".png")))
         .hasSize(5);
+  }
+
+  /**
+   * A binary model with an RBM prior (10 + 10 units, log Z given an error bar of 0.5 nats)
+   * evaluated with k left at 0: the report runs the DVAE# protocol's k = 4000, states log Z and its
+   * error beside the IW-LL, and its total error combines the examples' with log Z's in full.
+   */
+  @Test
+  void evaluate_rbmPriorDefaultK_reportsLogZAndTheTotalError() throws Exception {
+    Path repository = dir.resolve("models");
+    Path data = dir.resolve("data");
+    writeData(data);
+    VaeWeights random =
+        VaeWeights.random(
+            VaeArchitecture.sigmoidBeliefNet(784, 20).withPrior(io.latentserve.model.Prior.RBM), 5);
+    double exact = RbmPartition.exactLogZ(random.rbm());
+    LogPartition logZ = new LogPartition(exact, 0.5, LogPartition.AIS, 1000, 1024, 1);
+    VaeBundles.publish(
+        new FileSystemModelRepository(repository),
+        "dvae",
+        random.withLogPartition(logZ),
+        new Provenance(
+            "{}", "mnist-10k", 5, 0, Map.of(), "test", Instant.parse("2026-01-01T00:00:00Z")));
+    InferenceServer server =
+        InferenceServer.create(
+                InferenceConfig.builder()
+                    .port(0)
+                    .metricsPort(0)
+                    .modelRepository(repository)
+                    .device("cpu")
+                    .intraOpThreads(1)
+                    .shutdownGrace(Duration.ofSeconds(2))
+                    .build())
+            .start();
+    replicas.add(server);
+    evaluator =
+        EvaluatorServer.create(
+                EvaluatorConfig.builder()
+                    .port(0)
+                    .metricsPort(0)
+                    .inferenceTarget("127.0.0.1:" + server.port())
+                    .reportsDir(dir.resolve("reports"))
+                    .dataDir(data)
+                    .shutdownGrace(Duration.ofSeconds(2))
+                    .build())
+            .start();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", evaluator.port()).usePlaintext().build();
+    awaitServing(server.port());
+    List<EvaluateEvent> events = new ArrayList<>();
+    EvaluatorGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(120, TimeUnit.SECONDS)
+        .evaluate(
+            EvaluateRequest.newBuilder()
+                .setModel(ModelRef.newBuilder().setName("dvae"))
+                .setDataset(
+                    DatasetSplit.newBuilder()
+                        .setName("mnist-10k")
+                        .setSplit("test")
+                        .setLimit(16)
+                        .setBinarizationSeed(1))
+                .setSeed(3)
+                .build())
+        .forEachRemaining(events::add);
+
+    EvaluationReport report = events.get(events.size() - 1).getReport();
+    assertThat(report.getModel().getPrior()).isEqualTo(Prior.PRIOR_RBM);
+    assertThat(report.getModel().getRbmPrior().getLogZ()).isEqualTo(exact);
+    assertThat(report.getK()).isEqualTo(4000);
+    assertThat(report.getLogZ()).isEqualTo(exact);
+    assertThat(report.getLogZStandardError()).isEqualTo(0.5);
+    double sampling = report.getIwll().getStandardError();
+    assertThat(sampling).isPositive();
+    assertThat(report.getIwllTotalStandardError())
+        .isCloseTo(Math.sqrt(sampling * sampling + 0.25), within(1e-12));
+    assertThat(report.getIwll().getValue()).isGreaterThan(report.getElbo().getValue());
+    // Monte Carlo KL against the RBM (no closed form): finite and, for these weights, positive.
+    assertThat(report.getLayers(0).getRate().getValue()).isFinite().isPositive();
+    assertThat(report.getLayers(0).getActiveUnits()).isBetween(0, 20);
+    assertThat(report.getMmdSamples()).isPositive();
+    assertThat(Files.readString(Path.of(report.getHtmlPath()))).contains("log Z of the rbm prior");
   }
 
   private static void awaitServing(int port) {

@@ -160,7 +160,7 @@ class EvaluationServiceTest {
             new ModelKey(InferenceClientContract.MODEL, 1),
             InferenceClientContract.data(30, 1),
             "inline",
-            0,
+            -1,
             Set.of(Metric.IWLL),
             7,
             0,

@@ -197,14 +197,12 @@ class EvaluatorTest {
   }
 
   @Test
-  void evaluate_kZero_throwsInvalidNamingK() {
-    assertThatThrownBy(
-            () ->
-                run(
-                    EvaluatorOptions.defaults(),
-                    request(LinearGaussianVae.data(3, 1), 0, Set.of(), 1)))
-        .isInstanceOf(InvalidEvaluationException.class)
-        .hasMessage("k must be in [1, 5000], got 0");
+  void evaluate_kZero_takesTheDefaultOf5000() {
+    EvaluationOutcome outcome =
+        run(
+            EvaluatorOptions.defaults(),
+            request(LinearGaussianVae.data(2, 1), 0, Set.of(Metric.IWLL), 1));
+    assertThat(outcome.report().k()).isEqualTo(5000);
   }
 
   @Test

@@ -298,11 +298,13 @@ class EvaluatorGrpcServiceTest {
     startWithReference();
 
     assertFails(
-        request(3, 0).build(), Status.Code.INVALID_ARGUMENT, "k must be in [1, 2000], got 0");
+        request(3, -1).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "k must be in [1, 2000] (0 for the model's default), got -1");
     assertFails(
-        request(3, -1).build(), Status.Code.INVALID_ARGUMENT, "k must be in [1, 2000], got -1");
-    assertFails(
-        request(3, 2001).build(), Status.Code.INVALID_ARGUMENT, "k must be in [1, 2000], got 2001");
+        request(3, 2001).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "k must be in [1, 2000] (0 for the model's default), got 2001");
     assertHealthy();
   }
 
@@ -313,7 +315,9 @@ class EvaluatorGrpcServiceTest {
 
     assertThat(defaults.maxK()).isEqualTo(5000);
     assertFails(
-        request(3, 5001).build(), Status.Code.INVALID_ARGUMENT, "k must be in [1, 5000], got 5001");
+        request(3, 5001).build(),
+        Status.Code.INVALID_ARGUMENT,
+        "k must be in [1, 5000] (0 for the model's default), got 5001");
     assertHealthy();
     // The limit itself is allowed.
     List<EvaluateEvent> events = evaluate(request(2, 5000).addMetrics(Metric.METRIC_IWLL).build());

@@ -274,6 +274,7 @@ public final class SeededVaeModel implements VaeModel {
       return VaeModel.super.sample(n, condition, seed, sampleX, gibbsSweeps);
     }
     InputChecks.count("n", n, limits.maxRowsPerRequest());
+    checkCondition(condition, n, "n is " + n);
     int units = architecture.rbmUnits();
     int sweeps = RbmSampling.sweeps(gibbsSweeps, n, units);
     if (layers.size() != 1) {
