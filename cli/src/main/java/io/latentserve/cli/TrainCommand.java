@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
   static final int DEFAULT_K = 5;
   private static final java.util.Set<String> SAMPLING_OBJECTIVES =
-      java.util.Set.of("iwae", "dreg", "vimco", "rws");
+      java.util.Set.of("iwae", "dreg", "vimco", "rws", "dvae", "dvae-pp", "dvae-sharp");
   static final double DEFAULT_ALPHA = 0;
   static final double DEFAULT_LAMBDA = 1000;
 
@@ -60,8 +60,10 @@ final class TrainCommand implements Callable<Integer> {
       description =
           "Architecture: iwae1 (784-200-200-50), iwae2 (784-100-100-100-50-50-50), hit-mlp (HIT's"
               + " two layers, y 100 below z 50, with the widths of iwae2 and top-down inference"
-              + " q(z|x) q(y|z,x); trained with --objective hit unless another is named) or custom"
-              + " (see --layer) (default: ${DEFAULT-VALUE}).")
+              + " q(z|x) q(y|z,x); trained with --objective hit unless another is named), custom"
+              + " (see --layer), or the DVAE family's dvae-1-layer-lin (200 binary latents, linear"
+              + " networks) and dvae-1-layer-nonlin (200 binary latents, 2x200 tanh), both with an"
+              + " RBM prior (default: ${DEFAULT-VALUE}).")
   String preset;
 
   @Option(
@@ -115,9 +117,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--objective",
       description =
-          "elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco, rws or hit (HIT's D + beta_y R_y"
-              + " + beta_z R_z, for --preset hit-mlp) (default: hit with --preset hit-mlp, else"
-              + " elbo).")
+          "elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco, rws, hit (HIT's D + beta_y R_y"
+              + " + beta_z R_z, for --preset hit-mlp), or with a dvae preset dvae (spike-exp ELBO),"
+              + " dvae-pp (DVAE++ ELBO) or dvae-sharp (DVAE# importance-weighted bound) (default:"
+              + " hit with --preset hit-mlp, else elbo).")
   String objective;
 
   @Option(
@@ -136,6 +139,47 @@ final class TrainCommand implements Callable<Integer> {
           "Epochs over which --objective hit's rates rise linearly to their weights (LVAE's"
               + " warm-up) (default: 0, none).")
   Integer warmupEpochs;
+
+  @Option(
+      names = "--smoothing",
+      description =
+          "Relaxation of the binary latents for dvae objectives: spike-exp (dvae), exp or power"
+              + " (dvae-pp, dvae-sharp), uniform-exp or gaussian (dvae-sharp) (default: spike-exp"
+              + " for dvae, power otherwise).")
+  String smoothing;
+
+  @Option(
+      names = "--smoothing-beta",
+      description =
+          "Sharpness beta of --smoothing, > 0 (default: the original DVAE code's value for the"
+              + " structure and objective, e.g. 40 for dvae-sharp power).")
+  Double smoothingBeta;
+
+  @Option(
+      names = "--pcd-chains",
+      description =
+          "Persistent chains for the RBM prior's log Z gradient, dvae objectives (default: 100;"
+              + " the DVAE# paper used 1000).")
+  Integer pcdChains;
+
+  @Option(
+      names = "--pcd-sweeps",
+      description =
+          "Block Gibbs sweeps per training step of every persistent chain, dvae objectives"
+              + " (default: 10; the DVAE# paper used 40).")
+  Integer pcdSweeps;
+
+  @Option(
+      names = "--ais-temperatures",
+      description =
+          "Linear inverse temperatures of the AIS estimate of log Z at the job's end, dvae"
+              + " objectives (default: 1000).")
+  Integer aisTemperatures;
+
+  @Option(
+      names = "--ais-chains",
+      description = "Independent AIS chains of that estimate, dvae objectives (default: 1024).")
+  Integer aisChains;
 
   @Option(
       names = "--k",
@@ -410,6 +454,16 @@ final class TrainCommand implements Callable<Integer> {
       case "iwae1" -> architecture.setPreset(Architecture.Preset.PRESET_IWAE_1_LAYER);
       case "iwae2" -> architecture.setPreset(Architecture.Preset.PRESET_IWAE_2_LAYER);
       case "hit-mlp" -> architecture.setPreset(Architecture.Preset.PRESET_HIT_MLP);
+      case "dvae-1-layer-lin" ->
+          architecture.setPreset(Architecture.Preset.PRESET_DVAE_1_LAYER_LIN);
+      case "dvae-1-layer-nonlin" ->
+          architecture.setPreset(Architecture.Preset.PRESET_DVAE_1_LAYER_NONLIN);
+      case "dvae-2-layer-nonlin", "dvae-4-layer-nonlin" ->
+          throw new CliException(
+              "--preset "
+                  + preset
+                  + " is not available yet: the multi-layer DVAE encoder is not implemented;"
+                  + " use dvae-1-layer-nonlin or dvae-1-layer-lin");
       case "custom" -> {
         if (layers.isEmpty()) {
           throw new CliException("--preset custom needs at least one --layer LATENT:HIDDEN,...");
@@ -419,7 +473,10 @@ final class TrainCommand implements Callable<Integer> {
         layers.forEach(l -> architecture.addLayers(layer(l).toBuilder().setFamily(latentFamily)));
       }
       default ->
-          throw new CliException("--preset must be iwae1, iwae2, hit-mlp or custom, got " + preset);
+          throw new CliException(
+              "--preset must be iwae1, iwae2, hit-mlp, custom, dvae-1-layer-lin or"
+                  + " dvae-1-layer-nonlin, got "
+                  + preset);
     }
     if (architecture.getLayersCount() == 0 && !latent.equalsIgnoreCase("gaussian")) {
       throw new CliException(
@@ -490,20 +547,39 @@ final class TrainCommand implements Callable<Integer> {
                           "RWS_PHI_",
                           rwsPhi == null ? "wake" : rwsPhi,
                           "--rws-phi")));
+      case "dvae", "dvae-pp", "dvae-sharp" -> obj.setDvae(dvae(objectiveName));
       default ->
           throw new CliException(
-              "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco, rws or"
-                  + " hit, got \""
+              "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco, rws,"
+                  + " hit, dvae, dvae-pp or dvae-sharp, got \""
                   + objective
                   + "\"");
     }
     if (k != null && !SAMPLING_OBJECTIVES.contains(objectiveName)) {
       throw new CliException(
-          "--k needs --objective iwae, dreg, vimco or rws (--objective "
+          "--k needs --objective iwae, dreg, vimco, rws, dvae, dvae-pp or dvae-sharp (--objective "
               + objective
               + " draws one sample)");
     }
     onlyWith(rwsPhi, "--rws-phi", "--objective rws", objective, "rws");
+    if (!objectiveName.startsWith("dvae")) {
+      for (Object[] flag :
+          new Object[][] {
+            {smoothing, "--smoothing"},
+            {smoothingBeta, "--smoothing-beta"},
+            {pcdChains, "--pcd-chains"},
+            {pcdSweeps, "--pcd-sweeps"},
+            {aisTemperatures, "--ais-temperatures"},
+            {aisChains, "--ais-chains"}
+          }) {
+        onlyWith(
+            flag[0],
+            (String) flag[1],
+            "--objective dvae, dvae-pp or dvae-sharp",
+            objective,
+            "dvae");
+      }
+    }
     onlyWith(beta, "--beta", "--objective beta-vae", objective, "beta-vae");
     onlyWith(betaY, "--beta-y", "--objective hit", objective, "hit");
     onlyWith(betaZ, "--beta-z", "--objective hit", objective, "hit");
@@ -526,6 +602,55 @@ final class TrainCommand implements Callable<Integer> {
         .setSeed(seed)
         .setValidationK(validationK)
         .build();
+  }
+
+  /** The DVAE family's objective from its flags; the trainer validates the values. */
+  private Objective.Dvae dvae(String name) {
+    if (architecture().isEmpty()) {
+      throw new CliException(
+          "--objective " + name + " needs --preset dvae-1-layer-lin or dvae-1-layer-nonlin");
+    }
+    Objective.Dvae.Builder d =
+        Objective.Dvae.newBuilder()
+            .setVariant(
+                switch (name) {
+                  case "dvae" -> Objective.Dvae.Variant.VARIANT_DVAE;
+                  case "dvae-pp" -> Objective.Dvae.Variant.VARIANT_DVAE_PP;
+                  default -> Objective.Dvae.Variant.VARIANT_DVAE_SHARP;
+                })
+            .setK(k == null ? 1 : k);
+    if (smoothing != null) {
+      d.setSmoothing(
+          enumValue(Objective.Dvae.Smoothing.class, "SMOOTHING_", smoothing, "--smoothing"));
+    }
+    if (smoothingBeta != null) {
+      if (!(smoothingBeta > 0) || !Double.isFinite(smoothingBeta)) {
+        throw new CliException("--smoothing-beta must be a number > 0, got " + smoothingBeta);
+      }
+      d.setBeta(smoothingBeta);
+    }
+    d.setPcdChains(positive(pcdChains, "--pcd-chains"));
+    d.setPcdSweeps(positive(pcdSweeps, "--pcd-sweeps"));
+    d.setAisTemperatures(positive(aisTemperatures, "--ais-temperatures"));
+    d.setAisChains(positive(aisChains, "--ais-chains"));
+    return d.build();
+  }
+
+  /** The preset when it is a dvae one, else empty. */
+  private java.util.Optional<String> architecture() {
+    String p = preset.toLowerCase(Locale.ROOT);
+    return p.startsWith("dvae-") ? java.util.Optional.of(p) : java.util.Optional.empty();
+  }
+
+  /** A flag's value, > 0, or 0 (the trainer's default) when absent. */
+  private static int positive(Integer value, String flag) {
+    if (value == null) {
+      return 0;
+    }
+    if (value <= 0) {
+      throw new CliException(flag + " must be > 0, got " + value);
+    }
+    return value;
   }
 
   /** --mi, --e1 and --e2, all three required; the trainer validates their values. */

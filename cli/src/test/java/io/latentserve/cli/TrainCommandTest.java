@@ -86,7 +86,58 @@ class TrainCommandTest {
           Map.entry("--rws-phi", List.of("--objective", "rws", "--rws-phi", "both")),
           Map.entry("--beta-y", List.of("--preset", "hit-mlp", "--beta-y", "3")),
           Map.entry("--beta-z", List.of("--preset", "hit-mlp", "--beta-z", "0.3")),
-          Map.entry("--warmup-epochs", List.of("--preset", "hit-mlp", "--warmup-epochs", "5")));
+          Map.entry("--warmup-epochs", List.of("--preset", "hit-mlp", "--warmup-epochs", "5")),
+          Map.entry("--smoothing", dvae("--smoothing", "exp")),
+          Map.entry("--smoothing-beta", dvae("--smoothing-beta", "20")),
+          Map.entry("--pcd-chains", dvae("--pcd-chains", "1000")),
+          Map.entry("--pcd-sweeps", dvae("--pcd-sweeps", "40")),
+          Map.entry("--ais-temperatures", dvae("--ais-temperatures", "500")),
+          Map.entry("--ais-chains", dvae("--ais-chains", "64")));
+
+  /** A dvae-sharp job on the dvae-1-layer-nonlin preset, then {@code flag value}. */
+  private static List<String> dvae(String flag, String value) {
+    return List.of("--preset", "dvae-1-layer-nonlin", "--objective", "dvae-sharp", flag, value);
+  }
+
+  @Test
+  void dvaeSharp_withItsFlags_reachesTheJob() {
+    JobSpec job =
+        spec(
+            "--preset",
+            "dvae-1-layer-nonlin",
+            "--objective",
+            "dvae-sharp",
+            "--smoothing",
+            "power",
+            "--k",
+            "5",
+            "--pcd-chains",
+            "1000",
+            "--pcd-sweeps",
+            "40");
+    Objective.Dvae d = job.getObjective().getDvae();
+    assertThat(job.getArchitecture().getPreset())
+        .isEqualTo(io.latentserve.proto.v1.Architecture.Preset.PRESET_DVAE_1_LAYER_NONLIN);
+    assertThat(d.getVariant()).isEqualTo(Objective.Dvae.Variant.VARIANT_DVAE_SHARP);
+    assertThat(d.getSmoothing()).isEqualTo(Objective.Dvae.Smoothing.SMOOTHING_POWER);
+    assertThat(d.getK()).isEqualTo(5);
+    assertThat(d.getPcdChains()).isEqualTo(1000);
+    assertThat(d.getPcdSweeps()).isEqualTo(40);
+    assertThat(d.getAisTemperatures()).isZero();
+  }
+
+  @Test
+  void dvaeFlags_badValuesOrWithoutADvaePreset_areRefused() {
+    assertThatThrownBy(() -> spec("--objective", "dvae-sharp"))
+        .hasMessage(
+            "--objective dvae-sharp needs --preset dvae-1-layer-lin or dvae-1-layer-nonlin");
+    assertThatThrownBy(() -> spec(dvae("--pcd-chains", "0").toArray(String[]::new)))
+        .hasMessage("--pcd-chains must be > 0, got 0");
+    assertThatThrownBy(() -> spec(dvae("--smoothing", "gi").toArray(String[]::new)))
+        .hasMessage("--smoothing does not accept \"gi\"");
+    assertThatThrownBy(() -> spec("--preset", "dvae-4-layer-nonlin"))
+        .hasMessageStartingWith("--preset dvae-4-layer-nonlin is not available yet");
+  }
 
   private static TrainCommand parse(List<String> args) {
     TrainCommand train = new TrainCommand();
@@ -182,7 +233,8 @@ class TrainCommandTest {
   void k_withTheDefaultObjective_isRefused() {
     assertThatThrownBy(() -> spec("--k", "5"))
         .hasMessage(
-            "--k needs --objective iwae, dreg, vimco or rws (--objective elbo draws one sample)");
+            "--k needs --objective iwae, dreg, vimco, rws, dvae, dvae-pp or dvae-sharp (--objective"
+                + " elbo draws one sample)");
   }
 
   @Test
@@ -197,8 +249,8 @@ class TrainCommandTest {
   void unknownValues_areRefusedNamingTheFlag() {
     assertThatThrownBy(() -> spec("--objective", "iwea"))
         .hasMessage(
-            "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco, rws or"
-                + " hit, got \"iwea\"");
+            "--objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco, rws,"
+                + " hit, dvae, dvae-pp or dvae-sharp, got \"iwea\"");
     assertThatThrownBy(() -> spec("--likelihood", "poisson"))
         .hasMessage("--likelihood does not accept \"poisson\"");
     assertThatThrownBy(() -> spec("--activation", "unspecified"))

@@ -358,7 +358,9 @@ public record VaeArchitecture(
         likelihoodSigma,
         conditionDim,
         prior,
-        likelihoodMinVariance);
+        likelihoodMinVariance,
+        inference,
+        inputShape);
   }
 
   /** The family of layer {@code index}. */

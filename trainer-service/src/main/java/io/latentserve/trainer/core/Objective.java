@@ -1,7 +1,11 @@
 package io.latentserve.trainer.core;
 
+import io.latentserve.model.LatentFamily;
+import io.latentserve.model.Prior;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
+import io.latentserve.trainer.core.dvae.Smoothing;
+import io.latentserve.trainer.core.dvae.SmoothingKind;
 import java.util.Objects;
 
 /**
@@ -17,7 +21,8 @@ public sealed interface Objective
         Objective.LagVae,
         Objective.Vimco,
         Objective.Rws,
-        Objective.Hit {
+        Objective.Hit,
+        Objective.Dvae {
 
   /** Largest K accepted for a training objective. */
   int MAX_SAMPLES = 5000;
@@ -543,6 +548,207 @@ public sealed interface Objective
     @Override
     public boolean reparameterized() {
       return false;
+    }
+  }
+
+  /** The objectives of the DVAE family. */
+  enum DvaeVariant {
+    /** DVAE (Rolfe 2017): the ELBO with the spike-and-exponential smoothing. */
+    DVAE("dvae"),
+    /** DVAE++ (Vahdat et al. 2018): the ELBO with an overlapping smoothing (exp or power). */
+    DVAE_PP("dvae-pp"),
+    /**
+     * DVAE# (Vahdat, Andriyash and Macready 2018): the k-sample importance-weighted bound of the
+     * relaxed model, with the mean-field approximation of the relaxed prior's log Z~.
+     */
+    DVAE_SHARP("dvae-sharp");
+
+    private final String cliName;
+
+    DvaeVariant(String cliName) {
+      this.cliName = cliName;
+    }
+
+    /** The name in the CLI, e.g. "dvae-sharp". */
+    public String cliName() {
+      return cliName;
+    }
+
+    /** Whether the objective is DVAE#'s importance-weighted bound. */
+    public boolean importanceWeighted() {
+      return this == DVAE_SHARP;
+    }
+  }
+
+  /**
+   * Persistent contrastive divergence for the gradient of the RBM prior's log Z.
+   *
+   * @param chains persistent chains, in [1, 100000]
+   * @param sweeps block Gibbs sweeps per training step, in [1, 10000]
+   */
+  record Pcd(int chains, int sweeps) {
+    /** The DVAE# paper's setting, 1000 chains x 40 sweeps. */
+    public static final Pcd PAPER = new Pcd(1000, 40);
+
+    /**
+     * The default: 100 chains x 10 sweeps, sized so that an epoch of the 1-layer-nonlin structure
+     * costs at most 3x a Gaussian IWAE k=5 epoch on a 2-core machine (bench/RESULTS.md).
+     */
+    public static final Pcd DEFAULT = new Pcd(100, 10);
+
+    public Pcd {
+      if (chains < 1 || chains > 100_000) {
+        throw new IllegalArgumentException("pcd_chains must be in [1, 100000], got " + chains);
+      }
+      if (sweeps < 1 || sweeps > 10_000) {
+        throw new IllegalArgumentException("pcd_sweeps must be in [1, 10000], got " + sweeps);
+      }
+    }
+  }
+
+  /**
+   * Annealed importance sampling of the RBM's log Z when the job ends, stored in the bundle.
+   *
+   * @param temperatures linear inverse temperatures from 0 to 1, in [1, 1000000]
+   * @param chains independent chains, in [2, 100000]
+   */
+  record Ais(int temperatures, int chains) {
+    /** The original code's evaluation setting: 1000 temperatures, 1024 chains. */
+    public static final Ais DEFAULT = new Ais(1000, 1024);
+
+    public Ais {
+      if (temperatures < 1 || temperatures > 1_000_000) {
+        throw new IllegalArgumentException(
+            "ais_temperatures must be in [1, 1000000], got " + temperatures);
+      }
+      if (chains < 2 || chains > 100_000) {
+        throw new IllegalArgumentException("ais_chains must be in [2, 100000], got " + chains);
+      }
+    }
+  }
+
+  /**
+   * The DVAE family's objectives for a model of Bernoulli latents with an {@link Prior#RBM} prior,
+   * trained on a smoothing relaxation zeta of the latents (see {@link Smoothing}); the learning
+   * rate follows the original code's schedule (x[0.1, 1, 1/3, 0.1, 1/33] of the base with
+   * boundaries at 2%, 60%, 75% and 95% of the steps) and the KL weight kappa warms up linearly over
+   * the first 30% of the steps. Per example and sample, with zeta_k from q(zeta|x):
+   *
+   * <ul>
+   *   <li>DVAE and DVAE++: mean_k [-log p(x|zeta_k)] + kappa KL(q(z|x) || p(z)), the KL of the
+   *       discrete factorial posterior against the RBM, CE - H with CE = -b1.q1 - b2.q2 - q1 W q2 +
+   *       log Z;
+   *   <li>DVAE#: -sum_k sg(w~_k) log w_k with log w_k = log p(x|zeta_k) + kappa (log p(zeta_k) -
+   *       log q(zeta_k|x)), kappa inside the weights, log p(zeta) = log Z~(zeta) - log Z with log
+   *       Z~ by 5 mean-field sweeps.
+   * </ul>
+   *
+   * Every variant adds 1e-4 x 1/2 |W|^2 on the weights of the networks and the RBM. The gradient of
+   * log Z comes from {@link Pcd}; the reported loss and bound leave log Z out (it is unknown while
+   * training) until the job's end, when {@link Ais} estimates it for the bundle and the final
+   * validation bound.
+   *
+   * @param variant which objective
+   * @param smoothing the relaxation; spike-and-exp for DVAE, an overlapping one otherwise
+   * @param k samples of zeta per example, in [1, MAX_SAMPLES]
+   * @param pcd the persistent chains
+   * @param ais the log Z estimate at the end
+   */
+  record Dvae(DvaeVariant variant, Smoothing smoothing, int k, Pcd pcd, Ais ais)
+      implements Objective {
+    /** The weight decay of the original code, on every weight matrix. */
+    public static final double WEIGHT_DECAY = 1e-4;
+
+    public Dvae {
+      if (variant == null || smoothing == null || pcd == null || ais == null) {
+        throw new IllegalArgumentException("variant, smoothing, pcd and ais are required");
+      }
+      checkSamples(k);
+      boolean spike = smoothing.kind() == SmoothingKind.SPIKE_EXP;
+      if (variant == DvaeVariant.DVAE && !spike) {
+        throw new IllegalArgumentException(
+            "objective dvae uses the spike-exp smoothing, got " + smoothing.kind().cliName());
+      }
+      if (variant != DvaeVariant.DVAE && spike) {
+        throw new IllegalArgumentException(
+            "objective "
+                + variant.cliName()
+                + " needs an overlapping smoothing (exp, power, uniform-exp, gaussian), got"
+                + " spike-exp");
+      }
+      if (variant == DvaeVariant.DVAE_PP
+          && smoothing.kind() != SmoothingKind.EXP
+          && smoothing.kind() != SmoothingKind.POWER) {
+        throw new IllegalArgumentException(
+            "objective dvae-pp uses the exp or power smoothing, got " + smoothing.kind().cliName());
+      }
+    }
+
+    @Override
+    public int samples() {
+      return k;
+    }
+
+    @Override
+    public String name() {
+      return variant.cliName().replace('-', '_');
+    }
+
+    /** Samples are relaxations of binary latents: no reparameterizable family is needed. */
+    @Override
+    public void check(VaeArchitecture architecture) {
+      if (architecture.prior() != Prior.RBM) {
+        throw new IllegalArgumentException(
+            "objective " + name() + " needs the rbm prior, got " + architecture.prior().name());
+      }
+      if (architecture.layerCount() != 1) {
+        throw new IllegalArgumentException(
+            "objective "
+                + name()
+                + " trains one latent layer (the 1-layer structures), got "
+                + architecture.layerCount());
+      }
+      StochasticLayer layer = architecture.layer(0);
+      if (layer.family() != LatentFamily.BERNOULLI || layer.latentDim() < 2) {
+        throw new IllegalArgumentException(
+            "objective "
+                + name()
+                + " needs a bernoulli layer of >= 2 units, got "
+                + layer.family().name()
+                + " with "
+                + layer.latentDim());
+      }
+      if (architecture.likelihood() != io.latentserve.model.LikelihoodFamily.BERNOULLI) {
+        throw new IllegalArgumentException(
+            "objective "
+                + name()
+                + " needs a bernoulli likelihood, got "
+                + architecture.likelihood());
+      }
+    }
+
+    /** The KL weight kappa at {@code step} of {@code totalSteps}: linear over the first 30%. */
+    public static double klWeight(long step, long totalSteps) {
+      double warmUp = 0.3 * totalSteps;
+      return warmUp <= 0 ? 1 : Math.min(1, step / warmUp);
+    }
+
+    /**
+     * The learning-rate multiplier at {@code step} of {@code totalSteps}: 0.1, 1, 1/3, 0.1, 1/33
+     * with boundaries at 2%, 60%, 75% and 95%.
+     */
+    public static double learningRateScale(long step, long totalSteps) {
+      double f = totalSteps <= 0 ? 1 : (double) step / totalSteps;
+      if (f < 0.02) {
+        return 0.1;
+      }
+      if (f < 0.60) {
+        return 1;
+      }
+      if (f < 0.75) {
+        return 1.0 / 3;
+      }
+      return f < 0.95 ? 0.1 : 1.0 / 33;
     }
   }
 

@@ -46,6 +46,16 @@ public interface TrainableVae extends AutoCloseable {
    */
   default void startEpoch(int epoch) {}
 
+  /**
+   * Called once before the first step of a run (and of a resumed run) with the run's length and
+   * seed: a model whose objective has a schedule (the DVAE family's learning rate and KL warm-up)
+   * or random state of its own (persistent chains) reads them here; the others ignore it.
+   *
+   * @param totalSteps optimizer steps of the whole run
+   * @param seed the spec's seed
+   */
+  default void begin(long totalSteps, long seed) {}
+
   /** The current weights, as the bundle writer takes them. */
   VaeWeights weights();
 

@@ -6,6 +6,7 @@ import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.Seeds;
 import io.latentserve.model.VaeArchitecture;
 import io.latentserve.model.VaeWeights;
+import io.latentserve.trainer.core.dvae.DvaeInitialization;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -119,9 +120,11 @@ public final class TrainingLoop {
     boolean info = spec.objective().drawsPriorBatch();
     boolean sleep = spec.objective() instanceof Objective.Rws rws && rws.phi().sleep();
 
-    try (TrainableVae model =
-        backend.create(
-            VaeWeights.random(architecture, spec.seed()), spec.objective(), spec.learningRate())) {
+    VaeWeights initial = VaeWeights.random(architecture, spec.seed());
+    if (spec.objective() instanceof Objective.Dvae) {
+      initial = DvaeInitialization.initial(initial, featureMean(train));
+    }
+    try (TrainableVae model = backend.create(initial, spec.objective(), spec.learningRate())) {
       Checkpoint start = checkpoints.load().orElse(null);
       int epoch = 0;
       int stepInEpoch = 0;
@@ -141,6 +144,7 @@ public final class TrainingLoop {
             stepsPerEpoch);
       }
 
+      model.begin(totalSteps, spec.seed());
       Rate rate = new Rate(nanoTime);
       long lastCheckpoint = nanoTime.getAsLong();
       long lastProgress = nanoTime.getAsLong() - progressInterval.toNanos() - 1;
@@ -293,6 +297,24 @@ public final class TrainingLoop {
               lastEpochLagrangian));
       return new TrainingResult(model.weights(), metrics);
     }
+  }
+
+  /** The mean of each feature over {@code dataset}, [D]. */
+  static float[] featureMean(Dataset dataset) {
+    int dim = dataset.dimension();
+    double[] sum = new double[dim];
+    float[] row = new float[dim];
+    for (int i = 0; i < dataset.size(); i++) {
+      dataset.copyRows(i, i + 1, row, 0);
+      for (int f = 0; f < dim; f++) {
+        sum[f] += row[f];
+      }
+    }
+    float[] mean = new float[dim];
+    for (int f = 0; f < dim; f++) {
+      mean[f] = (float) (sum[f] / dataset.size());
+    }
+    return mean;
   }
 
   /** "elbo" for k = 1, else "iwae_k" + k. */

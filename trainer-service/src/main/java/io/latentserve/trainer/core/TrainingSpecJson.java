@@ -12,6 +12,8 @@ import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.Prior;
 import io.latentserve.model.StochasticLayer;
 import io.latentserve.model.VaeArchitecture;
+import io.latentserve.trainer.core.dvae.Smoothing;
+import io.latentserve.trainer.core.dvae.SmoothingKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,8 +33,10 @@ import java.util.Locale;
  *
  * A layer without "family" is Gaussian and an architecture without "prior" has its top family's
  * default prior (specs written before latent families). VIMCO is {@code {"kind": "vimco", "k": 5}},
- * reweighted wake-sleep {@code {"kind": "rws", "k": 5, "phi": "wake"}}. The seed is a decimal
- * string of the unsigned 64-bit value, which JSON numbers cannot all hold.
+ * reweighted wake-sleep {@code {"kind": "rws", "k": 5, "phi": "wake"}}, the DVAE family {@code
+ * {"kind": "dvae_sharp", "k": 5, "smoothing": "power", "beta": 40, "pcd_chains": 100, "pcd_sweeps":
+ * 10, "ais_temperatures": 1000, "ais_chains": 1024}} (kinds dvae, dvae_pp, dvae_sharp). The seed is
+ * a decimal string of the unsigned 64-bit value, which JSON numbers cannot all hold.
  */
 public final class TrainingSpecJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -106,6 +110,14 @@ public final class TrainingSpecJson {
     } else if (o instanceof Objective.Rws r) {
       objective.put("k", r.k());
       objective.put("phi", r.phi().name().toLowerCase(Locale.ROOT));
+    } else if (o instanceof Objective.Dvae dvae) {
+      objective.put("k", dvae.k());
+      objective.put("smoothing", dvae.smoothing().kind().cliName());
+      objective.put("beta", dvae.smoothing().beta());
+      objective.put("pcd_chains", dvae.pcd().chains());
+      objective.put("pcd_sweeps", dvae.pcd().sweeps());
+      objective.put("ais_temperatures", dvae.ais().temperatures());
+      objective.put("ais_chains", dvae.ais().chains());
     }
     ObjectNode optimizer = root.putObject("optimizer");
     optimizer.put("learning_rate", spec.learningRate());
@@ -196,6 +208,18 @@ public final class TrainingSpecJson {
                   required(o, "k").intValue(),
                   Objective.RwsPhi.valueOf(
                       required(o, "phi").textValue().toUpperCase(Locale.ROOT)));
+          case "dvae", "dvae_pp", "dvae_sharp" ->
+              new Objective.Dvae(
+                  Objective.DvaeVariant.valueOf(kind.toUpperCase(Locale.ROOT)),
+                  Smoothing.of(
+                      SmoothingKind.byName(required(o, "smoothing").textValue()),
+                      required(o, "beta").doubleValue()),
+                  required(o, "k").intValue(),
+                  new Objective.Pcd(
+                      required(o, "pcd_chains").intValue(), required(o, "pcd_sweeps").intValue()),
+                  new Objective.Ais(
+                      required(o, "ais_temperatures").intValue(),
+                      required(o, "ais_chains").intValue()));
           default -> throw new IllegalArgumentException("unknown objective kind " + kind);
         };
     JsonNode opt = required(root, "optimizer");

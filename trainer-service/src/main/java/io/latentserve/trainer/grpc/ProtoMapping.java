@@ -25,6 +25,8 @@ import io.latentserve.trainer.core.PublishedModel;
 import io.latentserve.trainer.core.TrainingProgress;
 import io.latentserve.trainer.core.TrainingSpec;
 import io.latentserve.wire.LatentDistributions;
+import io.latentserve.trainer.core.dvae.Smoothing;
+import io.latentserve.trainer.core.dvae.SmoothingKind;
 import io.latentserve.wire.ModelInfos;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -104,14 +106,7 @@ final class ProtoMapping {
     io.latentserve.model.InferenceStructure inference = inferenceStructure(a);
     switch (a.getPreset()) {
       case PRESET_IWAE_1_LAYER, PRESET_IWAE_2_LAYER -> {
-        if (a.getLayersCount() > 0) {
-          throw new InvalidSpecException(
-              "spec.architecture.layers",
-              "spec.architecture.layers must be empty when a preset is set, got "
-                  + a.getLayersCount()
-                  + " layers and "
-                  + a.getPreset());
-        }
+        requireNoLayers(a);
         VaeArchitecture preset =
             a.getPreset() == Architecture.Preset.PRESET_IWAE_1_LAYER
                 ? VaeArchitecture.iwaeOneLayer()
@@ -119,14 +114,7 @@ final class ProtoMapping {
         layers.addAll(preset.layers());
       }
       case PRESET_HIT_MLP -> {
-        if (a.getLayersCount() > 0) {
-          throw new InvalidSpecException(
-              "spec.architecture.layers",
-              "spec.architecture.layers must be empty when a preset is set, got "
-                  + a.getLayersCount()
-                  + " layers and "
-                  + a.getPreset());
-        }
+        requireNoLayers(a);
         if (a.getConditional()) {
           // its bottom layer is named y, the name of the condition in the training graph
           throw new InvalidSpecException(
@@ -139,6 +127,17 @@ final class ProtoMapping {
                     inputDim, io.latentserve.model.LikelihoodFamily.GAUSSIAN_FIXED, 1)
                 .layers());
         inference = io.latentserve.model.InferenceStructure.TOP_DOWN;
+      }
+      case PRESET_DVAE_1_LAYER_LIN, PRESET_DVAE_1_LAYER_NONLIN -> {
+        requireNoLayers(a);
+        layers.add(
+            new StochasticLayer(
+                "z1",
+                200,
+                a.getPreset() == Architecture.Preset.PRESET_DVAE_1_LAYER_LIN
+                    ? List.of()
+                    : List.of(200, 200),
+                io.latentserve.model.LatentFamily.BERNOULLI));
       }
       case PRESET_UNSPECIFIED -> {
         if (a.getLayersCount() == 0) {
@@ -186,10 +185,22 @@ final class ProtoMapping {
               + " with "
               + likelihood);
     }
-    return new VaeArchitecture(inputDim, layers, activation, likelihood, sigma, conditionDim)
-        .withLikelihoodMinVariance(minVariance(a, likelihood))
-        .withInference(inference)
-        .withInputShape(data.exampleShape());
+    VaeArchitecture architecture =
+        new VaeArchitecture(inputDim, layers, activation, likelihood, sigma, conditionDim)
+            .withLikelihoodMinVariance(minVariance(a, likelihood))
+            .withInference(inference)
+            .withInputShape(data.exampleShape());
+    boolean dvaePreset =
+        a.getPreset() == Architecture.Preset.PRESET_DVAE_1_LAYER_LIN
+            || a.getPreset() == Architecture.Preset.PRESET_DVAE_1_LAYER_NONLIN;
+    if (dvaePreset || a.getRbmPrior()) {
+      try {
+        architecture = architecture.withPrior(io.latentserve.model.Prior.RBM);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidSpecException("spec.architecture.rbm_prior", e.getMessage());
+      }
+    }
+    return architecture;
   }
 
   /** The spec's inference structure; unspecified is the bottom-up chain. */
@@ -242,6 +253,104 @@ final class ProtoMapping {
     };
   }
 
+  /**
+   * The DVAE family's objective; zeros take the defaults the proto documents, beta the original
+   * code's value for the structure (linear or not) and objective.
+   */
+  static io.latentserve.trainer.core.Objective dvae(Objective.Dvae d, Architecture a) {
+    String field = "spec.objective.dvae";
+    io.latentserve.trainer.core.Objective.DvaeVariant variant =
+        switch (d.getVariant()) {
+          case VARIANT_DVAE -> io.latentserve.trainer.core.Objective.DvaeVariant.DVAE;
+          case VARIANT_DVAE_PP -> io.latentserve.trainer.core.Objective.DvaeVariant.DVAE_PP;
+          case VARIANT_DVAE_SHARP -> io.latentserve.trainer.core.Objective.DvaeVariant.DVAE_SHARP;
+          default ->
+              throw new InvalidSpecException(
+                  field + ".variant",
+                  field
+                      + ".variant must be VARIANT_DVAE, VARIANT_DVAE_PP or VARIANT_DVAE_SHARP, got "
+                      + d.getVariant());
+        };
+    SmoothingKind smoothing =
+        switch (d.getSmoothing()) {
+          case SMOOTHING_UNSPECIFIED ->
+              variant == io.latentserve.trainer.core.Objective.DvaeVariant.DVAE
+                  ? SmoothingKind.SPIKE_EXP
+                  : SmoothingKind.POWER;
+          case SMOOTHING_SPIKE_EXP -> SmoothingKind.SPIKE_EXP;
+          case SMOOTHING_EXP -> SmoothingKind.EXP;
+          case SMOOTHING_POWER -> SmoothingKind.POWER;
+          case SMOOTHING_UNIFORM_EXP -> SmoothingKind.UNIFORM_EXP;
+          case SMOOTHING_GAUSSIAN -> SmoothingKind.GAUSSIAN;
+          default ->
+              throw new InvalidSpecException(
+                  field + ".smoothing",
+                  field + ".smoothing " + d.getSmoothingValue() + " is unknown");
+        };
+    double beta = d.getBeta();
+    if (beta == 0) {
+      boolean linear =
+          a.getPreset() == Architecture.Preset.PRESET_DVAE_1_LAYER_LIN
+              || (a.getLayersCount() > 0 && a.getLayers(0).getHiddenCount() == 0);
+      beta =
+          smoothing.defaultBeta(
+              variant.importanceWeighted(), linear, Math.max(1, a.getLayersCount()));
+    }
+    double b = beta;
+    Smoothing s = field(field + ".beta", () -> Smoothing.of(smoothing, b));
+    int k = d.getK() == 0 ? 1 : d.getK();
+    io.latentserve.trainer.core.Objective.Pcd pcd =
+        field(
+            field + ".pcd",
+            () ->
+                new io.latentserve.trainer.core.Objective.Pcd(
+                    d.getPcdChains() == 0
+                        ? io.latentserve.trainer.core.Objective.Pcd.DEFAULT.chains()
+                        : d.getPcdChains(),
+                    d.getPcdSweeps() == 0
+                        ? io.latentserve.trainer.core.Objective.Pcd.DEFAULT.sweeps()
+                        : d.getPcdSweeps()));
+    io.latentserve.trainer.core.Objective.Ais ais =
+        field(
+            field + ".ais",
+            () ->
+                new io.latentserve.trainer.core.Objective.Ais(
+                    d.getAisTemperatures() == 0
+                        ? io.latentserve.trainer.core.Objective.Ais.DEFAULT.temperatures()
+                        : d.getAisTemperatures(),
+                    d.getAisChains() == 0
+                        ? io.latentserve.trainer.core.Objective.Ais.DEFAULT.chains()
+                        : d.getAisChains()));
+    return field(
+        field, () -> new io.latentserve.trainer.core.Objective.Dvae(variant, s, k, pcd, ais));
+  }
+
+  /** The request form of a DVAE-family objective, every field explicit. */
+  static Objective.Dvae dvae(io.latentserve.trainer.core.Objective.Dvae d) {
+    return Objective.Dvae.newBuilder()
+        .setVariant(
+            switch (d.variant()) {
+              case DVAE -> Objective.Dvae.Variant.VARIANT_DVAE;
+              case DVAE_PP -> Objective.Dvae.Variant.VARIANT_DVAE_PP;
+              case DVAE_SHARP -> Objective.Dvae.Variant.VARIANT_DVAE_SHARP;
+            })
+        .setSmoothing(
+            switch (d.smoothing().kind()) {
+              case SPIKE_EXP -> Objective.Dvae.Smoothing.SMOOTHING_SPIKE_EXP;
+              case EXP -> Objective.Dvae.Smoothing.SMOOTHING_EXP;
+              case POWER -> Objective.Dvae.Smoothing.SMOOTHING_POWER;
+              case UNIFORM_EXP -> Objective.Dvae.Smoothing.SMOOTHING_UNIFORM_EXP;
+              case GAUSSIAN -> Objective.Dvae.Smoothing.SMOOTHING_GAUSSIAN;
+            })
+        .setBeta(d.smoothing().beta())
+        .setK(d.k())
+        .setPcdChains(d.pcd().chains())
+        .setPcdSweeps(d.pcd().sweeps())
+        .setAisTemperatures(d.ais().temperatures())
+        .setAisChains(d.ais().chains())
+        .build();
+  }
+
   static LatentFamily family(io.latentserve.model.LatentFamily family) {
     return family == io.latentserve.model.LatentFamily.BERNOULLI
         ? LatentFamily.LATENT_FAMILY_BERNOULLI
@@ -282,11 +391,12 @@ final class ProtoMapping {
               () ->
                   new io.latentserve.trainer.core.Objective.Rws(
                       o.getRws().getK(), rwsPhi(o.getRws())));
+      case DVAE -> dvae(o.getDvae(), spec.getArchitecture());
       case KIND_NOT_SET ->
           throw new InvalidSpecException(
               "spec.objective",
               "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, lag_vae,"
-                  + " vimco, rws, hit");
+                  + " vimco, rws, hit, dvae");
     };
   }
 
@@ -391,7 +501,8 @@ final class ProtoMapping {
             .setLikelihoodSigma(a.likelihoodSigma())
             .setLikelihoodMinVariance(a.likelihoodMinVariance())
             .setConditional(a.conditional())
-            .setInferenceStructure(LatentDistributions.toApi(a.inference()));
+            .setInferenceStructure(LatentDistributions.toApi(a.inference()))
+            .setRbmPrior(a.prior() == io.latentserve.model.Prior.RBM);
     for (StochasticLayer layer : a.layers()) {
       arch.addLayers(
           StochasticLayerSpec.newBuilder()
@@ -434,6 +545,8 @@ final class ProtoMapping {
       objective.setVimco(Objective.Vimco.newBuilder().setK(v.k()));
     } else if (o instanceof io.latentserve.trainer.core.Objective.Rws r) {
       objective.setRws(Objective.Rws.newBuilder().setK(r.k()).setPhi(rwsPhi(r.phi())));
+    } else if (o instanceof io.latentserve.trainer.core.Objective.Dvae dvae) {
+      objective.setDvae(dvae(dvae));
     } else {
       objective.setElbo(Objective.Elbo.getDefaultInstance());
     }
@@ -537,5 +650,17 @@ final class ProtoMapping {
 
   private static Timestamp timestamp(Instant t) {
     return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+  }
+
+  /** A preset names its layers: the spec may not list any. */
+  private static void requireNoLayers(Architecture a) {
+    if (a.getLayersCount() > 0) {
+      throw new InvalidSpecException(
+          "spec.architecture.layers",
+          "spec.architecture.layers must be empty when a preset is set, got "
+              + a.getLayersCount()
+              + " layers and "
+              + a.getPreset());
+    }
   }
 }

@@ -17,6 +17,9 @@ public final class SameDiffBackend implements TrainingBackend {
 
   @Override
   public TrainableVae create(VaeWeights initial, Objective objective, double learningRate) {
+    if (objective instanceof Objective.Dvae dvae) {
+      return SameDiffDvae.create(initial, dvae, learningRate);
+    }
     return SameDiffVae.create(initial, objective, learningRate);
   }
 }

@@ -420,7 +420,83 @@ class TrainerServerTest {
         () -> submit(spec("x", 1).clearObjective()),
         Status.Code.INVALID_ARGUMENT,
         "spec.objective is required: one of elbo, beta_vae, iwae, dreg, info_vae, lag_vae, vimco,"
-            + " rws, hit");
+            + " rws, hit, dvae");
+    Architecture dvaePreset =
+        Architecture.newBuilder().setPreset(Architecture.Preset.PRESET_DVAE_1_LAYER_NONLIN).build();
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setArchitecture(dvaePreset)
+                    .setObjective(
+                        Objective.newBuilder()
+                            .setDvae(
+                                Objective.Dvae.newBuilder()
+                                    .setVariant(Objective.Dvae.Variant.VARIANT_DVAE_SHARP)
+                                    .setPcdChains(-3)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.dvae.pcd: pcd_chains must be in [1, 100000], got -3");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setArchitecture(dvaePreset)
+                    .setObjective(
+                        Objective.newBuilder()
+                            .setDvae(
+                                Objective.Dvae.newBuilder()
+                                    .setVariant(Objective.Dvae.Variant.VARIANT_DVAE_SHARP)
+                                    .setAisChains(1)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.dvae.ais: ais_chains must be in [2, 100000], got 1");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setArchitecture(dvaePreset)
+                    .setObjective(
+                        Objective.newBuilder()
+                            .setDvae(
+                                Objective.Dvae.newBuilder()
+                                    .setVariant(Objective.Dvae.Variant.VARIANT_DVAE_PP)
+                                    .setSmoothing(Objective.Dvae.Smoothing.SMOOTHING_POWER)
+                                    .setBeta(-1)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.dvae.beta: beta must be finite and > 0, got -1.0");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setArchitecture(dvaePreset)
+                    .setObjective(
+                        Objective.newBuilder()
+                            .setDvae(
+                                Objective.Dvae.newBuilder()
+                                    .setVariant(Objective.Dvae.Variant.VARIANT_DVAE)
+                                    .setSmoothing(Objective.Dvae.Smoothing.SMOOTHING_POWER)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.dvae: objective dvae uses the spike-exp smoothing, got power");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setObjective(
+                        Objective.newBuilder()
+                            .setDvae(
+                                Objective.Dvae.newBuilder()
+                                    .setVariant(Objective.Dvae.Variant.VARIANT_DVAE_SHARP)))),
+        Status.Code.INVALID_ARGUMENT,
+        "objective dvae_sharp needs the rbm prior, got standard_normal");
+    assertStatus(
+        () ->
+            submit(
+                spec("x", 1)
+                    .setArchitecture(dvaePreset)
+                    .setObjective(
+                        Objective.newBuilder().setDvae(Objective.Dvae.newBuilder().setK(2)))),
+        Status.Code.INVALID_ARGUMENT,
+        "spec.objective.dvae.variant must be VARIANT_DVAE, VARIANT_DVAE_PP or VARIANT_DVAE_SHARP,"
+            + " got VARIANT_UNSPECIFIED");
     assertStatus(
         () ->
             submit(
