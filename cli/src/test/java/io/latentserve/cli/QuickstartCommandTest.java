@@ -36,7 +36,7 @@ class QuickstartCommandTest {
     assertThat(err.toString())
         .isEqualTo(
             "latentserve: --objective must be elbo, beta-vae, iwae, dreg, info-vae, lag-vae, vimco,"
-                + " rws or hit, got \"iwea\"\n");
+                + " rws, hit, dvae, dvae-pp or dvae-sharp, got \"iwea\"\n");
     assertThat(out.toString()).doesNotContain("[1/6]");
     assertThat(dir.resolve("work")).doesNotExist();
 
