@@ -62,7 +62,8 @@ final class DataCommand {
       name = "fetch",
       mixinStandardHelpOptions = true,
       description =
-          "Download a dataset from its public source, verify its digests and store it as IDX files.")
+          "Download a dataset from its public source, verify its digests and store its files"
+              + " (IDX, or CIFAR-10's binary batches).")
   static final class Fetch implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -265,6 +265,9 @@ public final class Evaluator {
             "data has " + d + " features, model " + model.id() + " expects " + model.inputDim());
       }
       checkSizes(model);
+      if (request.wants(Metric.KDE_MUTUAL_INFORMATION)) {
+        checkKdeLayer(model);
+      }
       phaseTimes.put(PHASE_MODEL, since(phaseStart));
       progress(PHASE_MODEL, 1, 1, 0);
       checkCancelled();
@@ -364,10 +367,10 @@ public final class Evaluator {
                   kde == null ? "" : kde.fitData(),
                   kde == null ? Double.NaN : kde.factor(),
                   consistency ? negate(iw.elbo()) : null,
-                  classes,
-                  labels == null
-                      ? Double.NaN
-                      : MutualInformationEstimator.labelEntropy(labels, classes)));
+                  wantsLabels() ? classes : 0,
+                  wantsLabels()
+                      ? MutualInformationEstimator.labelEntropy(labels, classes)
+                      : Double.NaN));
       return new EvaluationOutcome(report, previews);
     }
 
@@ -664,12 +667,8 @@ public final class Evaluator {
       return layers;
     }
 
-    /**
-     * I(x; z_1) by a KDE fitted to one draw of q(z_1|x) per example of the fit set: the request's
-     * kde_fit_split of the evaluated dataset, else the evaluated examples with draws independent of
-     * those the estimate is taken at (fitting to the same draws would add each point's own kernel).
-     */
-    private Kde kdeMutualInformation(ModelDescription model, Posterior p, boolean binarize) {
+    /** The KDE estimator compares densities: layer 1 must be continuous. */
+    private void checkKdeLayer(ModelDescription model) {
       LatentLayerInfo layer = model.layers().get(0);
       if (layer.family() != LatentFamily.GAUSSIAN) {
         throw new InvalidEvaluationException(
@@ -681,6 +680,15 @@ public final class Evaluator {
                 + layer.family().name()
                 + ": the KDE estimator needs a Gaussian layer 1");
       }
+    }
+
+    /**
+     * I(x; z_1) by a KDE fitted to one draw of q(z_1|x) per example of the fit set: the request's
+     * kde_fit_split of the evaluated dataset, else the evaluated examples with draws independent of
+     * those the estimate is taken at (fitting to the same draws would add each point's own kernel).
+     */
+    private Kde kdeMutualInformation(ModelDescription model, Posterior p, boolean binarize) {
+      LatentLayerInfo layer = model.layers().get(0);
       long phaseStart = System.nanoTime();
       InformationRequest info = request.information();
       FloatTensor fitData = data;

@@ -182,11 +182,11 @@ public final class MutualInformationEstimator {
    *
    * <pre>I ~ (1/N) sum_i [log q(z_i|x_i) - log KDE(z_i)],   z_i ~ q(z|x_i)</pre>
    *
-   * <p>Unlike {@link #aggregate}, it is not capped at log N. When the KDE was fitted without the
-   * draws z_i it is biased high: E[-log KDE(z)] under q(z) is the cross-entropy of q(z) and the
-   * KDE, at least q(z)'s entropy, so the estimate exceeds I_q(x;z) by KL(q(z) || KDE) >= 0 in
-   * expectation; Scott's bandwidth oversmooths, and the excess grows with d. Costs N n d for a fit
-   * set of n.
+   * <p>Unlike {@link #aggregate}, it is not capped at log N. When the KDE was fitted independently
+   * of the draws z_i (another split) it is biased high: E[-log KDE(z)] under q(z) is the
+   * cross-entropy of q(z) and the KDE, at least q(z)'s entropy, so the estimate exceeds I_q(x;z) by
+   * KL(q(z) || KDE) >= 0 in expectation; Scott's bandwidth oversmooths, and the excess grows with
+   * d. Costs N n d for a fit set of n.
    *
    * @param q q(z|x_i) of every evaluated example, with one draw z_i per row as its sample; a
    *     continuous family (a density, not a probability mass, so that it compares with the KDE's)

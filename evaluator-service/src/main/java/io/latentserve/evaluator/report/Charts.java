@@ -336,7 +336,16 @@ final class Charts {
     int d = groups.get(0).rowSize();
     int h;
     int w;
-    if (shape.size() >= 2 && shape.get(shape.size() - 1) * shape.get(shape.size() - 2) == d) {
+    int channels = colourChannels(shape, d);
+    if (channels == 3) {
+      h = (int) Math.round(Math.sqrt(d / 3.0));
+      w = h;
+      if (shape.size() == 3) {
+        h = (int) (long) shape.get(1);
+        w = (int) (long) shape.get(2);
+      }
+    } else if (shape.size() >= 2
+        && shape.get(shape.size() - 1) * shape.get(shape.size() - 2) == d) {
       h = (int) (long) shape.get(shape.size() - 2);
       w = (int) (long) shape.get(shape.size() - 1);
     } else if (Math.round(Math.sqrt(d)) * Math.round(Math.sqrt(d)) == d && d >= 16) {
@@ -396,9 +405,19 @@ final class Charts {
         int y0 = y + (i / columns) * (tileH + gap);
         for (int r = 0; r < h; r++) {
           for (int c = 0; c < w; c++) {
-            double value = (v[i * d + r * w + c] - lo) / (hi - lo);
-            int level = (int) Math.round(255 * Math.max(0, Math.min(1, value)));
-            g.setColor(new Color(level, level, level));
+            if (channels == 3) {
+              // Channel-major [3, h, w]: red plane, then green, then blue.
+              int plane = h * w;
+              int at = i * d + r * w + c;
+              g.setColor(
+                  new Color(
+                      level(v[at], lo, hi),
+                      level(v[at + plane], lo, hi),
+                      level(v[at + 2 * plane], lo, hi)));
+            } else {
+              int level = level(v[i * d + r * w + c], lo, hi);
+              g.setColor(new Color(level, level, level));
+            }
             g.fillRect(x0 + c * cell, y0 + r * cellH, cell, cellH);
           }
         }
@@ -409,5 +428,26 @@ final class Charts {
     }
     g.dispose();
     return image;
+  }
+
+  private static int level(double v, double lo, double hi) {
+    return (int) Math.round(255 * Math.max(0, Math.min(1, (v - lo) / (hi - lo))));
+  }
+
+  /**
+   * 3 when an example of {@code d} features is a channel-major RGB image: the model's input shape
+   * is [3, h, w], or, for a model that declares only a flat [d], d is 3 s^2 for an integer s
+   * (CIFAR-10's 3072 = 3 x 32 x 32; such a d is never a square, so no square grayscale image is
+   * taken for colour); else 1.
+   */
+  static int colourChannels(List<Long> shape, int d) {
+    if (shape.size() == 3) {
+      return shape.get(0) == 3 && shape.get(1) * shape.get(2) * 3 == d ? 3 : 1;
+    }
+    if (shape.size() <= 1 && d % 3 == 0) {
+      long side = Math.round(Math.sqrt(d / 3.0));
+      return side * side * 3 == d ? 3 : 1;
+    }
+    return 1;
   }
 }

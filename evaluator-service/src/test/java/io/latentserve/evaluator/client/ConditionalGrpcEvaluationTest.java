@@ -17,7 +17,6 @@ import io.latentserve.evaluator.core.ReferenceInferenceClient;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.VaeWeights;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
@@ -56,7 +55,7 @@ class ConditionalGrpcEvaluationTest {
             null,
             "inline",
             8,
-            EnumSet.allOf(Metric.class),
+            Metric.defaults(),
             11,
             0,
             "",

@@ -67,6 +67,41 @@ class KdeMutualInformationTest {
   }
 
   @Test
+  void evaluate_kdeFitSplitOfADataset_fitsToThatSplitAndMatchesTheExactValue() {
+    // Two catalogued splits of the oracle's data: the KDE is fitted to "train", MI taken on "test".
+    DatasetSource splits =
+        (ref, binarize) ->
+            LinearGaussianVae.data(
+                ref.limit() > 0 ? ref.limit() : 3000, ref.split().equals("train") ? 31 : 32);
+    EvaluationRequest request =
+        new EvaluationRequest(
+            PPCA,
+            null,
+            new DatasetRef("ppca-data", "test", 3000, 0),
+            null,
+            1,
+            EnumSet.of(Metric.KDE_MUTUAL_INFORMATION),
+            7,
+            0,
+            "kde",
+            null,
+            new InformationRequest("train", 2500, null));
+
+    EvaluationReport report =
+        new Evaluator(client, splits, EvaluatorOptions.defaults(), java.time.Clock.systemUTC())
+            .evaluate("eval-kde", request, pool, ProgressListener.none(), () -> false)
+            .report();
+
+    InformationReport info = report.information();
+    assertThat(info.kdeFitData()).isEqualTo("ppca-data/train[:2500]");
+    assertThat(info.kdeFitExamples()).isEqualTo(2500);
+    assertThat(info.kdeMutualInformation().value())
+        .isCloseTo(
+            vae.mutualInformation(),
+            within(4 * info.kdeMutualInformation().standardError() + 0.01));
+  }
+
+  @Test
   void evaluate_consistency_isMinusTheElboWithItsStandardError() {
     FloatTensor x = LinearGaussianVae.data(1000, 4);
 
@@ -80,6 +115,39 @@ class KdeMutualInformationTest {
         .isCloseTo(report.distortion().value() + report.totalRate().value(), within(1e-6));
     double exact = -Estimate.ofSamples(vae.elbo(x)).value();
     assertThat(consistency.value()).isCloseTo(exact, within(4 * consistency.standardError()));
+  }
+
+  @Test
+  void evaluate_kdeOnABernoulliLayer_throwsNamingTheLayerAndItsFamily() {
+    io.latentserve.model.VaeWeights sbn =
+        io.latentserve.model.VaeWeights.random(
+            io.latentserve.model.VaeArchitecture.sigmoidBeliefNet(4, 3), 1);
+    float[] x = new float[20 * 4];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (i * 7) % 3 == 0 ? 1 : 0;
+    }
+    EvaluationRequest request =
+        new EvaluationRequest(
+            new ModelKey("sbn", 0),
+            FloatTensor.of(x, 20, 4),
+            null,
+            "inline",
+            1,
+            EnumSet.of(Metric.KDE_MUTUAL_INFORMATION),
+            7,
+            0,
+            "kde",
+            null,
+            InformationRequest.none());
+
+    try (ReferenceInferenceClient sbnClient = ReferenceInferenceClient.of("sbn", 1, sbn)) {
+      assertThatThrownBy(
+              () ->
+                  new Evaluator(sbnClient, EvaluatorOptions.defaults())
+                      .evaluate("eval-kde", request, pool, ProgressListener.none(), () -> false))
+          .isInstanceOf(InvalidEvaluationException.class)
+          .hasMessageContaining("is bernoulli: the KDE estimator needs a Gaussian layer 1");
+    }
   }
 
   @Test

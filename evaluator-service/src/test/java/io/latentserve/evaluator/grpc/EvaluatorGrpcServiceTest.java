@@ -2,6 +2,7 @@ package io.latentserve.evaluator.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ConnectivityState;
@@ -31,6 +32,7 @@ import io.latentserve.evaluator.core.EvaluatorOptions;
 import io.latentserve.evaluator.core.InferenceClient;
 import io.latentserve.evaluator.core.InferenceClientContract;
 import io.latentserve.evaluator.core.ReferenceInferenceClient;
+import io.latentserve.evaluator.probes.TribuoLinearProbe;
 import io.latentserve.evaluator.report.ReportStore;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.VaeWeights;
@@ -125,7 +127,12 @@ class EvaluatorGrpcServiceTest {
         };
     service =
         new EvaluationService(
-            new Evaluator(inference, new CatalogDatasetSource(data), options, Clock.systemUTC()),
+            new Evaluator(
+                inference,
+                new CatalogDatasetSource(data),
+                options,
+                Clock.systemUTC(),
+                new TribuoLinearProbe()),
             new ReportStore(reports),
             evaluations,
             calls,
@@ -290,6 +297,48 @@ class EvaluatorGrpcServiceTest {
         Status.Code.INVALID_ARGUMENT,
         "metrics[0] is 0, not a known metric (1 to 10)");
     assertHealthy();
+  }
+
+  @Test
+  void evaluate_informationMetrics_reportsEveryNewFieldOnTheWire() throws IOException {
+    startWithReference();
+    List<Integer> labels = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      labels.add(i % 3);
+    }
+
+    List<EvaluateEvent> events =
+        evaluate(
+            request(30, 4)
+                .addMetrics(Metric.METRIC_KDE_MUTUAL_INFORMATION)
+                .addMetrics(Metric.METRIC_CONSISTENCY)
+                .addMetrics(Metric.METRIC_LABEL_INFORMATION)
+                .addMetrics(Metric.METRIC_LINEAR_PROBES)
+                .addAllInlineLabels(labels)
+                .build());
+
+    io.latentserve.proto.v1.EvaluationReport report = events.get(events.size() - 1).getReport();
+    assertThat(report.getMetricsList())
+        .containsExactly(
+            Metric.METRIC_KDE_MUTUAL_INFORMATION,
+            Metric.METRIC_CONSISTENCY,
+            Metric.METRIC_LABEL_INFORMATION,
+            Metric.METRIC_LINEAR_PROBES);
+    assertThat(report.hasKdeMutualInformation()).isTrue();
+    assertThat(report.getKdeFitExamples()).isEqualTo(30);
+    assertThat(report.getKdeBandwidthFactor()).isPositive();
+    assertThat(report.hasConsistency()).isTrue();
+    assertThat(report.getConsistency().getStandardError()).isPositive();
+    assertThat(report.getLabelClasses()).isEqualTo(3);
+    assertThat(report.getLabelEntropy()).isCloseTo(Math.log(3), within(1e-12));
+    for (var layer : report.getLayersList()) {
+      assertThat(layer.hasLabelInformation()).isTrue();
+      assertThat(layer.getLabelInformation().getValue()).isLessThanOrEqualTo(Math.log(3) + 1e-9);
+      assertThat(layer.getProbeTestExamples()).isEqualTo(6);
+      assertThat(layer.getProbeAccuracy()).isBetween(0.0, 1.0);
+      assertThat(layer.getFanoAccuracyCeiling()).isBetween(1 / 3.0 - 1e-9, 1.0);
+    }
+    assertThat(report.hasIwll()).isFalse();
   }
 
   @Test

@@ -2,16 +2,19 @@ package io.latentserve.evaluator.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.latentserve.evaluator.core.DatasetSource;
 import io.latentserve.evaluator.core.EvaluationOutcome;
 import io.latentserve.evaluator.core.EvaluationReport;
 import io.latentserve.evaluator.core.EvaluationRequest;
 import io.latentserve.evaluator.core.Evaluator;
 import io.latentserve.evaluator.core.EvaluatorOptions;
+import io.latentserve.evaluator.core.InformationRequest;
 import io.latentserve.evaluator.core.Metric;
 import io.latentserve.evaluator.core.ModelKey;
 import io.latentserve.evaluator.core.ProgressListener;
 import io.latentserve.evaluator.core.ReferenceInferenceClient;
 import io.latentserve.evaluator.core.ReportFiles;
+import io.latentserve.evaluator.probes.TribuoLinearProbe;
 import io.latentserve.model.Activation;
 import io.latentserve.model.FloatTensor;
 import io.latentserve.model.LikelihoodFamily;
@@ -22,8 +25,8 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,19 +74,31 @@ class ReportWriterTest {
                 0),
             3);
     try (ReferenceInferenceClient client = ReferenceInferenceClient.of("shapes", 2, weights)) {
+      int[] labels = new int[40];
+      for (int i = 0; i < labels.length; i++) {
+        labels[i] = i % 3;
+      }
       outcome =
-          new Evaluator(client, new EvaluatorOptions(5000, 64, 1 << 16, 2, 2, 500, 32, 8))
+          new Evaluator(
+                  client,
+                  DatasetSource.none(),
+                  new EvaluatorOptions(5000, 64, 1 << 16, 2, 2, 500, 32, 8),
+                  Clock.systemUTC(),
+                  new TribuoLinearProbe())
               .evaluate(
                   "eval-report-test",
                   new EvaluationRequest(
                       new ModelKey("shapes", 0),
                       rectangles(40, 1),
+                      null,
                       "rectangles/test",
                       60,
-                      Set.of(),
+                      Metric.all(),
                       5,
                       16,
-                      "report test"),
+                      "report test",
+                      null,
+                      new InformationRequest("", 0, labels)),
                   pool,
                   ProgressListener.none(),
                   () -> false);
@@ -113,7 +128,14 @@ class ReportWriterTest {
       assertThat(distinctColours(image)).as(plot.toString()).isGreaterThan(2);
     }
     String html = Files.readString(files.html());
-    assertThat(html).contains("shapes/2").contains("iwll-vs-k.png").contains("ceiling log N");
+    assertThat(html)
+        .contains("shapes/2")
+        .contains("iwll-vs-k.png")
+        .contains("ceiling log N")
+        .contains("I(x;z), Gaussian KDE (nats)")
+        .contains("consistency NLL + KL")
+        .contains("3 classes, H(label)")
+        .contains("(8 held out)");
   }
 
   @Test

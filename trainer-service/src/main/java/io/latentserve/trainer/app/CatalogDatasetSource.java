@@ -40,7 +40,9 @@ final class CatalogDatasetSource implements DatasetSource {
       throw unavailable(dataset);
     }
     return new Shape(
-        spec.features(), ValidationSplit.trainingExamples(spec.trainCount()), spec.classes());
+        spec.rows() * spec.cols(),
+        ValidationSplit.trainingExamples(spec.trainCount()),
+        spec.classes());
   }
 
   @Override
