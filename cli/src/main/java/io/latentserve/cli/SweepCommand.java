@@ -67,7 +67,8 @@ final class SweepCommand implements Callable<Integer> {
       required = true,
       description =
           "FIELD=V1,V2,... (repeat): a spec field and its values; FIELD is one of mi, e1, e2,"
-              + " alpha, lambda, beta, k, objective, seed, epochs, learning_rate, batch_size.")
+              + " alpha, lambda, beta, beta_y, beta_z, smoothing, k, objective, seed, epochs, learning_rate,"
+              + " batch_size.")
   List<String> axes;
 
   @Option(

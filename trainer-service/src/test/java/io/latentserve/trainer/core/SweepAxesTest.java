@@ -65,6 +65,38 @@ class SweepAxesTest {
   }
 
   @Test
+  void expand_hitBetaGrid_setsBothRateWeightsOfEveryPoint() {
+    TrainingSpec iwae = TrainingLoopTest.spec(new Objective.Iwae(2), 1);
+    TrainingSpec hit =
+        new TrainingSpec(
+            "base",
+            iwae.dataset(),
+            io.latentserve.model.VaeArchitecture.hitMlp(
+                4, io.latentserve.model.LikelihoodFamily.BERNOULLI, 0),
+            new Objective.Hit(1, 1, 2),
+            0.001,
+            8,
+            1,
+            1,
+            10);
+
+    List<SweepPoint> points =
+        SweepAxes.expand(
+            hit, "hit", List.of(grid(axis("beta_y", "0.1", "10"), axis("beta_z", "0.3", "3"))), 10);
+
+    assertThat(points).hasSize(4);
+    assertThat(points.stream().map(p -> (Objective.Hit) p.spec().objective()))
+        .containsExactly(
+            new Objective.Hit(0.1, 0.3, 2),
+            new Objective.Hit(0.1, 3, 2),
+            new Objective.Hit(10, 0.3, 2),
+            new Objective.Hit(10, 3, 2));
+    assertThatThrownBy(() -> SweepAxes.expand(hit, "hit", List.of(grid(axis("beta_y", "-1"))), 10))
+        .isInstanceOf(InvalidSpecException.class)
+        .hasMessageContaining("beta_y");
+  }
+
+  @Test
   void expand_badAxes_invalidSpecNamingFieldExpectedAndActual() {
     TrainingSpec base = lagVae();
     assertThatThrownBy(() -> SweepAxes.expand(base, "lag", List.of(grid(axis("gamma", "1"))), 10))
