@@ -238,7 +238,8 @@ class TrainerSweepTest {
             submit.accept(
                 request("s", base(1), group(SweepMode.SWEEP_MODE_GRID, axis("depth", "2")))),
         Status.Code.INVALID_ARGUMENT,
-        "groups[0].axes[0].field: expected one of mi, e1, e2, alpha, lambda, beta, k, objective,"
+        "groups[0].axes[0].field: expected one of mi, e1, e2, alpha, lambda, beta, beta_y, beta_z,"
+            + " smoothing, k, objective,"
             + " seed, epochs, learning_rate, batch_size, got 'depth'");
     assertStatus(
         () -> submit.accept(request("s", base(1), group(SweepMode.SWEEP_MODE_GRID, axis("k")))),
