@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
  * I(x; y, z) = I(x; y) = E_x[R_y + R_z]   (x depends on z only through y; the posterior is exact)
  * </pre>
  */
-class TopDownInformationTest {
-  private static final TopDownLinearGaussian MODEL =
+public class TopDownInformationTest {
+  /** The oracle, whose {@link TopDownLinearGaussian#exactWeights} the tests serve. */
+  public static final TopDownLinearGaussian MODEL =
       new TopDownLinearGaussian(
           1.5, 0.2, 0.6, new double[] {1.0, -0.5, 0.8}, new double[] {0.1, 0, -0.2}, 0.5);
 
@@ -38,12 +39,22 @@ class TopDownInformationTest {
 
   @Test
   void evaluate_topDownExactPosterior_informationPerLayerMatchesClosedForms() {
+    try (ReferenceInferenceClient client =
+        ReferenceInferenceClient.of("hit-lg", 1, MODEL.exactWeights())) {
+      assertInformationMatchesClosedForms(client, new ModelKey("hit-lg", 1), pool);
+    }
+  }
+
+  /**
+   * Evaluates {@code key}, serving {@link #MODEL}'s exact weights, on 2000 draws of x and checks
+   * I(x; z), I(x; y), the KDE MI, per-layer rates and active-unit draws against the closed forms.
+   */
+  public static void assertInformationMatchesClosedForms(
+      InferenceClient client, ModelKey key, ExecutorService pool) {
     int n = 2000;
     int draws = 32;
     FloatTensor x = sample(n, 11);
-    ModelKey key = new ModelKey("hit-lg", 1);
-    try (ReferenceInferenceClient client =
-        ReferenceInferenceClient.of("hit-lg", 1, MODEL.exactWeights())) {
+    {
       assertThat(client.describe(key).exactLayer()).isEqualTo(1);
       EvaluatorOptions options = new EvaluatorOptions(5000, 256, 1 << 18, 2, draws, 2000, 0, 0);
       EvaluationReport report =
@@ -117,6 +128,99 @@ class TopDownInformationTest {
       assertThat(miY.value())
           .isLessThanOrEqualTo(y.rate().value() + z.rate().value() + 4 * miY.standardError());
     }
+  }
+
+  /**
+   * I(z; label) and I(y; label) for the label l = 1[E[z|x] > 0], a function of x. With m = E[z|x] ~
+   * N(0, 1 - v) (v = Var(z|x)), each latent u in {z, y} is jointly Gaussian with m, so P(l = 1 | u)
+   * = Phi(E[m|u] / sd(m|u)) and I(u; l) = log 2 - E_u h_b(P(l = 1 | u)), a one-dimensional
+   * integral.
+   */
+  @Test
+  void evaluate_topDownExactPosterior_labelInformationPerLayerMatchesClosedForms() {
+    int n = 2000;
+    FloatTensor x = sample(n, 13);
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = MODEL.posteriorMeanZ(row(x, i)) > 0 ? 1 : 0;
+    }
+    ModelKey key = new ModelKey("hit-lg", 1);
+    try (ReferenceInferenceClient client =
+        ReferenceInferenceClient.of("hit-lg", 1, MODEL.exactWeights())) {
+      EvaluatorOptions options = new EvaluatorOptions(5000, 256, 1 << 18, 2, 32, 2000, 0, 0);
+      EvaluationReport report =
+          new Evaluator(client, options)
+              .evaluate(
+                  "eval-top-down-labels",
+                  new EvaluationRequest(
+                      key,
+                      x,
+                      null,
+                      "inline",
+                      1,
+                      EnumSet.of(Metric.LABEL_INFORMATION),
+                      7,
+                      0,
+                      "",
+                      null,
+                      new InformationRequest("", 0, labels)),
+                  pool,
+                  ProgressListener.none(),
+                  () -> false)
+              .report();
+
+      double v = MODEL.posteriorVarianceZ();
+      double varM = 1 - v;
+      double exactZ = labelInformation(varM, varM, 1);
+      double varY = MODEL.a() * MODEL.a() + MODEL.s() * MODEL.s();
+      // m = k w.x + const and Cov(y, w.x) = |w|^2 Var(y), so Cov(y, m) = k |w|^2 Var(y), where
+      // k |w|^2 = m(x = w) - m(x = 0).
+      double kww = MODEL.posteriorMeanZ(MODEL.w()) - MODEL.posteriorMeanZ(new double[3]);
+      double covYM = kww * varY;
+      double exactY = labelInformation(varM, covYM, varY);
+
+      Estimate z = report.layers().get(1).labels().information();
+      Estimate y = report.layers().get(0).labels().information();
+      assertThat(z.value()).isCloseTo(exactZ, within(4 * z.standardError() + 0.03));
+      assertThat(y.value()).isCloseTo(exactY, within(4 * y.standardError() + 0.05));
+      // Neither is trivial (0 or H(l) = log 2), and the two differ by more than the tolerances: y,
+      // which x is closer to, carries more of the label than z here (0.54 against 0.39 nats).
+      assertThat(exactZ).isBetween(0.2, Math.log(2) - 0.1);
+      assertThat(exactY - exactZ).isGreaterThan(0.1);
+    }
+  }
+
+  /**
+   * I(u; 1[m > 0]) for jointly Gaussian zero-mean (u, m), nats, by the trapezoid rule over u.
+   *
+   * @param varM Var(m)
+   * @param cov Cov(u, m)
+   * @param varU Var(u)
+   */
+  private static double labelInformation(double varM, double cov, double varU) {
+    double slope = cov / varU;
+    double sd = Math.sqrt(varM - cov * cov / varU);
+    double step = 1e-3;
+    double expected = 0;
+    for (double t = -10; t <= 10; t += step) {
+      double p = phi(slope * t * Math.sqrt(varU) / sd);
+      double h = (p <= 0 || p >= 1) ? 0 : -p * Math.log(p) - (1 - p) * Math.log(1 - p);
+      expected += h * Math.exp(-0.5 * t * t) / Math.sqrt(2 * Math.PI) * step;
+    }
+    return Math.log(2) - expected;
+  }
+
+  /** The standard normal CDF by Abramowitz and Stegun 7.1.26 (error < 1.5e-7). */
+  private static double phi(double t) {
+    double u = Math.abs(t) / Math.sqrt(2);
+    double r = 1 / (1 + 0.3275911 * u);
+    double erf =
+        1
+            - r
+                * (0.254829592
+                    + r * (-0.284496736 + r * (1.421413741 + r * (-1.453152027 + r * 1.061405429))))
+                * Math.exp(-u * u);
+    return t >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
   }
 
   /** n examples x ~ p(x) of the model, [n, D]. */
