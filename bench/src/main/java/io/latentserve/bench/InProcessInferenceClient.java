@@ -60,7 +60,9 @@ final class InProcessInferenceClient implements InferenceClient {
             "",
             null,
             a.conditionDim(),
-            a.prior());
+            a.prior(),
+            null,
+            a.inference());
   }
 
   @Override

@@ -81,6 +81,18 @@ public interface InferenceStructure {
   }
 
   /**
+   * Whether layer {@code layer}'s encoder reads the data x alone, so that its marginal posterior
+   * q(z_l|x) is the encoder's own distribution, exact per example (layer 1 of the bottom-up chain,
+   * the top layer of the top-down structure). Every other layer's q(z_l|x) = E[q(z_l|parents, x)]
+   * is a mixture over draws of the layers it reads, with no closed-form density or mean; the
+   * evaluator estimates the information metrics of the first kind exactly and of the second by
+   * Monte Carlo over those draws.
+   */
+  default boolean conditionedOnDataOnly(int layer, int layerCount) {
+    return encoderInputs(layer, layerCount).equals(List.of(EncoderInput.DATA));
+  }
+
+  /**
    * Width of the encoder input of {@code layer} without the condition: the sum of the widths of its
    * {@link #encoderInputs}.
    */

@@ -27,6 +27,16 @@ class InferenceStructureTest {
   }
 
   @Test
+  void conditionedOnDataOnly_isLayerOneBottomUpAndTheTopTopDown() {
+    assertThat(InferenceStructure.BOTTOM_UP.conditionedOnDataOnly(0, 3)).isTrue();
+    assertThat(InferenceStructure.BOTTOM_UP.conditionedOnDataOnly(1, 3)).isFalse();
+    assertThat(InferenceStructure.BOTTOM_UP.conditionedOnDataOnly(2, 3)).isFalse();
+    assertThat(InferenceStructure.TOP_DOWN.conditionedOnDataOnly(0, 2)).isFalse();
+    assertThat(InferenceStructure.TOP_DOWN.conditionedOnDataOnly(1, 2)).isTrue();
+    assertThat(InferenceStructure.TOP_DOWN.conditionedOnDataOnly(0, 1)).isTrue();
+  }
+
+  @Test
   void layerwiseKl_holdsTopDownAndForOneLayerOnly() {
     assertThat(InferenceStructure.TOP_DOWN.layerwiseKl(2)).isTrue();
     assertThat(InferenceStructure.BOTTOM_UP.layerwiseKl(2)).isFalse();

@@ -517,7 +517,8 @@ public final class GrpcInferenceClient implements InferenceClient {
             : null,
         info.getConditionDim(),
         prior(info),
-        ModelInfos.logPartition(info));
+        ModelInfos.logPartition(info),
+        LatentDistributions.fromApi(info.getInferenceStructure()));
   }
 
   /** The model's top prior; an unset one is the default of its top layer's family. */

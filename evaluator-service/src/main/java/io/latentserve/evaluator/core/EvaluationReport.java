@@ -28,7 +28,10 @@ import java.util.Objects;
  * @param distortion E_q[-log p(x|z)]
  * @param totalRate E_q[log q(z|x) - log p(z)], all layers together
  * @param layers per-layer rate and active units, layer 1 first
- * @param mutualInformation I(x;z) estimates
+ * @param mutualInformation I(x;z) estimates of the layer whose posterior is exact: layer 1 of a
+ *     bottom-up chain, which is also I(x; z_1, ..., z_L), or the top layer z of a top-down model, a
+ *     lower bound of I(x; y, z) (at most R_y + R_z); the same as that layer's entry in {@code
+ *     layers}
  * @param mmd unbiased MMD^2(q(z_top), p(z_top)), kernel exp(-|a-b|^2 / dim); NaN when not computed
  * @param mmdSamples draws of each distribution used for the MMD
  * @param phaseTimes wall time of each phase, in the order they ran

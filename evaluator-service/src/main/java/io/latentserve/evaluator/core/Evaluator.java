@@ -327,7 +327,9 @@ public final class Evaluator {
       MutualInformationReport mi = null;
       if (request.wants(Metric.MUTUAL_INFORMATION)) {
         layerMi = mutualInformation(posterior);
-        mi = layerMi.get(0);
+        // The exact layer's: I(x; z_1, ..., z_L) of a bottom-up chain, I(x; z_top) of a top-down
+        // model.
+        mi = layerMi.get(model.exactLayer());
       }
       double mmd = Double.NaN;
       int mmdSamples = 0;
@@ -363,7 +365,7 @@ public final class Evaluator {
                 rate,
                 active,
                 activity,
-                l == 0 || activity == null ? 0 : posterior.meanDraws,
+                model.exactPosterior(l) || activity == null ? 0 : posterior.meanDraws,
                 layerMi == null ? null : layerMi.get(l),
                 layerLabels == null ? null : layerLabels.get(l)));
       }
@@ -495,9 +497,10 @@ public final class Evaluator {
     }
 
     /**
-     * Per layer: I(z_l; label) by HIT's class-wise aggregate estimator (layer 1 at its exact
-     * posterior, above it at the mixture over the same draws as I(x; z_l)), the linear probe's
-     * held-out accuracy on E_q[z_l|x], and Fano's ceiling from the two.
+     * Per layer: I(z_l; label) by HIT's class-wise aggregate estimator (a layer conditioned on x
+     * alone at its exact posterior: layer 1 of a bottom-up chain, the top of a top-down model; any
+     * other layer at the mixture over the same draws as I(x; z_l)), the linear probe's held-out
+     * accuracy on E_q[z_l|x], and Fano's ceiling from the two.
      */
     private List<LayerLabelReport> labelMetrics(ModelDescription model, Posterior p) {
       long phaseStart = System.nanoTime();
@@ -512,8 +515,7 @@ public final class Evaluator {
         checkCancelled();
         Estimate info =
             information
-                ? MutualInformationEstimator.labelAggregate(
-                    l == 0 ? List.of(p.bottom()) : p.upper(l), labels, classes)
+                ? MutualInformationEstimator.labelAggregate(p.draws(l), labels, classes)
                 : null;
         double accuracy = Double.NaN;
         int tested = 0;
@@ -672,39 +674,48 @@ public final class Evaluator {
     }
 
     /**
-     * I(x; z_l) of every layer: layer 1's by the aggregate and minibatch estimators (which is also
-     * I(x; z_1, ..., z_L) of the Markov chain encoder), an upper layer's by the aggregate estimator
-     * over the mixture of its conditionals at the posterior draws of the layers below (no minibatch
-     * estimate: NaN).
+     * I(x; z_l) of every layer. A layer whose posterior is exact (conditioned on x alone) by the
+     * aggregate and minibatch estimators: layer 1 of a bottom-up chain, whose value is also I(x;
+     * z_1, ..., z_L) of the Markov chain encoder, or the top layer z of a top-down model, a lower
+     * bound of I(x; y, z) (which is at most R_y + R_z). Any other layer (the upper layers of a
+     * chain, the lower layers of a top-down model) by the aggregate estimator over the mixture of
+     * its conditionals at the posterior draws of the layers it reads (no minibatch estimate: NaN).
      */
     private List<MutualInformationReport> mutualInformation(Posterior p) {
       long phaseStart = System.nanoTime();
       progress(PHASE_MUTUAL_INFORMATION, 0, n, 0);
-      LayerDistribution bottom = p.bottom();
-      Estimate aggregate = MutualInformationEstimator.aggregate(bottom);
-      checkCancelled();
       int batch = request.miBatchSize();
-      double minibatch = MutualInformationEstimator.minibatch(bottom, batch);
       List<MutualInformationReport> layers = new ArrayList<>();
-      layers.add(
-          new MutualInformationReport(aggregate, Math.log(n), minibatch, Math.min(batch, n)));
-      for (int l = 1; l < p.upperParameters.length; l++) {
+      for (int l = 0; l < p.parameters.length; l++) {
         checkCancelled();
-        layers.add(
-            new MutualInformationReport(
-                MutualInformationEstimator.aggregateMixture(p.upper(l)),
-                Math.log(n),
-                Double.NaN,
-                Math.min(batch, n)));
+        if (p.exact(l)) {
+          LayerDistribution q = p.exactLayer(l);
+          Estimate aggregate = MutualInformationEstimator.aggregate(q);
+          checkCancelled();
+          double minibatch = MutualInformationEstimator.minibatch(q, batch);
+          layers.add(
+              new MutualInformationReport(aggregate, Math.log(n), minibatch, Math.min(batch, n)));
+        } else {
+          layers.add(
+              new MutualInformationReport(
+                  MutualInformationEstimator.aggregateMixture(p.draws(l)),
+                  Math.log(n),
+                  Double.NaN,
+                  Math.min(batch, n)));
+        }
       }
       progress(PHASE_MUTUAL_INFORMATION, n, n, 0);
       phaseTimes.put(PHASE_MUTUAL_INFORMATION, since(phaseStart));
       return layers;
     }
 
-    /** The KDE estimator compares densities: layer 1 must be continuous. */
+    /**
+     * The KDE estimator compares densities at an exact posterior: the {@link
+     * ModelDescription#exactLayer exact layer} (layer 1 of a bottom-up chain, the top of a top-down
+     * model) must be continuous.
+     */
     private void checkKdeLayer(ModelDescription model) {
-      LatentLayerInfo layer = model.layers().get(0);
+      LatentLayerInfo layer = model.layers().get(model.exactLayer());
       if (layer.family() != LatentFamily.GAUSSIAN) {
         throw new InvalidEvaluationException(
             "metrics has METRIC_KDE_MUTUAL_INFORMATION, but layer "
@@ -713,17 +724,22 @@ public final class Evaluator {
                 + model.id()
                 + " is "
                 + layer.family().name()
-                + ": the KDE estimator needs a Gaussian layer 1");
+                + ": the KDE estimator needs a Gaussian layer "
+                + (model.exactLayer() + 1)
+                + " (the layer conditioned on x alone, whose posterior is exact)");
       }
     }
 
     /**
-     * I(x; z_1) by a KDE fitted to one draw of q(z_1|x) per example of the fit set: the request's
-     * kde_fit_split of the evaluated dataset, else the evaluated examples with draws independent of
-     * those the estimate is taken at (fitting to the same draws would add each point's own kernel).
+     * I(x; z_e) of the exact layer e ({@link ModelDescription#exactLayer}: z_1 of a bottom-up
+     * chain, the top z of a top-down model) by a KDE fitted to one draw of q(z_e|x) per example of
+     * the fit set: the request's kde_fit_split of the evaluated dataset, else the evaluated
+     * examples with draws independent of those the estimate is taken at (fitting to the same draws
+     * would add each point's own kernel).
      */
     private Kde kdeMutualInformation(ModelDescription model, Posterior p, boolean binarize) {
-      LatentLayerInfo layer = model.layers().get(0);
+      int exactLayer = model.exactLayer();
+      LatentLayerInfo layer = model.layers().get(exactLayer);
       long phaseStart = System.nanoTime();
       InformationRequest info = request.information();
       FloatTensor fitData = data;
@@ -786,7 +802,7 @@ public final class Evaluator {
               client.encode(
                   key, x, y == null ? null : y.rows(from, from + (int) x.dim(0)), true, seed, from),
           (from, encoding) -> {
-            FloatTensor z = encoding.bottom().sample().orElseThrow();
+            FloatTensor z = encoding.layers().get(exactLayer).sample().orElseThrow();
             System.arraycopy(z.data(), 0, draws, from * d, z.size());
           });
       checkCancelled();
@@ -797,7 +813,7 @@ public final class Evaluator {
         throw new InvalidEvaluationException(
             "cannot fit the KDE of layer " + layer.name() + ": " + e.getMessage());
       }
-      Estimate estimate = MutualInformationEstimator.kernelDensity(p.bottom(), kde);
+      Estimate estimate = MutualInformationEstimator.kernelDensity(p.exactLayer(exactLayer), kde);
       phaseTimes.put(PHASE_KDE, since(phaseStart));
       return new Kde(estimate, fitRows, fitDescription, kde.factor());
     }
@@ -1024,93 +1040,114 @@ public final class Evaluator {
     }
   }
 
-  /** Posterior statistics of every example, filled range by range. */
+  /**
+   * Posterior statistics of every example, filled range by range. Which layers' posteriors are
+   * exact comes from the model's inference structure ({@link ModelDescription#exactPosterior}):
+   * layer 1 of a bottom-up chain, the top layer of a top-down model. An exact layer keeps one
+   * draw's parameters of q(z_l|x); every other layer keeps its conditionals q(z_l|parents^s, x) at
+   * each of the S draws of the layers it reads, the mixture standing for q(z_l|x).
+   */
   private static final class Posterior {
-    final int bottomDim;
-    final LatentLayerInfo bottomLayer;
-    final float[][] bottomParameters;
-    final float[] bottomSample;
     final float[] topSample;
     final float[][] means;
     final double[][] rates;
 
-    /** Draws behind each upper layer's E_q[z_l|x]: 0 when active units are not computed. */
+    /** Draws behind each mixture layer's E_q[z_l|x]: 0 when active units are not computed. */
     final int meanDraws;
 
-    /** Per upper layer l >= 1 and draw s, each parameter of q(z_l|z_{l-1}^s), for the MI. */
-    final float[][][][] upperParameters;
+    /**
+     * Per layer l and draw s, each parameter of q(z_l|.) at draw s: one draw for an exact layer, S
+     * for a mixture layer (none when the MI is not computed).
+     */
+    final float[][][][] parameters;
 
-    final float[][] upperSamples;
+    /** Per layer, the first draw's samples z_l; null where {@link #parameters} are. */
+    final float[][] samples;
+
+    private final boolean[] exact;
     private final List<LatentLayerInfo> layers;
     private final int topDim;
     private final int[] dims;
+    private final int n;
 
     Posterior(ModelDescription model, int n, int meanDraws, int miDraws) {
+      this.n = n;
       this.meanDraws = meanDraws;
       this.layers = model.layers();
-      List<LatentLayerInfo> layers = model.layers();
       dims = layers.stream().mapToInt(LatentLayerInfo::dim).toArray();
-      bottomDim = dims[0];
       topDim = dims[dims.length - 1];
-      bottomLayer = layers.get(0);
-      bottomParameters = new float[bottomLayer.family().parameterCount()][n * bottomDim];
-      bottomSample = new float[n * bottomDim];
       topSample = new float[n * topDim];
       means = new float[dims.length][];
       rates = new double[dims.length][n];
+      exact = new boolean[dims.length];
+      parameters = new float[dims.length][][][];
+      samples = new float[dims.length][];
       for (int l = 0; l < dims.length; l++) {
         means[l] = new float[n * dims[l]];
-      }
-      upperParameters = new float[dims.length][][][];
-      upperSamples = new float[dims.length][];
-      for (int l = 1; l < dims.length && miDraws > 0; l++) {
-        upperParameters[l] = new float[miDraws][layers.get(l).family().parameterCount()][];
-        for (int s = 0; s < miDraws; s++) {
-          for (int q = 0; q < upperParameters[l][s].length; q++) {
-            upperParameters[l][s][q] = new float[n * dims[l]];
+        exact[l] = model.exactPosterior(l);
+        int draws = exact[l] ? 1 : miDraws;
+        if (draws == 0) {
+          continue;
+        }
+        parameters[l] = new float[draws][layers.get(l).family().parameterCount()][];
+        for (int s = 0; s < draws; s++) {
+          for (int q = 0; q < parameters[l][s].length; q++) {
+            parameters[l][s][q] = new float[n * dims[l]];
           }
         }
-        upperSamples[l] = new float[n * dims[l]];
+        samples[l] = new float[n * dims[l]];
       }
     }
 
+    /** Whether layer l's q(z_l|x) is exact (one distribution per example). */
+    boolean exact(int l) {
+      return exact[l];
+    }
+
     /**
-     * Layer l >= 1's conditionals q(z_l|z_{l-1}^s) of every example, one per draw s, the first with
-     * its samples.
+     * Layer l's q(z_l|x) of every example: the exact posterior alone, or its conditionals at each
+     * draw of the layers it reads (a mixture); the first carries the samples.
      */
-    List<LayerDistribution> upper(int l) {
-      int n = bottomSample.length / bottomDim;
+    List<LayerDistribution> draws(int l) {
       List<LayerDistribution> out = new ArrayList<>();
-      for (int s = 0; s < upperParameters[l].length; s++) {
-        List<FloatTensor> parameters = new ArrayList<>();
-        for (float[] values : upperParameters[l][s]) {
-          parameters.add(FloatTensor.of(values, n, dims[l]));
+      for (int s = 0; s < parameters[l].length; s++) {
+        List<FloatTensor> values = new ArrayList<>();
+        for (float[] v : parameters[l][s]) {
+          values.add(FloatTensor.of(v, n, dims[l]));
         }
         out.add(
             new LayerDistribution(
                 layers.get(l).name(),
                 layers.get(l).family(),
-                parameters,
+                values,
                 s == 0
-                    ? java.util.Optional.of(FloatTensor.of(upperSamples[l], n, dims[l]))
+                    ? java.util.Optional.of(FloatTensor.of(samples[l], n, dims[l]))
                     : java.util.Optional.empty()));
       }
       return out;
     }
 
+    /** Exact layer l's posterior of every example, with the first draw as its sample. */
+    LayerDistribution exactLayer(int l) {
+      if (!exact[l]) {
+        throw new IllegalStateException("layer " + layers.get(l).name() + " is a mixture");
+      }
+      return draws(l).get(0);
+    }
+
     void add(int from, PosteriorChunk chunk, int draws) {
       Encoding sampled = chunk.sampled();
       int m = sampled.bottom().rows();
-      for (int p = 0; p < bottomParameters.length; p++) {
-        copy(sampled.bottom().parameters().get(p), bottomParameters[p], from, bottomDim);
-      }
-      copy(sampled.bottom().sample().orElseThrow(), bottomSample, from, bottomDim);
       copy(sampled.top().sample().orElseThrow(), topSample, from, topDim);
       if (chunk.means() != null) {
-        // Layer 1's mean is exact; above it, E_q[z_l|x] = E[E[z_l|z_{l-1}]] over the draws (the
-        // encoder's deterministic pass would give mu_l(mu_{l-1}(x)), which it is not).
-        copy(chunk.means().layers().get(0).expectation(), means[0], from, dims[0]);
-        for (int l = 1; l < dims.length; l++) {
+        // An exact layer's mean is the encoder's; a mixture layer's E_q[z_l|x] is the mean over
+        // the draws of E[z_l|parents, x] (the encoder's deterministic pass would plug the parents'
+        // means in, which it is not).
+        for (int l = 0; l < dims.length; l++) {
+          if (exact[l]) {
+            copy(chunk.means().layers().get(l).expectation(), means[l], from, dims[l]);
+            continue;
+          }
           float[] sum = new float[m * dims[l]];
           for (Encoding draw : chunk.draws()) {
             float[] e = draw.layers().get(l).expectation().data();
@@ -1124,35 +1161,23 @@ public final class Evaluator {
           copy(FloatTensor.of(sum, m, dims[l]), means[l], from, dims[l]);
         }
       }
-      for (int l = 1; l < dims.length && upperParameters[l] != null; l++) {
-        for (int s = 0; s < upperParameters[l].length; s++) {
+      for (int l = 0; l < dims.length; l++) {
+        if (parameters[l] == null) {
+          continue;
+        }
+        for (int s = 0; s < parameters[l].length; s++) {
           LayerDistribution q = chunk.draws().get(s).layers().get(l);
-          for (int k = 0; k < upperParameters[l][s].length; k++) {
-            copy(q.parameters().get(k), upperParameters[l][s][k], from, dims[l]);
+          for (int k = 0; k < parameters[l][s].length; k++) {
+            copy(q.parameters().get(k), parameters[l][s][k], from, dims[l]);
           }
         }
-        copy(
-            chunk.sampled().layers().get(l).sample().orElseThrow(), upperSamples[l], from, dims[l]);
+        copy(sampled.layers().get(l).sample().orElseThrow(), samples[l], from, dims[l]);
       }
       for (int l = 0; l < dims.length; l++) {
         for (int r = 0; r < m; r++) {
           rates[l][from + r] = chunk.rateSums()[l][r] / draws;
         }
       }
-    }
-
-    /** Layer 1's posterior of every example, with the first rate draw as its sample. */
-    LayerDistribution bottom() {
-      int n = bottomSample.length / bottomDim;
-      List<FloatTensor> parameters = new ArrayList<>();
-      for (float[] values : bottomParameters) {
-        parameters.add(FloatTensor.of(values, n, bottomDim));
-      }
-      return new LayerDistribution(
-          bottomLayer.name(),
-          bottomLayer.family(),
-          parameters,
-          java.util.Optional.of(FloatTensor.of(bottomSample, n, bottomDim)));
     }
 
     private static void copy(FloatTensor src, float[] dst, int fromRow, int dim) {

@@ -6,8 +6,10 @@ import java.util.Objects;
  * The report's information metrics beside I(x;z): LagVAE's KDE mutual information and consistency,
  * and the label statistics behind each layer's {@link LayerLabelReport}.
  *
- * @param kdeMutualInformation I(x; z_1) by {@link MutualInformationEstimator#kernelDensity}, nats;
- *     null when not asked for. Not capped at log N; biased high by KL(q(z_1) || KDE) >= 0
+ * @param kdeMutualInformation I(x; z_e) by {@link MutualInformationEstimator#kernelDensity}, nats,
+ *     of the layer e whose posterior is exact ({@link ModelDescription#exactLayer}): layer 1 of a
+ *     bottom-up chain, the top layer z of a top-down model; null when not asked for. Not capped at
+ *     log N; biased high by KL(q(z_e) || KDE) >= 0
  * @param kdeFitExamples the draws the KDE was fitted to; 0 without the KDE
  * @param kdeFitData where they came from, e.g. {@code mnist-10k/train}; empty without the KDE
  * @param kdeBandwidthFactor Scott's factor n^(-1/(d+4)); NaN without the KDE

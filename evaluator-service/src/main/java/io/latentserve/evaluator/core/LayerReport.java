@@ -11,12 +11,15 @@ import java.util.Objects;
  *     when rates were not asked for
  * @param activeUnits units with activity above 0.01; -1 when active units were not asked for
  * @param activity per-unit Cov_x(E_q[z_d]), [dim]; empty when active units were not asked for
- * @param activeUnitSamples how E_q[z_l | x] behind the activity was computed: 0 exactly (layer 1:
- *     the encoder's mean of q(z_1|x)), S > 0 as the mean over S posterior draws of the layers below
- *     of E[z_l | z_{l-1}] (layers above 1, whose q(z_l|x) has no closed-form mean), 0 too when
- *     active units were not asked for
- * @param mutualInformation I(x; z_l) of this layer; null when not asked for (or in reports stored
- *     before it was reported per layer)
+ * @param activeUnitSamples how E_q[z_l | x] behind the activity was computed: 0 exactly (a layer
+ *     whose encoder reads x alone: layer 1 of a bottom-up chain, the top of a top-down model, the
+ *     encoder's mean of q(z_l|x)), S > 0 as the Monte Carlo mean over S posterior draws of the
+ *     layers its encoder reads of E[z_l | parents, x] (the upper layers of a chain, the lower
+ *     layers of a top-down model such as HIT's y, whose q(z_l|x) is a mixture without a closed-form
+ *     mean), 0 too when active units were not asked for
+ * @param mutualInformation I(x; z_l) of this layer (exact-posterior estimators for a layer whose
+ *     encoder reads x alone, the nested mixture estimator otherwise); null when not asked for (or
+ *     in reports stored before it was reported per layer)
  * @param labels I(z_l; label), the linear probe's accuracy and Fano's ceiling; null when no label
  *     metric was asked for
  */

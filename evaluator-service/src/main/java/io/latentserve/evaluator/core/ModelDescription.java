@@ -1,5 +1,6 @@
 package io.latentserve.evaluator.core;
 
+import io.latentserve.model.InferenceStructure;
 import io.latentserve.model.LikelihoodFamily;
 import io.latentserve.model.LogPartition;
 import io.latentserve.model.Prior;
@@ -32,6 +33,9 @@ import java.util.Objects;
  *     as the top family's {@link Prior#defaultFor default} (reports stored before priors name none)
  * @param logPartition the log Z estimate of an {@link Prior#RBM} prior, which every log p(z) of the
  *     model subtracts; null for other priors (and for reports stored before it existed)
+ * @param inference how the encoder factorises q(z|x), which decides which layers' posteriors are
+ *     exact per example ({@link InferenceStructure#conditionedOnDataOnly}); null reads as the
+ *     bottom-up chain (services and reports from before the top-down structure)
  */
 public record ModelDescription(
     String name,
@@ -51,9 +55,11 @@ public record ModelDescription(
     Instant created,
     int conditionDim,
     Prior prior,
-    LogPartition logPartition) {
+    LogPartition logPartition,
+    InferenceStructure inference) {
 
   public ModelDescription {
+    inference = Objects.requireNonNullElse(inference, InferenceStructure.BOTTOM_UP);
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(likelihood, "likelihood");
     inputShape = List.copyOf(inputShape);
@@ -81,6 +87,48 @@ public record ModelDescription(
       prior = Prior.defaultFor(layers.get(layers.size() - 1).family(), conditionDim);
     }
     prior.check(layers.get(layers.size() - 1).family(), conditionDim);
+  }
+
+  /** A description of a bottom-up model. */
+  public ModelDescription(
+      String name,
+      long version,
+      List<Long> inputShape,
+      LikelihoodFamily likelihood,
+      double likelihoodSigma,
+      List<LatentLayerInfo> layers,
+      String device,
+      String manifestSha256,
+      String trainingDataset,
+      long trainingSeed,
+      int epochs,
+      Map<String, Double> finalMetrics,
+      String specJson,
+      String codeVersion,
+      Instant created,
+      int conditionDim,
+      Prior prior,
+      LogPartition logPartition) {
+    this(
+        name,
+        version,
+        inputShape,
+        likelihood,
+        likelihoodSigma,
+        layers,
+        device,
+        manifestSha256,
+        trainingDataset,
+        trainingSeed,
+        epochs,
+        finalMetrics,
+        specJson,
+        codeVersion,
+        created,
+        conditionDim,
+        prior,
+        logPartition,
+        InferenceStructure.BOTTOM_UP);
   }
 
   /** A description without a log Z (a model without an RBM prior). */
@@ -217,6 +265,24 @@ public record ModelDescription(
   /** The top latent layer, whose prior is {@link #prior()}. */
   public LatentLayerInfo topLayer() {
     return layers.get(layers.size() - 1);
+  }
+
+  /**
+   * Whether layer {@code l}'s posterior q(z_l|x) is the encoder's own distribution, exact per
+   * example, rather than a mixture over draws of the layers its encoder reads.
+   */
+  public boolean exactPosterior(int l) {
+    return inference.conditionedOnDataOnly(l, layers.size());
+  }
+
+  /** The lowest layer whose posterior is {@link #exactPosterior exact}. */
+  public int exactLayer() {
+    for (int l = 0; l < layers.size(); l++) {
+      if (exactPosterior(l)) {
+        return l;
+      }
+    }
+    throw new IllegalStateException("model " + id() + " has no layer conditioned on x alone");
   }
 
   /** The exact version this description names. */

@@ -17,6 +17,12 @@ import java.util.stream.IntStream;
  * depend on x only through z1, so I(x; z1, ..., zL) = I(x; z1): estimating it on layer 1, whose
  * posterior q(z1|x) is exactly a member of its family, covers every layer together. Each upper
  * layer's own I(x; z_l) <= I(x; z1) is estimated by {@link #aggregateMixture}.
+ *
+ * <p>For a top-down encoder q(z|x) q(y|z, x) (HIT) it is the other way round: the top layer's
+ * q(z|x) is exact and goes to {@link #aggregate}, while q(y|x) = E_{q(z|x)} q(y|z, x) is a mixture
+ * for {@link #aggregateMixture}. Neither layer alone gives I(x; y, z) there: I(x; z) and I(x; y)
+ * bound it from below, R_y + R_z from above. Which layer is exact is the model's {@code
+ * InferenceStructure#conditionedOnDataOnly}; the estimators here take whichever they are given.
  */
 public final class MutualInformationEstimator {
   private static final double LOG_2PI = Math.log(2 * Math.PI);

@@ -51,7 +51,7 @@ public final class ReferenceInferenceClient implements InferenceClient {
         new ModelDescription(
             name,
             version,
-            List.of((long) a.inputDim()),
+            a.inputShape().stream().map(Long::valueOf).toList(),
             a.likelihood(),
             a.likelihoodSigma(),
             layers,
@@ -66,7 +66,8 @@ public final class ReferenceInferenceClient implements InferenceClient {
             null,
             a.conditionDim(),
             a.prior(),
-            weights.logPartition());
+            weights.logPartition(),
+            a.inference());
     int[] offsets = new int[a.layerCount()];
     int total = 0;
     for (int l = 0; l < a.layerCount(); l++) {

@@ -207,6 +207,7 @@ final class ProtoMapping {
             .setLikelihoodSigma(m.likelihoodSigma())
             .setConditionDim(m.conditionDim())
             .setPrior(LatentDistributions.toApi(m.prior()))
+            .setInferenceStructure(LatentDistributions.toApi(m.inference()))
             .setDevice(m.device())
             .setManifestSha256(m.manifestSha256());
     for (LatentLayerInfo l : m.layers()) {

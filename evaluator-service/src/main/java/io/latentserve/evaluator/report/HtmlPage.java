@@ -89,12 +89,15 @@ final class HtmlPage {
     row(b, "distortion E_q[-log p(x|z)] (nats)", est(r.distortion()));
     row(b, "total rate KL(q(z|x) || p(z)) (nats)", est(r.totalRate()));
     MutualInformationReport mi = r.mutualInformation();
+    // Both estimates are of the layer whose posterior is exact: z1 of a bottom-up chain, the top z
+    // of a top-down model.
+    String exact = "I(x;" + escape(r.model().layers().get(r.model().exactLayer()).name()) + ")";
     if (mi != null) {
       row(
           b,
-          "I(x;z), aggregate posterior (nats)",
+          exact + ", aggregate posterior (nats)",
           est(mi.aggregate()) + " (ceiling log N = " + num(mi.aggregateCeiling()) + ")");
-      row(b, "I(x;z), minibatch of " + mi.minibatchSize() + " (nats)", num(mi.minibatch()));
+      row(b, exact + ", minibatch of " + mi.minibatchSize() + " (nats)", num(mi.minibatch()));
     }
     if (r.mmdSamples() > 0) {
       row(b, "MMD&sup2;(q(z), p(z)), " + r.mmdSamples() + " draws", num(r.mmd()));
@@ -103,7 +106,7 @@ final class HtmlPage {
     if (info.kdeMutualInformation() != null) {
       row(
           b,
-          "I(x;z), Gaussian KDE (nats)",
+          exact + ", Gaussian KDE (nats)",
           est(info.kdeMutualInformation())
               + " (KDE of "
               + info.kdeFitExamples()

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.latentserve.evaluator.core.EvaluationReport;
+import io.latentserve.model.InferenceStructure;
 import io.latentserve.model.LatentFamily;
 import io.latentserve.model.Prior;
 import java.io.IOException;
@@ -33,7 +34,10 @@ public final class ReportJson {
                   .addSerializer(new Named<>(LatentFamily.class, LatentFamily::name))
                   .addDeserializer(LatentFamily.class, new ByName<>(LatentFamily::byName))
                   .addSerializer(new Named<>(Prior.class, Prior::name))
-                  .addDeserializer(Prior.class, new ByName<>(Prior::byName)))
+                  .addDeserializer(Prior.class, new ByName<>(Prior::byName))
+                  .addSerializer(new Named<>(InferenceStructure.class, InferenceStructure::name))
+                  .addDeserializer(
+                      InferenceStructure.class, new ByName<>(InferenceStructure::byName)))
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .enable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
           .enable(SerializationFeature.WRITE_DATE_TIMESTAMPS_AS_NANOSECONDS)

@@ -132,7 +132,7 @@ class ReportWriterTest {
         .contains("shapes/2")
         .contains("iwll-vs-k.png")
         .contains("ceiling log N")
-        .contains("I(x;z), Gaussian KDE (nats)")
+        .contains("I(x;z1), Gaussian KDE (nats)")
         .contains("consistency NLL + KL")
         .contains("3 classes, H(label)")
         .contains("(8 held out)");
@@ -188,6 +188,67 @@ class ReportWriterTest {
     assertThat(back.mmd()).isNaN();
     assertThat(back.elbo()).isNull();
     assertThat(back.mutualInformation()).isNull();
+  }
+
+  @Test
+  void json_topDownModel_roundTripsItsInferenceStructure() throws IOException {
+    EvaluationReport report = outcome.report();
+    io.latentserve.evaluator.core.ModelDescription m = report.model();
+    io.latentserve.evaluator.core.ModelDescription topDown =
+        new io.latentserve.evaluator.core.ModelDescription(
+            m.name(),
+            m.version(),
+            m.inputShape(),
+            m.likelihood(),
+            m.likelihoodSigma(),
+            m.layers(),
+            m.device(),
+            m.manifestSha256(),
+            m.trainingDataset(),
+            m.trainingSeed(),
+            m.epochs(),
+            m.finalMetrics(),
+            m.specJson(),
+            m.codeVersion(),
+            m.created(),
+            m.conditionDim(),
+            m.prior(),
+            m.logPartition(),
+            io.latentserve.model.InferenceStructure.TOP_DOWN);
+    EvaluationReport withTopDown =
+        new EvaluationReport(
+            report.evaluationId(),
+            topDown,
+            report.label(),
+            report.dataDescription(),
+            report.examples(),
+            report.k(),
+            report.seed(),
+            List.of(Metric.IWLL),
+            report.iwll(),
+            report.iwllCurve(),
+            report.meanEffectiveSampleSize(),
+            report.effectiveSampleSizes(),
+            null,
+            null,
+            null,
+            List.of(),
+            null,
+            Double.NaN,
+            0,
+            report.phaseTimes(),
+            report.wallTime(),
+            report.examplesPerSecond(),
+            report.created());
+
+    byte[] json = ReportJson.toJson(withTopDown);
+    EvaluationReport back = ReportJson.fromJson(json);
+
+    assertThat(new String(json)).contains("\"top_down\"");
+    assertThat(back.model().inference())
+        .isEqualTo(io.latentserve.model.InferenceStructure.TOP_DOWN);
+    assertThat(ReportJson.fromJson(ReportJson.toJson(report)).model().inference())
+        .isEqualTo(io.latentserve.model.InferenceStructure.BOTTOM_UP);
   }
 
   @Test
