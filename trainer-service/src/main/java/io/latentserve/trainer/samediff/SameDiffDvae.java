@@ -111,6 +111,7 @@ public final class SameDiffDvae implements TrainableVae {
     updater = new AdamUpdater(new Adam(learningRate, 0.9, 0.999, ADAM_EPSILON));
     updater.setState(
         Map.of(AdamUpdater.M_STATE, flatFirstMoment, AdamUpdater.V_STATE, flatSecondMoment), false);
+    sd.createGradFunction();
     begin(1, 0);
   }
 
@@ -165,6 +166,7 @@ public final class SameDiffDvae implements TrainableVae {
   public StepResult step(Batch batch) {
     checkOpen();
     Map<String, INDArray> ph = stepPlaceholders(batch, iteration);
+    FreshArrays.onThisThread(sd);
     OutAndGrad result =
         sd.calculateGradientsAndOutputs(ph, List.of(DvaeGraph.LOSS, DvaeGraph.BOUND), parameters);
     double loss = result.getOutputs().get(DvaeGraph.LOSS).getDouble(0);
@@ -202,6 +204,7 @@ public final class SameDiffDvae implements TrainableVae {
     int k = objective.k();
     int d = graph.architecture().layer(0).latentDim();
     Map<String, INDArray> ph = inputs(batch.x(), rows, k);
+    FreshArrays.onThisThread(sd);
     double[] logits =
         doubles(
             sd.output(Map.of(DvaeGraph.X, ph.get(DvaeGraph.X)), DvaeGraph.LOGITS)
@@ -247,6 +250,7 @@ public final class SameDiffDvae implements TrainableVae {
 
   /** Loss, bound and gradients for given placeholders, no update (gradient checks). */
   OutAndGrad gradients(Map<String, INDArray> placeholders) {
+    FreshArrays.onThisThread(sd);
     return sd.calculateGradientsAndOutputs(
         placeholders, List.of(DvaeGraph.LOSS, DvaeGraph.BOUND), parameters);
   }
@@ -288,6 +292,7 @@ public final class SameDiffDvae implements TrainableVae {
         DvaeGraph.EPS_Z,
         Nd4j.create(eps[0], new long[] {rows, k, d}, 'c').castTo(graph.dataType()));
     double logZ = logPartition().logZ();
+    FreshArrays.onThisThread(sd);
     double[] logW = doubles(sd.output(ph, DvaeGraph.LOG_W_DISCRETE).get(DvaeGraph.LOG_W_DISCRETE));
     float[] out = new float[logW.length];
     for (int i = 0; i < out.length; i++) {
