@@ -1,11 +1,10 @@
 package io.latentserve.cli;
 
+import io.latentserve.evaluator.report.Canvas;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Rectangle2D;
@@ -31,7 +30,6 @@ final class SweepCharts {
   private static final Color FRONT = new Color(0x55, 0x55, 0x55);
   private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 15);
   private static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
-  private static volatile boolean textWorks = true;
 
   private SweepCharts() {}
 
@@ -292,29 +290,10 @@ final class SweepCharts {
   }
 
   private static Graphics2D canvas(BufferedImage image) {
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(
-        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, image.getWidth(), image.getHeight());
-    return g;
+    return Canvas.blank(image);
   }
 
   private static void text(Graphics2D g, String s, Font font, double x, double y, double align) {
-    if (!textWorks) {
-      return;
-    }
-    try {
-      g.setFont(font);
-      FontMetrics m = g.getFontMetrics();
-      g.drawString(s, (float) (x - align * m.stringWidth(s)), (float) y);
-    } catch (RuntimeException | Error e) {
-      if (e instanceof VirtualMachineError fatal) {
-        throw fatal;
-      }
-      // AWT reports a machine without fonts as a plain Error ("no fonts found").
-      textWorks = false;
-    }
+    Canvas.text(g, s, font, x, y, align);
   }
 }

@@ -4,17 +4,13 @@ import io.latentserve.model.FloatTensor;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.Line2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Plots drawn with Java2D into {@link BufferedImage}s: a line chart with error bars, a bar chart, a
@@ -22,7 +18,6 @@ import org.slf4j.LoggerFactory;
  * rather than failing.
  */
 final class Charts {
-  private static final Logger log = LoggerFactory.getLogger(Charts.class);
 
   static final int WIDTH = 720;
   static final int HEIGHT = 440;
@@ -37,37 +32,14 @@ final class Charts {
   private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 16);
   private static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
 
-  private static volatile boolean textWorks = true;
-
   private Charts() {}
 
   private static Graphics2D canvas(BufferedImage image) {
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(
-        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, image.getWidth(), image.getHeight());
-    return g;
+    return Canvas.blank(image);
   }
 
-  /** Draws text, anchored by {@code align} (0 left, 0.5 centre, 1 right) at baseline y. */
   private static void text(Graphics2D g, String s, Font font, double x, double y, double align) {
-    if (!textWorks) {
-      return;
-    }
-    try {
-      g.setFont(font);
-      FontMetrics m = g.getFontMetrics();
-      g.drawString(s, (float) (x - align * m.stringWidth(s)), (float) y);
-    } catch (RuntimeException | Error e) {
-      if (e instanceof VirtualMachineError fatal) {
-        throw fatal; // out of memory is not a missing font: the process must end
-      }
-      // AWT reports a machine without fonts as a plain Error ("no fonts found").
-      textWorks = false;
-      log.warn("no usable font: plots are drawn without text ({})", e.toString());
-    }
+    Canvas.text(g, s, font, x, y, align);
   }
 
   private static void verticalText(Graphics2D g, String s, double x, double y) {
