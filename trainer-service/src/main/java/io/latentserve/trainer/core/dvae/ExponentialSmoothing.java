@@ -5,7 +5,7 @@ package io.latentserve.trainer.core.dvae;
  * on [0, 1], r(zeta|1) = r(1 - zeta|0); R0(zeta) = (1 - e^(-beta zeta)) / (1 - e^(-beta)), and its
  * inverse zeta = -log(1 - (1 - e^(-beta)) rho) / beta.
  */
-public record ExponentialSmoothing(double beta) implements Smoothing {
+public record ExponentialSmoothing(double beta) implements MirroredSmoothing {
   public ExponentialSmoothing {
     Smoothing.checkBeta(beta);
   }
@@ -24,21 +24,11 @@ public record ExponentialSmoothing(double beta) implements Smoothing {
   }
 
   @Override
-  public double logR1(double zeta) {
-    return logR0(1 - zeta);
-  }
-
-  @Override
   public double cdf0(double zeta) {
     if (zeta <= 0) {
       return 0;
     }
     return zeta >= 1 ? 1 : Math.expm1(-beta * zeta) / Math.expm1(-beta);
-  }
-
-  @Override
-  public double cdf1(double zeta) {
-    return 1 - cdf0(1 - zeta);
   }
 
   @Override

@@ -5,7 +5,7 @@ package io.latentserve.trainer.core.dvae;
  * zeta^(lambda - 1) on (0, 1], R0(zeta) = zeta^lambda, zeta = rho^beta; r(zeta|1) = r(1 - zeta|0).
  * Note lambda = 1/beta (a pitfall of the original code's naming).
  */
-public record PowerSmoothing(double beta) implements Smoothing {
+public record PowerSmoothing(double beta) implements MirroredSmoothing {
   /**
    * Added inside the logarithm of the density, as the original code does, so zeta = 0 is finite.
    */
@@ -30,21 +30,11 @@ public record PowerSmoothing(double beta) implements Smoothing {
   }
 
   @Override
-  public double logR1(double zeta) {
-    return logR0(1 - zeta);
-  }
-
-  @Override
   public double cdf0(double zeta) {
     if (zeta <= 0) {
       return 0;
     }
     return zeta >= 1 ? 1 : Math.pow(zeta, 1 / beta);
-  }
-
-  @Override
-  public double cdf1(double zeta) {
-    return 1 - cdf0(1 - zeta);
   }
 
   @Override

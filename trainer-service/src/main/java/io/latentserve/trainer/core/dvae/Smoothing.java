@@ -14,8 +14,7 @@ package io.latentserve.trainer.core.dvae;
  * <p>Densities and CDFs are of one unit; {@code beta} sharpens every smoothing (larger beta, zeta
  * closer to z).
  */
-public sealed interface Smoothing
-    permits SpikeExp, ExponentialSmoothing, PowerSmoothing, UniformExpSmoothing, GaussianSmoothing {
+public sealed interface Smoothing permits SpikeExp, MirroredSmoothing, GaussianSmoothing {
 
   /** Probabilities are clipped to [Q_MIN, 1 - Q_MIN] before a draw, as the original code does. */
   double Q_MIN = 1e-7;

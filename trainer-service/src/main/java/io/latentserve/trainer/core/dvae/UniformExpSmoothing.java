@@ -6,7 +6,7 @@ package io.latentserve.trainer.core.dvae;
  * has no closed-form inverse: {@link #sample} solves R0(zeta) = rho by safeguarded Newton steps to
  * 1e-12.
  */
-public record UniformExpSmoothing(double beta) implements Smoothing {
+public record UniformExpSmoothing(double beta) implements MirroredSmoothing {
   /** The weight of the uniform component. */
   public static final double UNIFORM_WEIGHT = 0.05;
 
@@ -32,11 +32,6 @@ public record UniformExpSmoothing(double beta) implements Smoothing {
   }
 
   @Override
-  public double logR1(double zeta) {
-    return logR0(1 - zeta);
-  }
-
-  @Override
   public double cdf0(double zeta) {
     if (zeta <= 0) {
       return 0;
@@ -45,11 +40,6 @@ public record UniformExpSmoothing(double beta) implements Smoothing {
       return 1;
     }
     return (1 - UNIFORM_WEIGHT) * exponential().cdf0(zeta) + UNIFORM_WEIGHT * zeta;
-  }
-
-  @Override
-  public double cdf1(double zeta) {
-    return 1 - cdf0(1 - zeta);
   }
 
   @Override
